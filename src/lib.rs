@@ -1,0 +1,7 @@
+//! elfcompat: read, check and lower the glibc symbol-version requirements of ELF binaries.
+#![deny(missing_docs)]
+
+pub mod abi;
+pub mod elf;
+pub mod report;
+pub mod versym;

@@ -1,0 +1,1 @@
+//! versym (placeholder)
