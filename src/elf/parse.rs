@@ -1,0 +1,621 @@
+//! The parser behind [`ElfFile::parse`]: generic over ELF32/ELF64 through object's raw
+//! structs, producing the class-independent model of `mod.rs`.
+
+use std::borrow::Cow;
+
+use object::elf as E;
+use object::read::elf::{Dyn as _, FileHeader, ProgramHeader as _, SectionHeader as _, Sym as _};
+use object::{Endianness, ReadRef};
+
+use super::{
+    ByteOrder, Class, DynSymbol, Dynamic, ElfError, ElfFile, Region, Segment,
+    SymbolCountSource, Verdef, Verneed, Vernaux,
+};
+
+type Result<T> = std::result::Result<T, ElfError>;
+
+/// The most entries any chain or table may have: a hostile count cannot make us loop or
+/// allocate beyond what the file could hold.
+fn cap_by_size(data_len: u64, entry_size: u64) -> u64 {
+    data_len / entry_size.max(1) + 1
+}
+
+pub(super) fn parse(data: &[u8]) -> Result<ElfFile<'_>> {
+    let ident = data.get(..16).ok_or(ElfError::NotElf)?;
+    if ident[..4] != E::ELFMAG {
+        return Err(ElfError::NotElf);
+    }
+    match ident[4] {
+        c if c == E::ELFCLASS32.0 => parse_class::<E::FileHeader32<Endianness>>(data),
+        c if c == E::ELFCLASS64.0 => parse_class::<E::FileHeader64<Endianness>>(data),
+        _ => Err(ElfError::BadIdent("EI_CLASS is neither ELFCLASS32 nor ELFCLASS64")),
+    }
+}
+
+fn parse_class<'data, Elf: FileHeader<Endian = Endianness>>(
+    data: &'data [u8],
+) -> Result<ElfFile<'data>> {
+    let header = Elf::parse(data)
+        .map_err(|_| ElfError::malformed("ELF header", "truncated or invalid identification"))?;
+    let endian = header
+        .endian()
+        .map_err(|_| ElfError::BadIdent("EI_DATA is neither ELFDATA2LSB nor ELFDATA2MSB"))?;
+    let class = if header.is_type_64() {
+        Class::Elf64
+    } else {
+        Class::Elf32
+    };
+    let byte_order = if endian == Endianness::Little {
+        ByteOrder::Little
+    } else {
+        ByteOrder::Big
+    };
+    let mut file = ElfFile {
+        data,
+        class,
+        byte_order,
+        osabi: header.e_ident().os_abi.0,
+        e_type: header.e_type(endian).0,
+        machine: header.e_machine(endian).0,
+        e_flags: header.e_flags(endian).0,
+        entry: header.e_entry(endian).into(),
+        phoff: header.e_phoff(endian).into(),
+        segments: Vec::new(),
+        interp: None,
+        dynamic: None,
+        has_section_headers: false,
+        warnings: Vec::new(),
+    };
+    let len = data.len() as u64;
+
+    // Program headers. e_phnum == PN_XNUM (count in section 0) is accepted by object.
+    let phdrs = header
+        .program_headers(endian, data)
+        .map_err(|e| ElfError::malformed("program header table", e.to_string()))?;
+    for ph in phdrs {
+        file.segments.push(Segment {
+            p_type: ph.p_type(endian).0,
+            flags: ph.p_flags(endian).0,
+            offset: ph.p_offset(endian).into(),
+            vaddr: ph.p_vaddr(endian).into(),
+            filesz: ph.p_filesz(endian).into(),
+            memsz: ph.p_memsz(endian).into(),
+            align: ph.p_align(endian).into(),
+        });
+    }
+
+    // Section headers are optional; a broken table is only a warning, as for the loader.
+    let sections = match header.section_headers(endian, data) {
+        Ok(s) => s,
+        Err(e) => {
+            file.warnings.push(format!("section header table unusable: {e}"));
+            &[]
+        }
+    };
+    file.has_section_headers = !sections.is_empty();
+
+    for seg in &file.segments {
+        if seg.p_type == E::PT_INTERP.0 {
+            let bytes = data
+                .read_bytes_at(seg.offset, seg.filesz)
+                .map_err(|_| ElfError::malformed("PT_INTERP", "outside the file"))?;
+            let path = bytes.split(|&b| b == 0).next().unwrap_or(&[]);
+            file.interp = Some(String::from_utf8_lossy(path));
+        }
+    }
+
+    let dyn_seg = file
+        .segments
+        .iter()
+        .find(|s| s.p_type == E::PT_DYNAMIC.0)
+        .copied();
+    if let Some(seg) = dyn_seg {
+        let dynamic = parse_dynamic::<Elf>(&file, header, endian, seg, sections, &mut file.warnings.clone())?;
+        let (dynamic, warnings) = dynamic;
+        file.warnings = warnings;
+        file.dynamic = Some(dynamic);
+    }
+    let _ = len;
+    Ok(file)
+}
+
+/// Map a virtual address to (file offset, bytes available from there) through the PT_LOAD
+/// segment whose file image contains it.
+pub(super) fn vaddr_to_offset(segments: &[Segment], file_len: u64, vaddr: u64) -> Option<(u64, u64)> {
+    segments
+        .iter()
+        .filter(|s| s.p_type == E::PT_LOAD.0)
+        .find_map(|s| {
+            let delta = vaddr.checked_sub(s.vaddr)?;
+            if delta >= s.filesz {
+                return None;
+            }
+            let offset = s.offset.checked_add(delta)?;
+            if offset >= file_len {
+                return None;
+            }
+            let avail = (s.filesz - delta).min(file_len - offset);
+            Some((offset, avail))
+        })
+}
+
+struct Ctx<'a, 'data> {
+    data: &'data [u8],
+    segments: &'a [Segment],
+    endian: Endianness,
+    class: Class,
+    machine: u16,
+}
+
+impl<'data> Ctx<'_, 'data> {
+    fn map(&self, what: &'static str, vaddr: u64) -> Result<(u64, u64)> {
+        vaddr_to_offset(self.segments, self.data.len() as u64, vaddr).ok_or_else(|| {
+            ElfError::malformed(what, format!("address {vaddr:#x} is not in any loaded part of the file"))
+        })
+    }
+
+    fn word(&self) -> u64 {
+        match self.class {
+            Class::Elf32 => 4,
+            Class::Elf64 => 8,
+        }
+    }
+
+    fn u32_at(&self, what: &'static str, offset: u64) -> Result<u32> {
+        let b = self
+            .data
+            .read_bytes_at(offset, 4)
+            .map_err(|_| ElfError::malformed(what, format!("read at {offset:#x} past the end of the file")))?;
+        let a = [b[0], b[1], b[2], b[3]];
+        Ok(match self.endian {
+            Endianness::Little => u32::from_le_bytes(a),
+            Endianness::Big => u32::from_be_bytes(a),
+        })
+    }
+
+    fn u64_at(&self, what: &'static str, offset: u64) -> Result<u64> {
+        let b = self
+            .data
+            .read_bytes_at(offset, 8)
+            .map_err(|_| ElfError::malformed(what, format!("read at {offset:#x} past the end of the file")))?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        Ok(match self.endian {
+            Endianness::Little => u64::from_le_bytes(a),
+            Endianness::Big => u64::from_be_bytes(a),
+        })
+    }
+}
+
+/// The dynamic string table, bounded by DT_STRSZ.
+struct Strtab<'data> {
+    bytes: &'data [u8],
+}
+
+impl<'data> Strtab<'data> {
+    fn get(&self, what: &'static str, offset: u32) -> Result<Cow<'data, str>> {
+        let tail = self
+            .bytes
+            .get(offset as usize..)
+            .ok_or_else(|| ElfError::malformed(what, format!("string offset {offset:#x} past DT_STRSZ")))?;
+        let end = tail
+            .iter()
+            .position(|&b| b == 0)
+            .ok_or_else(|| ElfError::malformed(what, format!("string at {offset:#x} has no terminator within DT_STRSZ")))?;
+        Ok(String::from_utf8_lossy(&tail[..end]))
+    }
+}
+
+type DynResult<'data> = Result<(Dynamic<'data>, Vec<String>)>;
+
+fn parse_dynamic<'data, Elf: FileHeader<Endian = Endianness>>(
+    file: &ElfFile<'data>,
+    _header: &Elf,
+    endian: Endianness,
+    seg: Segment,
+    sections: &[Elf::SectionHeader],
+    warnings: &mut Vec<String>,
+) -> DynResult<'data> {
+    let data = file.data;
+    let ctx = Ctx {
+        data,
+        segments: &file.segments,
+        endian,
+        class: file.class,
+        machine: file.machine,
+    };
+    let mut warnings = std::mem::take(warnings);
+    let dyn_size = std::mem::size_of::<Elf::Dyn>() as u64;
+    let avail = seg.filesz.min((data.len() as u64).saturating_sub(seg.offset));
+    if seg.offset > data.len() as u64 {
+        return Err(ElfError::malformed("PT_DYNAMIC", "offset past the end of the file"));
+    }
+    let count = (avail / dyn_size) as usize;
+    let dyns: &[Elf::Dyn] = data
+        .read_slice_at(seg.offset, count)
+        .map_err(|_| ElfError::malformed("PT_DYNAMIC", "outside the file"))?;
+    let mut dynamic = Dynamic::default();
+    let mut entries = Vec::new();
+    for d in dyns {
+        let tag = d.tag(endian).0;
+        if tag == E::DT_NULL.0 {
+            break;
+        }
+        entries.push((tag, d.val(endian)));
+    }
+    dynamic.layout.dynamic = Some(Region {
+        vaddr: seg.vaddr,
+        offset: seg.offset,
+        size: (entries.len() as u64 + 1) * dyn_size,
+    });
+    let val = |tag: object::elf::DynamicTag| entries.iter().find(|(t, _)| *t == tag.0).map(|(_, v)| *v);
+
+    // String table.
+    let strtab = match val(E::DT_STRTAB) {
+        Some(addr) => {
+            let (offset, avail) = ctx.map("DT_STRTAB", addr)?;
+            let size = match val(E::DT_STRSZ) {
+                Some(sz) if sz <= avail => sz,
+                Some(sz) => {
+                    return Err(ElfError::malformed(
+                        "DT_STRSZ",
+                        format!("{sz:#x} bytes extend past the loaded part of the file"),
+                    ))
+                }
+                None => {
+                    warnings.push("DT_STRTAB without DT_STRSZ".into());
+                    avail
+                }
+            };
+            dynamic.layout.strtab = Some(Region { vaddr: addr, offset, size });
+            Strtab { bytes: &data[offset as usize..(offset + size) as usize] }
+        }
+        None => Strtab { bytes: &[] },
+    };
+
+    for &(tag, v) in &entries {
+        let v32 = || {
+            u32::try_from(v).map_err(|_| {
+                ElfError::malformed("dynamic string tag", format!("offset {v:#x} too large"))
+            })
+        };
+        match tag {
+            t if t == E::DT_NEEDED.0 => dynamic.needed.push(strtab.get("DT_NEEDED", v32()?)?),
+            t if t == E::DT_SONAME.0 => dynamic.soname = Some(strtab.get("DT_SONAME", v32()?)?),
+            t if t == E::DT_RPATH.0 => dynamic.rpath = Some(strtab.get("DT_RPATH", v32()?)?),
+            t if t == E::DT_RUNPATH.0 => dynamic.runpath = Some(strtab.get("DT_RUNPATH", v32()?)?),
+            _ => {}
+        }
+    }
+    dynamic.flags = val(E::DT_FLAGS).unwrap_or(0);
+    dynamic.flags_1 = val(E::DT_FLAGS_1).unwrap_or(0);
+
+    if let Some(addr) = val(E::DT_RELR) {
+        let (offset, _) = ctx.map("DT_RELR", addr)?;
+        dynamic.layout.relr = Some(Region {
+            vaddr: addr,
+            offset,
+            size: val(E::DT_RELRSZ).unwrap_or(0),
+        });
+    }
+
+    // Hash tables: region starts (sizes computed where cheap).
+    if let Some(addr) = val(E::DT_HASH) {
+        let (offset, _) = ctx.map("DT_HASH", addr)?;
+        dynamic.layout.hash = Some(Region { vaddr: addr, offset, size: 0 });
+    }
+    if let Some(addr) = val(E::DT_GNU_HASH) {
+        let (offset, _) = ctx.map("DT_GNU_HASH", addr)?;
+        dynamic.layout.gnu_hash = Some(Region { vaddr: addr, offset, size: 0 });
+    }
+
+    // Symbols.
+    let sym_size = std::mem::size_of::<Elf::Sym>() as u64;
+    dynamic.layout.syment = val(E::DT_SYMENT).unwrap_or(sym_size);
+    if dynamic.layout.syment != sym_size {
+        return Err(ElfError::malformed(
+            "DT_SYMENT",
+            format!("{} is not the size of an ELF symbol ({sym_size})", dynamic.layout.syment),
+        ));
+    }
+    let dynsym_section = sections
+        .iter()
+        .find(|s| s.sh_type(endian).0 == E::SHT_DYNSYM.0);
+    let section_count = dynsym_section.map(|s| {
+        let size: u64 = s.sh_size(endian).into();
+        size / sym_size
+    });
+    if let Some(addr) = val(E::DT_SYMTAB) {
+        let (offset, avail) = ctx.map("DT_SYMTAB", addr)?;
+        let max = avail / sym_size;
+        let (count, source) = symbol_count(&ctx, &mut dynamic, section_count, addr)?;
+        if count > max {
+            return Err(ElfError::malformed(
+                "DT_SYMTAB",
+                format!("{count} symbols ({source:?}) extend past the loaded part of the file"),
+            ));
+        }
+        if let Some(sc) = section_count {
+            if sc != count && source != SymbolCountSource::SectionHeader {
+                warnings.push(format!(
+                    "symbol count {count} from {source:?} disagrees with the .dynsym section header ({sc})"
+                ));
+            }
+        }
+        dynamic.symbol_count_source = Some(source);
+        dynamic.layout.symtab = Some(Region { vaddr: addr, offset, size: count * sym_size });
+        let syms: &[Elf::Sym] = data
+            .read_slice_at(offset, count as usize)
+            .map_err(|_| ElfError::malformed("DT_SYMTAB", "outside the file"))?;
+        dynamic.symbols.reserve(syms.len());
+        for sym in syms {
+            dynamic.symbols.push(DynSymbol {
+                name: strtab.get("symbol name", sym.st_name(endian))?,
+                value: sym.st_value(endian).into(),
+                size: sym.st_size(endian).into(),
+                kind: sym.st_type().0,
+                bind: sym.st_bind().0,
+                other: sym.st_other().0,
+                shndx: sym.st_shndx(endian).0,
+            });
+        }
+    } else {
+        dynamic.symbol_count_source = Some(SymbolCountSource::None);
+    }
+
+    // .gnu.version: one u16 per symbol.
+    if let Some(addr) = val(E::DT_VERSYM) {
+        let (offset, avail) = ctx.map("DT_VERSYM", addr)?;
+        let count = dynamic.symbols.len() as u64;
+        if count * 2 > avail {
+            return Err(ElfError::malformed(
+                "DT_VERSYM",
+                format!("{count} entries extend past the loaded part of the file"),
+            ));
+        }
+        dynamic.versym.reserve(count as usize);
+        for i in 0..count {
+            let b = &data[(offset + 2 * i) as usize..(offset + 2 * i + 2) as usize];
+            dynamic.versym.push(match endian {
+                Endianness::Little => u16::from_le_bytes([b[0], b[1]]),
+                Endianness::Big => u16::from_be_bytes([b[0], b[1]]),
+            });
+        }
+        dynamic.layout.versym = Some(Region { vaddr: addr, offset, size: count * 2 });
+    }
+
+    if let Some(addr) = val(E::DT_VERNEED) {
+        let num = val(E::DT_VERNEEDNUM).unwrap_or(0);
+        let (offset, avail) = ctx.map("DT_VERNEED", addr)?;
+        let (list, end) = parse_verneed::<Elf>(&ctx, &strtab, offset, avail, num, &mut warnings)?;
+        dynamic.verneed = list;
+        dynamic.layout.verneed = Some(Region { vaddr: addr, offset, size: end - offset });
+    }
+    if let Some(addr) = val(E::DT_VERDEF) {
+        let num = val(E::DT_VERDEFNUM).unwrap_or(0);
+        let (offset, avail) = ctx.map("DT_VERDEF", addr)?;
+        let (list, end) = parse_verdef::<Elf>(&ctx, &strtab, offset, avail, num, &mut warnings)?;
+        dynamic.verdef = list;
+        dynamic.layout.verdef = Some(Region { vaddr: addr, offset, size: end - offset });
+    }
+    dynamic.entries = entries;
+    Ok((dynamic, warnings))
+}
+
+/// The dynamic section does not record how many symbols `.dynsym` has; the loader never
+/// needs to know. Recover it the way other tools do: DT_HASH's nchain, else the end of
+/// DT_GNU_HASH's last chain, else the section header, else the gap up to DT_STRTAB.
+fn symbol_count(
+    ctx: &Ctx<'_, '_>,
+    dynamic: &mut Dynamic<'_>,
+    section_count: Option<u64>,
+    symtab: u64,
+) -> Result<(u64, SymbolCountSource)> {
+    let len = ctx.data.len() as u64;
+    if let Some(hash) = dynamic.layout.hash {
+        // s390x and alpha use 64-bit hash table entries.
+        let entry = if ctx.machine == E::EM_S390.0 && ctx.class == Class::Elf64 { 8 } else { 4 };
+        let (nbucket, nchain) = if entry == 8 {
+            (ctx.u64_at("DT_HASH", hash.offset)?, ctx.u64_at("DT_HASH", hash.offset + 8)?)
+        } else {
+            (
+                u64::from(ctx.u32_at("DT_HASH", hash.offset)?),
+                u64::from(ctx.u32_at("DT_HASH", hash.offset + 4)?),
+            )
+        };
+        let size = (2 + nbucket + nchain).saturating_mul(entry);
+        if size > len {
+            return Err(ElfError::malformed("DT_HASH", format!("nbucket {nbucket} + nchain {nchain} exceed the file")));
+        }
+        if let Some(h) = dynamic.layout.hash.as_mut() {
+            h.size = size;
+        }
+        return Ok((nchain, SymbolCountSource::Hash));
+    }
+    if let Some(gnu) = dynamic.layout.gnu_hash {
+        let base = gnu.offset;
+        let nbuckets = u64::from(ctx.u32_at("DT_GNU_HASH", base)?);
+        let symoffset = u64::from(ctx.u32_at("DT_GNU_HASH", base + 4)?);
+        let bloom_size = u64::from(ctx.u32_at("DT_GNU_HASH", base + 8)?);
+        let buckets_at = base + 16 + bloom_size.saturating_mul(ctx.word());
+        if buckets_at.saturating_add(nbuckets.saturating_mul(4)) > len {
+            return Err(ElfError::malformed(
+                "DT_GNU_HASH",
+                format!("bloom size {bloom_size} and {nbuckets} buckets exceed the file"),
+            ));
+        }
+        let mut max_bucket = 0u64;
+        for i in 0..nbuckets {
+            max_bucket = max_bucket.max(u64::from(ctx.u32_at("DT_GNU_HASH bucket", buckets_at + 4 * i)?));
+        }
+        let chains_at = buckets_at + 4 * nbuckets;
+        let count = if max_bucket < symoffset {
+            symoffset
+        } else {
+            let mut idx = max_bucket;
+            loop {
+                let pos = chains_at + 4 * (idx - symoffset);
+                let v = ctx.u32_at("DT_GNU_HASH chain", pos)?;
+                idx += 1;
+                if v & 1 == 1 {
+                    break idx;
+                }
+            }
+        };
+        if let Some(g) = dynamic.layout.gnu_hash.as_mut() {
+            g.size = chains_at + 4 * count.saturating_sub(symoffset) - base;
+        }
+        return Ok((count, SymbolCountSource::GnuHash));
+    }
+    if let Some(count) = section_count {
+        return Ok((count, SymbolCountSource::SectionHeader));
+    }
+    if let Some(strtab) = dynamic.layout.strtab {
+        if strtab.vaddr > symtab {
+            let sym_size = dynamic.layout.syment.max(1);
+            return Ok(((strtab.vaddr - symtab) / sym_size, SymbolCountSource::StrtabGap));
+        }
+    }
+    Ok((0, SymbolCountSource::None))
+}
+
+fn parse_verneed<'data, Elf: FileHeader<Endian = Endianness>>(
+    ctx: &Ctx<'_, 'data>,
+    strtab: &Strtab<'data>,
+    start: u64,
+    avail: u64,
+    num: u64,
+    warnings: &mut Vec<String>,
+) -> Result<(Vec<Verneed<'data>>, u64)> {
+    let endian = ctx.endian;
+    let limit = start + avail;
+    let cap = cap_by_size(avail, 16);
+    if num > cap {
+        return Err(ElfError::malformed("DT_VERNEEDNUM", format!("{num} entries cannot fit in the file")));
+    }
+    let mut out = Vec::with_capacity(num as usize);
+    let mut off = start;
+    let mut end = start;
+    for i in 0..num {
+        if off + 16 > limit {
+            return Err(ElfError::malformed("DT_VERNEED chain", format!("entry {i} at {off:#x} outside the loaded part of the file")));
+        }
+        let vn: &E::Verneed<Endianness> = ctx
+            .data
+            .read_at(off)
+            .map_err(|_| ElfError::malformed("DT_VERNEED chain", "entry outside the file"))?;
+        end = end.max(off + 16);
+        let cnt = u64::from(vn.vn_cnt.get(endian));
+        if cnt > cap {
+            return Err(ElfError::malformed("verneed vn_cnt", format!("{cnt} entries cannot fit in the file")));
+        }
+        let file = strtab.get("verneed vn_file", vn.vn_file.get(endian))?;
+        let mut aux = Vec::with_capacity(cnt as usize);
+        let mut aoff = off
+            .checked_add(u64::from(vn.vn_aux.get(endian)))
+            .ok_or_else(|| ElfError::malformed("verneed vn_aux", "offset overflow"))?;
+        for j in 0..cnt {
+            if aoff + 16 > limit {
+                return Err(ElfError::malformed("vernaux chain", format!("entry {j} of {file} at {aoff:#x} outside the loaded part of the file")));
+            }
+            let va: &E::Vernaux<Endianness> = ctx
+                .data
+                .read_at(aoff)
+                .map_err(|_| ElfError::malformed("vernaux chain", "entry outside the file"))?;
+            end = end.max(aoff + 16);
+            aux.push(Vernaux {
+                name: strtab.get("vernaux vna_name", va.vna_name.get(endian))?,
+                hash: va.vna_hash.get(endian),
+                flags: va.vna_flags.get(endian).0,
+                index: va.vna_other.get(endian).0,
+                offset: aoff,
+            });
+            let next = u64::from(va.vna_next.get(endian));
+            if next == 0 {
+                if j + 1 < cnt {
+                    warnings.push(format!("verneed for {file}: vn_cnt {cnt} but the vernaux chain ends after {}", j + 1));
+                }
+                break;
+            }
+            aoff += next;
+        }
+        out.push(Verneed { file, offset: off, aux });
+        let next = u64::from(vn.vn_next.get(endian));
+        if next == 0 {
+            if i + 1 < num {
+                warnings.push(format!("DT_VERNEEDNUM {num} but the verneed chain ends after {}", i + 1));
+            }
+            break;
+        }
+        off += next;
+    }
+    Ok((out, end))
+}
+
+fn parse_verdef<'data, Elf: FileHeader<Endian = Endianness>>(
+    ctx: &Ctx<'_, 'data>,
+    strtab: &Strtab<'data>,
+    start: u64,
+    avail: u64,
+    num: u64,
+    warnings: &mut Vec<String>,
+) -> Result<(Vec<Verdef<'data>>, u64)> {
+    let endian = ctx.endian;
+    let limit = start + avail;
+    let cap = cap_by_size(avail, 8);
+    if num > cap {
+        return Err(ElfError::malformed("DT_VERDEFNUM", format!("{num} entries cannot fit in the file")));
+    }
+    let mut out = Vec::with_capacity(num as usize);
+    let mut off = start;
+    let mut end = start;
+    for i in 0..num {
+        if off + 20 > limit {
+            return Err(ElfError::malformed("DT_VERDEF chain", format!("entry {i} at {off:#x} outside the loaded part of the file")));
+        }
+        let vd: &E::Verdef<Endianness> = ctx
+            .data
+            .read_at(off)
+            .map_err(|_| ElfError::malformed("DT_VERDEF chain", "entry outside the file"))?;
+        end = end.max(off + 20);
+        let cnt = u64::from(vd.vd_cnt.get(endian));
+        if cnt > cap {
+            return Err(ElfError::malformed("verdef vd_cnt", format!("{cnt} entries cannot fit in the file")));
+        }
+        let mut names = Vec::with_capacity(cnt as usize);
+        let mut aoff = off
+            .checked_add(u64::from(vd.vd_aux.get(endian)))
+            .ok_or_else(|| ElfError::malformed("verdef vd_aux", "offset overflow"))?;
+        for _ in 0..cnt {
+            if aoff + 8 > limit {
+                return Err(ElfError::malformed("verdaux chain", format!("entry at {aoff:#x} outside the loaded part of the file")));
+            }
+            let va: &E::Verdaux<Endianness> = ctx
+                .data
+                .read_at(aoff)
+                .map_err(|_| ElfError::malformed("verdaux chain", "entry outside the file"))?;
+            end = end.max(aoff + 8);
+            names.push(strtab.get("verdaux vda_name", va.vda_name.get(endian))?);
+            let next = u64::from(va.vda_next.get(endian));
+            if next == 0 {
+                break;
+            }
+            aoff += next;
+        }
+        out.push(Verdef {
+            index: vd.vd_ndx.get(endian).0,
+            flags: vd.vd_flags.get(endian).0,
+            hash: vd.vd_hash.get(endian),
+            names,
+        });
+        let next = u64::from(vd.vd_next.get(endian));
+        if next == 0 {
+            if i + 1 < num {
+                warnings.push(format!("DT_VERDEFNUM {num} but the verdef chain ends after {}", i + 1));
+            }
+            break;
+        }
+        off += next;
+    }
+    Ok((out, end))
+}

@@ -1,0 +1,291 @@
+//! Requirements: what a binary needs from each library, per version and per symbol,
+//! resolved from `.gnu.version` indices the way the loader resolves them.
+
+use std::collections::HashMap;
+
+use crate::elf::{DynSymbol, ElfFile};
+
+use super::VersionName;
+
+/// The ELF hash (SysV `elf_hash`) that `vna_hash` / `vd_hash` hold.
+pub fn elf_hash(name: &[u8]) -> u32 {
+    let mut h: u32 = 0;
+    for &c in name {
+        h = (h << 4).wrapping_add(u32::from(c));
+        let g = h & 0xf000_0000;
+        if g != 0 {
+            h ^= g >> 24;
+        }
+        h &= !g;
+    }
+    h
+}
+
+/// What kind of object a symbol is.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SymbolKind {
+    /// STT_FUNC or STT_GNU_IFUNC.
+    Function,
+    /// STT_OBJECT or STT_COMMON.
+    Object,
+    /// STT_TLS.
+    Tls,
+    /// STT_NOTYPE and anything else.
+    Other,
+}
+
+impl SymbolKind {
+    fn of(sym: &DynSymbol<'_>) -> SymbolKind {
+        use object::elf::*;
+        match sym.kind {
+            k if k == STT_FUNC.0 || k == STT_GNU_IFUNC.0 => SymbolKind::Function,
+            k if k == STT_OBJECT.0 || k == STT_COMMON.0 => SymbolKind::Object,
+            k if k == STT_TLS.0 => SymbolKind::Tls,
+            _ => SymbolKind::Other,
+        }
+    }
+}
+
+/// Symbol binding as far as requirements care.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SymbolBinding {
+    /// STB_GLOBAL (or anything not weak).
+    Global,
+    /// STB_WEAK: a missing definition is not an error.
+    Weak,
+}
+
+/// One version required from one library (a vernaux entry).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct VersionRequirement {
+    /// The version name.
+    pub name: VersionName,
+    /// The index `.gnu.version` uses for it (vna_other).
+    pub index: u16,
+    /// vna_flags has VER_FLG_WEAK: the loader only warns when it is missing.
+    pub weak: bool,
+    /// vna_hash as stored.
+    pub hash: u32,
+    /// Whether vna_hash is the ELF hash of the name.
+    pub hash_ok: bool,
+    /// How many dynamic symbols use this version. The loader checks the version even
+    /// when this is 0.
+    pub used_by: usize,
+}
+
+/// Everything required from one needed library.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct LibraryRequirement {
+    /// The library's soname (vn_file, or the DT_NEEDED string).
+    pub soname: String,
+    /// Whether a DT_NEEDED names it (a verneed without DT_NEEDED relies on another
+    /// library loading it).
+    pub in_dt_needed: bool,
+    /// The versions required from it, in file order.
+    pub versions: Vec<VersionRequirement>,
+}
+
+/// One symbol this binary takes from another file.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ImportedSymbol {
+    /// The symbol name.
+    pub name: String,
+    /// The library whose version it is bound to (None when unversioned).
+    pub library: Option<String>,
+    /// The required version (None when unversioned).
+    pub version: Option<VersionName>,
+    /// The raw `.gnu.version` entry (index and hidden bit).
+    pub versym: u16,
+    /// STB_WEAK: the binary runs without a definition.
+    pub binding: SymbolBinding,
+    /// Function, object or TLS.
+    pub kind: SymbolKind,
+    /// Defined in this file but bound to a needed version: a COPY-relocated data object of
+    /// a non-PIE executable (`stdout@GLIBC_2.2.5`).
+    pub copy_relocated: bool,
+    /// Index in `.dynsym`.
+    pub dynsym_index: usize,
+}
+
+/// One version this file defines (a verdef entry).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct DefinedVersion {
+    /// The version name.
+    pub name: VersionName,
+    /// vd_ndx.
+    pub index: u16,
+    /// VER_FLG_BASE: the file's own name, not a real version.
+    pub base: bool,
+    /// Parent versions named by the definition.
+    pub parents: Vec<String>,
+}
+
+/// One symbol this file exports.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ExportedSymbol {
+    /// The symbol name.
+    pub name: String,
+    /// Its version, if versioned.
+    pub version: Option<VersionName>,
+    /// Hidden (a non-default `sym@VER`, only reachable by a versioned reference).
+    pub hidden: bool,
+    /// Function, object or TLS.
+    pub kind: SymbolKind,
+}
+
+/// The complete requirement and definition model of one file.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Requirements {
+    /// Per needed library: the versions required (verneed), plus every DT_NEEDED library.
+    pub libraries: Vec<LibraryRequirement>,
+    /// Every imported dynamic symbol, in `.dynsym` order.
+    pub imports: Vec<ImportedSymbol>,
+    /// Versions defined by this file (shared libraries).
+    pub defined_versions: Vec<DefinedVersion>,
+    /// Exported symbols (shared libraries; executables that export).
+    pub exports: Vec<ExportedSymbol>,
+    /// `.gnu.version` indices used by a symbol that no verneed or verdef defines.
+    pub dangling_indices: Vec<(usize, u16)>,
+}
+
+impl Requirements {
+    /// Build the model from a parsed file. Files without a dynamic section require nothing.
+    pub fn of(file: &ElfFile<'_>) -> Requirements {
+        let Some(dynamic) = &file.dynamic else {
+            return Requirements::default();
+        };
+        let mut req = Requirements::default();
+
+        // index -> (library position, version position)
+        let mut needed_by_index: HashMap<u16, (usize, usize)> = HashMap::new();
+        for vn in &dynamic.verneed {
+            let li = req.libraries.len();
+            let mut versions = Vec::with_capacity(vn.aux.len());
+            for (vi, aux) in vn.aux.iter().enumerate() {
+                needed_by_index.entry(aux.index & 0x7fff).or_insert((li, vi));
+                versions.push(VersionRequirement {
+                    name: VersionName::parse(&aux.name),
+                    index: aux.index,
+                    weak: aux.is_weak(),
+                    hash: aux.hash,
+                    hash_ok: aux.hash == elf_hash(aux.name.as_bytes()),
+                    used_by: 0,
+                });
+            }
+            req.libraries.push(LibraryRequirement {
+                soname: vn.file.to_string(),
+                in_dt_needed: dynamic.needed.iter().any(|n| *n == vn.file),
+                versions,
+            });
+        }
+        for n in &dynamic.needed {
+            if !req.libraries.iter().any(|l| l.soname == *n) {
+                req.libraries.push(LibraryRequirement {
+                    soname: n.to_string(),
+                    in_dt_needed: true,
+                    versions: Vec::new(),
+                });
+            }
+        }
+        let defined_by_index: HashMap<u16, usize> = dynamic
+            .verdef
+            .iter()
+            .enumerate()
+            .map(|(i, vd)| (vd.index & 0x7fff, i))
+            .collect();
+        for vd in &dynamic.verdef {
+            req.defined_versions.push(DefinedVersion {
+                name: VersionName::parse(vd.name()),
+                index: vd.index,
+                base: vd.is_base(),
+                parents: vd.names.iter().skip(1).map(|n| n.to_string()).collect(),
+            });
+        }
+
+        for (i, sym) in dynamic.symbols.iter().enumerate().skip(1) {
+            if sym.name.is_empty() {
+                continue;
+            }
+            let raw = dynamic.versym.get(i).copied().unwrap_or(1);
+            let index = raw & 0x7fff;
+            let hidden = raw & 0x8000 != 0;
+            let binding = if sym.is_weak() {
+                SymbolBinding::Weak
+            } else {
+                SymbolBinding::Global
+            };
+            let local = sym.bind == object::elf::STB_LOCAL.0;
+            let needed = if index >= 2 {
+                needed_by_index.get(&index).copied()
+            } else {
+                None
+            };
+            if let Some((li, vi)) = needed {
+                let lib = &mut req.libraries[li];
+                let v = &mut lib.versions[vi];
+                v.used_by += 1;
+                req.imports.push(ImportedSymbol {
+                    name: sym.name.to_string(),
+                    library: Some(lib.soname.clone()),
+                    version: Some(v.name.clone()),
+                    versym: raw,
+                    binding,
+                    kind: SymbolKind::of(sym),
+                    copy_relocated: !sym.is_undefined(),
+                    dynsym_index: i,
+                });
+                continue;
+            }
+            if index >= 2 && !defined_by_index.contains_key(&index) {
+                req.dangling_indices.push((i, raw));
+            }
+            if sym.is_undefined() {
+                req.imports.push(ImportedSymbol {
+                    name: sym.name.to_string(),
+                    library: None,
+                    version: None,
+                    versym: raw,
+                    binding,
+                    kind: SymbolKind::of(sym),
+                    copy_relocated: false,
+                    dynsym_index: i,
+                });
+            } else if !local && index != 0 {
+                let version = defined_by_index
+                    .get(&index)
+                    .and_then(|&d| dynamic.verdef.get(d))
+                    .filter(|vd| !vd.is_base())
+                    .map(|vd| VersionName::parse(vd.name()));
+                req.exports.push(ExportedSymbol {
+                    name: sym.name.to_string(),
+                    version,
+                    hidden,
+                    kind: SymbolKind::of(sym),
+                });
+            }
+        }
+        req
+    }
+
+    /// All version requirements with their library, in file order.
+    pub fn version_requirements(&self) -> impl Iterator<Item = (&LibraryRequirement, &VersionRequirement)> {
+        self.libraries
+            .iter()
+            .flat_map(|l| l.versions.iter().map(move |v| (l, v)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::elf_hash;
+
+    #[test]
+    fn elf_hash_matches_binutils() {
+        // Values as stored by GNU ld in vna_hash.
+        assert_eq!(elf_hash(b"GLIBC_2.2.5"), 0x09691a75);
+        assert_eq!(elf_hash(b"GLIBC_2.34"), 0x069691b4);
+        assert_eq!(elf_hash(b""), 0);
+    }
+}
