@@ -5,3 +5,8 @@ pub mod abi;
 pub mod elf;
 pub mod report;
 pub mod versym;
+pub mod baseline;
+pub mod check;
+pub mod scan;
+pub mod patch;
+pub mod verify;

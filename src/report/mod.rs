@@ -1,1 +1,11 @@
-//! report (placeholder)
+//! Reports: what one file needs, by family and version, and which systems it runs on;
+//! rendered as text for people and as versioned JSON for machines.
+
+mod analysis;
+pub mod json;
+pub mod text;
+
+pub use analysis::{
+    analyze_bytes, analyze_path, runs_on, target_of_file, Analysis, FamilySummary, FileReport, Outcome,
+    RunsOn, VersionGroup,
+};

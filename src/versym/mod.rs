@@ -6,6 +6,6 @@ mod requirements;
 
 pub use name::{Family, VersionName};
 pub use requirements::{
-    DefinedVersion, ExportedSymbol, ImportedSymbol, LibraryRequirement, Requirements,
+    elf_hash, DefinedVersion, ExportedSymbol, ImportedSymbol, LibraryRequirement, Requirements,
     SymbolBinding, SymbolKind, VersionRequirement,
 };

@@ -129,6 +129,8 @@ pub struct ExportedSymbol {
     pub name: String,
     /// Its version, if versioned.
     pub version: Option<VersionName>,
+    /// Index in `.dynsym`.
+    pub dynsym_index: usize,
     /// Hidden (a non-default `sym@VER`, only reachable by a versioned reference).
     pub hidden: bool,
     /// Function, object or TLS.
@@ -252,7 +254,7 @@ impl Requirements {
                     copy_relocated: false,
                     dynsym_index: i,
                 });
-            } else if !local && index != 0 {
+            } else if !local {
                 let version = defined_by_index
                     .get(&index)
                     .and_then(|&d| dynamic.verdef.get(d))
@@ -260,6 +262,7 @@ impl Requirements {
                     .map(|vd| VersionName::parse(vd.name()));
                 req.exports.push(ExportedSymbol {
                     name: sym.name.to_string(),
+                    dynsym_index: i,
                     version,
                     hidden,
                     kind: SymbolKind::of(sym),

@@ -1,0 +1,163 @@
+//! Command-line definitions (clap derive) and dispatch.
+
+mod abi_cmd;
+mod scan_cmd;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Exit code: everything satisfied.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: some file does not meet the baseline.
+pub const EXIT_VIOLATION: u8 = 1;
+/// Exit code: usage or I/O error, or a file that could not be read.
+pub const EXIT_ERROR: u8 = 2;
+
+const AFTER_HELP: &str = "\
+Examples:
+  elfcompat report /bin/ls                       what ls needs and where it runs
+  elfcompat report --json dist/ > report.json    a whole release tree, as JSON
+  elfcompat check --glibc 2.17 target/release/app
+  elfcompat check --target manylinux2014 wheelhouse/
+  elfcompat abi pthread_create --glibc 2.17      where and at which version it exists
+  elfcompat abi --glibc 2.34                     what glibc 2.34 added
+  elfcompat targets                              the distribution and policy presets
+
+Exit codes: 0 ok, 1 a baseline is not met, 2 usage or I/O error.";
+
+/// Build anywhere, ship everywhere: what ELF binaries need from glibc, libstdc++ and
+/// libgcc, and whether they run on an older system.
+#[derive(Parser, Debug)]
+#[command(name = "elfcompat", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// When to color the output.
+    #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
+    color: Color,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Report what binaries (files or whole trees) need, symbol by symbol, and where they run.
+    #[command(after_help = "Examples:\n  elfcompat report /bin/ls\n  elfcompat report --symbols ./app\n  elfcompat report --json /usr/lib/x86_64-linux-gnu")]
+    Report(ReportArgs),
+    /// Exit 1 if any binary needs more than the baseline; list each offending symbol and its fix.
+    #[command(after_help = "Examples:\n  elfcompat check --glibc 2.17 target/release/app\n  elfcompat check --target rhel8 --json dist/")]
+    Check(CheckArgs),
+    /// When and where a glibc symbol exists, or what a release added.
+    #[command(after_help = "Examples:\n  elfcompat abi memcpy\n  elfcompat abi pthread_create --glibc 2.17\n  elfcompat abi stat --arch aarch64\n  elfcompat abi --glibc 2.34")]
+    Abi(AbiArgs),
+    /// List the distribution releases and manylinux policies usable with --target.
+    Targets {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+struct ReportArgs {
+    /// Files or directories (walked recursively).
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Print JSON (schema elfcompat-report/1).
+    #[arg(long)]
+    json: bool,
+    /// Include the full per-symbol table.
+    #[arg(long)]
+    symbols: bool,
+    /// Do not print non-ELF files in the human report (they are always counted).
+    #[arg(long)]
+    quiet: bool,
+}
+
+#[derive(Args, Debug)]
+struct BaselineArgs {
+    /// The oldest glibc to support, e.g. 2.17.
+    #[arg(long, conflicts_with = "target", required_unless_present = "target")]
+    glibc: Option<String>,
+    /// A distribution release or policy: rhel7, ubuntu-20.04, debian11, manylinux2014, manylinux_2_28 ...
+    #[arg(long)]
+    target: Option<String>,
+    /// The newest GLIBCXX version allowed, e.g. 3.4.19 (default: the target's, if known).
+    #[arg(long)]
+    glibcxx: Option<String>,
+}
+
+#[derive(Args, Debug)]
+struct CheckArgs {
+    #[command(flatten)]
+    baseline: BaselineArgs,
+    /// Files or directories (walked recursively).
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Print JSON (schema elfcompat-report/1, with violations).
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+struct AbiArgs {
+    /// The symbol; omit it with --glibc to list what that release added.
+    symbol: Option<String>,
+    /// Architecture (x86_64, i386, aarch64, armhf, ppc64le, s390x, riscv64, ...).
+    #[arg(long, default_value = "x86_64")]
+    arch: String,
+    /// A glibc release to ask about.
+    #[arg(long)]
+    glibc: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Errors that end a command with exit code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Bad arguments the parser could not catch.
+    #[error("{0}")]
+    Usage(String),
+    /// Writing the output failed.
+    #[error("writing output: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl From<elfcompat::baseline::BaselineError> for CliError {
+    fn from(e: elfcompat::baseline::BaselineError) -> Self {
+        CliError::Usage(e.to_string())
+    }
+}
+
+/// Run a parsed command line; the result is the exit code.
+pub fn run(cli: Cli) -> Result<u8, CliError> {
+    let color = match cli.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let style = elfcompat::report::text::Style { color };
+    match cli.command {
+        Command::Report(a) => scan_cmd::report(&a.paths, a.json, a.symbols, a.quiet, &style),
+        Command::Check(a) => {
+            let baseline = elfcompat::baseline::Baseline::from_args(
+                a.baseline.glibc.as_deref(),
+                a.baseline.target.as_deref(),
+                a.baseline.glibcxx.as_deref(),
+            )?
+            .ok_or_else(|| CliError::Usage("check needs --glibc or --target".into()))?;
+            scan_cmd::check(&a.paths, &baseline, a.json, &style)
+        }
+        Command::Abi(a) => abi_cmd::abi(a.symbol.as_deref(), &a.arch, a.glibc.as_deref(), a.json),
+        Command::Targets { json } => abi_cmd::targets(json),
+    }
+}

@@ -1,0 +1,145 @@
+//! `report` and `check`: walk, analyse in parallel, print.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+use elfcompat::baseline::Baseline;
+use elfcompat::report::{self, json, text, FileReport, Outcome};
+use elfcompat::scan;
+
+use super::{CliError, EXIT_ERROR, EXIT_OK, EXIT_VIOLATION};
+
+fn analyse(paths: &[PathBuf], baseline: Option<&Baseline>) -> (Vec<FileReport>, json::Summary) {
+    let walk = scan::walk(paths);
+    let mut reports: Vec<FileReport> = walk
+        .files
+        .par_iter()
+        .map(|p| report::analyze_path(p, baseline))
+        .collect();
+    for (path, e) in &walk.errors {
+        reports.push(FileReport {
+            path: path.display().to_string(),
+            outcome: Outcome::Error {
+                error: format!("{}: {e}", path.display()),
+            },
+        });
+    }
+    let mut summary = json::Summary::of(&reports);
+    summary.special_skipped = walk.special;
+    summary.duplicates_skipped = walk.duplicates;
+    (reports, summary)
+}
+
+fn summary_line(s: &json::Summary) -> String {
+    format!(
+        "{} files: {} ELF, {} not ELF, {} unreadable; {} special files and {} duplicate links skipped",
+        s.files, s.elf, s.not_elf, s.errors, s.special_skipped, s.duplicates_skipped
+    )
+}
+
+pub fn report(
+    paths: &[PathBuf],
+    as_json: bool,
+    symbols: bool,
+    quiet: bool,
+    style: &text::Style,
+) -> Result<u8, CliError> {
+    let (reports, summary) = analyse(paths, None);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    if as_json {
+        serde_json::to_writer_pretty(&mut out, &json::document(&reports, &summary, None, symbols))
+            .map_err(std::io::Error::from)?;
+        writeln!(out)?;
+    } else {
+        let many = reports.len() > 1;
+        for r in &reports {
+            match &r.outcome {
+                Outcome::NotElf if quiet || many => continue,
+                Outcome::Error { error } => {
+                    eprintln!("elfcompat: {error}");
+                    continue;
+                }
+                _ => {}
+            }
+            write!(out, "{}", text::render_file(r, style, symbols))?;
+        }
+        if many {
+            writeln!(out, "{}", summary_line(&summary))?;
+        }
+    }
+    out.flush()?;
+    Ok(if summary.errors > 0 { EXIT_ERROR } else { EXIT_OK })
+}
+
+pub fn check(
+    paths: &[PathBuf],
+    baseline: &Baseline,
+    as_json: bool,
+    style: &text::Style,
+) -> Result<u8, CliError> {
+    let (reports, summary) = analyse(paths, Some(baseline));
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    if as_json {
+        let doc = json::document(&reports, &summary, Some(baseline.describe()), false);
+        serde_json::to_writer_pretty(&mut out, &doc).map_err(std::io::Error::from)?;
+        writeln!(out)?;
+    } else {
+        for r in &reports {
+            match &r.outcome {
+                Outcome::Error { error } => eprintln!("elfcompat: {error}"),
+                Outcome::Elf(a) if !a.violations.is_empty() => {
+                    let fixable = a.violations.iter().filter(|v| v.fix.is_fixable()).count();
+                    writeln!(
+                        out,
+                        "{}: FAIL: {} requirement(s) above {} ({} fixable by `elfcompat patch`, {} blocker(s))",
+                        r.path,
+                        a.violations.len(),
+                        baseline.describe(),
+                        fixable,
+                        a.violations.len() - fixable
+                    )?;
+                    for v in &a.violations {
+                        writeln!(
+                            out,
+                            "  {:<32} {:<18} {:<18} {}",
+                            v.symbol.as_deref().unwrap_or("-"),
+                            v.version.as_str(),
+                            v.library,
+                            v.fix.describe()
+                        )?;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let status = if summary.violating == 0 {
+            style_ok(style, "OK")
+        } else {
+            "FAIL".to_string()
+        };
+        writeln!(
+            out,
+            "{status}: {} of {} ELF files exceed {}; {}",
+            summary.violating,
+            summary.elf,
+            baseline.describe(),
+            summary_line(&summary)
+        )?;
+    }
+    out.flush()?;
+    Ok(if summary.errors > 0 {
+        EXIT_ERROR
+    } else if summary.violating > 0 {
+        EXIT_VIOLATION
+    } else {
+        EXIT_OK
+    })
+}
+
+fn style_ok(_style: &text::Style, s: &str) -> String {
+    s.to_string()
+}

@@ -1,0 +1,345 @@
+//! The plan: a pure decision, from (binary, baseline, ABI data), of what to change.
+//! Nothing here writes; `--dry-run` prints exactly this.
+
+use crate::abi::{self, GlibcVersion, Target};
+use crate::baseline::Baseline;
+use crate::check::{self, Fix, DT_RELR_MARKER};
+use crate::elf::{ElfFile, Linkage};
+use crate::versym::{Family, Requirements, VersionName};
+
+use super::renames;
+
+/// How one symbol is brought within the baseline.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum How {
+    /// Same symbol, same library, older version.
+    Repoint,
+    /// Same symbol, the library that held it at the baseline (before the 2.34 merge).
+    MoveLibrary,
+    /// An older symbol with the same ABI, from the rename table.
+    Rename,
+}
+
+/// One symbol's change.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct SymbolChange {
+    /// Index in `.dynsym`.
+    pub dynsym_index: usize,
+    /// The symbol as the binary names it now.
+    pub symbol: String,
+    /// The library and version it requires now.
+    pub from_library: String,
+    /// The version it requires now.
+    pub from_version: String,
+    /// The symbol name afterwards (differs only for renames).
+    pub to_symbol: String,
+    /// The library afterwards.
+    pub to_library: String,
+    /// The version afterwards.
+    pub to_version: String,
+    /// Which kind of fix.
+    pub how: How,
+}
+
+/// A requirement that cannot be brought within the baseline.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Blocker {
+    /// The symbol, if one uses it.
+    pub symbol: Option<String>,
+    /// The library.
+    pub library: String,
+    /// The version.
+    pub version: String,
+    /// Why nothing can fix it.
+    pub reason: String,
+}
+
+/// A requirement (library, version) the plan adds or removes.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct VersionRef {
+    /// The library's soname.
+    pub library: String,
+    /// The version name.
+    pub version: String,
+}
+
+/// Everything a patch will do, decided before a byte is written.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Plan {
+    /// The baseline, described.
+    pub baseline: String,
+    /// The ABI database target used.
+    pub target: Option<&'static str>,
+    /// Per-symbol changes, in `.dynsym` order.
+    pub changes: Vec<SymbolChange>,
+    /// Version requirements no symbol will use any more: removed.
+    pub drop_versions: Vec<VersionRef>,
+    /// Version requirements the changes need that the file does not have yet.
+    pub add_versions: Vec<VersionRef>,
+    /// Libraries to add to DT_NEEDED.
+    pub add_needed: Vec<String>,
+    /// Inject the startup shim (`__libc_start_main` lowered below 2.34 in an executable).
+    pub startup_shim: bool,
+    /// Requirements nothing can fix.
+    pub blockers: Vec<Blocker>,
+    /// Semantic differences the user should know about.
+    pub notes: Vec<String>,
+}
+
+impl Plan {
+    /// Whether the plan changes nothing (the file already satisfies the baseline).
+    pub fn is_noop(&self) -> bool {
+        self.changes.is_empty()
+            && self.drop_versions.is_empty()
+            && self.add_versions.is_empty()
+            && self.add_needed.is_empty()
+            && !self.startup_shim
+    }
+}
+
+/// Why a file cannot be planned at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    /// Static binaries have no version requirements to rewrite.
+    #[error("statically linked: nothing for the loader to check, nothing to patch")]
+    Static,
+    /// No dynamic section.
+    #[error("no dynamic section")]
+    NoDynamic,
+}
+
+/// Notes for symbols whose older version behaves differently in a way a user may notice.
+fn semantic_note(symbol: &str, to_version: &str) -> Option<String> {
+    Some(match symbol {
+        "memcpy" => format!("memcpy@{to_version} is glibc's old memcpy, which behaves like memmove (overlap-safe): same results"),
+        "pow" | "exp" | "log" | "exp2" | "log2" | "powf" | "expf" | "logf" | "exp2f" | "log2f" => format!(
+            "{symbol}@{to_version} is the pre-2.29 wrapper that also supports the obsolete SVID matherr error handling; results and errno are the same for programs that do not define matherr"
+        ),
+        "glob" | "glob64" => format!("{symbol}@{to_version} predates 2.27's handling of dangling symlinks with GLOB_ONLYDIR/GLOB_ALTDIRFUNC"),
+        "__libc_start_main" => "__libc_start_main lowered below 2.34: a startup shim runs DT_INIT and DT_INIT_ARRAY exactly once, since the old function runs the executable's constructors only through its init argument".to_string(),
+        _ => return None,
+    })
+}
+
+/// Decide what to change so that `file` needs nothing above `baseline`.
+pub fn plan(file: &ElfFile<'_>, baseline: &Baseline) -> Result<Plan, PlanError> {
+    match file.linkage() {
+        Linkage::Static | Linkage::StaticPie => return Err(PlanError::Static),
+        _ => {}
+    }
+    if file.dynamic.is_none() {
+        return Err(PlanError::NoDynamic);
+    }
+    let req = Requirements::of(file);
+    let target = crate::report::target_of_file(file);
+    Ok(plan_requirements(&req, target, file.class == crate::elf::Class::Elf64, file.linkage(), baseline))
+}
+
+/// The pure core of [`plan`], on an already built requirement model.
+pub fn plan_requirements(
+    req: &Requirements,
+    target: Option<Target>,
+    is_64bit: bool,
+    linkage: Linkage,
+    baseline: &Baseline,
+) -> Plan {
+    let db = abi::db();
+    let mut plan = Plan {
+        baseline: baseline.describe(),
+        target: target.map(|t| t.name()),
+        changes: Vec::new(),
+        drop_versions: Vec::new(),
+        add_versions: Vec::new(),
+        add_needed: Vec::new(),
+        startup_shim: false,
+        blockers: Vec::new(),
+        notes: Vec::new(),
+    };
+    let limit = VersionName::parse(&baseline.glibc.tag());
+    let exceeds = |v: &VersionName| -> bool {
+        if v.as_str() == DT_RELR_MARKER {
+            return baseline.glibc < GlibcVersion::new(2, 36, 0);
+        }
+        match v.family() {
+            Family::Glibc => *v > limit,
+            f => baseline.limit(f).is_some_and(|l| *v > l),
+        }
+    };
+
+    // Per-symbol decisions.
+    for imp in &req.imports {
+        let (Some(lib), Some(ver)) = (&imp.library, &imp.version) else {
+            continue;
+        };
+        if !exceeds(ver) {
+            continue;
+        }
+        let blocker = |reason: String| Blocker {
+            symbol: Some(imp.name.clone()),
+            library: lib.clone(),
+            version: ver.as_str().to_string(),
+            reason,
+        };
+        if ver.family() != Family::Glibc {
+            let fix = check::violations(req, target, baseline)
+                .into_iter()
+                .find(|v| v.symbol.as_deref() == Some(imp.name.as_str()) && v.version == *ver)
+                .map(|v| v.fix);
+            let reason = match fix {
+                Some(Fix::Blocker { reason }) => reason,
+                _ => "not a glibc version".to_string(),
+            };
+            plan.blockers.push(blocker(reason));
+            continue;
+        }
+        if imp.copy_relocated {
+            // A COPY-relocated object's size is fixed in the executable: only a version
+            // with the same size could be used, which the database cannot promise.
+            let fix = check::glibc_fix(db, target, &imp.name, lib, baseline.glibc);
+            if !matches!(fix, Fix::Repoint { .. }) {
+                plan.blockers.push(blocker(format!("copy-relocated object: {}", fix.describe())));
+                continue;
+            }
+        }
+        let fix = check::glibc_fix(db, target, &imp.name, lib, baseline.glibc);
+        let change = |to_symbol: &str, to_library: &str, to_version: String, how: How| SymbolChange {
+            dynsym_index: imp.dynsym_index,
+            symbol: imp.name.clone(),
+            from_library: lib.clone(),
+            from_version: ver.as_str().to_string(),
+            to_symbol: to_symbol.to_string(),
+            to_library: to_library.to_string(),
+            to_version,
+            how,
+        };
+        match fix {
+            Fix::Repoint { version } => {
+                plan.changes.push(change(&imp.name, lib, version, How::Repoint));
+            }
+            Fix::MoveLibrary { library, version } => {
+                plan.changes.push(change(&imp.name, &library, version, How::MoveLibrary));
+            }
+            Fix::Blocker { reason } => {
+                let renamed = renames::rename_for(&imp.name, is_64bit).and_then(|r| {
+                    let t = target?;
+                    let sv = db.newest_at_or_below(t, r.to, None, baseline.glibc)?;
+                    Some((r, sv.lib.soname(t).to_string(), sv.version.tag()))
+                });
+                match renamed {
+                    Some((rule, library, version)) => {
+                        plan.notes.push(format!("{} -> {}: {}", rule.from, rule.to, rule.why));
+                        plan.changes.push(change(rule.to, &library, version, How::Rename));
+                    }
+                    None => plan.blockers.push(blocker(reason)),
+                }
+            }
+            Fix::DropUnused | Fix::ExpandRelr => {}
+        }
+    }
+
+    // Requirements above the baseline with no symbol: DT_RELR marker or plain unused.
+    for (lib, vr) in req.version_requirements() {
+        if vr.name.as_str() == DT_RELR_MARKER && exceeds(&vr.name) {
+            plan.blockers.push(Blocker {
+                symbol: None,
+                library: lib.soname.clone(),
+                version: vr.name.as_str().to_string(),
+                reason: "DT_RELR relocations need glibc 2.36; expanding them into REL/RELA relocations is not implemented yet".into(),
+            });
+        }
+    }
+
+    // Startup: __libc_start_main lowered below 2.34 in an executable.
+    if let Some(c) = plan.changes.iter().find(|c| c.symbol == "__libc_start_main") {
+        if matches!(linkage, Linkage::Executable | Linkage::Pie) {
+            plan.startup_shim = true;
+            let _ = c;
+        }
+    }
+
+    // Notes.
+    let mut notes: Vec<String> = plan
+        .changes
+        .iter()
+        .filter_map(|c| semantic_note(&c.symbol, &c.to_version))
+        .collect();
+    notes.append(&mut plan.notes);
+    notes.sort();
+    notes.dedup();
+    plan.notes = notes;
+
+    // Version bookkeeping: what is used afterwards, what is added, what is dropped.
+    let mut used_after: Vec<VersionRef> = Vec::new();
+    for imp in &req.imports {
+        let (Some(lib), Some(ver)) = (&imp.library, &imp.version) else {
+            continue;
+        };
+        let r = match plan.changes.iter().find(|c| c.dynsym_index == imp.dynsym_index) {
+            Some(c) => VersionRef {
+                library: c.to_library.clone(),
+                version: c.to_version.clone(),
+            },
+            None => VersionRef {
+                library: lib.clone(),
+                version: ver.as_str().to_string(),
+            },
+        };
+        if !used_after.contains(&r) {
+            used_after.push(r);
+        }
+    }
+    let existing: Vec<VersionRef> = req
+        .version_requirements()
+        .map(|(l, v)| VersionRef {
+            library: l.soname.clone(),
+            version: v.name.as_str().to_string(),
+        })
+        .collect();
+    for r in &used_after {
+        if !existing.contains(r) && !plan.add_versions.contains(r) {
+            plan.add_versions.push(r.clone());
+        }
+    }
+    let changed_from: Vec<VersionRef> = plan
+        .changes
+        .iter()
+        .map(|c| VersionRef {
+            library: c.from_library.clone(),
+            version: c.from_version.clone(),
+        })
+        .collect();
+    let blocked: Vec<VersionRef> = plan
+        .blockers
+        .iter()
+        .map(|b| VersionRef {
+            library: b.library.clone(),
+            version: b.version.clone(),
+        })
+        .collect();
+    for (lib, vr) in req.version_requirements() {
+        let r = VersionRef {
+            library: lib.soname.clone(),
+            version: vr.name.as_str().to_string(),
+        };
+        if used_after.contains(&r) || blocked.contains(&r) {
+            continue;
+        }
+        // Drop what is above the baseline, and what the plan's own changes left unused.
+        if exceeds(&vr.name) && vr.name.as_str() != DT_RELR_MARKER || changed_from.contains(&r) {
+            plan.drop_versions.push(r);
+        }
+    }
+    let needed: Vec<&str> = req
+        .libraries
+        .iter()
+        .filter(|l| l.in_dt_needed)
+        .map(|l| l.soname.as_str())
+        .collect();
+    for r in &plan.add_versions {
+        if !needed.contains(&r.library.as_str()) && !plan.add_needed.contains(&r.library) {
+            plan.add_needed.push(r.library.clone());
+        }
+    }
+    plan
+}

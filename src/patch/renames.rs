@@ -1,0 +1,66 @@
+//! Renames: symbols of newer glibc releases that an older, differently named symbol
+//! implements with the same ABI. Each rule says why the semantics match or how they differ.
+
+/// One rename rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rename {
+    /// The symbol a new toolchain references.
+    pub from: &'static str,
+    /// The older symbol with the same calling convention.
+    pub to: &'static str,
+    /// Only on 64-bit targets (where `off_t` and `off64_t` are the same type).
+    pub only_64bit: bool,
+    /// Why it is safe, or what differs.
+    pub why: &'static str,
+}
+
+const C23_NOTE: &str = "glibc 2.38's C23 variant; identical except that it also accepts the \
+C23 0b/0B binary prefix, which the older function parses as 0 followed by the letter b";
+const SCANF_NOTE: &str = "glibc 2.38's C23 variant; identical except that %i and integer \
+conversions also accept the C23 0b/0B binary prefix";
+
+/// The committed table of equivalent symbols.
+pub const RENAMES: &[Rename] = &[
+    Rename { from: "__isoc23_strtol", to: "strtol", only_64bit: false, why: C23_NOTE },
+    Rename { from: "__isoc23_strtoul", to: "strtoul", only_64bit: false, why: C23_NOTE },
+    Rename { from: "__isoc23_strtoll", to: "strtoll", only_64bit: false, why: C23_NOTE },
+    Rename { from: "__isoc23_strtoull", to: "strtoull", only_64bit: false, why: C23_NOTE },
+    Rename { from: "__isoc23_strtoimax", to: "strtoimax", only_64bit: false, why: C23_NOTE },
+    Rename { from: "__isoc23_strtoumax", to: "strtoumax", only_64bit: false, why: C23_NOTE },
+    Rename { from: "__isoc23_wcstol", to: "wcstol", only_64bit: false, why: C23_NOTE },
+    Rename { from: "__isoc23_wcstoul", to: "wcstoul", only_64bit: false, why: C23_NOTE },
+    Rename { from: "__isoc23_wcstoll", to: "wcstoll", only_64bit: false, why: C23_NOTE },
+    Rename { from: "__isoc23_wcstoull", to: "wcstoull", only_64bit: false, why: C23_NOTE },
+    Rename { from: "__isoc23_wcstoimax", to: "wcstoimax", only_64bit: false, why: C23_NOTE },
+    Rename { from: "__isoc23_wcstoumax", to: "wcstoumax", only_64bit: false, why: C23_NOTE },
+    Rename { from: "__isoc23_strtol_l", to: "strtol_l", only_64bit: false, why: C23_NOTE },
+    Rename { from: "__isoc23_strtoul_l", to: "strtoul_l", only_64bit: false, why: C23_NOTE },
+    Rename { from: "__isoc23_strtoll_l", to: "strtoll_l", only_64bit: false, why: C23_NOTE },
+    Rename { from: "__isoc23_strtoull_l", to: "strtoull_l", only_64bit: false, why: C23_NOTE },
+    Rename { from: "__isoc23_sscanf", to: "__isoc99_sscanf", only_64bit: false, why: SCANF_NOTE },
+    Rename { from: "__isoc23_scanf", to: "__isoc99_scanf", only_64bit: false, why: SCANF_NOTE },
+    Rename { from: "__isoc23_fscanf", to: "__isoc99_fscanf", only_64bit: false, why: SCANF_NOTE },
+    Rename { from: "__isoc23_vsscanf", to: "__isoc99_vsscanf", only_64bit: false, why: SCANF_NOTE },
+    Rename { from: "__isoc23_vscanf", to: "__isoc99_vscanf", only_64bit: false, why: SCANF_NOTE },
+    Rename { from: "__isoc23_vfscanf", to: "__isoc99_vfscanf", only_64bit: false, why: SCANF_NOTE },
+    Rename { from: "__isoc23_swscanf", to: "__isoc99_swscanf", only_64bit: false, why: SCANF_NOTE },
+    Rename { from: "__isoc23_wscanf", to: "__isoc99_wscanf", only_64bit: false, why: SCANF_NOTE },
+    Rename { from: "__isoc23_fwscanf", to: "__isoc99_fwscanf", only_64bit: false, why: SCANF_NOTE },
+    Rename { from: "__isoc23_vswscanf", to: "__isoc99_vswscanf", only_64bit: false, why: SCANF_NOTE },
+    Rename { from: "__isoc23_vwscanf", to: "__isoc99_vwscanf", only_64bit: false, why: SCANF_NOTE },
+    Rename { from: "__isoc23_vfwscanf", to: "__isoc99_vfwscanf", only_64bit: false, why: SCANF_NOTE },
+    Rename {
+        from: "fcntl64",
+        to: "fcntl",
+        only_64bit: true,
+        why: "on 64-bit targets fcntl64 (2.28) and fcntl share the ABI; they differ only for \
+              F_GETOWN of a process group, which fcntl64 answers through F_GETOWN_EX",
+    },
+];
+
+/// The rename rule for a symbol on a target of the given word size.
+pub fn rename_for(symbol: &str, is_64bit: bool) -> Option<&'static Rename> {
+    RENAMES
+        .iter()
+        .find(|r| r.from == symbol && (is_64bit || !r.only_64bit))
+}

@@ -1,0 +1,201 @@
+//! The human report.
+
+use std::fmt::Write;
+
+use super::{Analysis, FileReport, Outcome, VersionGroup};
+use crate::elf::Linkage;
+
+/// Colors on or off.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Style {
+    /// Emit ANSI colors.
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn bold(&self, s: &str) -> String {
+        self.paint("1", s)
+    }
+    fn red(&self, s: &str) -> String {
+        self.paint("31", s)
+    }
+    fn green(&self, s: &str) -> String {
+        self.paint("32", s)
+    }
+    fn yellow(&self, s: &str) -> String {
+        self.paint("33", s)
+    }
+    fn dim(&self, s: &str) -> String {
+        self.paint("2", s)
+    }
+}
+
+/// How many symbols one version line shows before "(+N more)" (all with `--symbols`).
+const SYMBOLS_PER_LINE: usize = 8;
+
+fn linkage_text(l: Linkage) -> &'static str {
+    match l {
+        Linkage::Executable => "executable",
+        Linkage::Pie => "PIE executable",
+        Linkage::SharedLibrary => "shared library",
+        Linkage::Static => "static executable",
+        Linkage::StaticPie => "static PIE executable",
+        Linkage::Other => "ELF file (no dynamic view)",
+    }
+}
+
+fn group_line(out: &mut String, style: &Style, g: &VersionGroup, all: bool) {
+    let shown: Vec<&str> = if all {
+        g.symbols.iter().map(|s| s.as_str()).collect()
+    } else {
+        g.symbols.iter().take(SYMBOLS_PER_LINE).map(|s| s.as_str()).collect()
+    };
+    let mut syms = if g.symbols.is_empty() {
+        style.dim("(no symbol uses it)")
+    } else {
+        shown.join(", ")
+    };
+    if !all && g.symbols.len() > SYMBOLS_PER_LINE {
+        let _ = write!(syms, " (+{} more)", g.symbols.len() - SYMBOLS_PER_LINE);
+    }
+    let weak = if g.weak { " [weak]" } else { "" };
+    let _ = writeln!(
+        out,
+        "    {:<16} {:<22} {}{}",
+        g.version.as_str(),
+        g.libraries.join(","),
+        syms,
+        weak
+    );
+}
+
+/// Render one file's report. `all_symbols` lists every symbol of every version.
+pub fn render_file(r: &FileReport, style: &Style, all_symbols: bool) -> String {
+    let mut out = String::new();
+    match &r.outcome {
+        Outcome::NotElf => {
+            let _ = writeln!(out, "{}: not an ELF file (skipped)", r.path);
+        }
+        Outcome::Error { error } => {
+            let _ = writeln!(out, "{}", style.red(&format!("error: {error}")));
+        }
+        Outcome::Elf(a) => render_analysis(&mut out, &r.path, a, style, all_symbols),
+    }
+    out
+}
+
+fn render_analysis(out: &mut String, path: &str, a: &Analysis, style: &Style, all: bool) {
+    let mut head = format!(
+        "{}: {} {} {}",
+        style.bold(path),
+        a.class.to_uppercase(),
+        a.machine,
+        linkage_text(a.linkage)
+    );
+    if let Some(s) = &a.soname {
+        let _ = write!(head, ", soname {s}");
+    }
+    let _ = writeln!(out, "{head}");
+    if let Some(i) = &a.interpreter {
+        let _ = writeln!(out, "  interpreter: {i}");
+    }
+    if matches!(a.linkage, Linkage::Static | Linkage::StaticPie) {
+        let _ = writeln!(
+            out,
+            "  statically linked: no version requirements are checked by the loader"
+        );
+    }
+    for f in &a.requires {
+        let _ = writeln!(
+            out,
+            "  {} >= {}",
+            style.bold(f.family.as_str()),
+            style.bold(f.minimum.number_str())
+        );
+        for g in &f.versions {
+            group_line(out, style, g, all);
+        }
+    }
+    if !a.other_versions.is_empty() {
+        let _ = writeln!(out, "  {}", style.bold("other versions"));
+        for g in &a.other_versions {
+            group_line(out, style, g, all);
+        }
+    }
+    if a.requires.is_empty() && a.other_versions.is_empty() && a.linkage != Linkage::Static {
+        let _ = writeln!(out, "  no symbol versions required");
+    }
+    if !a.needed.is_empty() {
+        let _ = writeln!(out, "  needs: {}", a.needed.join(", "));
+    }
+    let defined: Vec<&str> = a
+        .defines
+        .iter()
+        .filter(|d| !d.base)
+        .map(|d| d.name.as_str())
+        .collect();
+    if !defined.is_empty() {
+        let _ = writeln!(
+            out,
+            "  defines: {} ({} exported symbols)",
+            defined.join(", "),
+            a.exported_symbols
+        );
+    }
+    if !matches!(a.linkage, Linkage::Static | Linkage::StaticPie | Linkage::Other) {
+        if a.runs_on.is_empty() {
+            let _ = writeln!(out, "  runs on: {}", style.yellow("no known release"));
+        } else {
+            let list: Vec<String> = a
+                .runs_on
+                .iter()
+                .map(|r| format!("{} ({})", r.display, r.glibc))
+                .collect();
+            let _ = writeln!(out, "  runs on: {}+", list.join(", "));
+        }
+    }
+    if all && !a.symbols.is_empty() {
+        let _ = writeln!(out, "  symbols:");
+        for s in &a.symbols {
+            let ver = match (&s.library, &s.version) {
+                (Some(l), Some(v)) => format!("{} ({l})", v.as_str()),
+                _ => "(unversioned)".to_string(),
+            };
+            let weak = if s.binding == crate::versym::SymbolBinding::Weak {
+                " weak"
+            } else {
+                ""
+            };
+            let _ = writeln!(out, "    {:<40} {}{}", s.name, ver, weak);
+        }
+    }
+    for w in &a.warnings {
+        let _ = writeln!(out, "  {}", style.yellow(&format!("warning: {w}")));
+    }
+    if !a.violations.is_empty() {
+        let _ = writeln!(out, "  {}", style.red(&format!("{} violation(s):", a.violations.len())));
+        for v in &a.violations {
+            let fix = v.fix.describe();
+            let fix = if v.fix.is_fixable() {
+                style.green(&fix)
+            } else {
+                style.red(&fix)
+            };
+            let _ = writeln!(
+                out,
+                "    {:<32} {:<16} {:<18} {}",
+                v.symbol.as_deref().unwrap_or("-"),
+                v.version.as_str(),
+                v.library,
+                fix
+            );
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! Hash-table consistency: every exported symbol must be findable through DT_GNU_HASH and
+//! DT_HASH exactly as the loader looks it up, or the loader will not find it.
+
+use crate::elf::{ByteOrder, Class, ElfFile};
+
+use super::{finding, Finding};
+
+fn gnu_hash(name: &[u8]) -> u32 {
+    name.iter()
+        .fold(5381u32, |h, &c| h.wrapping_mul(33).wrapping_add(u32::from(c)))
+}
+
+struct Raw<'a> {
+    data: &'a [u8],
+    big: bool,
+}
+
+impl Raw<'_> {
+    fn u32(&self, off: u64) -> Option<u32> {
+        let b = self.data.get(off as usize..(off as usize).checked_add(4)?)?;
+        let a = [b[0], b[1], b[2], b[3]];
+        Some(if self.big { u32::from_be_bytes(a) } else { u32::from_le_bytes(a) })
+    }
+    fn u64(&self, off: u64) -> Option<u64> {
+        let b = self.data.get(off as usize..(off as usize).checked_add(8)?)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        Some(if self.big { u64::from_be_bytes(a) } else { u64::from_le_bytes(a) })
+    }
+}
+
+/// Check both hash tables against `.dynsym`.
+pub(super) fn check(file: &ElfFile<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let Some(dynamic) = &file.dynamic else {
+        return out;
+    };
+    let raw = Raw {
+        data: file.data,
+        big: file.byte_order == ByteOrder::Big,
+    };
+    let wide = file.class == Class::Elf64;
+    let defined: Vec<(usize, &str)> = dynamic
+        .symbols
+        .iter()
+        .enumerate()
+        .skip(1)
+        .filter(|(_, s)| !s.is_undefined() && s.bind != object::elf::STB_LOCAL.0 && !s.name.is_empty())
+        .map(|(i, s)| (i, s.name.as_ref()))
+        .collect();
+    if let Some(g) = dynamic.layout.gnu_hash {
+        let lookup = |name: &str| -> Option<Vec<usize>> {
+            let base = g.offset;
+            let nbuckets = raw.u32(base)?;
+            let symoffset = raw.u32(base + 4)?;
+            let bloom_size = raw.u32(base + 8)?;
+            let shift = raw.u32(base + 12)?;
+            let word_bits: u32 = if wide { 64 } else { 32 };
+            let h = gnu_hash(name.as_bytes());
+            let bloom_at = base + 16;
+            let idx = u64::from((h / word_bits) % bloom_size.max(1));
+            let word = if wide {
+                raw.u64(bloom_at + idx * 8)?
+            } else {
+                u64::from(raw.u32(bloom_at + idx * 4)?)
+            };
+            let mask = (1u64 << (h % word_bits)) | (1u64 << ((h >> shift) % word_bits));
+            if word & mask != mask {
+                return Some(Vec::new());
+            }
+            let buckets_at = bloom_at + u64::from(bloom_size) * u64::from(word_bits / 8);
+            let chains_at = buckets_at + 4 * u64::from(nbuckets);
+            let mut i = raw.u32(buckets_at + 4 * u64::from(h % nbuckets.max(1)))?;
+            let mut found = Vec::new();
+            if i == 0 {
+                return Some(found);
+            }
+            let mut steps = 0usize;
+            loop {
+                let c = raw.u32(chains_at + 4 * u64::from(i.checked_sub(symoffset)?))?;
+                if (c | 1) == (h | 1) {
+                    found.push(i as usize);
+                }
+                steps += 1;
+                if c & 1 == 1 || steps > dynamic.symbols.len() {
+                    break;
+                }
+                i += 1;
+            }
+            Some(found)
+        };
+        for (i, name) in &defined {
+            match lookup(name) {
+                Some(cands) if cands.contains(i) => {}
+                Some(_) => out.push(finding("gnu-hash", format!("exported symbol {name} (#{i}) is not reachable through DT_GNU_HASH"))),
+                None => {
+                    out.push(finding("gnu-hash", "DT_GNU_HASH is truncated or inconsistent"));
+                    break;
+                }
+            }
+        }
+    }
+    if let Some(hsh) = dynamic.layout.hash {
+        let entry: u64 = if file.machine == object::elf::EM_S390.0 && wide { 8 } else { 4 };
+        let get = |k: u64| -> Option<u64> {
+            if entry == 8 {
+                raw.u64(hsh.offset + 8 * k)
+            } else {
+                raw.u32(hsh.offset + 4 * k).map(u64::from)
+            }
+        };
+        for (i, name) in &defined {
+            let reach = (|| -> Option<bool> {
+                let nbucket = get(0)?;
+                let nchain = get(1)?;
+                let h = u64::from(crate::versym::elf_hash(name.as_bytes()));
+                let mut y = get(2 + h % nbucket.max(1))?;
+                let mut steps = 0u64;
+                while y != 0 && steps <= nchain {
+                    if y as usize == *i {
+                        return Some(true);
+                    }
+                    y = get(2 + nbucket + y)?;
+                    steps += 1;
+                }
+                Some(false)
+            })();
+            if reach != Some(true) {
+                out.push(finding("sysv-hash", format!("exported symbol {name} (#{i}) is not reachable through DT_HASH")));
+            }
+        }
+    }
+    out
+}

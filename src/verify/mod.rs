@@ -1,0 +1,173 @@
+//! Verification: is a binary structurally sound for the loader, and does everything it
+//! requires exist in the baseline? `patch` runs this on the bytes it is about to write (and
+//! on the file it wrote); `verify` runs it on any binary.
+
+mod hash;
+
+use crate::abi::{self, Lib};
+use crate::baseline::Baseline;
+use crate::check::{self, DT_RELR_MARKER};
+use crate::elf::{ElfFile, Linkage};
+use crate::versym::{elf_hash, Family, Requirements, VersionName};
+
+/// One problem found.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Finding {
+    /// A short identifier of the check ("segment-alignment", "version-above-baseline", ...).
+    pub check: &'static str,
+    /// What is wrong, with the structure named.
+    pub message: String,
+}
+
+fn finding(check: &'static str, message: impl Into<String>) -> Finding {
+    Finding {
+        check,
+        message: message.into(),
+    }
+}
+
+/// Structural soundness: what the kernel and the loader need from the file's layout.
+pub fn structure(file: &ElfFile<'_>) -> Vec<Finding> {
+    use object::elf::{PT_INTERP, PT_LOAD, PT_PHDR};
+    let mut out = Vec::new();
+    let len = file.data.len() as u64;
+    let loads: Vec<_> = file.segments.iter().filter(|s| s.p_type == PT_LOAD.0).collect();
+    for (i, s) in file.segments.iter().enumerate() {
+        if s.filesz > 0 && s.offset.checked_add(s.filesz).is_none_or(|end| end > len) {
+            out.push(finding("segment-in-file", format!("program header {i} (type {:#x}) extends past the end of the file", s.p_type)));
+        }
+        if s.p_type == PT_LOAD.0 {
+            if s.align > 1 && s.offset % s.align != s.vaddr % s.align {
+                out.push(finding("segment-alignment", format!("PT_LOAD {i}: p_offset {:#x} and p_vaddr {:#x} are not congruent modulo p_align {:#x}", s.offset, s.vaddr, s.align)));
+            }
+            if s.filesz > s.memsz {
+                out.push(finding("segment-size", format!("PT_LOAD {i}: p_filesz > p_memsz")));
+            }
+        }
+    }
+    for (i, a) in loads.iter().enumerate() {
+        for b in loads.iter().skip(i + 1) {
+            let a_end = a.vaddr.saturating_add(a.memsz);
+            let b_end = b.vaddr.saturating_add(b.memsz);
+            if a.vaddr < b_end && b.vaddr < a_end {
+                out.push(finding("load-overlap", format!("PT_LOADs at {:#x} and {:#x} overlap", a.vaddr, b.vaddr)));
+            }
+        }
+    }
+    let covered = |vaddr: u64, size: u64, offset: u64| {
+        loads.iter().any(|l| {
+            vaddr >= l.vaddr
+                && vaddr.saturating_add(size) <= l.vaddr.saturating_add(l.filesz)
+                && offset.wrapping_sub(l.offset) == vaddr.wrapping_sub(l.vaddr)
+        })
+    };
+    for s in &file.segments {
+        if (s.p_type == PT_PHDR.0 || s.p_type == PT_INTERP.0) && !covered(s.vaddr, s.filesz, s.offset) {
+            let name = if s.p_type == PT_PHDR.0 { "PT_PHDR" } else { "PT_INTERP" };
+            out.push(finding("segment-covered", format!("{name} at {:#x} is not mapped by a PT_LOAD from the same file offset", s.vaddr)));
+        }
+    }
+    let Some(dynamic) = &file.dynamic else {
+        return out;
+    };
+    if !dynamic.versym.is_empty() && dynamic.versym.len() != dynamic.symbols.len() {
+        out.push(finding("versym-count", format!(".gnu.version has {} entries for {} symbols", dynamic.versym.len(), dynamic.symbols.len())));
+    }
+    let req = Requirements::of(file);
+    for (i, raw) in &req.dangling_indices {
+        out.push(finding("versym-index", format!(".gnu.version entry {i} names version index {} that nothing defines", raw & 0x7fff)));
+    }
+    for vn in &dynamic.verneed {
+        for aux in &vn.aux {
+            if aux.hash != elf_hash(aux.name.as_bytes()) {
+                out.push(finding("vna-hash", format!("vna_hash of {} ({}) is {:#x}, should be {:#x}", aux.name, vn.file, aux.hash, elf_hash(aux.name.as_bytes()))));
+            }
+        }
+        if !dynamic.needed.iter().any(|n| *n == vn.file) {
+            out.push(finding("verneed-needed", format!("versions are required from {} but no DT_NEEDED loads it", vn.file)));
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    for vn in &dynamic.verneed {
+        for aux in &vn.aux {
+            if !seen.insert(aux.index & 0x7fff) {
+                out.push(finding("vernaux-index", format!("version index {} is used twice in .gnu.version_r", aux.index & 0x7fff)));
+            }
+        }
+    }
+    out.extend(hash::check(file));
+    out
+}
+
+/// Requirements against the baseline: nothing above it, and everything that remains exists
+/// in the baseline release according to the ABI database.
+pub fn against_baseline(file: &ElfFile<'_>, baseline: &Baseline) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if matches!(file.linkage(), Linkage::Static | Linkage::StaticPie) {
+        return out;
+    }
+    let req = Requirements::of(file);
+    let target = crate::report::target_of_file(file);
+    for v in check::violations(&req, target, baseline) {
+        out.push(finding(
+            "version-above-baseline",
+            format!("{} {} from {}: {}", v.symbol.as_deref().unwrap_or("(unused)"), v.version, v.library, v.fix.describe()),
+        ));
+    }
+    let Some(target) = target else {
+        return out;
+    };
+    let db = abi::db();
+    // Every glibc version still required must be defined by that library in the baseline.
+    for (lib, vr) in req.version_requirements() {
+        let Some(l) = Lib::from_soname(&lib.soname) else {
+            continue;
+        };
+        if vr.name.family() != Family::Glibc || vr.name.as_str() == DT_RELR_MARKER {
+            continue;
+        }
+        let Some((a, b, c)) = vr.name.glibc_triple() else {
+            continue;
+        };
+        let v = abi::GlibcVersion::new(a, b, c);
+        if v > baseline.glibc {
+            continue; // already reported above
+        }
+        if !db.library_versions(target, l, baseline.glibc).contains(&v) {
+            out.push(finding("version-not-in-baseline", format!("{} does not define {} in glibc {}", lib.soname, vr.name, baseline.glibc)));
+        }
+    }
+    // Every versioned glibc symbol must exist at exactly that version in the baseline.
+    for imp in &req.imports {
+        let (Some(lib), Some(ver)) = (&imp.library, &imp.version) else {
+            continue;
+        };
+        let Some(l) = Lib::from_soname(lib) else {
+            continue;
+        };
+        let Some((a, b, c)) = ver.glibc_triple() else {
+            continue;
+        };
+        let v = abi::GlibcVersion::new(a, b, c);
+        if v > baseline.glibc {
+            continue;
+        }
+        let versions = db.symbol(target, &imp.name);
+        // Versioned lookup matches name and version, not the library: any library of the
+        // baseline that exports name@version satisfies it, as long as it is loaded.
+        let exists = versions.iter().any(|sv| sv.version == v)
+            || (versions.is_empty() && l == Lib::C && false);
+        if !exists {
+            out.push(finding("symbol-not-in-baseline", format!("{}@{} ({}) does not exist in glibc {} on {}", imp.name, ver, lib, baseline.glibc, target.name())));
+        }
+    }
+    let _ = VersionName::parse;
+    out
+}
+
+/// Everything: structure, then the baseline.
+pub fn verify(file: &ElfFile<'_>, baseline: &Baseline) -> Vec<Finding> {
+    let mut out = structure(file);
+    out.extend(against_baseline(file, baseline));
+    out
+}
