@@ -27,7 +27,9 @@ fn ours(data: &[u8]) -> Option<SymbolView> {
         view.insert(imp.dynsym_index, s);
     }
     for exp in &req.exports {
+        // readelf prints the version-name symbols (`GLIBC_2.4` at SHN_ABS) bare.
         let s = match (&exp.version, exp.hidden) {
+            (Some(v), _) if v.as_str() == exp.name => exp.name.clone(),
             (Some(v), false) => format!("{}@@{}", exp.name, v.as_str()),
             (Some(v), true) => format!("{}@{}", exp.name, v.as_str()),
             (None, _) => exp.name.clone(),
@@ -75,7 +77,13 @@ fn readelf_view(path: &Path) -> Option<SymbolView> {
         if bind == "LOCAL" {
             continue;
         }
-        let name = rest[6];
+        // The name is the last column, before a "(N)" version index; ppc64 adds a
+        // "[<localentry>: 8]" column after the visibility.
+        let mut tail = rest.iter().rev();
+        let mut name = *tail.next().unwrap_or(&"");
+        if name.starts_with('(') && name.ends_with(')') {
+            name = tail.next().unwrap_or(&"");
+        }
         if name.is_empty() {
             continue;
         }
@@ -120,7 +128,7 @@ fn goblin_view(data: &[u8]) -> Option<SymbolView> {
         let s = if let Some(v) = names.get(&idx) {
             format!("{name}@{v}")
         } else if let Some((v, base)) = defs.get(&idx) {
-            if *base || sym.st_shndx == 0 {
+            if *base || sym.st_shndx == 0 || v == name {
                 name.to_string()
             } else if hidden {
                 format!("{name}@{v}")
@@ -198,6 +206,11 @@ fn requirements_agree_with_readelf_and_goblin() {
                         .iter()
                         .filter(|(k, v)| g.get(k) != Some(v))
                         .map(|(k, v)| format!("#{k}: ours {v} goblin {:?}", g.get(k)))
+                        .chain(
+                            g.iter()
+                                .filter(|(k, _)| !mine.contains_key(k))
+                                .map(|(k, v)| format!("#{k}: goblin only {v}")),
+                        )
                         .take(5)
                         .collect();
                     Some(diff.join("; "))

@@ -243,6 +243,7 @@ fn parse_dynamic<'data, Elf: FileHeader<Endian = Endianness>>(
         }
         entries.push((tag, d.val(endian)));
     }
+    dynamic.entries = entries.clone();
     dynamic.layout.dynamic = Some(Region {
         vaddr: seg.vaddr,
         offset: seg.offset,
@@ -398,7 +399,6 @@ fn parse_dynamic<'data, Elf: FileHeader<Endian = Endianness>>(
         dynamic.verdef = list;
         dynamic.layout.verdef = Some(Region { vaddr: addr, offset, size: end - offset });
     }
-    dynamic.entries = entries;
     Ok((dynamic, warnings))
 }
 
@@ -449,34 +449,64 @@ fn symbol_count(
             max_bucket = max_bucket.max(u64::from(ctx.u32_at("DT_GNU_HASH bucket", buckets_at + 4 * i)?));
         }
         let chains_at = buckets_at + 4 * nbuckets;
-        let count = if max_bucket < symoffset {
-            symoffset
-        } else {
+        if max_bucket >= symoffset && max_bucket != 0 {
             let mut idx = max_bucket;
+            let cap = len / 4;
             loop {
                 let pos = chains_at + 4 * (idx - symoffset);
                 let v = ctx.u32_at("DT_GNU_HASH chain", pos)?;
                 idx += 1;
                 if v & 1 == 1 {
-                    break idx;
+                    break;
+                }
+                if idx - max_bucket > cap {
+                    return Err(ElfError::malformed("DT_GNU_HASH chain", "never terminates"));
                 }
             }
-        };
-        if let Some(g) = dynamic.layout.gnu_hash.as_mut() {
-            g.size = chains_at + 4 * count.saturating_sub(symoffset) - base;
+            if let Some(g) = dynamic.layout.gnu_hash.as_mut() {
+                g.size = chains_at + 4 * (idx - symoffset) - base;
+            }
+            return Ok((idx, SymbolCountSource::GnuHash));
         }
-        return Ok((count, SymbolCountSource::GnuHash));
+        // No symbol is hashed (nothing exported): symoffset is only a lower bound, and
+        // linkers write 1 there. Fall through to the section header or the table gap.
+        if let Some(g) = dynamic.layout.gnu_hash.as_mut() {
+            g.size = chains_at - base;
+        }
+        if let Some(count) = section_count {
+            return Ok((count.max(symoffset), SymbolCountSource::SectionHeader));
+        }
+        if let Some(count) = gap_count(ctx, dynamic, symtab) {
+            return Ok((count.max(symoffset), SymbolCountSource::StrtabGap));
+        }
+        return Ok((symoffset, SymbolCountSource::GnuHash));
     }
     if let Some(count) = section_count {
         return Ok((count, SymbolCountSource::SectionHeader));
     }
-    if let Some(strtab) = dynamic.layout.strtab {
-        if strtab.vaddr > symtab {
-            let sym_size = dynamic.layout.syment.max(1);
-            return Ok(((strtab.vaddr - symtab) / sym_size, SymbolCountSource::StrtabGap));
-        }
+    if let Some(count) = gap_count(ctx, dynamic, symtab) {
+        return Ok((count, SymbolCountSource::StrtabGap));
     }
     Ok((0, SymbolCountSource::None))
+}
+
+/// Last resort: the symbol table ends where the next table a dynamic tag points at begins
+/// (linkers put .dynstr, .gnu.version or a hash table right after .dynsym).
+fn gap_count(ctx: &Ctx<'_, '_>, dynamic: &Dynamic<'_>, symtab: u64) -> Option<u64> {
+    let pointer_tags = [
+        E::DT_STRTAB.0, E::DT_VERSYM.0, E::DT_VERNEED.0, E::DT_VERDEF.0, E::DT_HASH.0,
+        E::DT_GNU_HASH.0, E::DT_RELA.0, E::DT_REL.0, E::DT_JMPREL.0, E::DT_RELR.0,
+        E::DT_INIT.0, E::DT_FINI.0, E::DT_INIT_ARRAY.0, E::DT_PLTGOT.0,
+    ];
+    let next = dynamic
+        .entries
+        .iter()
+        .filter(|(t, v)| pointer_tags.contains(t) && *v > symtab)
+        .map(|(_, v)| *v)
+        .min()?;
+    let sym_size = dynamic.layout.syment.max(1);
+    let _ = ctx;
+    Some((next - symtab) / sym_size)
 }
 
 fn parse_verneed<'data, Elf: FileHeader<Endian = Endianness>>(
