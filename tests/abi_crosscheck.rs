@@ -6,7 +6,7 @@
 //! `${ELFCOMPAT_CACHE:-$HOME/.cache/elfcompat}/glibc-source/<version>/`. Without
 //! them the test fails when `CI` is set and is skipped otherwise.
 //!
-//! What must hold, per release R and target:
+//! What must hold, per release R and target (x86_64, aarch64, i386):
 //! 1. Every `GLIBC_*` symbol version of libc, libm, libpthread, libdl, librt,
 //!    libutil, libresolv and ld.so in R's abilists is in the database with the
 //!    same tag, kind and object size. The library may differ only in one way:
@@ -38,9 +38,10 @@ const LIBS: [(&str, Lib); 8] = [
 ];
 
 /// (database target, directory under sysdeps/unix/sysv/linux)
-const ARCHES: [(&str, &str); 2] = [
+const ARCHES: [(&str, &str); 3] = [
     ("x86_64-linux-gnu", "x86_64/64"),
     ("aarch64-linux-gnu", "aarch64"),
+    ("x86-linux-gnu", "i386"),
 ];
 
 /// libanl's functions: libanl is not in the source data; glibc 2.34 moved them
