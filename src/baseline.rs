@@ -105,7 +105,10 @@ impl Baseline {
     /// A short description: "glibc 2.17" or "rhel7 (glibc 2.17, GLIBCXX_3.4.19)".
     pub fn describe(&self) -> String {
         let mut parts = vec![format!("glibc {}", self.glibc)];
-        for v in [&self.glibcxx, &self.cxxabi, &self.gcc].into_iter().flatten() {
+        for v in [&self.glibcxx, &self.cxxabi, &self.gcc]
+            .into_iter()
+            .flatten()
+        {
             parts.push(v.to_string());
         }
         match self.preset {

@@ -2,11 +2,11 @@
 #![deny(missing_docs)]
 
 pub mod abi;
-pub mod elf;
-pub mod report;
-pub mod versym;
 pub mod baseline;
 pub mod check;
-pub mod scan;
+pub mod elf;
 pub mod patch;
+pub mod report;
+pub mod scan;
 pub mod verify;
+pub mod versym;

@@ -71,7 +71,11 @@ pub struct Violation {
 }
 
 /// Find every requirement of a file newer than the baseline, with its possible fix.
-pub fn violations(req: &Requirements, target: Option<Target>, baseline: &Baseline) -> Vec<Violation> {
+pub fn violations(
+    req: &Requirements,
+    target: Option<Target>,
+    baseline: &Baseline,
+) -> Vec<Violation> {
     let mut out = Vec::new();
     let db = abi::db();
     let limit_glibc = VersionName::parse(&baseline.glibc.tag());
@@ -186,7 +190,10 @@ pub fn glibc_fix(
     let known = db.symbol(target, symbol);
     match known.first() {
         Some(first) => Fix::Blocker {
-            reason: format!("first available in glibc {} (no older version)", first.version),
+            reason: format!(
+                "first available in glibc {} (no older version)",
+                first.version
+            ),
         },
         None => Fix::Blocker {
             reason: format!("not in the ABI database for {}", target.name()),

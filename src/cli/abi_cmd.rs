@@ -16,7 +16,12 @@ fn kind_str(k: SymbolKind) -> &'static str {
     }
 }
 
-pub fn abi(symbol: Option<&str>, arch: &str, glibc: Option<&str>, as_json: bool) -> Result<u8, CliError> {
+pub fn abi(
+    symbol: Option<&str>,
+    arch: &str,
+    glibc: Option<&str>,
+    as_json: bool,
+) -> Result<u8, CliError> {
     let db = abi::db();
     let target = db
         .target_by_name(arch)
@@ -30,10 +35,14 @@ pub fn abi(symbol: Option<&str>, arch: &str, glibc: Option<&str>, as_json: bool)
     };
     let mut out = std::io::stdout().lock();
     match (symbol, release) {
-        (None, None) => Err(CliError::Usage("give a SYMBOL, or --glibc to list what a release added".into())),
+        (None, None) => Err(CliError::Usage(
+            "give a SYMBOL, or --glibc to list what a release added".into(),
+        )),
         (None, Some(r)) => {
             if !db.releases().contains(&r) {
-                return Err(CliError::Usage(format!("glibc {r} is not a release in the ABI database")));
+                return Err(CliError::Usage(format!(
+                    "glibc {r} is not a release in the ABI database"
+                )));
             }
             let mut added = db.added_in(target, r);
             added.sort_by(|a, b| (a.1.lib, &a.0).cmp(&(b.1.lib, &b.0)));
@@ -42,13 +51,27 @@ pub fn abi(symbol: Option<&str>, arch: &str, glibc: Option<&str>, as_json: bool)
                     .iter()
                     .map(|(n, sv)| json!({"symbol": n, "library": sv.lib.soname(target), "version": sv.version.tag(), "kind": kind_str(sv.kind)}))
                     .collect();
-                serde_json::to_writer_pretty(&mut out, &json!({"target": target.name(), "release": r.to_string(), "added": list}))
-                    .map_err(std::io::Error::from)?;
+                serde_json::to_writer_pretty(
+                    &mut out,
+                    &json!({"target": target.name(), "release": r.to_string(), "added": list}),
+                )
+                .map_err(std::io::Error::from)?;
                 writeln!(out)?;
             } else {
-                writeln!(out, "glibc {r} on {}: {} symbol version(s) added", target.name(), added.len())?;
+                writeln!(
+                    out,
+                    "glibc {r} on {}: {} symbol version(s) added",
+                    target.name(),
+                    added.len()
+                )?;
                 for (n, sv) in &added {
-                    writeln!(out, "  {:<18} {:<40} {}", sv.lib.soname(target), n, kind_str(sv.kind))?;
+                    writeln!(
+                        out,
+                        "  {:<18} {:<40} {}",
+                        sv.lib.soname(target),
+                        n,
+                        kind_str(sv.kind)
+                    )?;
                 }
             }
             Ok(EXIT_OK)
@@ -66,7 +89,9 @@ pub fn abi(symbol: Option<&str>, arch: &str, glibc: Option<&str>, as_json: bool)
                     doc["release"] = json!(r.to_string());
                     doc["available"] = json!(best.is_some());
                     doc["newest_at_or_below"] = match best {
-                        Some(sv) => json!({"library": sv.lib.soname(target), "version": sv.version.tag()}),
+                        Some(sv) => {
+                            json!({"library": sv.lib.soname(target), "version": sv.version.tag()})
+                        }
                         None => json!(null),
                     };
                 }
@@ -77,12 +102,28 @@ pub fn abi(symbol: Option<&str>, arch: &str, glibc: Option<&str>, as_json: bool)
             } else {
                 writeln!(out, "{name} on {}:", target.name())?;
                 for sv in &versions {
-                    writeln!(out, "  {:<16} {:<20} {}", sv.version.tag(), sv.lib.soname(target), kind_str(sv.kind))?;
+                    writeln!(
+                        out,
+                        "  {:<16} {:<20} {}",
+                        sv.version.tag(),
+                        sv.lib.soname(target),
+                        kind_str(sv.kind)
+                    )?;
                 }
                 if let Some((r, best)) = &at {
                     match best {
-                        Some(sv) => writeln!(out, "in glibc {r}: {}@{} from {}", name, sv.version.tag(), sv.lib.soname(target))?,
-                        None => writeln!(out, "in glibc {r}: not available (first in {})", versions[0].version)?,
+                        Some(sv) => writeln!(
+                            out,
+                            "in glibc {r}: {}@{} from {}",
+                            name,
+                            sv.version.tag(),
+                            sv.lib.soname(target)
+                        )?,
+                        None => writeln!(
+                            out,
+                            "in glibc {r}: not available (first in {})",
+                            versions[0].version
+                        )?,
                     }
                 }
             }
@@ -106,7 +147,11 @@ pub fn targets(as_json: bool) -> Result<u8, CliError> {
         serde_json::to_writer_pretty(&mut out, &list).map_err(std::io::Error::from)?;
         writeln!(out)?;
     } else {
-        writeln!(out, "{:<18} {:<24} {:<7} {:<16} aliases", "name", "release", "glibc", "libstdc++")?;
+        writeln!(
+            out,
+            "{:<18} {:<24} {:<7} {:<16} aliases",
+            "name", "release", "glibc", "libstdc++"
+        )?;
         for p in abi::presets() {
             writeln!(
                 out,

@@ -1,6 +1,7 @@
 //! Command-line definitions (clap derive) and dispatch.
 
 mod abi_cmd;
+mod patch_cmd;
 mod scan_cmd;
 
 use std::io::IsTerminal;
@@ -49,13 +50,29 @@ enum Color {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Report what binaries (files or whole trees) need, symbol by symbol, and where they run.
-    #[command(after_help = "Examples:\n  elfcompat report /bin/ls\n  elfcompat report --symbols ./app\n  elfcompat report --json /usr/lib/x86_64-linux-gnu")]
+    #[command(
+        after_help = "Examples:\n  elfcompat report /bin/ls\n  elfcompat report --symbols ./app\n  elfcompat report --json /usr/lib/x86_64-linux-gnu"
+    )]
     Report(ReportArgs),
     /// Exit 1 if any binary needs more than the baseline; list each offending symbol and its fix.
-    #[command(after_help = "Examples:\n  elfcompat check --glibc 2.17 target/release/app\n  elfcompat check --target rhel8 --json dist/")]
+    #[command(
+        after_help = "Examples:\n  elfcompat check --glibc 2.17 target/release/app\n  elfcompat check --target rhel8 --json dist/"
+    )]
     Check(CheckArgs),
+    /// Rewrite a binary's version requirements down to the baseline, verify, and write atomically.
+    #[command(
+        after_help = "Examples:\n  elfcompat patch --glibc 2.17 --dry-run target/release/app\n  elfcompat patch --glibc 2.17 target/release/app -o dist/app\n  elfcompat patch --target rhel8 --in-place dist/app\n\nExit codes: 0 patched or already within the baseline, 1 blockers (nothing written), 2 errors (nothing written)."
+    )]
+    Patch(PatchArgs),
+    /// Check that binaries are structurally sound and loadable on the baseline.
+    #[command(
+        after_help = "Examples:\n  elfcompat verify --glibc 2.17 dist/app\n  elfcompat verify --target manylinux2014 --json dist/*.so"
+    )]
+    Verify(VerifyArgs),
     /// When and where a glibc symbol exists, or what a release added.
-    #[command(after_help = "Examples:\n  elfcompat abi memcpy\n  elfcompat abi pthread_create --glibc 2.17\n  elfcompat abi stat --arch aarch64\n  elfcompat abi --glibc 2.34")]
+    #[command(
+        after_help = "Examples:\n  elfcompat abi memcpy\n  elfcompat abi pthread_create --glibc 2.17\n  elfcompat abi stat --arch aarch64\n  elfcompat abi --glibc 2.34"
+    )]
     Abi(AbiArgs),
     /// List the distribution releases and manylinux policies usable with --target.
     Targets {
@@ -107,6 +124,41 @@ struct CheckArgs {
 }
 
 #[derive(Args, Debug)]
+struct PatchArgs {
+    #[command(flatten)]
+    baseline: BaselineArgs,
+    /// The binary to patch.
+    input: PathBuf,
+    /// Write the result here.
+    #[arg(short, long, conflicts_with = "in_place")]
+    output: Option<PathBuf>,
+    /// Replace the input (atomically; a symlink's target is patched).
+    #[arg(long)]
+    in_place: bool,
+    /// Print the plan; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    /// Patch what can be patched and leave blocked requirements as they are.
+    #[arg(long)]
+    allow_blockers: bool,
+}
+
+#[derive(Args, Debug)]
+struct VerifyArgs {
+    #[command(flatten)]
+    baseline: BaselineArgs,
+    /// Binaries to verify.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
 struct AbiArgs {
     /// The symbol; omit it with --glibc to list what that release added.
     symbol: Option<String>,
@@ -149,15 +201,37 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
     match cli.command {
         Command::Report(a) => scan_cmd::report(&a.paths, a.json, a.symbols, a.quiet, &style),
         Command::Check(a) => {
-            let baseline = elfcompat::baseline::Baseline::from_args(
-                a.baseline.glibc.as_deref(),
-                a.baseline.target.as_deref(),
-                a.baseline.glibcxx.as_deref(),
-            )?
-            .ok_or_else(|| CliError::Usage("check needs --glibc or --target".into()))?;
+            let baseline = baseline_of(&a.baseline)?;
             scan_cmd::check(&a.paths, &baseline, a.json, &style)
+        }
+        Command::Patch(a) => {
+            let baseline = baseline_of(&a.baseline)?;
+            patch_cmd::patch(
+                patch_cmd::PatchArgs {
+                    input: &a.input,
+                    output: a.output.as_deref(),
+                    in_place: a.in_place,
+                    dry_run: a.dry_run,
+                    json: a.json,
+                    allow_blockers: a.allow_blockers,
+                },
+                &baseline,
+            )
+        }
+        Command::Verify(a) => {
+            let baseline = baseline_of(&a.baseline)?;
+            patch_cmd::verify_files(&a.paths, &baseline, a.json)
         }
         Command::Abi(a) => abi_cmd::abi(a.symbol.as_deref(), &a.arch, a.glibc.as_deref(), a.json),
         Command::Targets { json } => abi_cmd::targets(json),
     }
+}
+
+fn baseline_of(a: &BaselineArgs) -> Result<elfcompat::baseline::Baseline, CliError> {
+    elfcompat::baseline::Baseline::from_args(
+        a.glibc.as_deref(),
+        a.target.as_deref(),
+        a.glibcxx.as_deref(),
+    )?
+    .ok_or_else(|| CliError::Usage("give --glibc or --target".into()))
 }

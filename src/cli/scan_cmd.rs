@@ -71,7 +71,11 @@ pub fn report(
         }
     }
     out.flush()?;
-    Ok(if summary.errors > 0 { EXIT_ERROR } else { EXIT_OK })
+    Ok(if summary.errors > 0 {
+        EXIT_ERROR
+    } else {
+        EXIT_OK
+    })
 }
 
 pub fn check(

@@ -8,8 +8,8 @@
 //! allocation.
 
 mod error;
-mod parse;
 mod file;
+mod parse;
 
 pub use error::{ElfError, FileError};
 pub use file::{open, MappedFile};
@@ -244,7 +244,10 @@ pub struct Dynamic<'data> {
 impl Dynamic<'_> {
     /// The value of the first entry with this tag.
     pub fn value(&self, tag: i64) -> Option<u64> {
-        self.entries.iter().find(|(t, _)| *t == tag).map(|(_, v)| *v)
+        self.entries
+            .iter()
+            .find(|(t, _)| *t == tag)
+            .map(|(_, v)| *v)
     }
 }
 

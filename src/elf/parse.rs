@@ -8,8 +8,8 @@ use object::read::elf::{Dyn as _, FileHeader, ProgramHeader as _, SectionHeader 
 use object::{Endianness, ReadRef};
 
 use super::{
-    ByteOrder, Class, DynSymbol, Dynamic, ElfError, ElfFile, Region, Segment,
-    SymbolCountSource, Verdef, Verneed, Vernaux,
+    ByteOrder, Class, DynSymbol, Dynamic, ElfError, ElfFile, Region, Segment, SymbolCountSource,
+    Verdef, Vernaux, Verneed,
 };
 
 type Result<T> = std::result::Result<T, ElfError>;
@@ -28,7 +28,9 @@ pub(super) fn parse(data: &[u8]) -> Result<ElfFile<'_>> {
     match ident[4] {
         c if c == E::ELFCLASS32.0 => parse_class::<E::FileHeader32<Endianness>>(data),
         c if c == E::ELFCLASS64.0 => parse_class::<E::FileHeader64<Endianness>>(data),
-        _ => Err(ElfError::BadIdent("EI_CLASS is neither ELFCLASS32 nor ELFCLASS64")),
+        _ => Err(ElfError::BadIdent(
+            "EI_CLASS is neither ELFCLASS32 nor ELFCLASS64",
+        )),
     }
 }
 
@@ -88,7 +90,8 @@ fn parse_class<'data, Elf: FileHeader<Endian = Endianness>>(
     let sections = match header.section_headers(endian, data) {
         Ok(s) => s,
         Err(e) => {
-            file.warnings.push(format!("section header table unusable: {e}"));
+            file.warnings
+                .push(format!("section header table unusable: {e}"));
             &[]
         }
     };
@@ -110,7 +113,14 @@ fn parse_class<'data, Elf: FileHeader<Endian = Endianness>>(
         .find(|s| s.p_type == E::PT_DYNAMIC.0)
         .copied();
     if let Some(seg) = dyn_seg {
-        let dynamic = parse_dynamic::<Elf>(&file, header, endian, seg, sections, &mut file.warnings.clone())?;
+        let dynamic = parse_dynamic::<Elf>(
+            &file,
+            header,
+            endian,
+            seg,
+            sections,
+            &mut file.warnings.clone(),
+        )?;
         let (dynamic, warnings) = dynamic;
         file.warnings = warnings;
         file.dynamic = Some(dynamic);
@@ -121,7 +131,11 @@ fn parse_class<'data, Elf: FileHeader<Endian = Endianness>>(
 
 /// Map a virtual address to (file offset, bytes available from there) through the PT_LOAD
 /// segment whose file image contains it.
-pub(super) fn vaddr_to_offset(segments: &[Segment], file_len: u64, vaddr: u64) -> Option<(u64, u64)> {
+pub(super) fn vaddr_to_offset(
+    segments: &[Segment],
+    file_len: u64,
+    vaddr: u64,
+) -> Option<(u64, u64)> {
     segments
         .iter()
         .filter(|s| s.p_type == E::PT_LOAD.0)
@@ -150,7 +164,10 @@ struct Ctx<'a, 'data> {
 impl<'data> Ctx<'_, 'data> {
     fn map(&self, what: &'static str, vaddr: u64) -> Result<(u64, u64)> {
         vaddr_to_offset(self.segments, self.data.len() as u64, vaddr).ok_or_else(|| {
-            ElfError::malformed(what, format!("address {vaddr:#x} is not in any loaded part of the file"))
+            ElfError::malformed(
+                what,
+                format!("address {vaddr:#x} is not in any loaded part of the file"),
+            )
         })
     }
 
@@ -162,10 +179,12 @@ impl<'data> Ctx<'_, 'data> {
     }
 
     fn u32_at(&self, what: &'static str, offset: u64) -> Result<u32> {
-        let b = self
-            .data
-            .read_bytes_at(offset, 4)
-            .map_err(|_| ElfError::malformed(what, format!("read at {offset:#x} past the end of the file")))?;
+        let b = self.data.read_bytes_at(offset, 4).map_err(|_| {
+            ElfError::malformed(
+                what,
+                format!("read at {offset:#x} past the end of the file"),
+            )
+        })?;
         let a = [b[0], b[1], b[2], b[3]];
         Ok(match self.endian {
             Endianness::Little => u32::from_le_bytes(a),
@@ -174,10 +193,12 @@ impl<'data> Ctx<'_, 'data> {
     }
 
     fn u64_at(&self, what: &'static str, offset: u64) -> Result<u64> {
-        let b = self
-            .data
-            .read_bytes_at(offset, 8)
-            .map_err(|_| ElfError::malformed(what, format!("read at {offset:#x} past the end of the file")))?;
+        let b = self.data.read_bytes_at(offset, 8).map_err(|_| {
+            ElfError::malformed(
+                what,
+                format!("read at {offset:#x} past the end of the file"),
+            )
+        })?;
         let mut a = [0u8; 8];
         a.copy_from_slice(b);
         Ok(match self.endian {
@@ -194,14 +215,15 @@ struct Strtab<'data> {
 
 impl<'data> Strtab<'data> {
     fn get(&self, what: &'static str, offset: u32) -> Result<Cow<'data, str>> {
-        let tail = self
-            .bytes
-            .get(offset as usize..)
-            .ok_or_else(|| ElfError::malformed(what, format!("string offset {offset:#x} past DT_STRSZ")))?;
-        let end = tail
-            .iter()
-            .position(|&b| b == 0)
-            .ok_or_else(|| ElfError::malformed(what, format!("string at {offset:#x} has no terminator within DT_STRSZ")))?;
+        let tail = self.bytes.get(offset as usize..).ok_or_else(|| {
+            ElfError::malformed(what, format!("string offset {offset:#x} past DT_STRSZ"))
+        })?;
+        let end = tail.iter().position(|&b| b == 0).ok_or_else(|| {
+            ElfError::malformed(
+                what,
+                format!("string at {offset:#x} has no terminator within DT_STRSZ"),
+            )
+        })?;
         Ok(String::from_utf8_lossy(&tail[..end]))
     }
 }
@@ -226,9 +248,14 @@ fn parse_dynamic<'data, Elf: FileHeader<Endian = Endianness>>(
     };
     let mut warnings = std::mem::take(warnings);
     let dyn_size = std::mem::size_of::<Elf::Dyn>() as u64;
-    let avail = seg.filesz.min((data.len() as u64).saturating_sub(seg.offset));
+    let avail = seg
+        .filesz
+        .min((data.len() as u64).saturating_sub(seg.offset));
     if seg.offset > data.len() as u64 {
-        return Err(ElfError::malformed("PT_DYNAMIC", "offset past the end of the file"));
+        return Err(ElfError::malformed(
+            "PT_DYNAMIC",
+            "offset past the end of the file",
+        ));
     }
     let count = (avail / dyn_size) as usize;
     let dyns: &[Elf::Dyn] = data
@@ -249,7 +276,8 @@ fn parse_dynamic<'data, Elf: FileHeader<Endian = Endianness>>(
         offset: seg.offset,
         size: (entries.len() as u64 + 1) * dyn_size,
     });
-    let val = |tag: object::elf::DynamicTag| entries.iter().find(|(t, _)| *t == tag.0).map(|(_, v)| *v);
+    let val =
+        |tag: object::elf::DynamicTag| entries.iter().find(|(t, _)| *t == tag.0).map(|(_, v)| *v);
 
     // String table.
     let strtab = match val(E::DT_STRTAB) {
@@ -268,8 +296,14 @@ fn parse_dynamic<'data, Elf: FileHeader<Endian = Endianness>>(
                     avail
                 }
             };
-            dynamic.layout.strtab = Some(Region { vaddr: addr, offset, size });
-            Strtab { bytes: &data[offset as usize..(offset + size) as usize] }
+            dynamic.layout.strtab = Some(Region {
+                vaddr: addr,
+                offset,
+                size,
+            });
+            Strtab {
+                bytes: &data[offset as usize..(offset + size) as usize],
+            }
         }
         None => Strtab { bytes: &[] },
     };
@@ -303,11 +337,19 @@ fn parse_dynamic<'data, Elf: FileHeader<Endian = Endianness>>(
     // Hash tables: region starts (sizes computed where cheap).
     if let Some(addr) = val(E::DT_HASH) {
         let (offset, _) = ctx.map("DT_HASH", addr)?;
-        dynamic.layout.hash = Some(Region { vaddr: addr, offset, size: 0 });
+        dynamic.layout.hash = Some(Region {
+            vaddr: addr,
+            offset,
+            size: 0,
+        });
     }
     if let Some(addr) = val(E::DT_GNU_HASH) {
         let (offset, _) = ctx.map("DT_GNU_HASH", addr)?;
-        dynamic.layout.gnu_hash = Some(Region { vaddr: addr, offset, size: 0 });
+        dynamic.layout.gnu_hash = Some(Region {
+            vaddr: addr,
+            offset,
+            size: 0,
+        });
     }
 
     // Symbols.
@@ -316,7 +358,10 @@ fn parse_dynamic<'data, Elf: FileHeader<Endian = Endianness>>(
     if dynamic.layout.syment != sym_size {
         return Err(ElfError::malformed(
             "DT_SYMENT",
-            format!("{} is not the size of an ELF symbol ({sym_size})", dynamic.layout.syment),
+            format!(
+                "{} is not the size of an ELF symbol ({sym_size})",
+                dynamic.layout.syment
+            ),
         ));
     }
     let dynsym_section = sections
@@ -344,7 +389,11 @@ fn parse_dynamic<'data, Elf: FileHeader<Endian = Endianness>>(
             }
         }
         dynamic.symbol_count_source = Some(source);
-        dynamic.layout.symtab = Some(Region { vaddr: addr, offset, size: count * sym_size });
+        dynamic.layout.symtab = Some(Region {
+            vaddr: addr,
+            offset,
+            size: count * sym_size,
+        });
         let syms: &[Elf::Sym] = data
             .read_slice_at(offset, count as usize)
             .map_err(|_| ElfError::malformed("DT_SYMTAB", "outside the file"))?;
@@ -382,7 +431,11 @@ fn parse_dynamic<'data, Elf: FileHeader<Endian = Endianness>>(
                 Endianness::Big => u16::from_be_bytes([b[0], b[1]]),
             });
         }
-        dynamic.layout.versym = Some(Region { vaddr: addr, offset, size: count * 2 });
+        dynamic.layout.versym = Some(Region {
+            vaddr: addr,
+            offset,
+            size: count * 2,
+        });
     }
 
     if let Some(addr) = val(E::DT_VERNEED) {
@@ -390,14 +443,22 @@ fn parse_dynamic<'data, Elf: FileHeader<Endian = Endianness>>(
         let (offset, avail) = ctx.map("DT_VERNEED", addr)?;
         let (list, end) = parse_verneed::<Elf>(&ctx, &strtab, offset, avail, num, &mut warnings)?;
         dynamic.verneed = list;
-        dynamic.layout.verneed = Some(Region { vaddr: addr, offset, size: end - offset });
+        dynamic.layout.verneed = Some(Region {
+            vaddr: addr,
+            offset,
+            size: end - offset,
+        });
     }
     if let Some(addr) = val(E::DT_VERDEF) {
         let num = val(E::DT_VERDEFNUM).unwrap_or(0);
         let (offset, avail) = ctx.map("DT_VERDEF", addr)?;
         let (list, end) = parse_verdef::<Elf>(&ctx, &strtab, offset, avail, num, &mut warnings)?;
         dynamic.verdef = list;
-        dynamic.layout.verdef = Some(Region { vaddr: addr, offset, size: end - offset });
+        dynamic.layout.verdef = Some(Region {
+            vaddr: addr,
+            offset,
+            size: end - offset,
+        });
     }
     Ok((dynamic, warnings))
 }
@@ -414,9 +475,16 @@ fn symbol_count(
     let len = ctx.data.len() as u64;
     if let Some(hash) = dynamic.layout.hash {
         // s390x and alpha use 64-bit hash table entries.
-        let entry = if ctx.machine == E::EM_S390.0 && ctx.class == Class::Elf64 { 8 } else { 4 };
+        let entry = if ctx.machine == E::EM_S390.0 && ctx.class == Class::Elf64 {
+            8
+        } else {
+            4
+        };
         let (nbucket, nchain) = if entry == 8 {
-            (ctx.u64_at("DT_HASH", hash.offset)?, ctx.u64_at("DT_HASH", hash.offset + 8)?)
+            (
+                ctx.u64_at("DT_HASH", hash.offset)?,
+                ctx.u64_at("DT_HASH", hash.offset + 8)?,
+            )
         } else {
             (
                 u64::from(ctx.u32_at("DT_HASH", hash.offset)?),
@@ -425,7 +493,10 @@ fn symbol_count(
         };
         let size = (2 + nbucket + nchain).saturating_mul(entry);
         if size > len {
-            return Err(ElfError::malformed("DT_HASH", format!("nbucket {nbucket} + nchain {nchain} exceed the file")));
+            return Err(ElfError::malformed(
+                "DT_HASH",
+                format!("nbucket {nbucket} + nchain {nchain} exceed the file"),
+            ));
         }
         if let Some(h) = dynamic.layout.hash.as_mut() {
             h.size = size;
@@ -446,7 +517,9 @@ fn symbol_count(
         }
         let mut max_bucket = 0u64;
         for i in 0..nbuckets {
-            max_bucket = max_bucket.max(u64::from(ctx.u32_at("DT_GNU_HASH bucket", buckets_at + 4 * i)?));
+            max_bucket = max_bucket.max(u64::from(
+                ctx.u32_at("DT_GNU_HASH bucket", buckets_at + 4 * i)?,
+            ));
         }
         let chains_at = buckets_at + 4 * nbuckets;
         if max_bucket >= symoffset && max_bucket != 0 {
@@ -494,9 +567,20 @@ fn symbol_count(
 /// (linkers put .dynstr, .gnu.version or a hash table right after .dynsym).
 fn gap_count(ctx: &Ctx<'_, '_>, dynamic: &Dynamic<'_>, symtab: u64) -> Option<u64> {
     let pointer_tags = [
-        E::DT_STRTAB.0, E::DT_VERSYM.0, E::DT_VERNEED.0, E::DT_VERDEF.0, E::DT_HASH.0,
-        E::DT_GNU_HASH.0, E::DT_RELA.0, E::DT_REL.0, E::DT_JMPREL.0, E::DT_RELR.0,
-        E::DT_INIT.0, E::DT_FINI.0, E::DT_INIT_ARRAY.0, E::DT_PLTGOT.0,
+        E::DT_STRTAB.0,
+        E::DT_VERSYM.0,
+        E::DT_VERNEED.0,
+        E::DT_VERDEF.0,
+        E::DT_HASH.0,
+        E::DT_GNU_HASH.0,
+        E::DT_RELA.0,
+        E::DT_REL.0,
+        E::DT_JMPREL.0,
+        E::DT_RELR.0,
+        E::DT_INIT.0,
+        E::DT_FINI.0,
+        E::DT_INIT_ARRAY.0,
+        E::DT_PLTGOT.0,
     ];
     let next = dynamic
         .entries
@@ -521,14 +605,20 @@ fn parse_verneed<'data, Elf: FileHeader<Endian = Endianness>>(
     let limit = start + avail;
     let cap = cap_by_size(avail, 16);
     if num > cap {
-        return Err(ElfError::malformed("DT_VERNEEDNUM", format!("{num} entries cannot fit in the file")));
+        return Err(ElfError::malformed(
+            "DT_VERNEEDNUM",
+            format!("{num} entries cannot fit in the file"),
+        ));
     }
     let mut out = Vec::with_capacity(num as usize);
     let mut off = start;
     let mut end = start;
     for i in 0..num {
         if off + 16 > limit {
-            return Err(ElfError::malformed("DT_VERNEED chain", format!("entry {i} at {off:#x} outside the loaded part of the file")));
+            return Err(ElfError::malformed(
+                "DT_VERNEED chain",
+                format!("entry {i} at {off:#x} outside the loaded part of the file"),
+            ));
         }
         let vn: &E::Verneed<Endianness> = ctx
             .data
@@ -537,7 +627,10 @@ fn parse_verneed<'data, Elf: FileHeader<Endian = Endianness>>(
         end = end.max(off + 16);
         let cnt = u64::from(vn.vn_cnt.get(endian));
         if cnt > cap {
-            return Err(ElfError::malformed("verneed vn_cnt", format!("{cnt} entries cannot fit in the file")));
+            return Err(ElfError::malformed(
+                "verneed vn_cnt",
+                format!("{cnt} entries cannot fit in the file"),
+            ));
         }
         let file = strtab.get("verneed vn_file", vn.vn_file.get(endian))?;
         let mut aux = Vec::with_capacity(cnt as usize);
@@ -546,7 +639,10 @@ fn parse_verneed<'data, Elf: FileHeader<Endian = Endianness>>(
             .ok_or_else(|| ElfError::malformed("verneed vn_aux", "offset overflow"))?;
         for j in 0..cnt {
             if aoff + 16 > limit {
-                return Err(ElfError::malformed("vernaux chain", format!("entry {j} of {file} at {aoff:#x} outside the loaded part of the file")));
+                return Err(ElfError::malformed(
+                    "vernaux chain",
+                    format!("entry {j} of {file} at {aoff:#x} outside the loaded part of the file"),
+                ));
             }
             let va: &E::Vernaux<Endianness> = ctx
                 .data
@@ -563,17 +659,27 @@ fn parse_verneed<'data, Elf: FileHeader<Endian = Endianness>>(
             let next = u64::from(va.vna_next.get(endian));
             if next == 0 {
                 if j + 1 < cnt {
-                    warnings.push(format!("verneed for {file}: vn_cnt {cnt} but the vernaux chain ends after {}", j + 1));
+                    warnings.push(format!(
+                        "verneed for {file}: vn_cnt {cnt} but the vernaux chain ends after {}",
+                        j + 1
+                    ));
                 }
                 break;
             }
             aoff += next;
         }
-        out.push(Verneed { file, offset: off, aux });
+        out.push(Verneed {
+            file,
+            offset: off,
+            aux,
+        });
         let next = u64::from(vn.vn_next.get(endian));
         if next == 0 {
             if i + 1 < num {
-                warnings.push(format!("DT_VERNEEDNUM {num} but the verneed chain ends after {}", i + 1));
+                warnings.push(format!(
+                    "DT_VERNEEDNUM {num} but the verneed chain ends after {}",
+                    i + 1
+                ));
             }
             break;
         }
@@ -594,14 +700,20 @@ fn parse_verdef<'data, Elf: FileHeader<Endian = Endianness>>(
     let limit = start + avail;
     let cap = cap_by_size(avail, 8);
     if num > cap {
-        return Err(ElfError::malformed("DT_VERDEFNUM", format!("{num} entries cannot fit in the file")));
+        return Err(ElfError::malformed(
+            "DT_VERDEFNUM",
+            format!("{num} entries cannot fit in the file"),
+        ));
     }
     let mut out = Vec::with_capacity(num as usize);
     let mut off = start;
     let mut end = start;
     for i in 0..num {
         if off + 20 > limit {
-            return Err(ElfError::malformed("DT_VERDEF chain", format!("entry {i} at {off:#x} outside the loaded part of the file")));
+            return Err(ElfError::malformed(
+                "DT_VERDEF chain",
+                format!("entry {i} at {off:#x} outside the loaded part of the file"),
+            ));
         }
         let vd: &E::Verdef<Endianness> = ctx
             .data
@@ -610,7 +722,10 @@ fn parse_verdef<'data, Elf: FileHeader<Endian = Endianness>>(
         end = end.max(off + 20);
         let cnt = u64::from(vd.vd_cnt.get(endian));
         if cnt > cap {
-            return Err(ElfError::malformed("verdef vd_cnt", format!("{cnt} entries cannot fit in the file")));
+            return Err(ElfError::malformed(
+                "verdef vd_cnt",
+                format!("{cnt} entries cannot fit in the file"),
+            ));
         }
         let mut names = Vec::with_capacity(cnt as usize);
         let mut aoff = off
@@ -618,7 +733,10 @@ fn parse_verdef<'data, Elf: FileHeader<Endian = Endianness>>(
             .ok_or_else(|| ElfError::malformed("verdef vd_aux", "offset overflow"))?;
         for _ in 0..cnt {
             if aoff + 8 > limit {
-                return Err(ElfError::malformed("verdaux chain", format!("entry at {aoff:#x} outside the loaded part of the file")));
+                return Err(ElfError::malformed(
+                    "verdaux chain",
+                    format!("entry at {aoff:#x} outside the loaded part of the file"),
+                ));
             }
             let va: &E::Verdaux<Endianness> = ctx
                 .data
@@ -641,7 +759,10 @@ fn parse_verdef<'data, Elf: FileHeader<Endian = Endianness>>(
         let next = u64::from(vd.vd_next.get(endian));
         if next == 0 {
             if i + 1 < num {
-                warnings.push(format!("DT_VERDEFNUM {num} but the verdef chain ends after {}", i + 1));
+                warnings.push(format!(
+                    "DT_VERDEFNUM {num} but the verdef chain ends after {}",
+                    i + 1
+                ));
             }
             break;
         }

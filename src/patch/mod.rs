@@ -1,7 +1,139 @@
 //! Patching: lower a binary's version requirements to a baseline. A pure [`plan`] decides;
-//! applying it is mechanical; the result is verified before anything is written.
+//! applying it is mechanical (in place when nothing grows, through object's ELF builder
+//! otherwise); the result is verified before anything is written, and again after.
 
+mod inplace;
 mod plan;
 pub mod renames;
+mod rewrite;
+mod startup;
+mod write;
 
 pub use plan::{plan, plan_requirements, Blocker, How, Plan, PlanError, SymbolChange, VersionRef};
+pub use write::{write_atomic, TEMP_PREFIX};
+
+use crate::baseline::Baseline;
+use crate::elf::{ElfError, ElfFile};
+use crate::verify::{self, Finding};
+
+/// Why a patch was not done. Nothing has been written when one of these is returned.
+#[derive(Debug, thiserror::Error)]
+pub enum PatchError {
+    /// The input is not a valid ELF file.
+    #[error("{0}")]
+    Elf(#[from] ElfError),
+    /// The file cannot be planned (static, no dynamic section).
+    #[error("{0}")]
+    Plan(#[from] PlanError),
+    /// Requirements nothing can fix; the plan lists them.
+    #[error("{} blocker(s): {}", .0.len(), .0.iter().map(|b| format!("{}@{} ({})", b.symbol.as_deref().unwrap_or("-"), b.version, b.reason)).collect::<Vec<_>>().join("; "))]
+    Blocked(Vec<Blocker>),
+    /// A rewrite this file needs is refused, with the reason.
+    #[error("refused: {0}")]
+    Refused(String),
+    /// object's ELF builder failed.
+    #[error("rewrite failed: {0}")]
+    Rewrite(String),
+    /// The rewritten bytes failed verification; nothing was written.
+    #[error("verification of the result failed: {}", .0.iter().map(|f| format!("[{}] {}", f.check, f.message)).collect::<Vec<_>>().join("; "))]
+    Verification(Vec<Finding>),
+    /// Reading or writing files.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// A bug: an invariant of the patcher did not hold.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl PatchError {
+    pub(crate) fn internal(msg: impl Into<String>) -> Self {
+        PatchError::Internal(msg.into())
+    }
+}
+
+/// How to patch.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Leave blocked requirements as they are instead of refusing.
+    pub allow_blockers: bool,
+}
+
+/// Which writer the plan needed.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Method {
+    /// Nothing to do: the output is the input.
+    Unchanged,
+    /// Same size: `.gnu.version`, `.gnu.version_r` and DT_VERNEEDNUM edited in place.
+    InPlace,
+    /// Tables rebuilt and moved into a new PT_LOAD.
+    Rewrite,
+}
+
+/// A finished patch, not yet written.
+pub struct Patched {
+    /// The plan that was applied.
+    pub plan: Plan,
+    /// How it was applied.
+    pub method: Method,
+    /// The new file contents.
+    pub bytes: Vec<u8>,
+}
+
+/// Plan, apply and verify, all in memory.
+pub fn patch_bytes(
+    data: &[u8],
+    baseline: &Baseline,
+    opts: &Options,
+) -> Result<Patched, PatchError> {
+    let file = ElfFile::parse(data)?;
+    let plan = plan(&file, baseline)?;
+    if !plan.blockers.is_empty() && !opts.allow_blockers {
+        return Err(PatchError::Blocked(plan.blockers.clone()));
+    }
+    if plan.is_noop() {
+        return Ok(Patched {
+            plan,
+            method: Method::Unchanged,
+            bytes: data.to_vec(),
+        });
+    }
+    let (method, bytes) = if inplace::fits(&plan) {
+        (Method::InPlace, inplace::apply(&file, &plan)?)
+    } else {
+        (
+            Method::Rewrite,
+            rewrite::apply(data, &plan, file.has_section_headers)?,
+        )
+    };
+    let findings = verify_output(&bytes, baseline, &plan)?;
+    if !findings.is_empty() {
+        return Err(PatchError::Verification(findings));
+    }
+    Ok(Patched {
+        plan,
+        method,
+        bytes,
+    })
+}
+
+/// Verify patched bytes: structure, and the baseline except for what the plan reported as
+/// blockers (left as they are with `--allow-blockers`).
+pub fn verify_output(
+    bytes: &[u8],
+    baseline: &Baseline,
+    plan: &Plan,
+) -> Result<Vec<Finding>, PatchError> {
+    let out = ElfFile::parse(bytes)?;
+    let findings = verify::verify(&out, baseline);
+    Ok(findings
+        .into_iter()
+        .filter(|f| {
+            !(f.check == "version-above-baseline"
+                && plan.blockers.iter().any(|b| {
+                    f.message
+                        .contains(&format!(" {} from {}", b.version, b.library))
+                }))
+        })
+        .collect())
+}

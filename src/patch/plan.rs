@@ -133,7 +133,13 @@ pub fn plan(file: &ElfFile<'_>, baseline: &Baseline) -> Result<Plan, PlanError> 
     }
     let req = Requirements::of(file);
     let target = crate::report::target_of_file(file);
-    Ok(plan_requirements(&req, target, file.class == crate::elf::Class::Elf64, file.linkage(), baseline))
+    Ok(plan_requirements(
+        &req,
+        target,
+        file.class == crate::elf::Class::Elf64,
+        file.linkage(),
+        baseline,
+    ))
 }
 
 /// The pure core of [`plan`], on an already built requirement model.
@@ -198,27 +204,33 @@ pub fn plan_requirements(
             // with the same size could be used, which the database cannot promise.
             let fix = check::glibc_fix(db, target, &imp.name, lib, baseline.glibc);
             if !matches!(fix, Fix::Repoint { .. }) {
-                plan.blockers.push(blocker(format!("copy-relocated object: {}", fix.describe())));
+                plan.blockers.push(blocker(format!(
+                    "copy-relocated object: {}",
+                    fix.describe()
+                )));
                 continue;
             }
         }
         let fix = check::glibc_fix(db, target, &imp.name, lib, baseline.glibc);
-        let change = |to_symbol: &str, to_library: &str, to_version: String, how: How| SymbolChange {
-            dynsym_index: imp.dynsym_index,
-            symbol: imp.name.clone(),
-            from_library: lib.clone(),
-            from_version: ver.as_str().to_string(),
-            to_symbol: to_symbol.to_string(),
-            to_library: to_library.to_string(),
-            to_version,
-            how,
-        };
+        let change =
+            |to_symbol: &str, to_library: &str, to_version: String, how: How| SymbolChange {
+                dynsym_index: imp.dynsym_index,
+                symbol: imp.name.clone(),
+                from_library: lib.clone(),
+                from_version: ver.as_str().to_string(),
+                to_symbol: to_symbol.to_string(),
+                to_library: to_library.to_string(),
+                to_version,
+                how,
+            };
         match fix {
             Fix::Repoint { version } => {
-                plan.changes.push(change(&imp.name, lib, version, How::Repoint));
+                plan.changes
+                    .push(change(&imp.name, lib, version, How::Repoint));
             }
             Fix::MoveLibrary { library, version } => {
-                plan.changes.push(change(&imp.name, &library, version, How::MoveLibrary));
+                plan.changes
+                    .push(change(&imp.name, &library, version, How::MoveLibrary));
             }
             Fix::Blocker { reason } => {
                 let renamed = renames::rename_for(&imp.name, is_64bit).and_then(|r| {
@@ -228,8 +240,10 @@ pub fn plan_requirements(
                 });
                 match renamed {
                     Some((rule, library, version)) => {
-                        plan.notes.push(format!("{} -> {}: {}", rule.from, rule.to, rule.why));
-                        plan.changes.push(change(rule.to, &library, version, How::Rename));
+                        plan.notes
+                            .push(format!("{} -> {}: {}", rule.from, rule.to, rule.why));
+                        plan.changes
+                            .push(change(rule.to, &library, version, How::Rename));
                     }
                     None => plan.blockers.push(blocker(reason)),
                 }
@@ -251,7 +265,11 @@ pub fn plan_requirements(
     }
 
     // Startup: __libc_start_main lowered below 2.34 in an executable.
-    if let Some(c) = plan.changes.iter().find(|c| c.symbol == "__libc_start_main") {
+    if let Some(c) = plan
+        .changes
+        .iter()
+        .find(|c| c.symbol == "__libc_start_main")
+    {
         if matches!(linkage, Linkage::Executable | Linkage::Pie) {
             plan.startup_shim = true;
             let _ = c;
@@ -275,7 +293,11 @@ pub fn plan_requirements(
         let (Some(lib), Some(ver)) = (&imp.library, &imp.version) else {
             continue;
         };
-        let r = match plan.changes.iter().find(|c| c.dynsym_index == imp.dynsym_index) {
+        let r = match plan
+            .changes
+            .iter()
+            .find(|c| c.dynsym_index == imp.dynsym_index)
+        {
             Some(c) => VersionRef {
                 library: c.to_library.clone(),
                 version: c.to_version.clone(),

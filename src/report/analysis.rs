@@ -247,7 +247,10 @@ fn analyze(file: &ElfFile<'_>, baseline: Option<&Baseline>) -> Analysis {
             ));
         }
     }
-    if other_versions.iter().any(|g| g.version.as_str() == "GLIBC_PRIVATE") {
+    if other_versions
+        .iter()
+        .any(|g| g.version.as_str() == "GLIBC_PRIVATE")
+    {
         warnings.push("requires GLIBC_PRIVATE: bound to one exact glibc build".into());
     }
 

@@ -6,6 +6,6 @@ pub mod json;
 pub mod text;
 
 pub use analysis::{
-    analyze_bytes, analyze_path, runs_on, target_of_file, Analysis, FamilySummary, FileReport, Outcome,
-    RunsOn, VersionGroup,
+    analyze_bytes, analyze_path, runs_on, target_of_file, Analysis, FamilySummary, FileReport,
+    Outcome, RunsOn, VersionGroup,
 };

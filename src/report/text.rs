@@ -55,7 +55,11 @@ fn group_line(out: &mut String, style: &Style, g: &VersionGroup, all: bool) {
     let shown: Vec<&str> = if all {
         g.symbols.iter().map(|s| s.as_str()).collect()
     } else {
-        g.symbols.iter().take(SYMBOLS_PER_LINE).map(|s| s.as_str()).collect()
+        g.symbols
+            .iter()
+            .take(SYMBOLS_PER_LINE)
+            .map(|s| s.as_str())
+            .collect()
     };
     let mut syms = if g.symbols.is_empty() {
         style.dim("(no symbol uses it)")
@@ -149,7 +153,10 @@ fn render_analysis(out: &mut String, path: &str, a: &Analysis, style: &Style, al
             a.exported_symbols
         );
     }
-    if !matches!(a.linkage, Linkage::Static | Linkage::StaticPie | Linkage::Other) {
+    if !matches!(
+        a.linkage,
+        Linkage::Static | Linkage::StaticPie | Linkage::Other
+    ) {
         if a.runs_on.is_empty() {
             let _ = writeln!(out, "  runs on: {}", style.yellow("no known release"));
         } else {
@@ -180,7 +187,11 @@ fn render_analysis(out: &mut String, path: &str, a: &Analysis, style: &Style, al
         let _ = writeln!(out, "  {}", style.yellow(&format!("warning: {w}")));
     }
     if !a.violations.is_empty() {
-        let _ = writeln!(out, "  {}", style.red(&format!("{} violation(s):", a.violations.len())));
+        let _ = writeln!(
+            out,
+            "  {}",
+            style.red(&format!("{} violation(s):", a.violations.len()))
+        );
         for v in &a.violations {
             let fix = v.fix.describe();
             let fix = if v.fix.is_fixable() {

@@ -6,8 +6,9 @@ use crate::elf::{ByteOrder, Class, ElfFile};
 use super::{finding, Finding};
 
 fn gnu_hash(name: &[u8]) -> u32 {
-    name.iter()
-        .fold(5381u32, |h, &c| h.wrapping_mul(33).wrapping_add(u32::from(c)))
+    name.iter().fold(5381u32, |h, &c| {
+        h.wrapping_mul(33).wrapping_add(u32::from(c))
+    })
 }
 
 struct Raw<'a> {
@@ -17,15 +18,27 @@ struct Raw<'a> {
 
 impl Raw<'_> {
     fn u32(&self, off: u64) -> Option<u32> {
-        let b = self.data.get(off as usize..(off as usize).checked_add(4)?)?;
+        let b = self
+            .data
+            .get(off as usize..(off as usize).checked_add(4)?)?;
         let a = [b[0], b[1], b[2], b[3]];
-        Some(if self.big { u32::from_be_bytes(a) } else { u32::from_le_bytes(a) })
+        Some(if self.big {
+            u32::from_be_bytes(a)
+        } else {
+            u32::from_le_bytes(a)
+        })
     }
     fn u64(&self, off: u64) -> Option<u64> {
-        let b = self.data.get(off as usize..(off as usize).checked_add(8)?)?;
+        let b = self
+            .data
+            .get(off as usize..(off as usize).checked_add(8)?)?;
         let mut a = [0u8; 8];
         a.copy_from_slice(b);
-        Some(if self.big { u64::from_be_bytes(a) } else { u64::from_le_bytes(a) })
+        Some(if self.big {
+            u64::from_be_bytes(a)
+        } else {
+            u64::from_le_bytes(a)
+        })
     }
 }
 
@@ -45,7 +58,9 @@ pub(super) fn check(file: &ElfFile<'_>) -> Vec<Finding> {
         .iter()
         .enumerate()
         .skip(1)
-        .filter(|(_, s)| !s.is_undefined() && s.bind != object::elf::STB_LOCAL.0 && !s.name.is_empty())
+        .filter(|(_, s)| {
+            !s.is_undefined() && s.bind != object::elf::STB_LOCAL.0 && !s.name.is_empty()
+        })
         .map(|(i, s)| (i, s.name.as_ref()))
         .collect();
     if let Some(g) = dynamic.layout.gnu_hash {
@@ -92,16 +107,26 @@ pub(super) fn check(file: &ElfFile<'_>) -> Vec<Finding> {
         for (i, name) in &defined {
             match lookup(name) {
                 Some(cands) if cands.contains(i) => {}
-                Some(_) => out.push(finding("gnu-hash", format!("exported symbol {name} (#{i}) is not reachable through DT_GNU_HASH"))),
+                Some(_) => out.push(finding(
+                    "gnu-hash",
+                    format!("exported symbol {name} (#{i}) is not reachable through DT_GNU_HASH"),
+                )),
                 None => {
-                    out.push(finding("gnu-hash", "DT_GNU_HASH is truncated or inconsistent"));
+                    out.push(finding(
+                        "gnu-hash",
+                        "DT_GNU_HASH is truncated or inconsistent",
+                    ));
                     break;
                 }
             }
         }
     }
     if let Some(hsh) = dynamic.layout.hash {
-        let entry: u64 = if file.machine == object::elf::EM_S390.0 && wide { 8 } else { 4 };
+        let entry: u64 = if file.machine == object::elf::EM_S390.0 && wide {
+            8
+        } else {
+            4
+        };
         let get = |k: u64| -> Option<u64> {
             if entry == 8 {
                 raw.u64(hsh.offset + 8 * k)
@@ -126,7 +151,10 @@ pub(super) fn check(file: &ElfFile<'_>) -> Vec<Finding> {
                 Some(false)
             })();
             if reach != Some(true) {
-                out.push(finding("sysv-hash", format!("exported symbol {name} (#{i}) is not reachable through DT_HASH")));
+                out.push(finding(
+                    "sysv-hash",
+                    format!("exported symbol {name} (#{i}) is not reachable through DT_HASH"),
+                ));
             }
         }
     }

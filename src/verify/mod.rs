@@ -31,17 +31,30 @@ pub fn structure(file: &ElfFile<'_>) -> Vec<Finding> {
     use object::elf::{PT_INTERP, PT_LOAD, PT_PHDR};
     let mut out = Vec::new();
     let len = file.data.len() as u64;
-    let loads: Vec<_> = file.segments.iter().filter(|s| s.p_type == PT_LOAD.0).collect();
+    let loads: Vec<_> = file
+        .segments
+        .iter()
+        .filter(|s| s.p_type == PT_LOAD.0)
+        .collect();
     for (i, s) in file.segments.iter().enumerate() {
         if s.filesz > 0 && s.offset.checked_add(s.filesz).is_none_or(|end| end > len) {
-            out.push(finding("segment-in-file", format!("program header {i} (type {:#x}) extends past the end of the file", s.p_type)));
+            out.push(finding(
+                "segment-in-file",
+                format!(
+                    "program header {i} (type {:#x}) extends past the end of the file",
+                    s.p_type
+                ),
+            ));
         }
         if s.p_type == PT_LOAD.0 {
             if s.align > 1 && s.offset % s.align != s.vaddr % s.align {
                 out.push(finding("segment-alignment", format!("PT_LOAD {i}: p_offset {:#x} and p_vaddr {:#x} are not congruent modulo p_align {:#x}", s.offset, s.vaddr, s.align)));
             }
             if s.filesz > s.memsz {
-                out.push(finding("segment-size", format!("PT_LOAD {i}: p_filesz > p_memsz")));
+                out.push(finding(
+                    "segment-size",
+                    format!("PT_LOAD {i}: p_filesz > p_memsz"),
+                ));
             }
         }
     }
@@ -50,7 +63,10 @@ pub fn structure(file: &ElfFile<'_>) -> Vec<Finding> {
             let a_end = a.vaddr.saturating_add(a.memsz);
             let b_end = b.vaddr.saturating_add(b.memsz);
             if a.vaddr < b_end && b.vaddr < a_end {
-                out.push(finding("load-overlap", format!("PT_LOADs at {:#x} and {:#x} overlap", a.vaddr, b.vaddr)));
+                out.push(finding(
+                    "load-overlap",
+                    format!("PT_LOADs at {:#x} and {:#x} overlap", a.vaddr, b.vaddr),
+                ));
             }
         }
     }
@@ -62,36 +78,82 @@ pub fn structure(file: &ElfFile<'_>) -> Vec<Finding> {
         })
     };
     for s in &file.segments {
-        if (s.p_type == PT_PHDR.0 || s.p_type == PT_INTERP.0) && !covered(s.vaddr, s.filesz, s.offset) {
-            let name = if s.p_type == PT_PHDR.0 { "PT_PHDR" } else { "PT_INTERP" };
-            out.push(finding("segment-covered", format!("{name} at {:#x} is not mapped by a PT_LOAD from the same file offset", s.vaddr)));
+        if (s.p_type == PT_PHDR.0 || s.p_type == PT_INTERP.0)
+            && !covered(s.vaddr, s.filesz, s.offset)
+        {
+            let name = if s.p_type == PT_PHDR.0 {
+                "PT_PHDR"
+            } else {
+                "PT_INTERP"
+            };
+            out.push(finding(
+                "segment-covered",
+                format!(
+                    "{name} at {:#x} is not mapped by a PT_LOAD from the same file offset",
+                    s.vaddr
+                ),
+            ));
         }
     }
     let Some(dynamic) = &file.dynamic else {
         return out;
     };
     if !dynamic.versym.is_empty() && dynamic.versym.len() != dynamic.symbols.len() {
-        out.push(finding("versym-count", format!(".gnu.version has {} entries for {} symbols", dynamic.versym.len(), dynamic.symbols.len())));
+        out.push(finding(
+            "versym-count",
+            format!(
+                ".gnu.version has {} entries for {} symbols",
+                dynamic.versym.len(),
+                dynamic.symbols.len()
+            ),
+        ));
     }
     let req = Requirements::of(file);
     for (i, raw) in &req.dangling_indices {
-        out.push(finding("versym-index", format!(".gnu.version entry {i} names version index {} that nothing defines", raw & 0x7fff)));
+        out.push(finding(
+            "versym-index",
+            format!(
+                ".gnu.version entry {i} names version index {} that nothing defines",
+                raw & 0x7fff
+            ),
+        ));
     }
     for vn in &dynamic.verneed {
         for aux in &vn.aux {
             if aux.hash != elf_hash(aux.name.as_bytes()) {
-                out.push(finding("vna-hash", format!("vna_hash of {} ({}) is {:#x}, should be {:#x}", aux.name, vn.file, aux.hash, elf_hash(aux.name.as_bytes()))));
+                out.push(finding(
+                    "vna-hash",
+                    format!(
+                        "vna_hash of {} ({}) is {:#x}, should be {:#x}",
+                        aux.name,
+                        vn.file,
+                        aux.hash,
+                        elf_hash(aux.name.as_bytes())
+                    ),
+                ));
             }
         }
         if !dynamic.needed.iter().any(|n| *n == vn.file) {
-            out.push(finding("verneed-needed", format!("versions are required from {} but no DT_NEEDED loads it", vn.file)));
+            out.push(finding(
+                "verneed-needed",
+                format!(
+                    "versions are required from {} but no DT_NEEDED loads it",
+                    vn.file
+                ),
+            ));
         }
     }
     let mut seen = std::collections::HashSet::new();
     for vn in &dynamic.verneed {
         for aux in &vn.aux {
             if !seen.insert(aux.index & 0x7fff) {
-                out.push(finding("vernaux-index", format!("version index {} is used twice in .gnu.version_r", aux.index & 0x7fff)));
+                out.push(finding(
+                    "vernaux-index",
+                    format!(
+                        "version index {} is used twice in .gnu.version_r",
+                        aux.index & 0x7fff
+                    ),
+                ));
             }
         }
     }
@@ -111,7 +173,13 @@ pub fn against_baseline(file: &ElfFile<'_>, baseline: &Baseline) -> Vec<Finding>
     for v in check::violations(&req, target, baseline) {
         out.push(finding(
             "version-above-baseline",
-            format!("{} {} from {}: {}", v.symbol.as_deref().unwrap_or("(unused)"), v.version, v.library, v.fix.describe()),
+            format!(
+                "{} {} from {}: {}",
+                v.symbol.as_deref().unwrap_or("(unused)"),
+                v.version,
+                v.library,
+                v.fix.describe()
+            ),
         ));
     }
     let Some(target) = target else {
@@ -134,7 +202,13 @@ pub fn against_baseline(file: &ElfFile<'_>, baseline: &Baseline) -> Vec<Finding>
             continue; // already reported above
         }
         if !db.library_versions(target, l, baseline.glibc).contains(&v) {
-            out.push(finding("version-not-in-baseline", format!("{} does not define {} in glibc {}", lib.soname, vr.name, baseline.glibc)));
+            out.push(finding(
+                "version-not-in-baseline",
+                format!(
+                    "{} does not define {} in glibc {}",
+                    lib.soname, vr.name, baseline.glibc
+                ),
+            ));
         }
     }
     // Every versioned glibc symbol must exist at exactly that version in the baseline.
@@ -158,7 +232,17 @@ pub fn against_baseline(file: &ElfFile<'_>, baseline: &Baseline) -> Vec<Finding>
         let exists = versions.iter().any(|sv| sv.version == v)
             || (versions.is_empty() && l == Lib::C && false);
         if !exists {
-            out.push(finding("symbol-not-in-baseline", format!("{}@{} ({}) does not exist in glibc {} on {}", imp.name, ver, lib, baseline.glibc, target.name())));
+            out.push(finding(
+                "symbol-not-in-baseline",
+                format!(
+                    "{}@{} ({}) does not exist in glibc {} on {}",
+                    imp.name,
+                    ver,
+                    lib,
+                    baseline.glibc,
+                    target.name()
+                ),
+            ));
         }
     }
     let _ = VersionName::parse;

@@ -166,13 +166,19 @@ mod tests {
     #[test]
     fn families() {
         assert_eq!(VersionName::parse("GLIBC_2.2.5").family(), Family::Glibc);
-        assert_eq!(VersionName::parse("GLIBCXX_3.4.30").family(), Family::Glibcxx);
+        assert_eq!(
+            VersionName::parse("GLIBCXX_3.4.30").family(),
+            Family::Glibcxx
+        );
         assert_eq!(VersionName::parse("CXXABI_1.3.13").family(), Family::Cxxabi);
         assert_eq!(VersionName::parse("GCC_4.2.0").family(), Family::Gcc);
         assert_eq!(VersionName::parse("GLIBC_PRIVATE").family(), Family::Other);
         assert_eq!(VersionName::parse("CXXABI_TM_1").family(), Family::Other);
         assert_eq!(VersionName::parse("OPENSSL_3.0.0").family(), Family::Other);
-        assert_eq!(VersionName::parse("GLIBC_2.17").glibc_triple(), Some((2, 17, 0)));
+        assert_eq!(
+            VersionName::parse("GLIBC_2.17").glibc_triple(),
+            Some((2, 17, 0))
+        );
     }
 
     #[test]

@@ -166,7 +166,9 @@ impl Requirements {
             let li = req.libraries.len();
             let mut versions = Vec::with_capacity(vn.aux.len());
             for (vi, aux) in vn.aux.iter().enumerate() {
-                needed_by_index.entry(aux.index & 0x7fff).or_insert((li, vi));
+                needed_by_index
+                    .entry(aux.index & 0x7fff)
+                    .or_insert((li, vi));
                 versions.push(VersionRequirement {
                     name: VersionName::parse(&aux.name),
                     index: aux.index,
@@ -273,7 +275,9 @@ impl Requirements {
     }
 
     /// All version requirements with their library, in file order.
-    pub fn version_requirements(&self) -> impl Iterator<Item = (&LibraryRequirement, &VersionRequirement)> {
+    pub fn version_requirements(
+        &self,
+    ) -> impl Iterator<Item = (&LibraryRequirement, &VersionRequirement)> {
         self.libraries
             .iter()
             .flat_map(|l| l.versions.iter().map(move |v| (l, v)))

@@ -1,0 +1,268 @@
+//! `patch` and `verify`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use elfcompat::baseline::Baseline;
+use elfcompat::elf::ElfFile;
+use elfcompat::patch::{self, How, Method, Options, PatchError, Plan};
+use elfcompat::verify;
+
+use super::{CliError, EXIT_ERROR, EXIT_OK, EXIT_VIOLATION};
+
+/// Render a plan for people.
+pub fn plan_text(path: &str, plan: &Plan, method: Option<Method>) -> String {
+    let mut s = format!(
+        "{path}: plan for {} on {}\n",
+        plan.baseline,
+        plan.target
+            .unwrap_or("an architecture the ABI database does not know")
+    );
+    if plan.is_noop() && plan.blockers.is_empty() {
+        s.push_str("  nothing to do: the file already satisfies the baseline\n");
+    }
+    for c in &plan.changes {
+        let line = match c.how {
+            How::Repoint => format!(
+                "  re-point  {:<28} {} -> {} ({})",
+                c.symbol, c.from_version, c.to_version, c.to_library
+            ),
+            How::MoveLibrary => format!(
+                "  move      {:<28} {} ({}) -> {} ({})",
+                c.symbol, c.from_version, c.from_library, c.to_version, c.to_library
+            ),
+            How::Rename => format!(
+                "  rename    {:<28} {} -> {}@{} ({})",
+                c.symbol, c.from_version, c.to_symbol, c.to_version, c.to_library
+            ),
+        };
+        s.push_str(&line);
+        s.push('\n');
+    }
+    for lib in &plan.add_needed {
+        s.push_str(&format!("  add       DT_NEEDED {lib}\n"));
+    }
+    for v in &plan.add_versions {
+        s.push_str(&format!(
+            "  add       requirement {} {}\n",
+            v.library, v.version
+        ));
+    }
+    for v in &plan.drop_versions {
+        s.push_str(&format!(
+            "  drop      requirement {} {}\n",
+            v.library, v.version
+        ));
+    }
+    if plan.startup_shim {
+        s.push_str("  startup   inject the startup shim: DT_INIT and DT_INIT_ARRAY run once through __libc_start_main's init\n");
+    }
+    for b in &plan.blockers {
+        s.push_str(&format!(
+            "  BLOCKER   {}@{} ({}): {}\n",
+            b.symbol.as_deref().unwrap_or("-"),
+            b.version,
+            b.library,
+            b.reason
+        ));
+    }
+    for n in &plan.notes {
+        s.push_str(&format!("  note      {n}\n"));
+    }
+    if let Some(m) = method {
+        let how = match m {
+            Method::Unchanged => "unchanged",
+            Method::InPlace => "edited in place (same size)",
+            Method::Rewrite => "rewritten (tables moved to a new PT_LOAD)",
+        };
+        s.push_str(&format!("  method    {how}\n"));
+    }
+    s
+}
+
+pub struct PatchArgs<'a> {
+    pub input: &'a Path,
+    pub output: Option<&'a Path>,
+    pub in_place: bool,
+    pub dry_run: bool,
+    pub json: bool,
+    pub allow_blockers: bool,
+}
+
+pub fn patch(a: PatchArgs<'_>, baseline: &Baseline) -> Result<u8, CliError> {
+    let mut out = std::io::stdout().lock();
+    // --in-place on a symlink patches the file it points at.
+    let input: PathBuf = if a.in_place {
+        let real = std::fs::canonicalize(a.input)
+            .map_err(|e| CliError::Usage(format!("{}: {e}", a.input.display())))?;
+        if real != a.input
+            && std::fs::symlink_metadata(a.input).is_ok_and(|m| m.file_type().is_symlink())
+        {
+            eprintln!(
+                "elfcompat: {} is a symlink: patching its target {}",
+                a.input.display(),
+                real.display()
+            );
+        }
+        real
+    } else {
+        a.input.to_path_buf()
+    };
+    let meta = std::fs::metadata(&input)
+        .map_err(|e| CliError::Usage(format!("{}: {e}", input.display())))?;
+    if !meta.is_file() {
+        return Err(CliError::Usage(format!(
+            "{}: not a regular file",
+            input.display()
+        )));
+    }
+    let data =
+        std::fs::read(&input).map_err(|e| CliError::Usage(format!("{}: {e}", input.display())))?;
+    let shown = a.input.display().to_string();
+    if a.dry_run {
+        let file = ElfFile::parse(&data).map_err(|e| CliError::Usage(format!("{shown}: {e}")))?;
+        let plan =
+            patch::plan(&file, baseline).map_err(|e| CliError::Usage(format!("{shown}: {e}")))?;
+        if a.json {
+            serde_json::to_writer_pretty(
+                &mut out,
+                &serde_json::json!({"file": shown, "plan": plan}),
+            )
+            .map_err(std::io::Error::from)?;
+            writeln!(out)?;
+        } else {
+            write!(out, "{}", plan_text(&shown, &plan, None))?;
+        }
+        return Ok(if plan.blockers.is_empty() {
+            EXIT_OK
+        } else {
+            EXIT_VIOLATION
+        });
+    }
+    let target = match (a.output, a.in_place) {
+        (Some(o), false) => o.to_path_buf(),
+        (None, true) => input.clone(),
+        _ => {
+            return Err(CliError::Usage(
+                "patch needs -o OUT or --in-place (or --dry-run)".into(),
+            ))
+        }
+    };
+    let opts = Options {
+        allow_blockers: a.allow_blockers,
+    };
+    let patched = match patch::patch_bytes(&data, baseline, &opts) {
+        Ok(p) => p,
+        Err(PatchError::Blocked(blockers)) => {
+            let file =
+                ElfFile::parse(&data).map_err(|e| CliError::Usage(format!("{shown}: {e}")))?;
+            let plan = patch::plan(&file, baseline)
+                .map_err(|e| CliError::Usage(format!("{shown}: {e}")))?;
+            if a.json {
+                serde_json::to_writer_pretty(
+                    &mut out,
+                    &serde_json::json!({"file": shown, "status": "blocked", "plan": plan}),
+                )
+                .map_err(std::io::Error::from)?;
+                writeln!(out)?;
+            } else {
+                write!(out, "{}", plan_text(&shown, &plan, None))?;
+            }
+            eprintln!("elfcompat: {shown}: not patched: {} blocker(s); nothing written (--allow-blockers leaves them in place)", blockers.len());
+            return Ok(EXIT_VIOLATION);
+        }
+        Err(e) => {
+            eprintln!("elfcompat: {shown}: {e}; nothing written");
+            return Ok(EXIT_ERROR);
+        }
+    };
+    let unchanged_in_place = patched.method == Method::Unchanged && target == input;
+    if !unchanged_in_place {
+        let mode = std::os::unix::fs::PermissionsExt::mode(&meta.permissions());
+        let plan = &patched.plan;
+        let written = patch::write_atomic(&target, &patched.bytes, Some(mode), |back| {
+            let findings = patch::verify_output(back, baseline, plan)?;
+            if findings.is_empty() && back == patched.bytes.as_slice() {
+                Ok(())
+            } else {
+                Err(PatchError::Verification(findings))
+            }
+        });
+        if let Err(e) = written {
+            eprintln!("elfcompat: {}: {e}; nothing written", target.display());
+            return Ok(EXIT_ERROR);
+        }
+    }
+    if a.json {
+        serde_json::to_writer_pretty(
+            &mut out,
+            &serde_json::json!({"file": shown, "output": target.display().to_string(), "status": "patched", "method": patched.method, "plan": patched.plan, "size_before": data.len(), "size_after": patched.bytes.len()}),
+        )
+        .map_err(std::io::Error::from)?;
+        writeln!(out)?;
+    } else {
+        write!(
+            out,
+            "{}",
+            plan_text(&shown, &patched.plan, Some(patched.method))
+        )?;
+        writeln!(
+            out,
+            "{}: verified and written ({} -> {} bytes)",
+            target.display(),
+            data.len(),
+            patched.bytes.len()
+        )?;
+    }
+    Ok(EXIT_OK)
+}
+
+pub fn verify_files(paths: &[PathBuf], baseline: &Baseline, json: bool) -> Result<u8, CliError> {
+    let mut out = std::io::stdout().lock();
+    let mut worst = EXIT_OK;
+    let mut results = Vec::new();
+    for p in paths {
+        let shown = p.display().to_string();
+        let map = match elfcompat::elf::open(p) {
+            Ok(m) => m,
+            Err(e) => {
+                eprintln!("elfcompat: {e}");
+                worst = EXIT_ERROR;
+                continue;
+            }
+        };
+        let file = match ElfFile::parse(map.bytes()) {
+            Ok(f) => f,
+            Err(e) => {
+                eprintln!("elfcompat: {shown}: {e}");
+                worst = EXIT_ERROR;
+                continue;
+            }
+        };
+        let findings = verify::verify(&file, baseline);
+        if !findings.is_empty() && worst == EXIT_OK {
+            worst = EXIT_VIOLATION;
+        }
+        if json {
+            results.push(
+                serde_json::json!({"file": shown, "ok": findings.is_empty(), "findings": findings}),
+            );
+        } else if findings.is_empty() {
+            writeln!(out, "{shown}: OK for {}", baseline.describe())?;
+        } else {
+            writeln!(out, "{shown}: FAIL for {}", baseline.describe())?;
+            for f in &findings {
+                writeln!(out, "  [{}] {}", f.check, f.message)?;
+            }
+        }
+    }
+    if json {
+        serde_json::to_writer_pretty(
+            &mut out,
+            &serde_json::json!({"baseline": baseline.describe(), "files": results}),
+        )
+        .map_err(std::io::Error::from)?;
+        writeln!(out)?;
+    }
+    Ok(worst)
+}

@@ -1,0 +1,253 @@
+//! The in-place path: when a plan only re-points symbols to versions the file already
+//! requires and drops requirements, the file keeps its size and layout. Only
+//! `.gnu.version` entries, the `.gnu.version_r` records (rewritten compactly in their own
+//! space) and DT_VERNEEDNUM change. Works without section headers, through PT_DYNAMIC.
+
+use crate::elf::{ByteOrder, Class, ElfFile};
+
+use super::{PatchError, Plan};
+
+struct Writer<'a> {
+    out: &'a mut [u8],
+    big: bool,
+}
+
+impl Writer<'_> {
+    fn put(&mut self, off: u64, bytes: &[u8]) -> Result<(), PatchError> {
+        let start = usize::try_from(off).map_err(|_| PatchError::internal("offset overflow"))?;
+        let dst = self
+            .out
+            .get_mut(start..start + bytes.len())
+            .ok_or_else(|| PatchError::internal("write outside the file"))?;
+        dst.copy_from_slice(bytes);
+        Ok(())
+    }
+    fn u16(&mut self, off: u64, v: u16) -> Result<(), PatchError> {
+        let b = if self.big {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        };
+        self.put(off, &b)
+    }
+    fn u32(&mut self, off: u64, v: u32) -> Result<(), PatchError> {
+        let b = if self.big {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        };
+        self.put(off, &b)
+    }
+    fn u64(&mut self, off: u64, v: u64) -> Result<(), PatchError> {
+        let b = if self.big {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        };
+        self.put(off, &b)
+    }
+}
+
+fn read_u32(data: &[u8], off: u64, big: bool) -> Option<u32> {
+    let b = data.get(off as usize..off as usize + 4)?;
+    let a = [b[0], b[1], b[2], b[3]];
+    Some(if big {
+        u32::from_be_bytes(a)
+    } else {
+        u32::from_le_bytes(a)
+    })
+}
+
+/// Whether the plan can be applied without growing anything.
+pub fn fits(plan: &Plan) -> bool {
+    plan.add_versions.is_empty()
+        && plan.add_needed.is_empty()
+        && !plan.startup_shim
+        && plan.changes.iter().all(|c| c.symbol == c.to_symbol)
+}
+
+/// Apply a plan that [`fits`] to a copy of the file's bytes.
+pub fn apply(file: &ElfFile<'_>, plan: &Plan) -> Result<Vec<u8>, PatchError> {
+    let dynamic = file
+        .dynamic
+        .as_ref()
+        .ok_or_else(|| PatchError::internal("no dynamic section"))?;
+    let big = file.byte_order == ByteOrder::Big;
+    let mut out = file.data.to_vec();
+    let mut w = Writer { out: &mut out, big };
+
+    // Which vernaux index each (library, version) has.
+    let index_of = |lib: &str, ver: &str| -> Option<u16> {
+        dynamic
+            .verneed
+            .iter()
+            .filter(|vn| vn.file == lib)
+            .flat_map(|vn| vn.aux.iter())
+            .find(|a| a.name == ver)
+            .map(|a| a.index & 0x7fff)
+    };
+
+    // 1. .gnu.version: re-point each changed symbol, keeping the hidden bit.
+    let versym = dynamic
+        .layout
+        .versym
+        .ok_or_else(|| PatchError::internal("symbols to re-point but no DT_VERSYM"))?;
+    for c in &plan.changes {
+        let idx = index_of(&c.to_library, &c.to_version).ok_or_else(|| {
+            PatchError::internal(format!(
+                "{} {} is not required yet: the in-place path cannot add it",
+                c.to_library, c.to_version
+            ))
+        })?;
+        let old = dynamic.versym.get(c.dynsym_index).copied().unwrap_or(0);
+        w.u16(
+            versym.offset + 2 * c.dynsym_index as u64,
+            (old & 0x8000) | idx,
+        )?;
+    }
+
+    // 2. .gnu.version_r: rewrite the kept records compactly where the old ones were.
+    let region = dynamic
+        .layout
+        .verneed
+        .ok_or_else(|| PatchError::internal("no DT_VERNEED"))?;
+    let dropped = |lib: &str, ver: &str| {
+        plan.drop_versions
+            .iter()
+            .any(|d| d.library == lib && d.version == ver)
+    };
+    let mut records: Vec<(u64, Vec<u64>)> = Vec::new(); // (verneed offset, kept vernaux offsets)
+    for vn in &dynamic.verneed {
+        let kept: Vec<u64> = vn
+            .aux
+            .iter()
+            .filter(|a| !dropped(&vn.file, &a.name))
+            .map(|a| a.offset)
+            .collect();
+        if !kept.is_empty() {
+            records.push((vn.offset, kept));
+        }
+    }
+    if records.is_empty() {
+        return Err(PatchError::internal(
+            "every version requirement would be dropped; DT_VERNEED cannot be empty",
+        ));
+    }
+    let original = file.data;
+    let mut blob: Vec<u8> = Vec::with_capacity(region.size as usize);
+    let n = records.len();
+    for (i, (vn_off, kept)) in records.iter().enumerate() {
+        let head = original
+            .get(*vn_off as usize..*vn_off as usize + 16)
+            .ok_or_else(|| PatchError::internal("verneed outside the file"))?;
+        let vn_version = &head[0..2];
+        let vn_file = read_u32(original, vn_off + 4, big).unwrap_or(0);
+        let cnt = kept.len() as u16;
+        let next = if i + 1 == n {
+            0
+        } else {
+            16 + 16 * u32::from(cnt)
+        };
+        blob.extend_from_slice(vn_version);
+        blob.extend_from_slice(&if big {
+            cnt.to_be_bytes()
+        } else {
+            cnt.to_le_bytes()
+        });
+        for v in [vn_file, 16, next] {
+            blob.extend_from_slice(&if big {
+                v.to_be_bytes()
+            } else {
+                v.to_le_bytes()
+            });
+        }
+        for (j, aux_off) in kept.iter().enumerate() {
+            let rec = original
+                .get(*aux_off as usize..*aux_off as usize + 12)
+                .ok_or_else(|| PatchError::internal("vernaux outside the file"))?;
+            blob.extend_from_slice(rec); // hash, flags, other, name
+            let next: u32 = if j + 1 == kept.len() { 0 } else { 16 };
+            blob.extend_from_slice(&if big {
+                next.to_be_bytes()
+            } else {
+                next.to_le_bytes()
+            });
+        }
+    }
+    if blob.len() as u64 > region.size {
+        return Err(PatchError::internal(
+            "compacted .gnu.version_r is larger than the original",
+        ));
+    }
+    blob.resize(region.size as usize, 0);
+    w.put(region.offset, &blob)?;
+
+    // 3. DT_VERNEEDNUM (and the section header's sh_info, when there is one).
+    let dyn_region = dynamic
+        .layout
+        .dynamic
+        .ok_or_else(|| PatchError::internal("no PT_DYNAMIC"))?;
+    let word = if file.class == Class::Elf64 { 8 } else { 4 };
+    if let Some(pos) = dynamic
+        .entries
+        .iter()
+        .position(|(t, _)| *t == object::elf::DT_VERNEEDNUM.0)
+    {
+        let off = dyn_region.offset + (pos as u64) * 2 * word + word;
+        if word == 8 {
+            w.u64(off, n as u64)?;
+        } else {
+            w.u32(off, n as u32)?;
+        }
+    }
+    if let Some(sh) = verneed_section_info_offset(file) {
+        w.u32(sh, n as u32)?;
+    }
+    Ok(out)
+}
+
+/// File offset of `sh_info` of the SHT_GNU_verneed section header, if there is one.
+fn verneed_section_info_offset(file: &ElfFile<'_>) -> Option<u64> {
+    if !file.has_section_headers {
+        return None;
+    }
+    let big = file.byte_order == ByteOrder::Big;
+    let data = file.data;
+    let (shoff, shentsize, shnum, info_at) = if file.class == Class::Elf64 {
+        let shoff = {
+            let b = data.get(0x28..0x30)?;
+            let mut a = [0u8; 8];
+            a.copy_from_slice(b);
+            if big {
+                u64::from_be_bytes(a)
+            } else {
+                u64::from_le_bytes(a)
+            }
+        };
+        let two = |o: usize| -> Option<u16> {
+            let b = data.get(o..o + 2)?;
+            Some(if big {
+                u16::from_be_bytes([b[0], b[1]])
+            } else {
+                u16::from_le_bytes([b[0], b[1]])
+            })
+        };
+        (shoff, u64::from(two(0x3a)?), u64::from(two(0x3c)?), 44)
+    } else {
+        let shoff = u64::from(read_u32(data, 0x20, big)?);
+        let two = |o: usize| -> Option<u16> {
+            let b = data.get(o..o + 2)?;
+            Some(if big {
+                u16::from_be_bytes([b[0], b[1]])
+            } else {
+                u16::from_le_bytes([b[0], b[1]])
+            })
+        };
+        (shoff, u64::from(two(0x2e)?), u64::from(two(0x30)?), 28)
+    };
+    (0..shnum).find_map(|i| {
+        let base = shoff + i * shentsize;
+        let sh_type = read_u32(data, base + 4, big)?;
+        (sh_type == object::elf::SHT_GNU_VERNEED.0).then_some(base + info_at)
+    })
+}
