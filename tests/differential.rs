@@ -122,7 +122,10 @@ fn goblin_view(data: &[u8]) -> Option<SymbolView> {
         if name.is_empty() {
             continue;
         }
-        let vs = versym.and_then(|v| v.get_at(i)).map(|v| v.vs_val).unwrap_or(1);
+        let vs = versym
+            .and_then(|v| v.get_at(i))
+            .map(|v| v.vs_val)
+            .unwrap_or(1);
         let idx = vs & 0x7fff;
         let hidden = vs & 0x8000 != 0;
         let s = if let Some(v) = names.get(&idx) {
@@ -162,8 +165,15 @@ fn elf_files_under(root: &Path, out: &mut Vec<PathBuf>) {
 fn requirements_agree_with_readelf_and_goblin() {
     let mut files = Vec::new();
     elf_files_under(Path::new("/usr"), &mut files);
-    elf_files_under(&Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata"), &mut files);
-    assert!(files.len() > 100, "expected many ELF files under /usr, found {}", files.len());
+    elf_files_under(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata"),
+        &mut files,
+    );
+    assert!(
+        files.len() > 100,
+        "expected many ELF files under /usr, found {}",
+        files.len()
+    );
 
     struct Outcome {
         path: PathBuf,
@@ -239,12 +249,28 @@ fn requirements_agree_with_readelf_and_goblin() {
         goblin_bad.len()
     );
     for o in readelf_bad.iter().take(10) {
-        println!("readelf mismatch {}: {}", o.path.display(), o.readelf.as_deref().unwrap_or(""));
+        println!(
+            "readelf mismatch {}: {}",
+            o.path.display(),
+            o.readelf.as_deref().unwrap_or("")
+        );
     }
     for o in goblin_bad.iter().take(10) {
-        println!("goblin mismatch {}: {}", o.path.display(), o.goblin.as_deref().unwrap_or(""));
+        println!(
+            "goblin mismatch {}: {}",
+            o.path.display(),
+            o.goblin.as_deref().unwrap_or("")
+        );
     }
     assert!(compared > 100, "too few files compared: {compared}");
-    assert!(readelf_bad.is_empty(), "{} files disagree with readelf", readelf_bad.len());
-    assert!(goblin_bad.is_empty(), "{} files disagree with goblin", goblin_bad.len());
+    assert!(
+        readelf_bad.is_empty(),
+        "{} files disagree with readelf",
+        readelf_bad.len()
+    );
+    assert!(
+        goblin_bad.is_empty(),
+        "{} files disagree with goblin",
+        goblin_bad.len()
+    );
 }
