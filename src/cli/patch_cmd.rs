@@ -31,6 +31,7 @@ pub fn plan_text(path: &str, plan: &Plan, method: Option<Method>) -> String {
                 "  move      {:<28} {} ({}) -> {} ({})",
                 c.symbol, c.from_version, c.from_library, c.to_version, c.to_library
             ),
+            How::Unversion => format!("  unversion {:<28} {} ({}) -> weak, unversioned: NULL where the old glibc lacks it", c.symbol, c.from_version, c.from_library),
             How::Rename => format!(
                 "  rename    {:<28} {} -> {}@{} ({})",
                 c.symbol, c.from_version, c.to_symbol, c.to_version, c.to_library

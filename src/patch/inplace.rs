@@ -5,7 +5,7 @@
 
 use crate::elf::{ByteOrder, Class, ElfFile};
 
-use super::{PatchError, Plan};
+use super::{How, PatchError, Plan};
 
 struct Writer<'a> {
     out: &'a mut [u8],
@@ -93,6 +93,10 @@ pub fn apply(file: &ElfFile<'_>, plan: &Plan) -> Result<Vec<u8>, PatchError> {
         .versym
         .ok_or_else(|| PatchError::internal("symbols to re-point but no DT_VERSYM"))?;
     for c in &plan.changes {
+        if c.how == How::Unversion {
+            w.u16(versym.offset + 2 * c.dynsym_index as u64, 1)?;
+            continue;
+        }
         let idx = index_of(&c.to_library, &c.to_version).ok_or_else(|| {
             PatchError::internal(format!(
                 "{} {} is not required yet: the in-place path cannot add it",

@@ -19,6 +19,9 @@ pub enum How {
     MoveLibrary,
     /// An older symbol with the same ABI, from the rename table.
     Rename,
+    /// A weak reference with no older version: made unversioned, so an old glibc leaves
+    /// it NULL (which code using a weak reference must handle) and a new one still binds it.
+    Unversion,
 }
 
 /// One symbol's change.
@@ -232,6 +235,12 @@ pub fn plan_requirements(
                 plan.changes
                     .push(change(&imp.name, &library, version, How::MoveLibrary));
             }
+            Fix::Blocker { .. }
+                if imp.binding == crate::versym::SymbolBinding::Weak && !imp.copy_relocated =>
+            {
+                plan.changes
+                    .push(change(&imp.name, "", String::new(), How::Unversion));
+            }
             Fix::Blocker { reason } => {
                 let renamed = renames::rename_for(&imp.name, is_64bit).and_then(|r| {
                     let t = target?;
@@ -298,6 +307,7 @@ pub fn plan_requirements(
             .iter()
             .find(|c| c.dynsym_index == imp.dynsym_index)
         {
+            Some(c) if c.how == How::Unversion => continue,
             Some(c) => VersionRef {
                 library: c.to_library.clone(),
                 version: c.to_version.clone(),

@@ -12,7 +12,7 @@ use object::build::ByteString;
 use object::elf;
 
 use super::startup;
-use super::{PatchError, Plan};
+use super::{How, PatchError, Plan};
 
 fn build_err(e: object::build::Error) -> PatchError {
     PatchError::Rewrite(e.to_string())
@@ -27,7 +27,11 @@ pub fn apply(data: &[u8], plan: &Plan, has_section_headers: bool) -> Result<Vec<
     }
     let mut b = Builder::read(data).map_err(build_err)?;
     for c in &plan.changes {
-        let vid = find_or_add_need(&mut b, &c.to_library, &c.to_version)?;
+        let vid = if c.how == How::Unversion {
+            VersionId::global()
+        } else {
+            find_or_add_need(&mut b, &c.to_library, &c.to_version)?
+        };
         let sym = b
             .dynamic_symbols
             .iter_mut()

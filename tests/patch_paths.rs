@@ -1,0 +1,227 @@
+//! The planner and each rewrite path on real files: snapshots of plans for committed
+//! fixtures; the in-place path (with and without section headers); the growing path; the
+//! refusals; idempotence and byte-identity for files already within the baseline.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use elfcompat::abi::GlibcVersion;
+use elfcompat::baseline::Baseline;
+use elfcompat::elf::ElfFile;
+use elfcompat::patch::{self, Method, Options, PatchError};
+use elfcompat::versym::Requirements;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn glibc(v: &str) -> Baseline {
+    Baseline::glibc(GlibcVersion::parse(v).expect("version"))
+}
+
+fn plan_of(rel: &str, v: &str) -> serde_json::Value {
+    let data = std::fs::read(root().join(rel)).expect("fixture");
+    let file = ElfFile::parse(&data).expect("parse");
+    let plan = patch::plan(&file, &glibc(v)).expect("plan");
+    serde_json::to_value(plan).expect("json")
+}
+
+#[test]
+fn plan_snapshots() {
+    for (rel, v) in [
+        ("testdata/bin/x86_64/hello", "2.17"),
+        ("testdata/bin/x86_64/hello", "2.31"),
+        ("testdata/bin/x86_64/hello-nopie", "2.17"),
+        ("testdata/bin/x86_64/cxx", "2.17"),
+        ("testdata/bin/x86_64/libverdef.so", "2.17"),
+        ("testdata/bin/x86_64/relr", "2.31"),
+        ("testdata/bin/aarch64/hello", "2.17"),
+        ("testdata/bin/i686/hello", "2.17"),
+    ] {
+        let name = format!(
+            "plan-{}-{}",
+            rel.trim_start_matches("testdata/bin/").replace('/', "-"),
+            v
+        );
+        insta::assert_json_snapshot!(name, plan_of(rel, v));
+    }
+}
+
+fn cc(src: &str, out: &Path, args: &[&str]) {
+    let dir = out.parent().expect("dir");
+    let c = dir.join(format!("{}.c", out.file_name().unwrap().to_string_lossy()));
+    std::fs::write(&c, src).expect("write source");
+    let st = Command::new("gcc")
+        .args(["-O1", "-fno-builtin-memcpy"])
+        .arg(&c)
+        .args(args)
+        .arg("-o")
+        .arg(out)
+        .status()
+        .expect("gcc must be installed");
+    assert!(st.success(), "gcc failed");
+}
+
+/// A shared library needing memcpy@GLIBC_2.14 and older versions only: lowering it to 2.12
+/// re-points memcpy to an existing vernaux and drops 2.14, which fits in place.
+const LIB: &str = r#"
+#include <string.h>
+#include <stdio.h>
+void copy(char *d, const char *s, unsigned long n) { memcpy(d, s, n); }
+int say(const char *s) { return puts(s); }
+"#;
+
+fn strip_sections(input: &Path, output: &Path) {
+    let st = Command::new("python3")
+        .arg(root().join("testdata/strip-section-headers.py"))
+        .arg(input)
+        .arg(output)
+        .status()
+        .expect("python3");
+    assert!(st.success(), "strip-section-headers.py failed");
+}
+
+#[test]
+fn in_place_path_with_and_without_section_headers() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let lib = tmp.path().join("libcopy.so");
+    cc(LIB, &lib, &["-shared", "-fPIC"]);
+    let stripped = tmp.path().join("libcopy-nosections.so");
+    strip_sections(&lib, &stripped);
+    for path in [&lib, &stripped] {
+        let data = std::fs::read(path).expect("read");
+        let before = Requirements::of(&ElfFile::parse(&data).expect("parse"));
+        assert!(
+            before.imports.iter().any(|i| i.name == "memcpy"
+                && i.version
+                    .as_ref()
+                    .is_some_and(|v| v.as_str() == "GLIBC_2.14")),
+            "fixture must import memcpy@GLIBC_2.14"
+        );
+        let out = patch::patch_bytes(&data, &glibc("2.12"), &Options::default()).expect("patch");
+        assert_eq!(out.method, Method::InPlace, "{}", path.display());
+        assert_eq!(out.bytes.len(), data.len(), "in-place keeps the size");
+        let after = ElfFile::parse(&out.bytes).expect("parse result");
+        let req = Requirements::of(&after);
+        let memcpy = req
+            .imports
+            .iter()
+            .find(|i| i.name == "memcpy")
+            .expect("memcpy");
+        assert_eq!(
+            memcpy.version.as_ref().map(|v| v.as_str()),
+            Some("GLIBC_2.2.5")
+        );
+        assert!(
+            !req.version_requirements()
+                .any(|(_, v)| v.name.as_str() == "GLIBC_2.14"),
+            "the unused GLIBC_2.14 requirement must be gone"
+        );
+        assert!(elfcompat::verify::verify(&after, &glibc("2.12")).is_empty());
+        // Changed bytes are confined to .gnu.version, .gnu.version_r, .dynamic and the
+        // section header table.
+        let changed = data.iter().zip(&out.bytes).filter(|(a, b)| a != b).count();
+        assert!(changed > 0 && changed < 64, "{changed} bytes changed");
+        // Idempotent.
+        let again =
+            patch::patch_bytes(&out.bytes, &glibc("2.12"), &Options::default()).expect("again");
+        assert_eq!(again.method, Method::Unchanged);
+        assert_eq!(again.bytes, out.bytes);
+    }
+    // And the result really loads: dlopen the patched library from a program.
+    let patched = tmp.path().join("libcopy-patched.so");
+    let data = std::fs::read(&lib).expect("read");
+    let out = patch::patch_bytes(&data, &glibc("2.12"), &Options::default()).expect("patch");
+    std::fs::write(&patched, &out.bytes).expect("write");
+    let user = tmp.path().join("user");
+    cc(
+        "void copy(char*,const char*,unsigned long); int say(const char*);\nint main(void){ char b[8]; copy(b, \"ok\", 3); return say(b) < 0; }\n",
+        &user,
+        &[&format!("-L{}", tmp.path().display()), "-lcopy-patched", "-Wl,-rpath,$ORIGIN"],
+    );
+    let run = Command::new(&user)
+        .env("LD_BIND_NOW", "1")
+        .output()
+        .expect("run");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&run.stdout), "ok\n");
+}
+
+#[test]
+fn growing_path_and_refusals() {
+    let data = std::fs::read(root().join("testdata/bin/x86_64/hello")).expect("fixture");
+    // Growth: pthread moves to libpthread.so.0, __libc_start_main gets the shim.
+    let out = patch::patch_bytes(
+        &data,
+        &glibc("2.31"),
+        &Options {
+            allow_blockers: true,
+        },
+    )
+    .expect("patch");
+    assert_eq!(out.method, Method::Rewrite);
+    let file = ElfFile::parse(&out.bytes).expect("parse");
+    let dynamic = file.dynamic.as_ref().expect("dynamic");
+    assert!(dynamic.needed.iter().any(|n| n == "libpthread.so.0"));
+    let grown = out.bytes.len() as i64 - data.len() as i64;
+    assert!(grown <= 2 * 4096, "growth {grown} bytes");
+    let again = patch::patch_bytes(
+        &out.bytes,
+        &glibc("2.31"),
+        &Options {
+            allow_blockers: true,
+        },
+    )
+    .expect("again");
+    assert_eq!(
+        again.method,
+        Method::Unchanged,
+        "patching the output again changes nothing"
+    );
+
+    // Without --allow-blockers, stat@2.33 and friends refuse the whole file at 2.17.
+    match patch::patch_bytes(&data, &glibc("2.17"), &Options::default()) {
+        Err(PatchError::Blocked(b)) => {
+            assert!(b.iter().any(|b| b.symbol.as_deref() == Some("stat")))
+        }
+        Err(e) => panic!("expected blockers, got {e}"),
+        Ok(_) => panic!("expected blockers"),
+    }
+
+    // Without section headers, growth is refused with its reason.
+    let nos = std::fs::read(root().join("testdata/bin/x86_64/nosections")).expect("fixture");
+    match patch::patch_bytes(
+        &nos,
+        &glibc("2.31"),
+        &Options {
+            allow_blockers: true,
+        },
+    ) {
+        Err(PatchError::Refused(r)) => assert!(r.contains("without section headers"), "{r}"),
+        Err(e) => panic!("expected a refusal, got {e}"),
+        Ok(_) => panic!("expected a refusal"),
+    }
+
+    // aarch64 has no startup shim yet: refused, named.
+    let a64 = std::fs::read(root().join("testdata/bin/aarch64/hello")).expect("fixture");
+    match patch::patch_bytes(
+        &a64,
+        &glibc("2.31"),
+        &Options {
+            allow_blockers: true,
+        },
+    ) {
+        Err(PatchError::Refused(r)) => assert!(r.contains("startup shim"), "{r}"),
+        Err(e) => panic!("expected a refusal, got {e}"),
+        Ok(_) => panic!("expected a refusal"),
+    }
+
+    // Already within the baseline: byte-identical.
+    let same = patch::patch_bytes(&data, &glibc("2.36"), &Options::default()).expect("noop");
+    assert_eq!(same.method, Method::Unchanged);
+    assert_eq!(same.bytes, data);
+}
