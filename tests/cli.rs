@@ -17,7 +17,10 @@ fn hello() -> String {
 }
 
 fn mkfifo(path: &Path) {
-    let status = Command::new("mkfifo").arg(path).status().expect("running mkfifo");
+    let status = Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("running mkfifo");
     assert!(status.success(), "mkfifo {} failed", path.display());
 }
 
@@ -59,9 +62,18 @@ fn report_walks_a_mixed_tree_once_without_blocking() {
     r.assert_code(0);
     assert!(r.stderr.is_empty(), "{}", r.describe());
     // Each ELF file once, under the name the walk reached first.
-    assert_eq!(r.stdout.matches("./hello: ELF64 x86_64 PIE executable").count(), 1, "{}", r.describe());
     assert_eq!(
-        r.stdout.matches("./sub/libverdef.so: ELF64 x86_64 shared library, soname libverdef.so").count(),
+        r.stdout
+            .matches("./hello: ELF64 x86_64 PIE executable")
+            .count(),
+        1,
+        "{}",
+        r.describe()
+    );
+    assert_eq!(
+        r.stdout
+            .matches("./sub/libverdef.so: ELF64 x86_64 shared library, soname libverdef.so")
+            .count(),
         1,
         "{}",
         r.describe()
@@ -91,7 +103,12 @@ fn report_json_on_a_mixed_tree() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f["path"].as_str().unwrap().to_string(), f["status"].as_str().unwrap().to_string()))
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["status"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     let expect = |p: &str, s: &str| (p.to_string(), s.to_string());
     assert_eq!(
@@ -105,7 +122,12 @@ fn report_json_on_a_mixed_tree() {
     );
     let s = &v["summary"];
     assert_eq!(
-        (s["files"].as_u64(), s["elf"].as_u64(), s["not_elf"].as_u64(), s["errors"].as_u64()),
+        (
+            s["files"].as_u64(),
+            s["elf"].as_u64(),
+            s["not_elf"].as_u64(),
+            s["errors"].as_u64()
+        ),
         (Some(4), Some(2), Some(2), Some(0))
     );
     assert_eq!(s["special_skipped"], 3);
@@ -121,9 +143,25 @@ fn report_on_an_explicit_directory_and_files() {
     r.assert_code(0);
     let v = json_of(&r);
     // sub/up -> .. leads back to the root, so the walk reaches hello through it.
-    let paths: Vec<&str> = v["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
-    assert_eq!(paths, ["sub/libverdef.so", "sub/up/empty", "sub/up/hello", "sub/up/notes.txt"]);
-    assert_eq!(v["summary"]["duplicates_skipped"], 2, "hello-link and the explicit sub/libverdef.so");
+    let paths: Vec<&str> = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "sub/libverdef.so",
+            "sub/up/empty",
+            "sub/up/hello",
+            "sub/up/notes.txt"
+        ]
+    );
+    assert_eq!(
+        v["summary"]["duplicates_skipped"], 2,
+        "hello-link and the explicit sub/libverdef.so"
+    );
 
     // A single non-ELF file is reported as such, and that is not an error.
     let r = run_in(dir.path(), ["report", "--color", "never", "notes.txt"]);
@@ -139,7 +177,12 @@ fn explicit_fifo_is_an_error_not_a_hang() {
     let dir = mixed_tree();
     let r = run_in(dir.path(), ["report", "fifo"]);
     r.assert_code(2);
-    assert_eq!(r.stderr, "elfcompat: fifo: not a regular file (FIFO)\n", "{}", r.describe());
+    assert_eq!(
+        r.stderr,
+        "elfcompat: fifo: not a regular file (FIFO)\n",
+        "{}",
+        r.describe()
+    );
     let r = run_in(dir.path(), ["check", "--glibc", "2.17", "fifo"]);
     r.assert_code(2);
 }
@@ -149,7 +192,11 @@ fn explicit_symlink_loop_is_an_error() {
     let dir = mixed_tree();
     let r = run_in(dir.path(), ["report", "loop-a"]);
     r.assert_code(2);
-    assert!(r.stderr.starts_with("elfcompat: loop-a: "), "{}", r.describe());
+    assert!(
+        r.stderr.starts_with("elfcompat: loop-a: "),
+        "{}",
+        r.describe()
+    );
     assert_eq!(r.stderr.lines().count(), 1, "{}", r.describe());
 }
 
@@ -157,7 +204,11 @@ fn explicit_symlink_loop_is_an_error() {
 fn missing_path_is_an_error_naming_it() {
     let r = run(["report", "testdata/bin/x86_64/no-such-file"]);
     r.assert_code(2);
-    assert!(r.stderr.contains("testdata/bin/x86_64/no-such-file"), "{}", r.describe());
+    assert!(
+        r.stderr.contains("testdata/bin/x86_64/no-such-file"),
+        "{}",
+        r.describe()
+    );
     let r = run(["check", "--glibc", "2.17", "no-such-dir/"]);
     r.assert_code(2);
     assert!(r.stderr.contains("no-such-dir"), "{}", r.describe());
@@ -175,14 +226,22 @@ fn malformed_file_is_exit_2_with_one_line_naming_file_and_structure() {
     let r = run_in(dir.path(), ["report", "cut"]);
     r.assert_code(2);
     assert_eq!(r.stderr.lines().count(), 1, "{}", r.describe());
-    assert!(r.stderr.starts_with("elfcompat: cut: malformed program header table"), "{}", r.describe());
+    assert!(
+        r.stderr
+            .starts_with("elfcompat: cut: malformed program header table"),
+        "{}",
+        r.describe()
+    );
 
     // In JSON the error is a file entry, and the run still ends with 2.
     let r = run_in(dir.path(), ["report", "--json", "cut"]);
     r.assert_code(2);
     let v = json_of(&r);
     assert_eq!(v["files"][0]["status"], "error");
-    assert!(v["files"][0]["error"].as_str().unwrap().starts_with("cut: malformed program header table"));
+    assert!(v["files"][0]["error"]
+        .as_str()
+        .unwrap()
+        .starts_with("cut: malformed program header table"));
     assert_eq!(v["summary"]["errors"], 1);
 
     // An error wins over a violation: a tree with a bad file and a violating one is 2.
@@ -214,7 +273,12 @@ fn check_exit_codes() {
     let h = hello();
     let r = run(["check", "--color", "never", "--glibc", "2.36", &h]);
     r.assert_code(0);
-    assert!(r.stdout.starts_with("OK: 0 of 1 ELF files exceed glibc 2.36;"), "{}", r.describe());
+    assert!(
+        r.stdout
+            .starts_with("OK: 0 of 1 ELF files exceed glibc 2.36;"),
+        "{}",
+        r.describe()
+    );
 
     let r = run(["check", "--color", "never", "--glibc", "2.34", &h]);
     r.assert_code(0);
@@ -226,7 +290,8 @@ fn check_exit_codes() {
     let r = run(["check", "--color", "never", "--glibc", "2.17", &h]);
     r.assert_code(1);
     assert!(
-        r.stdout.starts_with("testdata/bin/x86_64/hello: FAIL: 15 requirement(s) above glibc 2.17"),
+        r.stdout
+            .starts_with("testdata/bin/x86_64/hello: FAIL: 15 requirement(s) above glibc 2.17"),
         "{}",
         r.describe()
     );
@@ -258,11 +323,19 @@ fn check_usage_errors_are_exit_2() {
         assert!(r.stdout.is_empty(), "{}", r.describe());
     }
     let r = run(["check", "--glibc", "abc", &h]);
-    assert!(r.stderr.contains("'abc' is not a glibc version"), "{}", r.describe());
+    assert!(
+        r.stderr.contains("'abc' is not a glibc version"),
+        "{}",
+        r.describe()
+    );
 
     let r = run(["check", "--target", "windows95", &h]);
     r.assert_code(2);
-    assert!(r.stderr.contains("unknown target 'windows95'"), "{}", r.describe());
+    assert!(
+        r.stderr.contains("unknown target 'windows95'"),
+        "{}",
+        r.describe()
+    );
 
     // Neither or both of --glibc / --target.
     run(["check", &h]).assert_code(2);
@@ -284,14 +357,23 @@ fn check_with_targets() {
 
     let r = run(["check", "--color", "never", "--target", "manylinux2014", &h]);
     r.assert_code(1);
-    assert!(r.stdout.contains("above manylinux2014 (glibc 2.17, GLIBCXX_3.4.19"), "{}", r.describe());
+    assert!(
+        r.stdout
+            .contains("above manylinux2014 (glibc 2.17, GLIBCXX_3.4.19"),
+        "{}",
+        r.describe()
+    );
     run(["check", "--target", "manylinux2014", lib]).assert_code(0);
     // Aliases name the same preset.
     run(["check", "--target", "manylinux_2_17", lib]).assert_code(0);
 
     let r = run(["check", "--color", "never", "--target", "rhel8", cxx]);
     r.assert_code(1);
-    assert!(r.stdout.contains("above rhel8 (glibc 2.28, GLIBCXX_3.4.25"), "{}", r.describe());
+    assert!(
+        r.stdout.contains("above rhel8 (glibc 2.28, GLIBCXX_3.4.25"),
+        "{}",
+        r.describe()
+    );
     // RHEL 8's libstdc++ is new enough for cxx; only glibc is not.
     assert!(!r.stdout.contains("GLIBCXX_3.4.21 "), "{}", r.describe());
     assert!(r.stdout.contains("__libc_start_main"), "{}", r.describe());
@@ -300,7 +382,11 @@ fn check_with_targets() {
 
     let r = run(["check", "--color", "never", "--target", "debian11", &h]);
     r.assert_code(1);
-    assert!(r.stdout.contains("above debian11 (glibc 2.31"), "{}", r.describe());
+    assert!(
+        r.stdout.contains("above debian11 (glibc 2.31"),
+        "{}",
+        r.describe()
+    );
     // Exactly the 2.32, 2.33 and 2.34 users fail on bullseye.
     let failing: Vec<&str> = r
         .stdout
@@ -331,7 +417,15 @@ fn check_with_targets() {
 
     // --glibcxx tightens a preset: cxx needs GLIBCXX_3.4.21.
     run(["check", "--target", "rhel9", "--glibcxx", "3.4.20", cxx]).assert_code(1);
-    run(["check", "--target", "rhel9", "--glibcxx", "GLIBCXX_3.4.21", cxx]).assert_code(0);
+    run([
+        "check",
+        "--target",
+        "rhel9",
+        "--glibcxx",
+        "GLIBCXX_3.4.21",
+        cxx,
+    ])
+    .assert_code(0);
 }
 
 /// Every system `report` says a file runs on must pass `check --target` for it, and
@@ -340,7 +434,16 @@ fn check_with_targets() {
 #[test]
 fn runs_on_agrees_with_check() {
     let presets = json_of(&run(["targets", "--json"]));
-    for name in ["x86_64/hello", "x86_64/cxx", "x86_64/libverdef.so", "x86_64/uselib", "i686/hello", "armhf/cxx", "riscv64/hello", "ppc64/cxx"] {
+    for name in [
+        "x86_64/hello",
+        "x86_64/cxx",
+        "x86_64/libverdef.so",
+        "x86_64/uselib",
+        "i686/hello",
+        "armhf/cxx",
+        "riscv64/hello",
+        "ppc64/cxx",
+    ] {
         let path = fixture(name);
         let path = path.to_str().unwrap();
         let report = json_of(&run(["report", "--json", path]));
@@ -350,7 +453,8 @@ fn runs_on_agrees_with_check() {
             let passes = run(["check", "--target", preset, path]).code() == 0;
             let family_entry = runs_on.iter().find(|r| r["family"] == p["family"]);
             let listed_at_or_before = family_entry.is_some_and(|r| {
-                version_key(r["glibc"].as_str().unwrap()) <= version_key(p["glibc"].as_str().unwrap())
+                version_key(r["glibc"].as_str().unwrap())
+                    <= version_key(p["glibc"].as_str().unwrap())
             });
             assert_eq!(
                 passes, listed_at_or_before,
@@ -364,7 +468,7 @@ fn version_key(v: &str) -> Vec<u32> {
     v.split('.').map(|n| n.parse().unwrap()).collect()
 }
 
-/// BUG (src/report/analysis.rs `runs_on`, and `min_glibc`): the `GLIBC_ABI_DT_RELR`
+/// Regression (was a bug in `runs_on` and `min_glibc`): the `GLIBC_ABI_DT_RELR`
 /// requirement that DT_RELR binaries carry exists only from glibc 2.36 on (ld.so refuses
 /// the file before that), and `check` knows it (`check --target rhel9 relr` exits 1 with
 /// "expand DT_RELR"). But `report` ignores it: "glibc >= 2.34" and "runs on: RHEL 9 (2.34),
@@ -372,7 +476,6 @@ fn version_key(v: &str) -> Vec<u32> {
 /// Repro: `elfcompat report testdata/bin/x86_64/relr` vs
 /// `elfcompat check --target rhel9 testdata/bin/x86_64/relr`.
 #[test]
-#[ignore = "bug in src/report/analysis.rs: runs_on ignores GLIBC_ABI_DT_RELR (needs glibc 2.36)"]
 fn relr_does_not_run_before_glibc_2_36() {
     for arch in ["x86_64", "i686", "aarch64", "ppc64le"] {
         let path = fixture(&format!("{arch}/relr"));
@@ -397,13 +500,27 @@ fn help_has_examples_and_exit_codes() {
     let r = run(["--help"]);
     r.assert_code(0);
     assert!(r.stdout.contains("Examples:"), "{}", r.describe());
-    assert!(r.stdout.contains("elfcompat check --target manylinux2014"), "{}", r.describe());
-    assert!(r.stdout.contains("Exit codes: 0 ok, 1 a baseline is not met, 2 usage or I/O error."));
+    assert!(
+        r.stdout.contains("elfcompat check --target manylinux2014"),
+        "{}",
+        r.describe()
+    );
+    assert!(r
+        .stdout
+        .contains("Exit codes: 0 ok, 1 a baseline is not met, 2 usage or I/O error."));
     for cmd in ["report", "check", "abi"] {
         let r = run([cmd, "--help"]);
         r.assert_code(0);
-        assert!(r.stdout.contains("Examples:"), "{cmd} --help\n{}", r.describe());
-        assert!(r.stdout.contains(&format!("elfcompat {cmd}")), "{cmd} --help\n{}", r.describe());
+        assert!(
+            r.stdout.contains("Examples:"),
+            "{cmd} --help\n{}",
+            r.describe()
+        );
+        assert!(
+            r.stdout.contains(&format!("elfcompat {cmd}")),
+            "{cmd} --help\n{}",
+            r.describe()
+        );
     }
     run(["targets", "--help"]).assert_code(0);
 }
@@ -412,7 +529,10 @@ fn help_has_examples_and_exit_codes() {
 fn version_flag() {
     let r = run(["--version"]);
     r.assert_code(0);
-    assert_eq!(r.stdout, concat!("elfcompat ", env!("CARGO_PKG_VERSION"), "\n"));
+    assert_eq!(
+        r.stdout,
+        concat!("elfcompat ", env!("CARGO_PKG_VERSION"), "\n")
+    );
 }
 
 #[test]
@@ -420,7 +540,11 @@ fn color_always_and_never() {
     let h = hello();
     let r = run(["report", "--color", "always", &h]);
     r.assert_code(0);
-    assert!(r.stdout.contains("\x1b[1mtestdata/bin/x86_64/hello\x1b[0m"), "{}", r.describe());
+    assert!(
+        r.stdout.contains("\x1b[1mtestdata/bin/x86_64/hello\x1b[0m"),
+        "{}",
+        r.describe()
+    );
     let r = run(["report", "--color", "never", &h]);
     assert!(!r.stdout.contains('\x1b'), "{}", r.describe());
     // auto: the output is a pipe here, so no colors.
@@ -436,12 +560,11 @@ fn color_always_and_never() {
     assert!(!r.stdout.contains('\x1b'), "{}", r.describe());
 }
 
-/// BUG (src/cli/scan_cmd.rs `check`): the human check output ignores `--color always`
+/// Regression (was a bug in `check`): the human check output ignored `--color always`
 /// (`style_ok` discards its style; violations and fixes are printed unstyled), while
 /// `report` colors. Repro: `elfcompat check --color always --glibc 2.17
 /// testdata/bin/x86_64/hello | cat -v` shows no `^[[`.
 #[test]
-#[ignore = "bug in src/cli/scan_cmd.rs: check ignores --color always"]
 fn check_color_always() {
     let r = run(["check", "--color", "always", "--glibc", "2.17", &hello()]);
     r.assert_code(1);
@@ -455,7 +578,8 @@ fn abi_pthread_create_at_2_17_is_in_libpthread() {
     let r = run(["abi", "pthread_create", "--glibc", "2.17"]);
     r.assert_code(0);
     assert!(
-        r.stdout.contains("in glibc 2.17: pthread_create@GLIBC_2.2.5 from libpthread.so.0"),
+        r.stdout
+            .contains("in glibc 2.17: pthread_create@GLIBC_2.2.5 from libpthread.so.0"),
         "{}",
         r.describe()
     );
@@ -466,17 +590,32 @@ fn abi_pthread_create_at_2_17_is_in_libpthread() {
     // On i386 the 2.17 default is the 2.1 version (pthread_create@@GLIBC_2.1).
     let r = run(["abi", "pthread_create", "--arch", "i386", "--glibc", "2.17"]);
     r.assert_code(0);
-    assert!(r.stdout.contains("pthread_create@GLIBC_2.1 from libpthread.so.0"), "{}", r.describe());
+    assert!(
+        r.stdout
+            .contains("pthread_create@GLIBC_2.1 from libpthread.so.0"),
+        "{}",
+        r.describe()
+    );
 }
 
 #[test]
 fn abi_stat_is_not_available_in_2_31() {
     let r = run(["abi", "stat", "--glibc", "2.31"]);
     r.assert_code(1);
-    assert!(r.stdout.contains("in glibc 2.31: not available (first in 2.33)"), "{}", r.describe());
+    assert!(
+        r.stdout
+            .contains("in glibc 2.31: not available (first in 2.33)"),
+        "{}",
+        r.describe()
+    );
     let r = run(["abi", "stat", "--glibc", "2.33"]);
     r.assert_code(0);
-    assert!(r.stdout.contains("in glibc 2.33: stat@GLIBC_2.33 from libc.so.6"), "{}", r.describe());
+    assert!(
+        r.stdout
+            .contains("in glibc 2.33: stat@GLIBC_2.33 from libc.so.6"),
+        "{}",
+        r.describe()
+    );
 }
 
 #[test]
@@ -485,13 +624,27 @@ fn abi_memcpy() {
     // memmove-compatible memcpy@GLIBC_2.2.5 is the newest only before 2.14.
     let r = run(["abi", "memcpy", "--glibc", "2.17"]);
     r.assert_code(0);
-    assert!(r.stdout.contains("in glibc 2.17: memcpy@GLIBC_2.14 from libc.so.6"), "{}", r.describe());
+    assert!(
+        r.stdout
+            .contains("in glibc 2.17: memcpy@GLIBC_2.14 from libc.so.6"),
+        "{}",
+        r.describe()
+    );
     let r = run(["abi", "memcpy", "--glibc", "2.13"]);
     r.assert_code(0);
-    assert!(r.stdout.contains("in glibc 2.13: memcpy@GLIBC_2.2.5 from libc.so.6"), "{}", r.describe());
+    assert!(
+        r.stdout
+            .contains("in glibc 2.13: memcpy@GLIBC_2.2.5 from libc.so.6"),
+        "{}",
+        r.describe()
+    );
     let r = run(["abi", "memcpy"]);
     r.assert_code(0);
-    assert!(r.stdout.contains("GLIBC_2.2.5") && r.stdout.contains("GLIBC_2.14"), "{}", r.describe());
+    assert!(
+        r.stdout.contains("GLIBC_2.2.5") && r.stdout.contains("GLIBC_2.14"),
+        "{}",
+        r.describe()
+    );
 }
 
 #[test]
@@ -499,8 +652,16 @@ fn abi_lists_what_a_release_added() {
     let r = run(["abi", "--glibc", "2.34"]);
     r.assert_code(0);
     let first = r.stdout.lines().next().unwrap();
-    assert!(first.starts_with("glibc 2.34 on x86_64-linux-gnu: "), "{}", r.describe());
-    assert!(first.ends_with(" symbol version(s) added"), "{}", r.describe());
+    assert!(
+        first.starts_with("glibc 2.34 on x86_64-linux-gnu: "),
+        "{}",
+        r.describe()
+    );
+    assert!(
+        first.ends_with(" symbol version(s) added"),
+        "{}",
+        r.describe()
+    );
     let added: Vec<(&str, &str)> = r
         .stdout
         .lines()
@@ -510,10 +671,27 @@ fn abi_lists_what_a_release_added() {
             (w.next().unwrap(), w.next().unwrap())
         })
         .collect();
-    let count: usize = first.split(": ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    let count: usize = first
+        .split(": ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert_eq!(added.len(), count);
-    for expected in [("libc.so.6", "__libc_start_main"), ("libc.so.6", "pthread_create"), ("libc.so.6", "dlopen"), ("libc.so.6", "_Fork")] {
-        assert!(added.contains(&expected), "{expected:?} missing\n{}", r.describe());
+    for expected in [
+        ("libc.so.6", "__libc_start_main"),
+        ("libc.so.6", "pthread_create"),
+        ("libc.so.6", "dlopen"),
+        ("libc.so.6", "_Fork"),
+    ] {
+        assert!(
+            added.contains(&expected),
+            "{expected:?} missing\n{}",
+            r.describe()
+        );
     }
     let v = json_of(&run(["abi", "--glibc", "2.34", "--json"]));
     assert_eq!(v["release"], "2.34");
@@ -534,9 +712,19 @@ fn abi_lists_what_a_release_added() {
 fn targets_lists_presets() {
     let r = run(["targets"]);
     r.assert_code(0);
-    for name in ["rhel7", "rhel8", "debian11", "ubuntu-20.04", "manylinux2014", "manylinux_2_28", "amazonlinux2"] {
+    for name in [
+        "rhel7",
+        "rhel8",
+        "debian11",
+        "ubuntu-20.04",
+        "manylinux2014",
+        "manylinux_2_28",
+        "amazonlinux2",
+    ] {
         assert!(
-            r.stdout.lines().any(|l| l.split_whitespace().next() == Some(name)),
+            r.stdout
+                .lines()
+                .any(|l| l.split_whitespace().next() == Some(name)),
             "{name} missing\n{}",
             r.describe()
         );
@@ -546,16 +734,26 @@ fn targets_lists_presets() {
     let rhel7 = list.iter().find(|p| p["name"] == "rhel7").unwrap();
     assert_eq!(rhel7["glibc"], "2.17");
     assert_eq!(rhel7["glibcxx"], "GLIBCXX_3.4.19");
-    assert!(rhel7["aliases"].as_array().unwrap().contains(&"centos7".into()));
+    assert!(rhel7["aliases"]
+        .as_array()
+        .unwrap()
+        .contains(&"centos7".into()));
     // Every preset is usable with check --target, under its name and its aliases.
     let lib = fixture("x86_64/libverdef.so");
     for p in list {
         let name = p["name"].as_str().unwrap();
         let code = run(["check", "--target", name, lib.to_str().unwrap()]).code();
-        assert!(code == 0 || code == 1, "check --target {name} exited {code}");
+        assert!(
+            code == 0 || code == 1,
+            "check --target {name} exited {code}"
+        );
         for alias in p["aliases"].as_array().unwrap() {
             let alias = alias.as_str().unwrap();
-            assert_eq!(run(["check", "--target", alias, lib.to_str().unwrap()]).code(), code, "alias {alias} of {name}");
+            assert_eq!(
+                run(["check", "--target", alias, lib.to_str().unwrap()]).code(),
+                code,
+                "alias {alias} of {name}"
+            );
         }
     }
 }
@@ -573,7 +771,10 @@ fn json_outputs_name_the_schema() {
         let v = json_of(&r);
         assert_eq!(v["schema"], SCHEMA, "{args:?}");
         assert_eq!(v["tool"], concat!("elfcompat ", env!("CARGO_PKG_VERSION")));
-        assert!(v["files"].is_array() && v["summary"].is_object(), "{args:?}");
+        assert!(
+            v["files"].is_array() && v["summary"].is_object(),
+            "{args:?}"
+        );
     }
     // symbols only with --symbols, violations only in check.
     let v = json_of(&run(["report", "--json", &h]));
@@ -582,6 +783,9 @@ fn json_outputs_name_the_schema() {
     let v = json_of(&run(["report", "--json", "--symbols", &h]));
     assert_eq!(v["files"][0]["symbols"].as_array().unwrap().len(), 29);
     let v = json_of(&run(["check", "--json", "--target", "rhel8", &h]));
-    assert_eq!(v["baseline"], "rhel8 (glibc 2.28, GLIBCXX_3.4.25, CXXABI_1.3.11, GCC_7.0.0)");
+    assert_eq!(
+        v["baseline"],
+        "rhel8 (glibc 2.28, GLIBCXX_3.4.25, CXXABI_1.3.11, GCC_7.0.0)"
+    );
     assert!(!v["files"][0]["violations"].as_array().unwrap().is_empty());
 }
