@@ -99,21 +99,27 @@ pub fn check(
                     let fixable = a.violations.iter().filter(|v| v.fix.is_fixable()).count();
                     writeln!(
                         out,
-                        "{}: FAIL: {} requirement(s) above {} ({} fixable by `elfcompat patch`, {} blocker(s))",
+                        "{}: {}: {} requirement(s) above {} ({} fixable by `elfcompat patch`, {} blocker(s))",
                         r.path,
+                        style.red("FAIL"),
                         a.violations.len(),
                         baseline.describe(),
                         fixable,
                         a.violations.len() - fixable
                     )?;
                     for v in &a.violations {
+                        let fix = if v.fix.is_fixable() {
+                            style.green(&v.fix.describe())
+                        } else {
+                            style.red(&v.fix.describe())
+                        };
                         writeln!(
                             out,
                             "  {:<32} {:<18} {:<18} {}",
                             v.symbol.as_deref().unwrap_or("-"),
                             v.version.as_str(),
                             v.library,
-                            v.fix.describe()
+                            fix
                         )?;
                     }
                 }
@@ -121,9 +127,9 @@ pub fn check(
             }
         }
         let status = if summary.violating == 0 {
-            style_ok(style, "OK")
+            style.green("OK")
         } else {
-            "FAIL".to_string()
+            style.red("FAIL")
         };
         writeln!(
             out,
@@ -142,8 +148,4 @@ pub fn check(
     } else {
         EXIT_OK
     })
-}
-
-fn style_ok(_style: &text::Style, s: &str) -> String {
-    s.to_string()
 }

@@ -225,6 +225,23 @@ fn analyze(file: &ElfFile<'_>, baseline: Option<&Baseline>) -> Analysis {
             f.minimum = first.version.clone();
         }
     }
+    // DT_RELR binaries carry GLIBC_ABI_DT_RELR, which only glibc >= 2.36 defines: the
+    // loader of any older release refuses them, so it raises the minimum.
+    let relr_floor = VersionName::parse("GLIBC_2.36");
+    if req
+        .version_requirements()
+        .any(|(_, v)| v.name.as_str() == check::DT_RELR_MARKER)
+    {
+        match requires.iter_mut().find(|f| f.family == Family::Glibc) {
+            Some(f) if f.minimum < relr_floor => f.minimum = relr_floor.clone(),
+            Some(_) => {}
+            None => requires.push(FamilySummary {
+                family: Family::Glibc,
+                minimum: relr_floor.clone(),
+                versions: Vec::new(),
+            }),
+        }
+    }
     requires.sort_by_key(|f| f.family);
     other_versions.sort_by(|a, b| a.version.cmp(&b.version));
     for g in &mut other_versions {

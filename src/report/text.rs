@@ -20,13 +20,16 @@ impl Style {
             s.to_string()
         }
     }
-    fn bold(&self, s: &str) -> String {
+    /// Bold.
+    pub fn bold(&self, s: &str) -> String {
         self.paint("1", s)
     }
-    fn red(&self, s: &str) -> String {
+    /// Red (failures, blockers).
+    pub fn red(&self, s: &str) -> String {
         self.paint("31", s)
     }
-    fn green(&self, s: &str) -> String {
+    /// Green (success, fixable).
+    pub fn green(&self, s: &str) -> String {
         self.paint("32", s)
     }
     fn yellow(&self, s: &str) -> String {
