@@ -1247,7 +1247,7 @@ fn shared_verdaux_chains(n: usize, m: usize) -> Vec<u8> {
     d
 }
 
-/// BUG (src/elf/parse.rs `parse_verneed`, same pattern in `parse_verdef`): version chains
+/// Regression (was a bug in src/elf/parse.rs `parse_verneed`, same pattern in `parse_verdef`): version chains
 /// that share entries make the reader allocate quadratically in the file size. Each
 /// chain is bounded on its own (DT_VERNEEDNUM and vn_cnt by the region size), but
 /// nothing bounds the total, and every vernaux read is kept (and then copied again by
@@ -1258,7 +1258,6 @@ fn shared_verdaux_chains(n: usize, m: usize) -> Vec<u8> {
 /// and allocate from that, not from vn_cnt; or reject entries visited twice.
 /// Repro: `cargo test --release --test malformed -- --ignored shared_version_chains`.
 #[test]
-#[ignore = "bug in src/elf/parse.rs: shared verneed/verdef chains allocate quadratically"]
 fn shared_version_chains_do_not_allocate_quadratically() {
     let mut h = Harness::new();
     h.case(
@@ -1276,7 +1275,6 @@ fn shared_version_chains_do_not_allocate_quadratically() {
 /// would need ~10 GB. Under a 1 GiB address-space limit and a 30 s deadline the run must
 /// end with a verdict (0 or 2), not an allocation abort or a kill.
 #[test]
-#[ignore = "bug in src/elf/parse.rs: shared verneed chains allocate quadratically"]
 fn cli_survives_shared_version_chains() {
     let dir = common::tempdir();
     let path = dir.path().join("shared-chains");
@@ -1289,7 +1287,7 @@ fn cli_survives_shared_version_chains() {
     assert!(matches!(r.code, Some(0) | Some(2)), "{}", r.describe());
 }
 
-/// BUG (src/elf/parse.rs `symbol_count`): on s390x (64-bit DT_HASH entries) `nbucket` and
+/// Regression (was a bug in src/elf/parse.rs `symbol_count`): on s390x (64-bit DT_HASH entries) `nbucket` and
 /// `nchain` are read as u64 and summed unchecked: `2 + nbucket + nchain` overflows. A
 /// debug build panics ("attempt to add with overflow"); a release build wraps, the
 /// wrapped size passes the bounds check, and the file is accepted with `nchain` symbols
@@ -1298,7 +1296,6 @@ fn cli_survives_shared_version_chains() {
 /// nbucket = 0xffff_ffff_ffff_ffff, nchain = 5 at that address;
 /// `cargo test --test malformed -- --ignored s390x_hash` (debug: the panic).
 #[test]
-#[ignore = "bug in src/elf/parse.rs: unchecked add of 64-bit DT_HASH nbucket + nchain"]
 fn s390x_hash_with_absurd_nbucket_is_an_error() {
     let mut h = Harness::new();
     let mut d = common::fixture_bytes("s390x/hello");
@@ -1341,7 +1338,7 @@ fn one_long_name_many_symbols(count: usize, name_len: usize) -> Vec<u8> {
     d
 }
 
-/// BUG (src/versym/requirements.rs `Requirements::of`, src/elf/parse.rs symbol names):
+/// Regression (was a bug in src/versym/requirements.rs `Requirements::of`, src/elf/parse.rs symbol names):
 /// every symbol name is copied into its own `String` (and again into the report), so
 /// names that share bytes in the string table multiply: a 113 KB file with 2000 symbols
 /// all naming one 50 KB string peaks at ~100 MB of heap (about 900x the input); growth
@@ -1350,7 +1347,6 @@ fn one_long_name_many_symbols(count: usize, name_len: usize) -> Vec<u8> {
 /// the mapping (`Cow`) in the model and/or cap the length of a name the reader accepts.
 /// Repro: `cargo test --release --test malformed -- --ignored long_name`.
 #[test]
-#[ignore = "bug: symbol names are copied per symbol; shared long names multiply memory"]
 fn one_long_name_shared_by_many_symbols_is_not_multiplied() {
     let mut h = Harness::new();
     h.case(

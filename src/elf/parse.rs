@@ -398,9 +398,23 @@ fn parse_dynamic<'data, Elf: FileHeader<Endian = Endianness>>(
             .read_slice_at(offset, count as usize)
             .map_err(|_| ElfError::malformed("DT_SYMTAB", "outside the file"))?;
         dynamic.symbols.reserve(syms.len());
+        // Names may share bytes of the string table; the model copies them, so bound
+        // the total by the file's size, or a small hostile file could ask for gigabytes.
+        let name_budget = (data.len() as u64)
+            .saturating_mul(8)
+            .saturating_add(1 << 16);
+        let mut name_bytes = 0u64;
         for sym in syms {
+            let name = strtab.get("symbol name", sym.st_name(endian))?;
+            name_bytes += name.len() as u64;
+            if name_bytes > name_budget {
+                return Err(ElfError::malformed(
+                    "DT_SYMTAB",
+                    "symbol names overlap in the string table far beyond the file's size",
+                ));
+            }
             dynamic.symbols.push(DynSymbol {
-                name: strtab.get("symbol name", sym.st_name(endian))?,
+                name,
                 value: sym.st_value(endian).into(),
                 size: sym.st_size(endian).into(),
                 kind: sym.st_type().0,
@@ -491,7 +505,11 @@ fn symbol_count(
                 u64::from(ctx.u32_at("DT_HASH", hash.offset + 4)?),
             )
         };
-        let size = (2 + nbucket + nchain).saturating_mul(entry);
+        let size = nbucket
+            .checked_add(nchain)
+            .and_then(|n| n.checked_add(2))
+            .and_then(|n| n.checked_mul(entry))
+            .unwrap_or(u64::MAX);
         if size > len {
             return Err(ElfError::malformed(
                 "DT_HASH",
@@ -611,6 +629,8 @@ fn parse_verneed<'data, Elf: FileHeader<Endian = Endianness>>(
         ));
     }
     let mut out = Vec::with_capacity(num as usize);
+    // Chains may share entries; count them all against what the region can hold.
+    let mut entries = 0u64;
     let mut off = start;
     let mut end = start;
     for i in 0..num {
@@ -649,6 +669,13 @@ fn parse_verneed<'data, Elf: FileHeader<Endian = Endianness>>(
                 .read_at(aoff)
                 .map_err(|_| ElfError::malformed("vernaux chain", "entry outside the file"))?;
             end = end.max(aoff + 16);
+            entries += 1;
+            if entries > cap {
+                return Err(ElfError::malformed(
+                    "DT_VERNEED chain",
+                    "chains share entries: more entries than the table can hold",
+                ));
+            }
             aux.push(Vernaux {
                 name: strtab.get("vernaux vna_name", va.vna_name.get(endian))?,
                 hash: va.vna_hash.get(endian),
@@ -706,6 +733,8 @@ fn parse_verdef<'data, Elf: FileHeader<Endian = Endianness>>(
         ));
     }
     let mut out = Vec::with_capacity(num as usize);
+    // Chains may share entries; count them all against what the region can hold.
+    let mut entries = 0u64;
     let mut off = start;
     let mut end = start;
     for i in 0..num {
@@ -743,12 +772,26 @@ fn parse_verdef<'data, Elf: FileHeader<Endian = Endianness>>(
                 .read_at(aoff)
                 .map_err(|_| ElfError::malformed("verdaux chain", "entry outside the file"))?;
             end = end.max(aoff + 8);
+            entries += 1;
+            if entries > cap {
+                return Err(ElfError::malformed(
+                    "DT_VERDEF chain",
+                    "chains share entries: more entries than the table can hold",
+                ));
+            }
             names.push(strtab.get("verdaux vda_name", va.vda_name.get(endian))?);
             let next = u64::from(va.vda_next.get(endian));
             if next == 0 {
                 break;
             }
             aoff += next;
+        }
+        entries += 1;
+        if entries > cap {
+            return Err(ElfError::malformed(
+                "DT_VERDEF chain",
+                "chains share entries: more entries than the table can hold",
+            ));
         }
         out.push(Verdef {
             index: vd.vd_ndx.get(endian).0,
