@@ -220,6 +220,18 @@ fn growing_path_and_refusals() {
         Ok(_) => panic!("expected a refusal"),
     }
 
+    // aarch64 has one: the committed fixture patches (running it is tests/patch_runtime.rs).
+    let a64 = std::fs::read(root().join("testdata/bin/aarch64/hello")).expect("fixture");
+    let out = patch::patch_bytes(
+        &a64,
+        &glibc("2.31"),
+        &Options {
+            allow_blockers: true,
+        },
+    )
+    .expect("aarch64");
+    assert!(out.plan.startup_shim);
+
     // Already within the baseline: byte-identical.
     let same = patch::patch_bytes(&data, &glibc("2.36"), &Options::default()).expect("noop");
     assert_eq!(same.method, Method::Unchanged);

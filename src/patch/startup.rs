@@ -22,7 +22,9 @@ pub const SECTION_NAME: &str = ".elfcompat.start";
 
 /// What `prepare` found, for `finish` to generate the code once addresses are known.
 pub struct Shim {
+    arch: Arch,
     section: SectionId,
+    /// x86_64: the GOT slot of `__libc_start_main`; aarch64: its PLT stub.
     got_slot: u64,
     call_section: SectionId,
     call_offset: usize,
@@ -31,7 +33,13 @@ pub struct Shim {
     init_array: Option<(u64, u64)>,
 }
 
-const X86_64_SIZE: usize = 128;
+const SHIM_SIZE: usize = 160;
+
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum Arch {
+    X86_64,
+    Aarch64,
+}
 
 fn refuse(msg: impl Into<String>) -> PatchError {
     PatchError::Refused(msg.into())
@@ -39,54 +47,62 @@ fn refuse(msg: impl Into<String>) -> PatchError {
 
 /// Find the call site and the constructors, and add the (still empty) shim section.
 pub fn prepare(b: &mut Builder<'_>) -> Result<Shim, PatchError> {
-    if b.header.e_machine != elf::EM_X86_64 || !b.is_64 {
-        return Err(refuse(format!(
-            "lowering __libc_start_main below 2.34 needs a startup shim, and there is none for e_machine {} yet (x86_64 only)",
-            b.header.e_machine.0
-        )));
-    }
+    let arch = match (b.header.e_machine, b.is_64, b.endian) {
+        (elf::EM_X86_64, true, _) => Arch::X86_64,
+        (elf::EM_AARCH64, true, object::Endianness::Little) => Arch::Aarch64,
+        _ => {
+            return Err(refuse(format!(
+                "lowering __libc_start_main below 2.34 needs a startup shim, and there is none for e_machine {} yet (x86_64 and little-endian aarch64 only)",
+                b.header.e_machine.0
+            )))
+        }
+    };
     let lsm = b
         .dynamic_symbols
         .iter()
         .find(|s| s.name.as_slice() == b"__libc_start_main")
         .map(|s| s.id())
         .ok_or_else(|| refuse("no __libc_start_main import"))?;
-    let mut got_slot = None;
+    let slot_types: &[u32] = match arch {
+        Arch::X86_64 => &[elf::R_X86_64_GLOB_DAT.0],
+        Arch::Aarch64 => &[elf::R_AARCH64_JUMP_SLOT.0, elf::R_AARCH64_GLOB_DAT.0],
+    };
+    let mut slot = None;
     for s in b.sections.iter() {
         if let SectionData::DynamicRelocation(relocs) = &s.data {
             for r in relocs {
-                if r.symbol == Some(lsm) && r.r_type.0 == elf::R_X86_64_GLOB_DAT.0 {
-                    got_slot = Some(r.r_offset);
+                if r.symbol == Some(lsm) && slot_types.contains(&r.r_type.0) {
+                    slot = Some(r.r_offset);
                 }
             }
         }
     }
-    let got_slot = got_slot.ok_or_else(|| {
-        refuse("__libc_start_main is not called through a GOT slot (R_X86_64_GLOB_DAT): unrecognised _start")
+    let slot = slot.ok_or_else(|| {
+        refuse("no GOT slot relocation for __libc_start_main: unrecognised _start")
     })?;
     let entry = b.header.e_entry;
-    let (call_section, call_offset, call_addr) = b
+    let found = b
         .sections
         .iter()
-        .filter(|s| s.sh_flags.contains(elf::SHF_EXECINSTR) && s.sh_addr <= entry && entry < s.sh_addr + s.sh_size)
+        .filter(|s| {
+            s.sh_flags.contains(elf::SHF_EXECINSTR)
+                && s.sh_addr <= entry
+                && entry < s.sh_addr + s.sh_size
+        })
         .find_map(|s| {
             let SectionData::Data(bytes) = &s.data else {
                 return None;
             };
-            let bytes = bytes.as_slice();
             let start = (entry - s.sh_addr) as usize;
-            let end = (start + 64).min(bytes.len().saturating_sub(6));
-            (start..end).find_map(|i| {
-                if bytes[i] != 0xff || bytes[i + 1] != 0x15 {
-                    return None;
-                }
-                let disp = i32::from_le_bytes([bytes[i + 2], bytes[i + 3], bytes[i + 4], bytes[i + 5]]);
-                let insn = s.sh_addr + i as u64;
-                let target = (insn as i64 + 6 + i64::from(disp)) as u64;
-                (target == got_slot).then_some((s.id(), i, insn))
-            })
-        })
-        .ok_or_else(|| refuse("_start does not call __libc_start_main through `call *GOT(%rip)`: unrecognised _start"))?;
+            match arch {
+                Arch::X86_64 => find_x86_64_call(bytes.as_slice(), start, s.sh_addr, slot)
+                    .map(|(i, insn)| (s.id(), i, insn, slot)),
+                Arch::Aarch64 => find_aarch64_call(b, bytes.as_slice(), start, s.sh_addr, slot)
+                    .map(|(i, insn, plt)| (s.id(), i, insn, plt)),
+            }
+        });
+    let (call_section, call_offset, call_addr, got_slot) =
+        found.ok_or_else(|| refuse("_start does not call __libc_start_main the way glibc's start code does: unrecognised _start"))?;
 
     let dynamic = b.dynamic_data().ok_or_else(|| refuse("no .dynamic"))?;
     let int = |tag: elf::DynamicTag| {
@@ -105,8 +121,9 @@ pub fn prepare(b: &mut Builder<'_>) -> Result<Shim, PatchError> {
     sec.sh_type = elf::SHT_PROGBITS;
     sec.sh_flags = elf::SHF_ALLOC | elf::SHF_EXECINSTR;
     sec.sh_addralign = 16;
-    sec.data = SectionData::Data(vec![0xcc; X86_64_SIZE].into());
+    sec.data = SectionData::Data(vec![0; SHIM_SIZE].into());
     Ok(Shim {
+        arch,
         section: sec.id(),
         got_slot,
         call_section,
@@ -130,28 +147,168 @@ pub fn finish(b: &mut Builder<'_>, shim: Shim) -> Result<(), PatchError> {
     if base == 0 {
         return Err(PatchError::internal("shim section was not placed"));
     }
-    let code = x86_64_code(base, &shim)?;
-    if code.len() > X86_64_SIZE {
+    let code = match shim.arch {
+        Arch::X86_64 => x86_64_code(base, &shim)?,
+        Arch::Aarch64 => aarch64_code(base, &shim)?,
+    };
+    if code.len() > SHIM_SIZE {
         return Err(PatchError::internal("shim larger than reserved"));
     }
     if let SectionData::Data(bytes) = &mut b.sections.get_mut(shim.section).data {
         let v = bytes.to_mut();
         v[..code.len()].copy_from_slice(&code);
     }
-    let call = rel32(shim.call_addr + 5, base)?;
+    let patch: Vec<u8> = match shim.arch {
+        // call *GOT(%rip) (ff 15 rel32) -> call shim (e8 rel32); nop
+        Arch::X86_64 => {
+            let mut p = vec![0xe8];
+            p.extend_from_slice(&rel32(shim.call_addr + 5, base)?);
+            p.push(0x90);
+            p
+        }
+        // bl __libc_start_main@plt -> bl shim
+        Arch::Aarch64 => a64_branch(0x9400_0000, shim.call_addr, base)?
+            .to_le_bytes()
+            .to_vec(),
+    };
     if let SectionData::Data(bytes) = &mut b.sections.get_mut(shim.call_section).data {
         let v = bytes.to_mut();
         let i = shim.call_offset;
-        // call *GOT(%rip) (ff 15 rel32) -> call shim (e8 rel32) ; nop
-        v[i] = 0xe8;
-        v[i + 1..i + 5].copy_from_slice(&call);
-        v[i + 5] = 0x90;
+        v[i..i + patch.len()].copy_from_slice(&patch);
     }
     Ok(())
 }
 
+/// `call *slot(%rip)` within 64 bytes of the entry point.
+fn find_x86_64_call(bytes: &[u8], start: usize, sh_addr: u64, slot: u64) -> Option<(usize, u64)> {
+    let end = (start + 64).min(bytes.len().saturating_sub(6));
+    (start..end).find_map(|i| {
+        if bytes[i] != 0xff || bytes[i + 1] != 0x15 {
+            return None;
+        }
+        let disp = i32::from_le_bytes([bytes[i + 2], bytes[i + 3], bytes[i + 4], bytes[i + 5]]);
+        let insn = sh_addr + i as u64;
+        let target = (insn as i64 + 6 + i64::from(disp)) as u64;
+        (target == slot).then_some((i, insn))
+    })
+}
+
+fn a64_word(bytes: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// `bl` within 64 bytes of the entry point whose target is a PLT stub loading `slot`
+/// (`adrp x16, page; ldr x17, [x16, #off]`).
+fn find_aarch64_call(
+    b: &Builder<'_>,
+    bytes: &[u8],
+    start: usize,
+    sh_addr: u64,
+    slot: u64,
+) -> Option<(usize, u64, u64)> {
+    let end = (start + 64).min(bytes.len().saturating_sub(4));
+    (start..end).step_by(4).find_map(|i| {
+        let insn = a64_word(bytes, i)?;
+        if insn & 0xfc00_0000 != 0x9400_0000 {
+            return None;
+        }
+        let imm = ((insn & 0x03ff_ffff) << 6) as i32 >> 6;
+        let pc = sh_addr + i as u64;
+        let target = (pc as i64 + i64::from(imm) * 4) as u64;
+        let plt = b.sections.iter().find(|s| {
+            s.sh_flags.contains(elf::SHF_EXECINSTR)
+                && s.sh_addr <= target
+                && target + 8 <= s.sh_addr + s.sh_size
+        })?;
+        let SectionData::Data(pb) = &plt.data else {
+            return None;
+        };
+        let off = (target - plt.sh_addr) as usize;
+        let adrp = a64_word(pb.as_slice(), off)?;
+        let ldr = a64_word(pb.as_slice(), off + 4)?;
+        if adrp & 0x9f00_001f != 0x9000_0010 || ldr & 0xffc0_03ff != 0xf940_0211 {
+            return None;
+        }
+        let immhi = u64::from((adrp >> 5) & 0x7ffff);
+        let immlo = u64::from((adrp >> 29) & 3);
+        let pages = (((immhi << 2) | immlo) << 43) as i64 >> 43;
+        let page = ((target as i64 & !0xfff) + (pages << 12)) as u64;
+        let lo = u64::from((ldr >> 10) & 0xfff) * 8;
+        (page + lo == slot).then_some((i, pc, target))
+    })
+}
+
+/// A `b`/`bl` (opcode in `op`) from `from` to `to`.
+fn a64_branch(op: u32, from: u64, to: u64) -> Result<u32, PatchError> {
+    let d = to as i64 - from as i64;
+    if d % 4 != 0 || !(-(1 << 27)..(1 << 27)).contains(&d) {
+        return Err(refuse("shim out of branch range (±128 MiB) of _start"));
+    }
+    Ok(op | ((d / 4) as u32 & 0x03ff_ffff))
+}
+
+/// `adrp xd, target; add xd, xd, #lo12(target)` at `pc`.
+fn a64_addr(rd: u32, pc: u64, target: u64) -> Result<[u32; 2], PatchError> {
+    let pages = (target as i64 >> 12) - (pc as i64 >> 12);
+    if !(-(1 << 20)..(1 << 20)).contains(&pages) {
+        return Err(refuse("init array out of adrp range (±4 GiB)"));
+    }
+    let imm = pages as u32 & 0x1f_ffff;
+    let adrp = 0x9000_0000 | ((imm & 3) << 29) | ((imm >> 2) << 5) | rd;
+    let add = 0x9100_0000 | (((target & 0xfff) as u32) << 10) | (rd << 5) | rd;
+    Ok([adrp, add])
+}
+
+fn aarch64_code(base: u64, shim: &Shim) -> Result<Vec<u8>, PatchError> {
+    let mut w: Vec<u32> = Vec::new();
+    let pc = |w: &Vec<u32>| base + 4 * w.len() as u64;
+    w.push(0xb500_0043); // cbnz x3, +8 (init given: keep it)
+    w.push(0x1000_0043); // adr x3, +8 (the init routine below)
+    let b = a64_branch(0x1400_0000, pc(&w), shim.got_slot)?; // b __libc_start_main@plt
+    w.push(b);
+    // init(argc=w0, argv=x1, envp=x2)
+    w.push(0xd503_245f); // bti c (called indirectly)
+    w.extend_from_slice(&[
+        0xa9bc_7bfd,
+        0x9100_03fd,
+        0xa901_53f3,
+        0xa902_5bf5,
+        0xa903_63f7,
+    ]); // frame, save x19-x24
+    w.extend_from_slice(&[0x2a00_03f3, 0xaa01_03f4, 0xaa02_03f5]); // w19 = argc, x20 = argv, x21 = envp
+    if let Some(init) = shim.init {
+        let bl = a64_branch(0x9400_0000, pc(&w), init)?;
+        w.push(bl);
+    }
+    if let Some((arr, size)) = shim.init_array {
+        let a = a64_addr(22, pc(&w), arr)?;
+        w.extend_from_slice(&a);
+        let e = a64_addr(23, pc(&w), arr + size)?;
+        w.extend_from_slice(&e);
+        // loop: cmp x22, x23; b.hs done; ldr x8, [x22], #8; args; blr x8; b loop
+        w.extend_from_slice(&[
+            0xeb17_02df,
+            0x5400_00e2,
+            0xf840_86c8,
+            0x2a13_03e0,
+            0xaa14_03e1,
+            0xaa15_03e2,
+            0xd63f_0100,
+        ]);
+        w.push(0x1400_0000 | ((-7i32) as u32 & 0x03ff_ffff));
+    }
+    w.extend_from_slice(&[
+        0xa941_53f3,
+        0xa942_5bf5,
+        0xa943_63f7,
+        0xa8c4_7bfd,
+        0xd65f_03c0,
+    ]); // restore, ret
+    Ok(w.iter().flat_map(|x| x.to_le_bytes()).collect())
+}
+
 fn x86_64_code(base: u64, shim: &Shim) -> Result<Vec<u8>, PatchError> {
-    let mut c: Vec<u8> = Vec::with_capacity(X86_64_SIZE);
+    let mut c: Vec<u8> = Vec::with_capacity(SHIM_SIZE);
     let here = |c: &Vec<u8>| base + c.len() as u64;
     // start_main shim: rcx = init.
     c.extend_from_slice(&[0xf3, 0x0f, 0x1e, 0xfa]); // endbr64
