@@ -206,10 +206,10 @@ fn growing_path_and_refusals() {
         Ok(_) => panic!("expected a refusal"),
     }
 
-    // aarch64 has no startup shim yet: refused, named.
-    let a64 = std::fs::read(root().join("testdata/bin/aarch64/hello")).expect("fixture");
+    // riscv64 has no startup shim yet: refused, named.
+    let rv = std::fs::read(root().join("testdata/bin/riscv64/hello")).expect("fixture");
     match patch::patch_bytes(
-        &a64,
+        &rv,
         &glibc("2.31"),
         &Options {
             allow_blockers: true,
