@@ -1176,7 +1176,7 @@ fn cli_names_the_file_and_the_structure_in_one_line() {
     assert_eq!(v["summary"]["errors"], cases.len());
 }
 
-// ------------------------------------------------------------------ known bugs
+// ------------------------------------------------------------------ regressions and known bugs
 
 /// Append `region` to a fixture and map it with a new PT_LOAD at `REGION_VADDR` (the
 /// PT_GNU_STACK header reused). Returns the file and the region's file offset.
@@ -1256,7 +1256,6 @@ fn shared_verdaux_chains(n: usize, m: usize) -> Vec<u8> {
 /// file asks for hundreds of GB. A fix: cap the total number of vernaux (verdaux)
 /// entries read across all chains by what the region can hold (region size / 16, / 8)
 /// and allocate from that, not from vn_cnt; or reject entries visited twice.
-/// Repro: `cargo test --release --test malformed -- --ignored shared_version_chains`.
 #[test]
 fn shared_version_chains_do_not_allocate_quadratically() {
     let mut h = Harness::new();
@@ -1294,7 +1293,6 @@ fn cli_survives_shared_version_chains() {
 /// although its hash table claims 2^64 - 1 buckets. Expected: an error naming DT_HASH.
 /// Repro: s390x `hello` with its DT_GNU_HASH tag turned into DT_HASH and
 /// nbucket = 0xffff_ffff_ffff_ffff, nchain = 5 at that address;
-/// `cargo test --test malformed -- --ignored s390x_hash` (debug: the panic).
 #[test]
 fn s390x_hash_with_absurd_nbucket_is_an_error() {
     let mut h = Harness::new();
@@ -1345,7 +1343,6 @@ fn one_long_name_many_symbols(count: usize, name_len: usize) -> Vec<u8> {
 /// is count x length, i.e. quadratic in the file size (a 1 MB file: ~10 GB). Real names
 /// are short (the longest C++ names run to a few KB). A fix: keep names borrowed from
 /// the mapping (`Cow`) in the model and/or cap the length of a name the reader accepts.
-/// Repro: `cargo test --release --test malformed -- --ignored long_name`.
 #[test]
 fn one_long_name_shared_by_many_symbols_is_not_multiplied() {
     let mut h = Harness::new();
@@ -1354,4 +1351,186 @@ fn one_long_name_shared_by_many_symbols_is_not_multiplied() {
         &one_long_name_many_symbols(2000, 50_000),
     );
     h.finish("shared long names");
+}
+
+/// x86_64 `hello` with `n` verneed entries that each claim `vn_cnt = n` but whose
+/// vernaux chains are one shared entry long (`vna_next = 0`): n entries read in all, but
+/// a reader that reserves room for `vn_cnt` vernaux per verneed asks for n² of them.
+fn verneeds_claiming_many_vernaux(n: usize) -> Vec<u8> {
+    assert!(n <= 0xffff);
+    let (mut d, elf, base) = with_region("x86_64/hello", 16 * n + 16);
+    let enc = elf.enc;
+    let vn = elf.table(DT_VERNEED).unwrap();
+    let vn_file = enc.get(&d, vn + 4, 4);
+    let first_aux = vn + enc.get(&d, vn + 8, 4) as usize;
+    let vna_name = enc.get(&d, first_aux + 8, 4);
+    elf.set_dyn(&mut d, DT_VERNEED, REGION_VADDR);
+    elf.set_dyn(&mut d, DT_VERNEEDNUM, n as u64);
+    let aux = base + 16 * n;
+    for i in 0..n {
+        let at = base + 16 * i;
+        enc.put(&mut d, at, 2, 1); // vn_version
+        enc.put(&mut d, at + 2, 2, n as u64); // vn_cnt
+        enc.put(&mut d, at + 4, 4, vn_file);
+        enc.put(&mut d, at + 8, 4, (aux - at) as u64); // vn_aux: the shared vernaux
+        enc.put(&mut d, at + 12, 4, if i + 1 < n { 16 } else { 0 });
+    }
+    enc.put(&mut d, aux + 6, 2, 2); // vna_other
+    enc.put(&mut d, aux + 8, 4, vna_name);
+    d
+}
+
+/// The same for verdefs: `n` verdefs each claiming `vd_cnt = n`, all pointing at one
+/// verdaux that ends its chain.
+fn verdefs_claiming_many_verdaux(n: usize) -> Vec<u8> {
+    assert!(n <= 0xffff);
+    let (mut d, elf, base) = with_region("x86_64/libverdef.so", 20 * n + 8);
+    let enc = elf.enc;
+    elf.set_dyn(&mut d, DT_VERDEF, REGION_VADDR);
+    elf.set_dyn(&mut d, DT_VERDEFNUM, n as u64);
+    let aux = base + 20 * n;
+    for i in 0..n {
+        let at = base + 20 * i;
+        enc.put(&mut d, at, 2, 1); // vd_version
+        enc.put(&mut d, at + 4, 2, (i + 2) as u64); // vd_ndx
+        enc.put(&mut d, at + 6, 2, n as u64); // vd_cnt
+        enc.put(&mut d, at + 12, 4, (aux - at) as u64); // vd_aux
+        enc.put(&mut d, at + 16, 4, if i + 1 < n { 20 } else { 0 }); // vd_next
+    }
+    enc.put(&mut d, aux, 4, 1); // vda_name: the string at offset 1; vda_next 0
+    d
+}
+
+/// x86_64 `hello` with its dynamic string table moved into a new PT_LOAD and followed by
+/// one `name_len`-byte name, plus `extra` bytes after it. Returns the file, the layout,
+/// the region's file offset, the string table's new size, the long name's string
+/// offset, and the file offset of the extra bytes (16-aligned).
+fn with_long_name(name_len: usize, extra: usize) -> (Vec<u8>, Elf, usize, u64, u64, usize) {
+    let orig = common::fixture_bytes("x86_64/hello");
+    let elf0 = Elf::read(&orig);
+    let strtab = elf0.table(DT_STRTAB).unwrap();
+    let strsz = elf0.dyn_val(DT_STRSZ).unwrap() as usize;
+    let table_len = strsz + name_len + 1;
+    let extra_at = (table_len + 15) & !15;
+    let (mut d, elf, base) = with_region("x86_64/hello", extra_at + extra);
+    d.copy_within(strtab..strtab + strsz, base);
+    d[base + strsz..base + strsz + name_len].fill(b'L');
+    elf.set_dyn(&mut d, DT_STRTAB, REGION_VADDR);
+    elf.set_dyn(&mut d, DT_STRSZ, table_len as u64);
+    (
+        d,
+        elf,
+        base,
+        table_len as u64,
+        strsz as u64,
+        base + extra_at,
+    )
+}
+
+/// `n` vernaux entries, one verneed, every vna_name the same `name_len`-byte string.
+fn vernaux_sharing_a_long_name(n: usize, name_len: usize) -> Vec<u8> {
+    let (mut d, elf, base, _, name, at) = with_long_name(name_len, 16 + 16 * n);
+    let enc = elf.enc;
+    let vn = elf.table(DT_VERNEED).unwrap();
+    let vn_file = enc.get(&d, vn + 4, 4);
+    elf.set_dyn(&mut d, DT_VERNEED, REGION_VADDR + (at - base) as u64);
+    elf.set_dyn(&mut d, DT_VERNEEDNUM, 1);
+    enc.put(&mut d, at, 2, 1);
+    enc.put(&mut d, at + 2, 2, n as u64);
+    enc.put(&mut d, at + 4, 4, vn_file);
+    enc.put(&mut d, at + 8, 4, 16);
+    for j in 0..n {
+        let a = at + 16 + 16 * j;
+        enc.put(&mut d, a + 6, 2, (2 + j) as u64); // vna_other
+        enc.put(&mut d, a + 8, 4, name); // vna_name
+        enc.put(&mut d, a + 12, 4, if j + 1 < n { 16 } else { 0 });
+    }
+    d
+}
+
+/// The dynamic array moved into the new region with `n` more DT_NEEDED entries, all
+/// naming the same `name_len`-byte string.
+fn needed_sharing_a_long_name(n: usize, name_len: usize) -> Vec<u8> {
+    let orig_elf = Elf::read(&common::fixture_bytes("x86_64/hello"));
+    let keep: Vec<DynEntry> = orig_elf
+        .dynamic
+        .iter()
+        .filter(|e| e.tag != DT_NULL)
+        .cloned()
+        .collect();
+    let entries = keep.len() + n + 1;
+    let (mut d, elf, base, strsz, name, at) = with_long_name(name_len, 16 * entries);
+    let enc = elf.enc;
+    let strtab_entry = |e: &DynEntry| match e.tag {
+        DT_STRTAB => REGION_VADDR,
+        DT_STRSZ => strsz,
+        _ => e.val,
+    };
+    let mut a = at;
+    for e in &keep {
+        enc.put(&mut d, a, 8, e.tag);
+        enc.put(&mut d, a + 8, 8, strtab_entry(e));
+        a += 16;
+    }
+    for _ in 0..n {
+        enc.put(&mut d, a, 8, DT_NEEDED);
+        enc.put(&mut d, a + 8, 8, name);
+        a += 16;
+    }
+    // DT_NULL: the region is zero-filled.
+    let dy = elf.seg(PT_DYNAMIC).unwrap();
+    elf.set_ph(&mut d, &dy, "p_offset", at as u64);
+    elf.set_ph(&mut d, &dy, "p_vaddr", REGION_VADDR + (at - base) as u64);
+    elf.set_ph(&mut d, &dy, "p_filesz", 16 * entries as u64);
+    elf.set_ph(&mut d, &dy, "p_memsz", 16 * entries as u64);
+    d
+}
+
+/// BUG (src/elf/parse.rs `parse_verneed` and `parse_verdef`): each verneed reserves room
+/// for `vn_cnt` vernaux (`Vec::with_capacity(cnt)`) and each verdef for `vd_cnt` names
+/// before reading them. The entry budget added for shared chains counts the entries
+/// actually read, not the reservations, so n entries that each claim n children reserve
+/// n² slots: 2048 verneeds claiming `vn_cnt = 2048` over one shared one-entry chain
+/// (a 48 KB file) reserve ~170 MB; 4096 of them (80 KB) ~670 MB; verdefs likewise
+/// (4096 claiming `vd_cnt = 4096`, 96 KB: ~400 MB). A fix: reserve
+/// `min(cnt, entries left in the budget)` or nothing, and let the Vec grow.
+/// Repro: `cargo test --release --test malformed -- --ignored claimed_counts`.
+#[test]
+#[ignore = "bug in src/elf/parse.rs: Vec::with_capacity(vn_cnt / vd_cnt) per entry reserves quadratically"]
+fn claimed_counts_are_not_reserved_quadratically() {
+    let mut h = Harness::new();
+    h.case(
+        "2048 verneeds claiming vn_cnt 2048, one shared vernaux",
+        &verneeds_claiming_many_vernaux(2048),
+    );
+    h.case(
+        "2048 verdefs claiming vd_cnt 2048, one shared verdaux",
+        &verdefs_claiming_many_verdaux(2048),
+    );
+    h.finish("claimed counts");
+}
+
+/// BUG (src/versym/requirements.rs `Requirements::of`, src/report/analysis.rs): the
+/// name budget that bounds copied symbol names does not cover the other names the
+/// model copies once per entry: every vernaux's name becomes its own `VersionName`
+/// (and again in the vna_hash warning text), every DT_NEEDED its own `String` in
+/// `Analysis.needed`. One long string named by many entries multiplies: 2048 vernaux
+/// naming one 32 KB string (an 80 KB file) peak at ~200 MB; 2048 DT_NEEDED naming it
+/// (80 KB) at ~66 MB. A fix: count these copies against the same budget (or cap the
+/// length of a name, or the number of DT_NEEDED entries, at something no real file
+/// reaches).
+/// Repro: `cargo test --release --test malformed -- --ignored names_shared`.
+#[test]
+#[ignore = "bug: vernaux and DT_NEEDED names are copied per entry without a budget"]
+fn names_shared_by_version_entries_and_needed_are_not_multiplied() {
+    let mut h = Harness::new();
+    h.case(
+        "2048 vernaux naming one 32 KB string",
+        &vernaux_sharing_a_long_name(2048, 32_000),
+    );
+    h.case(
+        "2048 DT_NEEDED naming one 32 KB string",
+        &needed_sharing_a_long_name(2048, 32_000),
+    );
+    h.finish("names shared by version entries and DT_NEEDED");
 }
