@@ -232,6 +232,41 @@ fn growing_path_and_refusals() {
     .expect("aarch64");
     assert!(out.plan.startup_shim);
 
+    // DT_RELR below 2.36: expanded into relative relocations; the marker requirement goes.
+    // (i686 and ppc64le have no startup shim yet, so their fixtures are refused earlier.)
+    for arch in ["x86_64", "aarch64"] {
+        let relr =
+            std::fs::read(root().join(format!("testdata/bin/{arch}/relr"))).expect("fixture");
+        let out = patch::patch_bytes(
+            &relr,
+            &glibc("2.31"),
+            &Options {
+                allow_blockers: true,
+            },
+        )
+        .unwrap_or_else(|e| panic!("{arch}/relr: {e}"));
+        assert!(out.plan.expand_relr, "{arch}");
+        let f = ElfFile::parse(&out.bytes).expect("parse");
+        let d = f.dynamic.as_ref().expect("dynamic");
+        assert!(
+            d.value(object::elf::DT_RELR.0).is_none(),
+            "{arch}: DT_RELR left"
+        );
+        let req = Requirements::of(&f);
+        assert!(
+            !req.version_requirements()
+                .any(|(_, v)| v.name.as_str() == "GLIBC_ABI_DT_RELR"),
+            "{arch}: GLIBC_ABI_DT_RELR left"
+        );
+        let before = elfcompat::elf::ElfFile::parse(&relr).expect("parse");
+        let relr_region = before
+            .dynamic
+            .as_ref()
+            .and_then(|d| d.layout.relr)
+            .expect("relr");
+        assert!(relr_region.size > 0);
+    }
+
     // Already within the baseline: byte-identical.
     let same = patch::patch_bytes(&data, &glibc("2.36"), &Options::default()).expect("noop");
     assert_eq!(same.method, Method::Unchanged);

@@ -63,6 +63,7 @@ pub fn fits(plan: &Plan) -> bool {
     plan.add_versions.is_empty()
         && plan.add_needed.is_empty()
         && !plan.startup_shim
+        && !plan.expand_relr
         && plan.changes.iter().all(|c| c.symbol == c.to_symbol)
 }
 

@@ -4,6 +4,7 @@
 
 mod inplace;
 mod plan;
+mod relr;
 pub mod renames;
 mod rewrite;
 mod startup;

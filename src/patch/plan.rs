@@ -84,6 +84,8 @@ pub struct Plan {
     pub add_needed: Vec<String>,
     /// Inject the startup shim (`__libc_start_main` lowered below 2.34 in an executable).
     pub startup_shim: bool,
+    /// Expand DT_RELR into ordinary relative relocations (baseline below 2.36).
+    pub expand_relr: bool,
     /// Requirements nothing can fix.
     pub blockers: Vec<Blocker>,
     /// Semantic differences the user should know about.
@@ -98,6 +100,7 @@ impl Plan {
             && self.add_versions.is_empty()
             && self.add_needed.is_empty()
             && !self.startup_shim
+            && !self.expand_relr
     }
 }
 
@@ -162,6 +165,7 @@ pub fn plan_requirements(
         add_versions: Vec::new(),
         add_needed: Vec::new(),
         startup_shim: false,
+        expand_relr: false,
         blockers: Vec::new(),
         notes: Vec::new(),
     };
@@ -264,12 +268,12 @@ pub fn plan_requirements(
     // Requirements above the baseline with no symbol: DT_RELR marker or plain unused.
     for (lib, vr) in req.version_requirements() {
         if vr.name.as_str() == DT_RELR_MARKER && exceeds(&vr.name) {
-            plan.blockers.push(Blocker {
-                symbol: None,
+            plan.expand_relr = true;
+            plan.drop_versions.push(VersionRef {
                 library: lib.soname.clone(),
                 version: vr.name.as_str().to_string(),
-                reason: "DT_RELR relocations need glibc 2.36; expanding them into REL/RELA relocations is not implemented yet".into(),
             });
+            plan.notes.push("DT_RELR (glibc 2.36) expanded into ordinary relative relocations, which every loader applies".into());
         }
     }
 
@@ -354,7 +358,7 @@ pub fn plan_requirements(
             library: lib.soname.clone(),
             version: vr.name.as_str().to_string(),
         };
-        if used_after.contains(&r) || blocked.contains(&r) {
+        if used_after.contains(&r) || blocked.contains(&r) || plan.drop_versions.contains(&r) {
             continue;
         }
         // Drop what is above the baseline, and what the plan's own changes left unused.

@@ -11,6 +11,7 @@ use object::build::elf::{
 use object::build::ByteString;
 use object::elf;
 
+use super::relr;
 use super::startup;
 use super::{How, PatchError, Plan};
 
@@ -56,12 +57,20 @@ pub fn apply(data: &[u8], plan: &Plan, has_section_headers: bool) -> Result<Vec<
     for lib in &plan.add_needed {
         add_needed(&mut b, lib)?;
     }
+    let relr = if plan.expand_relr {
+        Some(relr::expand(&mut b)?)
+    } else {
+        None
+    };
     let shim = if plan.startup_shim {
         Some(startup::prepare(&mut b)?)
     } else {
         None
     };
     layout(&mut b)?;
+    if let Some(rel) = relr {
+        relr::fix_dynamic(&mut b, rel)?;
+    }
     if let Some(shim) = shim {
         startup::finish(&mut b, shim)?;
     }
@@ -138,6 +147,9 @@ fn movable(b: &Builder<'_>, id: SectionId) -> bool {
         SectionData::Data(_) => {
             Some(id) == b.interp_section() || s.name.as_slice() == startup::SECTION_NAME.as_bytes()
         }
+        // Only the table DT_REL(A) points at, and only once RELR expansion grew it: its
+        // DT_ values are rewritten afterwards (the Builder copies them as they are).
+        SectionData::DynamicRelocation(_) => relr::is_grown_table(b, id),
         _ => false,
     }
 }

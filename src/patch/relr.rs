@@ -1,0 +1,230 @@
+//! DT_RELR expansion. Loaders before glibc 2.36 ignore DT_RELR, so a packed-relocation
+//! binary would run with unrelocated pointers. Below 2.36 every RELR entry becomes an
+//! ordinary relative relocation in the DT_RELA/DT_REL table (which moves to the new
+//! PT_LOAD), DT_RELR* are removed, and so is the `GLIBC_ABI_DT_RELR` requirement.
+
+use object::build::elf::{
+    Builder, Dynamic, DynamicRelocation, SectionData, SectionId, VersionData,
+};
+use object::elf;
+
+use super::PatchError;
+
+/// What `expand` changed, for `fix_dynamic` once the table has its new address.
+pub struct Expanded {
+    table: SectionId,
+    added: u64,
+    rela: bool,
+}
+
+fn refuse(msg: impl Into<String>) -> PatchError {
+    PatchError::Refused(msg.into())
+}
+
+/// The relative relocation type of the file's architecture, and whether its table is RELA.
+fn relative_type(machine: elf::Machine) -> Option<(u32, bool)> {
+    Some(match machine {
+        elf::EM_X86_64 => (elf::R_X86_64_RELATIVE.0, true),
+        elf::EM_AARCH64 => (elf::R_AARCH64_RELATIVE.0, true),
+        elf::EM_PPC64 => (elf::R_PPC64_RELATIVE.0, true),
+        elf::EM_RISCV => (elf::R_RISCV_RELATIVE.0, true),
+        elf::EM_386 => (elf::R_386_RELATIVE.0, false),
+        elf::EM_ARM => (elf::R_ARM_RELATIVE.0, false),
+        _ => return None,
+    })
+}
+
+fn int(b: &Builder<'_>, tag: elf::DynamicTag) -> Option<u64> {
+    b.dynamic_data()?.iter().find_map(|d| match d {
+        Dynamic::Integer { tag: t, val } if *t == tag => Some(*val),
+        _ => None,
+    })
+}
+
+/// The word at a virtual address, from the section that holds it.
+fn word_at(b: &Builder<'_>, addr: u64, wide: bool) -> Option<u64> {
+    let s = b
+        .sections
+        .iter()
+        .find(|s| s.is_alloc() && s.sh_addr <= addr && addr < s.sh_addr + s.sh_size)?;
+    let SectionData::Data(d) = &s.data else {
+        return None;
+    };
+    let off = (addr - s.sh_addr) as usize;
+    let n = if wide { 8 } else { 4 };
+    let bytes = d.as_slice().get(off..off + n)?;
+    let little = b.endian == object::Endianness::Little;
+    Some(if wide {
+        let a: [u8; 8] = bytes.try_into().ok()?;
+        if little {
+            u64::from_le_bytes(a)
+        } else {
+            u64::from_be_bytes(a)
+        }
+    } else {
+        let a: [u8; 4] = bytes.try_into().ok()?;
+        u64::from(if little {
+            u32::from_le_bytes(a)
+        } else {
+            u32::from_be_bytes(a)
+        })
+    })
+}
+
+/// Decode a RELR table into the addresses it relocates.
+pub fn decode(words: &[u64], wide: bool) -> Vec<u64> {
+    let bits = if wide { 64 } else { 32 };
+    let word = if wide { 8 } else { 4 };
+    let mut out = Vec::new();
+    let mut base = 0u64;
+    for &w in words {
+        if w & 1 == 0 {
+            out.push(w);
+            base = w.wrapping_add(word);
+        } else {
+            let mut bitmap = w >> 1;
+            let mut i = 0u64;
+            while bitmap != 0 {
+                if bitmap & 1 != 0 {
+                    out.push(base.wrapping_add(i * word));
+                }
+                bitmap >>= 1;
+                i += 1;
+            }
+            base = base.wrapping_add((bits - 1) * word);
+        }
+    }
+    out
+}
+
+/// Whether `id` is the relocation table `expand` grew (named by DT_RELA / DT_REL).
+pub fn is_grown_table(b: &Builder<'_>, id: SectionId) -> bool {
+    let s = b.sections.get(id);
+    let addr = int(b, elf::DT_RELA).or_else(|| int(b, elf::DT_REL));
+    addr == Some(s.sh_addr) && int(b, elf::DT_RELR).is_none() && s.sh_size != 0
+}
+
+/// Turn every RELR entry into a relative relocation at the front of the DT_RELA/DT_REL
+/// table, and remove DT_RELR, its section and the `GLIBC_ABI_DT_RELR` requirement.
+pub fn expand(b: &mut Builder<'_>) -> Result<Expanded, PatchError> {
+    let (r_type, rela) = relative_type(b.header.e_machine).ok_or_else(|| {
+        refuse(format!(
+            "DT_RELR expansion is not supported for e_machine {}",
+            b.header.e_machine.0
+        ))
+    })?;
+    let wide = b.is_64;
+    let relr_addr =
+        int(b, elf::DT_RELR).ok_or_else(|| refuse("GLIBC_ABI_DT_RELR required but no DT_RELR"))?;
+    let relr_id = b
+        .sections
+        .iter()
+        .find(|s| s.sh_addr == relr_addr && s.is_alloc())
+        .map(|s| s.id())
+        .ok_or_else(|| refuse("DT_RELR points at no section"))?;
+    let SectionData::Data(raw) = &b.sections.get(relr_id).data else {
+        return Err(refuse("DT_RELR section is not plain data"));
+    };
+    let little = b.endian == object::Endianness::Little;
+    let n = if wide { 8 } else { 4 };
+    let words: Vec<u64> = raw
+        .as_slice()
+        .chunks_exact(n)
+        .map(|c| {
+            if wide {
+                let a: [u8; 8] = c.try_into().unwrap_or([0; 8]);
+                if little {
+                    u64::from_le_bytes(a)
+                } else {
+                    u64::from_be_bytes(a)
+                }
+            } else {
+                let a: [u8; 4] = c.try_into().unwrap_or([0; 4]);
+                u64::from(if little {
+                    u32::from_le_bytes(a)
+                } else {
+                    u32::from_be_bytes(a)
+                })
+            }
+        })
+        .collect();
+    let addrs = decode(&words, wide);
+    let mut relocs = Vec::with_capacity(addrs.len());
+    for a in &addrs {
+        // RELR's addend is the word in place; RELA wants it in the relocation, REL
+        // keeps using the word in place.
+        let addend = if rela {
+            let w = word_at(b, *a, wide)
+                .ok_or_else(|| refuse(format!("RELR entry {a:#x} is not in a data section")))?;
+            if wide {
+                w as i64
+            } else {
+                i64::from(w as u32 as i32)
+            }
+        } else {
+            0
+        };
+        relocs.push(DynamicRelocation {
+            r_offset: *a,
+            symbol: None,
+            r_type: elf::RelocationType(r_type),
+            r_addend: addend,
+        });
+    }
+    let tag = if rela { elf::DT_RELA } else { elf::DT_REL };
+    let table_addr = int(b, tag)
+        .ok_or_else(|| refuse("DT_RELR expansion needs an existing DT_RELA/DT_REL table"))?;
+    let table = b
+        .sections
+        .iter()
+        .find(|s| s.sh_addr == table_addr && matches!(s.data, SectionData::DynamicRelocation(_)))
+        .map(|s| s.id())
+        .ok_or_else(|| refuse("DT_RELA/DT_REL points at no relocation section"))?;
+    if let SectionData::DynamicRelocation(v) = &mut b.sections.get_mut(table).data {
+        let mut all = relocs;
+        all.append(v);
+        *v = all;
+    }
+    b.sections.get_mut(relr_id).delete = true;
+    if let Some(d) = b.dynamic_data_mut() {
+        d.retain(|e| !matches!(e.tag(), elf::DT_RELR | elf::DT_RELRSZ | elf::DT_RELRENT));
+    }
+    for v in b.versions.iter_mut() {
+        if let VersionData::Need(need) = &v.data {
+            if need.name.as_slice() == b"GLIBC_ABI_DT_RELR" {
+                v.delete = true;
+            }
+        }
+    }
+    Ok(Expanded {
+        table,
+        added: addrs.len() as u64,
+        rela,
+    })
+}
+
+/// After layout: DT_RELA/DT_REL, their size and relative count name the moved table.
+pub fn fix_dynamic(b: &mut Builder<'_>, e: Expanded) -> Result<(), PatchError> {
+    let s = b.sections.get(e.table);
+    let (addr, size) = (s.sh_addr, s.sh_size);
+    let (t_addr, t_size, t_count) = if e.rela {
+        (elf::DT_RELA, elf::DT_RELASZ, elf::DT_RELACOUNT)
+    } else {
+        (elf::DT_REL, elf::DT_RELSZ, elf::DT_RELCOUNT)
+    };
+    let d = b
+        .dynamic_data_mut()
+        .ok_or_else(|| PatchError::internal("no .dynamic"))?;
+    for entry in d.iter_mut() {
+        if let Dynamic::Integer { tag, val } = entry {
+            if *tag == t_addr {
+                *val = addr;
+            } else if *tag == t_size {
+                *val = size;
+            } else if *tag == t_count {
+                *val += e.added;
+            }
+        }
+    }
+    Ok(())
+}
