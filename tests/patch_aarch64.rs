@@ -1,0 +1,179 @@
+//! aarch64: programs cross-compiled at test time with Debian's gcc-aarch64-linux-gnu,
+//! patched to glibc 2.31 and 2.17 (startup shim included), and run under qemu-user with
+//! bullseye's arm64 glibc 2.31 and with Debian 12's own (2.36), LD_BIND_NOW=1. The output
+//! must be the same as the unpatched program's on 2.36.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Tools the test needs; in CI their absence is a failure, elsewhere a reasoned skip.
+fn have(tool: &str) -> bool {
+    let ok = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok && std::env::var_os("CI").is_some() {
+        panic!("{tool} is required in CI (.ci/run installs it)");
+    }
+    ok
+}
+
+fn runtime(arch: &str) -> (String, String) {
+    let out = Command::new("bash")
+        .arg(root().join("tools/old-glibc.sh"))
+        .args(["bullseye", arch])
+        .output()
+        .expect("tools/old-glibc.sh");
+    assert!(
+        out.status.success(),
+        "old-glibc.sh: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let root = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    let env =
+        std::fs::read_to_string(Path::new(&root).join("elfcompat-runtime.env")).expect("env file");
+    let get = |k: &str| {
+        env.lines()
+            .find_map(|l| l.strip_prefix(&format!("{k}=")))
+            .map(|v| v.trim_matches('\'').to_string())
+            .expect("key")
+    };
+    (get("LOADER"), get("LIBPATH"))
+}
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// Run under qemu with an explicit loader and library path (the old glibc).
+fn run_old(loader: &str, libpath: &str, prog: &Path) -> Run {
+    let o = Command::new("qemu-aarch64")
+        .args([
+            "-E",
+            "LD_BIND_NOW=1",
+            loader,
+            "--inhibit-cache",
+            "--library-path",
+            libpath,
+        ])
+        .arg(prog)
+        .output()
+        .expect("qemu-aarch64");
+    Run {
+        code: o.status.code(),
+        stdout: String::from_utf8_lossy(&o.stdout).into(),
+        stderr: String::from_utf8_lossy(&o.stderr).into(),
+    }
+}
+
+/// Run under qemu with Debian 12's cross sysroot (glibc 2.36).
+fn run_new(prog: &Path) -> Run {
+    let o = Command::new("qemu-aarch64")
+        .args(["-L", "/usr/aarch64-linux-gnu", "-E", "LD_BIND_NOW=1"])
+        .arg(prog)
+        .output()
+        .expect("qemu-aarch64");
+    Run {
+        code: o.status.code(),
+        stdout: String::from_utf8_lossy(&o.stdout).into(),
+        stderr: String::from_utf8_lossy(&o.stderr).into(),
+    }
+}
+
+fn patch(input: &Path, output: &Path, glibc: &str) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_elfcompat"))
+        .args(["patch", "--glibc", glibc])
+        .arg(input)
+        .arg("-o")
+        .arg(output)
+        .output()
+        .expect("elfcompat")
+}
+
+#[test]
+fn aarch64_programs_run_patched_on_glibc_2_31() {
+    if !(have("aarch64-linux-gnu-gcc") && have("aarch64-linux-gnu-g++") && have("qemu-aarch64")) {
+        eprintln!("skipped: install gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-user");
+        return;
+    }
+    let (loader, libpath) = runtime("arm64");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let src = root().join("testdata/runtime-aarch64");
+    let progs = [
+        (
+            "startup",
+            "aarch64-linux-gnu-gcc",
+            "startup.c",
+            vec!["-O1", "-fno-builtin-memcpy", "-lm", "-pthread"],
+        ),
+        ("cxx", "aarch64-linux-gnu-g++", "cxx.cc", vec!["-O1"]),
+    ];
+    let mut summary = Vec::new();
+    for (name, cc, file, flags) in progs {
+        let bin = tmp.path().join(name);
+        let st = Command::new(cc)
+            .arg(src.join(file))
+            .arg("-o")
+            .arg(&bin)
+            .args(&flags)
+            .status()
+            .expect(cc);
+        assert!(st.success(), "{cc} {file}");
+        let reference = run_new(&bin);
+        assert_eq!(
+            reference.code,
+            Some(0),
+            "{name} on 2.36: {}",
+            reference.stderr
+        );
+        let unpatched_old = run_old(&loader, &libpath, &bin);
+        assert!(
+            unpatched_old.stderr.contains("GLIBC_2.34' not found"),
+            "{name}: the unpatched program must fail on 2.31, got {:?} {}",
+            unpatched_old.code,
+            unpatched_old.stderr
+        );
+        for glibc in ["2.31", "2.17"] {
+            let out = tmp.path().join(format!("{name}-{glibc}"));
+            let p = patch(&bin, &out, glibc);
+            assert!(
+                p.status.success(),
+                "{name} patch {glibc}: {}{}",
+                String::from_utf8_lossy(&p.stdout),
+                String::from_utf8_lossy(&p.stderr)
+            );
+            for (label, r) in [
+                ("2.31", run_old(&loader, &libpath, &out)),
+                ("2.36", run_new(&out)),
+            ] {
+                assert_eq!(
+                    r.code, reference.code,
+                    "{name} patched to {glibc}, run on {label}: {}",
+                    r.stderr
+                );
+                assert_eq!(
+                    r.stdout, reference.stdout,
+                    "{name} patched to {glibc}, run on {label}"
+                );
+            }
+            summary.push(format!(
+                "{name} patched to {glibc}: same output on glibc 2.31 and 2.36"
+            ));
+        }
+    }
+    for s in summary {
+        println!("aarch64: {s}");
+    }
+}
