@@ -11,6 +11,10 @@ fn main() -> ExitCode {
     let args = cli::Cli::parse();
     match cli::run(args) {
         Ok(code) => ExitCode::from(code),
+        // A closed pipe (`elfcompat report ... | head`) is the reader's choice, not an error.
+        Err(cli::CliError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("elfcompat: {e}");
             ExitCode::from(2)

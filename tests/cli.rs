@@ -290,8 +290,9 @@ fn check_exit_codes() {
     let r = run(["check", "--color", "never", "--glibc", "2.17", &h]);
     r.assert_code(1);
     assert!(
-        r.stdout
-            .starts_with("testdata/bin/x86_64/hello: FAIL: 15 requirement(s) above glibc 2.17"),
+        r.stdout.starts_with(
+            "testdata/bin/x86_64/hello: FAIL: 15 symbol requirement(s) above glibc 2.17"
+        ),
         "{}",
         r.describe()
     );

@@ -1496,7 +1496,6 @@ fn needed_sharing_a_long_name(n: usize, name_len: usize) -> Vec<u8> {
 /// `min(cnt, entries left in the budget)` or nothing, and let the Vec grow.
 /// Repro: `cargo test --release --test malformed -- --ignored claimed_counts`.
 #[test]
-#[ignore = "bug in src/elf/parse.rs: Vec::with_capacity(vn_cnt / vd_cnt) per entry reserves quadratically"]
 fn claimed_counts_are_not_reserved_quadratically() {
     let mut h = Harness::new();
     h.case(
@@ -1521,7 +1520,6 @@ fn claimed_counts_are_not_reserved_quadratically() {
 /// reaches).
 /// Repro: `cargo test --release --test malformed -- --ignored names_shared`.
 #[test]
-#[ignore = "bug: vernaux and DT_NEEDED names are copied per entry without a budget"]
 fn names_shared_by_version_entries_and_needed_are_not_multiplied() {
     let mut h = Harness::new();
     h.case(

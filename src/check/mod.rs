@@ -111,6 +111,17 @@ pub fn violations(
             })
             .map(|s| s.name.as_str())
             .collect();
+        // A weak version requirement (VER_FLG_WEAK) only makes the loader warn; if every
+        // symbol bound to it is a weak reference too, a missing definition is just NULL.
+        if vr.weak
+            && req.imports.iter().all(|s| {
+                !(s.library.as_deref() == Some(lib.soname.as_str())
+                    && s.version.as_ref() == Some(&vr.name))
+                    || s.binding == crate::versym::SymbolBinding::Weak
+            })
+        {
+            continue;
+        }
         if users.is_empty() {
             out.push(Violation {
                 symbol: None,

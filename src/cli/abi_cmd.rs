@@ -147,15 +147,20 @@ pub fn targets(as_json: bool) -> Result<u8, CliError> {
         serde_json::to_writer_pretty(&mut out, &list).map_err(std::io::Error::from)?;
         writeln!(out)?;
     } else {
+        let w = abi::presets()
+            .iter()
+            .map(|p| p.display.len())
+            .max()
+            .unwrap_or(24);
         writeln!(
             out,
-            "{:<18} {:<24} {:<7} {:<16} aliases",
+            "{:<18} {:<w$} {:<7} {:<16} aliases",
             "name", "release", "glibc", "libstdc++"
         )?;
         for p in abi::presets() {
             writeln!(
                 out,
-                "{:<18} {:<24} {:<7} {:<16} {}",
+                "{:<18} {:<w$} {:<7} {:<16} {}",
                 p.name,
                 p.display,
                 p.glibc.to_string(),

@@ -99,7 +99,7 @@ pub fn check(
                     let fixable = a.violations.iter().filter(|v| v.fix.is_fixable()).count();
                     writeln!(
                         out,
-                        "{}: {}: {} requirement(s) above {} ({} fixable by `elfcompat patch`, {} blocker(s))",
+                        "{}: {}: {} symbol requirement(s) above {} ({} fixable by `elfcompat patch`, {} blocker(s))",
                         r.path,
                         style.red("FAIL"),
                         a.violations.len(),

@@ -329,6 +329,17 @@ impl<'data> ElfFile<'data> {
 
     /// The name of e_machine, as readelf and glibc call it.
     pub fn machine_name(&self) -> &'static str {
+        use object::elf::{EF_ARM_ABI_FLOAT_HARD, EM_ARM, EM_PPC64};
+        if self.machine == EM_PPC64.0 && self.byte_order == ByteOrder::Little {
+            return "ppc64le";
+        }
+        if self.machine == EM_ARM.0 {
+            return if self.e_flags & EF_ARM_ABI_FLOAT_HARD != 0 {
+                "armhf"
+            } else {
+                "armel"
+            };
+        }
         machine_name(self.machine, self.class)
     }
 

@@ -211,6 +211,21 @@ impl<'data> Ctx<'_, 'data> {
 /// The dynamic string table, bounded by DT_STRSZ.
 struct Strtab<'data> {
     bytes: &'data [u8],
+    /// Bytes of strings handed out so far, and how many may be: strings may share bytes
+    /// of the table, and the model above copies them, so the total is bounded by the
+    /// file's size, or a small hostile file could ask for gigabytes.
+    used: std::cell::Cell<u64>,
+    budget: u64,
+}
+
+impl<'data> Strtab<'data> {
+    fn new(bytes: &'data [u8], file_len: usize) -> Self {
+        Strtab {
+            bytes,
+            used: std::cell::Cell::new(0),
+            budget: (file_len as u64).saturating_mul(8).saturating_add(1 << 16),
+        }
+    }
 }
 
 impl<'data> Strtab<'data> {
@@ -224,6 +239,14 @@ impl<'data> Strtab<'data> {
                 format!("string at {offset:#x} has no terminator within DT_STRSZ"),
             )
         })?;
+        let used = self.used.get() + end as u64;
+        if used > self.budget {
+            return Err(ElfError::malformed(
+                what,
+                "strings overlap in the string table far beyond the file's size",
+            ));
+        }
+        self.used.set(used);
         Ok(String::from_utf8_lossy(&tail[..end]))
     }
 }
@@ -301,11 +324,9 @@ fn parse_dynamic<'data, Elf: FileHeader<Endian = Endianness>>(
                 offset,
                 size,
             });
-            Strtab {
-                bytes: &data[offset as usize..(offset + size) as usize],
-            }
+            Strtab::new(&data[offset as usize..(offset + size) as usize], data.len())
         }
-        None => Strtab { bytes: &[] },
+        None => Strtab::new(&[], data.len()),
     };
 
     for &(tag, v) in &entries {
@@ -398,21 +419,8 @@ fn parse_dynamic<'data, Elf: FileHeader<Endian = Endianness>>(
             .read_slice_at(offset, count as usize)
             .map_err(|_| ElfError::malformed("DT_SYMTAB", "outside the file"))?;
         dynamic.symbols.reserve(syms.len());
-        // Names may share bytes of the string table; the model copies them, so bound
-        // the total by the file's size, or a small hostile file could ask for gigabytes.
-        let name_budget = (data.len() as u64)
-            .saturating_mul(8)
-            .saturating_add(1 << 16);
-        let mut name_bytes = 0u64;
         for sym in syms {
             let name = strtab.get("symbol name", sym.st_name(endian))?;
-            name_bytes += name.len() as u64;
-            if name_bytes > name_budget {
-                return Err(ElfError::malformed(
-                    "DT_SYMTAB",
-                    "symbol names overlap in the string table far beyond the file's size",
-                ));
-            }
             dynamic.symbols.push(DynSymbol {
                 name,
                 value: sym.st_value(endian).into(),
@@ -653,7 +661,7 @@ fn parse_verneed<'data, Elf: FileHeader<Endian = Endianness>>(
             ));
         }
         let file = strtab.get("verneed vn_file", vn.vn_file.get(endian))?;
-        let mut aux = Vec::with_capacity(cnt as usize);
+        let mut aux = Vec::new();
         let mut aoff = off
             .checked_add(u64::from(vn.vn_aux.get(endian)))
             .ok_or_else(|| ElfError::malformed("verneed vn_aux", "offset overflow"))?;
@@ -756,7 +764,7 @@ fn parse_verdef<'data, Elf: FileHeader<Endian = Endianness>>(
                 format!("{cnt} entries cannot fit in the file"),
             ));
         }
-        let mut names = Vec::with_capacity(cnt as usize);
+        let mut names = Vec::new();
         let mut aoff = off
             .checked_add(u64::from(vd.vd_aux.get(endian)))
             .ok_or_else(|| ElfError::malformed("verdef vd_aux", "offset overflow"))?;

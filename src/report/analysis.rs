@@ -306,7 +306,10 @@ fn analyze(file: &ElfFile<'_>, baseline: Option<&Baseline>) -> Analysis {
         violations,
         warnings,
     };
-    a.runs_on = runs_on(&a);
+    // A static binary is checked by no loader: its limits are the kernel's, not glibc's.
+    if !matches!(a.linkage, elf::Linkage::Static | elf::Linkage::StaticPie) {
+        a.runs_on = runs_on(&a);
+    }
     a
 }
 

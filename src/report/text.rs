@@ -75,7 +75,7 @@ fn group_line(out: &mut String, style: &Style, g: &VersionGroup, all: bool) {
     let weak = if g.weak { " [weak]" } else { "" };
     let _ = writeln!(
         out,
-        "    {:<16} {:<22} {}{}",
+        "    {:<18} {:<22} {}{}",
         g.version.as_str(),
         g.libraries.join(","),
         syms,
@@ -136,7 +136,10 @@ fn render_analysis(out: &mut String, path: &str, a: &Analysis, style: &Style, al
             group_line(out, style, g, all);
         }
     }
-    if a.requires.is_empty() && a.other_versions.is_empty() && a.linkage != Linkage::Static {
+    if a.requires.is_empty()
+        && a.other_versions.is_empty()
+        && !matches!(a.linkage, Linkage::Static | Linkage::StaticPie)
+    {
         let _ = writeln!(out, "  no symbol versions required");
     }
     if !a.needed.is_empty() {
@@ -166,7 +169,13 @@ fn render_analysis(out: &mut String, path: &str, a: &Analysis, style: &Style, al
             let list: Vec<String> = a
                 .runs_on
                 .iter()
-                .map(|r| format!("{} ({})", r.display, r.glibc))
+                .map(|r| {
+                    if r.display.contains(&format!("glibc {}", r.glibc)) {
+                        r.display.clone()
+                    } else {
+                        format!("{} ({})", r.display, r.glibc)
+                    }
+                })
                 .collect();
             let _ = writeln!(out, "  runs on: {}+", list.join(", "));
         }

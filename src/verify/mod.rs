@@ -3,6 +3,8 @@
 //! on the file it wrote); `verify` runs it on any binary.
 
 mod hash;
+pub mod loader;
+pub mod stubs;
 
 use crate::abi::{self, Lib};
 use crate::baseline::Baseline;
