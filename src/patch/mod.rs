@@ -11,7 +11,7 @@ mod startup;
 mod write;
 
 pub use plan::{plan, plan_requirements, Blocker, How, Plan, PlanError, SymbolChange, VersionRef};
-pub use write::{write_atomic, TEMP_PREFIX};
+pub use write::{remove_stale_temps, write_atomic, TEMP_PREFIX};
 
 use crate::baseline::Baseline;
 use crate::elf::{ElfError, ElfFile};

@@ -1,16 +1,45 @@
 //! Atomic output: a temp file in the target's directory, fsync, the original mode, rename.
-//! A crash at any moment leaves the old file or the complete new one, never a mix.
+//! A crash at any moment leaves the old file or the complete new one, never a mix. Temp
+//! files carry the writer's pid in their name, so a later run can tell the leftovers of a
+//! killed run (pid gone) from the work of one still running, and remove them.
 
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-/// Temp files are named with this prefix, so a leftover from a killed run is recognisable.
+/// Temp files are named `.elfcompat-tmp-<pid>-<random>`.
 pub const TEMP_PREFIX: &str = ".elfcompat-tmp-";
+
+/// Remove temp files left in `dir` by elfcompat processes that no longer exist.
+/// Returns how many were removed.
+pub fn remove_stale_temps(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(TEMP_PREFIX)) else {
+            continue;
+        };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        let alive = pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists();
+        if !alive
+            && e.file_type().is_ok_and(|t| t.is_file())
+            && std::fs::remove_file(e.path()).is_ok()
+        {
+            removed += 1;
+        }
+    }
+    removed
+}
 
 /// Write `bytes` to `target` atomically, with `mode` (or the target's current mode).
 /// `check` is given the bytes read back from the synced temp file; the rename happens only
-/// if it returns Ok, so what lands at `target` is exactly what was checked.
+/// if it returns Ok, so what lands at `target` is exactly what was checked. On any error
+/// the temp file is removed and `target` is untouched.
 pub fn write_atomic<E: From<std::io::Error>>(
     target: &Path,
     bytes: &[u8],
@@ -21,15 +50,15 @@ pub fn write_atomic<E: From<std::io::Error>>(
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    remove_stale_temps(dir);
     let mode = match mode {
         Some(m) => m,
         None => std::fs::metadata(target)
             .map(|m| m.permissions().mode())
             .unwrap_or(0o755),
     };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
-        .tempfile_in(dir)?;
+    let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
+    let mut tmp = tempfile::Builder::new().prefix(&prefix).tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file()
         .set_permissions(std::fs::Permissions::from_mode(mode & 0o7777))?;

@@ -110,6 +110,19 @@ const MERGED_INTO_LIBC: [Lib; 4] = [Lib::Pthread, Lib::Dl, Lib::Rt, Lib::Util];
 const MERGE_RELEASE: GlibcVersion = GlibcVersion::new(2, 34, 0);
 const DT_RELR_RELEASE: GlibcVersion = GlibcVersion::new(2, 36, 0);
 
+/// Version nodes a library defines even where no symbol of the target carries them: a
+/// node of the library's `Versions` file that is at or above the target's base version
+/// is emitted empty (libm's GLIBC_2.4 holds only the long-double transition symbols of
+/// some architectures). The symbol data cannot show these; they were read off Debian's
+/// glibc 2.31 (x86_64) and 2.36 (x86_64, i686, mips64el, riscv64, aarch64, armhf,
+/// ppc64, ppc64le, s390x) libraries, by comparing their `.gnu.version_d` with the stubs.
+const EMPTY_VERSION_NODES: [(Lib, GlibcVersion); 4] = [
+    (Lib::M, GlibcVersion::new(2, 4, 0)),
+    (Lib::M, GlibcVersion::new(2, 29, 0)),
+    (Lib::M, GlibcVersion::new(2, 32, 0)),
+    (Lib::Rt, GlibcVersion::new(2, 3, 3)),
+];
+
 /// What the stub of `lib` defines on `target` in `release`, from the ABI database.
 /// `None` when the library has no version in that release.
 pub fn plan(target: Target, release: GlibcVersion, lib: Lib) -> Option<StubPlan> {
@@ -137,11 +150,18 @@ pub fn plan(target: Target, release: GlibcVersion, lib: Lib) -> Option<StubPlan>
                 });
         }
     }
-    tags.sort();
-    tags.dedup();
     if tags.is_empty() {
         return None;
     }
+    let base = target.base_version();
+    tags.extend(
+        EMPTY_VERSION_NODES
+            .iter()
+            .filter(|(l, v)| *l == lib && base <= *v && *v <= release)
+            .map(|(_, v)| *v),
+    );
+    tags.sort();
+    tags.dedup();
     let mut symbols: Vec<StubSymbol> = by_name.into_values().collect();
     // The newest version of each name is its default; the older ones are hidden, the
     // way glibc keeps them as compat symbols. Symbols are grouped by name here.
@@ -381,6 +401,9 @@ impl StubPlan {
             message: "too many versions".into(),
         })?;
         let tls = tls_size > 0;
+        // s390x's DT_HASH has 64-bit entries, which the writer does not produce; its
+        // loader uses DT_GNU_HASH anyway.
+        let sysv_hash = !(spec.is_64 && spec.machine == elf::EM_S390.0);
 
         let mut out = Vec::new();
         let mut w = Writer::new(endian, spec.is_64, &mut out);
@@ -404,7 +427,11 @@ impl StubPlan {
         for _ in &self.symbols {
             w.reserve_dynamic_symbol_index();
         }
-        let hash_off = w.reserve_hash(nbucket, count + 1);
+        let hash_off = if sysv_hash {
+            w.reserve_hash(nbucket, count + 1)
+        } else {
+            0
+        };
         let gnu_hash_off = w.reserve_gnu_hash(bloom_count, nbucket, count);
         let dynsym_off = w.reserve_dynsym();
         let dynstr_off = w.reserve_dynstr().map_err(elf_err)?;
@@ -414,7 +441,7 @@ impl StubPlan {
         let text_end = text_off + code.len() as u64;
         // The writable segment: .dynamic, then the TLS image, then .bss (no file bytes).
         // Its addresses follow the text's on the next page, congruent with the offsets.
-        let ndyn = 11;
+        let ndyn = if sysv_hash { 11 } else { 10 };
         let dynamic_off = w.reserve_dynamic(ndyn);
         let rw_delta = align_up(dynamic_off, page) + dynamic_off % page - dynamic_off;
         let tdata_off = if tls { w.reserve(tls_size, 16) } else { 0 };
@@ -424,8 +451,9 @@ impl StubPlan {
         let rw_mem_end = bss_addr + bss_size;
 
         w.reserve_null_section_index();
-        let hash_idx = w.reserve_hash_section_index();
-        let _ = hash_idx;
+        if sysv_hash {
+            w.reserve_hash_section_index();
+        }
         w.reserve_gnu_hash_section_index();
         w.reserve_dynsym_section_index();
         w.reserve_dynstr_section_index();
@@ -507,9 +535,11 @@ impl StubPlan {
         }
 
         let sorted_name = |k: u32| self.symbols[order[k as usize]].name.as_bytes();
-        w.write_hash(nbucket, count + 1, |i| {
-            (i > 0).then(|| elf::hash(sorted_name(i - 1)))
-        });
+        if sysv_hash {
+            w.write_hash(nbucket, count + 1, |i| {
+                (i > 0).then(|| elf::hash(sorted_name(i - 1)))
+            });
+        }
         w.write_gnu_hash(1, bloom_shift, bloom_count, nbucket, count, |i| {
             elf::gnu_hash(sorted_name(i))
         });
@@ -579,8 +609,10 @@ impl StubPlan {
         w.write_align_dynamic();
         let dynstr_len = u64::from(w.dynstr_len());
         let sym_size = if spec.is_64 { 24 } else { 16 };
+        if sysv_hash {
+            w.write_dynamic(elf::DT_HASH, hash_off).map_err(elf_err)?;
+        }
         for (tag, val) in [
-            (elf::DT_HASH, hash_off),
             (elf::DT_GNU_HASH, gnu_hash_off),
             (elf::DT_SYMTAB, dynsym_off),
             (elf::DT_STRTAB, dynstr_off),
@@ -660,18 +692,171 @@ impl StubPlan {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::elf::ElfFile;
+
+    fn v(s: &str) -> GlibcVersion {
+        GlibcVersion::parse(s).unwrap_or(GlibcVersion::new(0, 0, 0))
+    }
+
+    fn x86_64() -> Target {
+        abi::db()
+            .target_by_name("x86_64")
+            .expect("x86_64 in the database")
+    }
+
+    fn find<'a>(plan: &'a StubPlan, name: &str) -> Vec<&'a StubSymbol> {
+        plan.symbols.iter().filter(|s| s.name == name).collect()
+    }
 
     #[test]
-    fn scratch_write() {
-        for name in [
-            "x86_64", "aarch64", "armhf", "i386", "mips64el", "ppc64", "ppc64le", "riscv64",
-            "s390x",
-        ] {
-            let t = abi::db().target_by_name(name).unwrap();
-            let d = format!("/tmp/stubs236-{name}");
-            let dir = std::path::Path::new(&d);
-            std::fs::create_dir_all(dir).unwrap();
-            write_stubs(t, GlibcVersion::new(2, 36, 0), dir).unwrap();
+    fn memcpy_versions_in_libc() {
+        let plan = plan(x86_64(), v("2.17"), Lib::C).expect("libc at 2.17");
+        let memcpy: Vec<_> = find(&plan, "memcpy")
+            .iter()
+            .map(|s| (s.version.map(|v| v.to_string()), s.default))
+            .collect();
+        assert_eq!(
+            memcpy,
+            [(Some("2.2.5".into()), false), (Some("2.14".into()), true)]
+        );
+        assert!(plan.versions.contains(&"GLIBC_2.14".to_string()));
+        assert_eq!(
+            plan.versions.first().map(String::as_str),
+            Some("GLIBC_2.2.5")
+        );
+        assert_eq!(plan.versions.last().map(String::as_str), Some("GLIBC_2.17"));
+
+        let old = super::plan(x86_64(), v("2.12"), Lib::C).expect("libc at 2.12");
+        assert!(!old.versions.contains(&"GLIBC_2.14".to_string()));
+        let memcpy: Vec<_> = find(&old, "memcpy")
+            .iter()
+            .map(|s| (s.version, s.default))
+            .collect();
+        assert_eq!(memcpy, [(Some(v("2.2.5")), true)]);
+    }
+
+    #[test]
+    fn merged_libraries_from_2_34() {
+        let t = x86_64();
+        let old = plan(t, v("2.33"), Lib::C).expect("libc");
+        assert!(find(&old, "pthread_create").is_empty());
+        let new = plan(t, v("2.34"), Lib::C).expect("libc");
+        let pc: Vec<_> = find(&new, "pthread_create")
+            .iter()
+            .map(|s| (s.version, s.default))
+            .collect();
+        assert_eq!(pc, [(Some(v("2.2.5")), false), (Some(v("2.34")), true)]);
+        // The old library keeps its versions and symbols.
+        let pthread = plan(t, v("2.36"), Lib::Pthread).expect("libpthread");
+        assert!(find(&pthread, "pthread_create")
+            .iter()
+            .any(|s| s.version == Some(v("2.2.5"))));
+        assert!(!new.versions.iter().any(|n| n == DT_RELR_MARKER));
+        let relr = plan(t, v("2.36"), Lib::C).expect("libc");
+        assert!(relr.versions.iter().any(|n| n == DT_RELR_MARKER));
+    }
+
+    #[test]
+    fn objects_keep_their_sizes() {
+        let plan = plan(x86_64(), v("2.17"), Lib::C).expect("libc");
+        let environ = find(&plan, "environ");
+        assert_eq!(
+            environ.first().map(|s| (s.kind, s.size)),
+            Some((SymbolKind::Object, 8))
+        );
+    }
+
+    #[test]
+    fn empty_version_nodes_follow_the_base() {
+        let t = x86_64();
+        let libm = plan(t, v("2.31"), Lib::M).expect("libm");
+        assert!(libm.versions.contains(&"GLIBC_2.4".to_string()));
+        assert!(!plan(t, v("2.3"), Lib::M)
+            .expect("libm")
+            .versions
+            .contains(&"GLIBC_2.4".to_string()));
+        let aarch64 = abi::db().target_by_name("aarch64").expect("aarch64");
+        let libm = plan(aarch64, v("2.31"), Lib::M).expect("libm");
+        assert!(!libm.versions.contains(&"GLIBC_2.4".to_string()));
+    }
+
+    #[test]
+    fn no_loader_stub_and_nothing_below_the_base() {
+        assert!(!stub_libraries().contains(&Lib::Ld));
+        let dir = tempfile::tempdir().expect("temp dir");
+        let err = write_stubs(x86_64(), v("2.1"), dir.path());
+        assert!(matches!(err, Err(StubError::BelowBase { .. })), "{err:?}");
+    }
+
+    /// Every stub of every target with a known ELF header reads back through the same
+    /// reader and checks as `verify` uses: sound structure, hash tables that find every
+    /// symbol, the planned versions and symbols at the planned indices.
+    #[test]
+    fn stubs_read_back() {
+        let db = abi::db();
+        let mut unsupported = Vec::new();
+        for t in db.targets() {
+            let Ok(spec) = ElfSpec::of(t) else {
+                unsupported.push(t.name());
+                continue;
+            };
+            let release = t.covered_through();
+            for lib in stub_libraries() {
+                let Some(plan) = plan(t, release, lib) else {
+                    continue;
+                };
+                let bytes = plan.to_elf_with(&spec).expect("stub writes");
+                let file = ElfFile::parse(&bytes).expect("stub parses");
+                assert_eq!(
+                    crate::report::target_of_file(&file),
+                    Some(t),
+                    "{}",
+                    t.name()
+                );
+                let findings = super::super::structure(&file);
+                assert!(
+                    findings.is_empty(),
+                    "{} {}: {findings:?}",
+                    t.name(),
+                    plan.soname
+                );
+                let dynamic = file.dynamic.as_ref().expect("dynamic");
+                assert_eq!(dynamic.soname.as_deref(), Some(plan.soname));
+                let defined: Vec<&str> = dynamic.verdef.iter().map(|d| d.name()).collect();
+                let mut want = vec![plan.soname];
+                want.extend(plan.versions.iter().map(String::as_str));
+                assert_eq!(defined, want, "{} {}", t.name(), plan.soname);
+                assert_eq!(dynamic.symbols.len(), plan.symbols.len() + 1);
+                for (sym, vs) in dynamic.symbols.iter().zip(&dynamic.versym).skip(1) {
+                    let s = plan
+                        .symbols
+                        .iter()
+                        .find(|s| {
+                            s.name == sym.name
+                                && match s.version {
+                                    Some(v) => dynamic
+                                        .verdef
+                                        .iter()
+                                        .any(|d| d.index == vs & 0x7fff && d.name() == v.tag()),
+                                    None => vs & 0x7fff == 1,
+                                }
+                        })
+                        .unwrap_or_else(|| panic!("{} {}: {}", t.name(), plan.soname, sym.name));
+                    assert_eq!(vs & 0x8000 != 0, s.version.is_some() && !s.default);
+                    assert!(!sym.is_undefined());
+                }
+            }
         }
+        // The soft-float variants that ELF flags cannot tell from their hard-float
+        // siblings (the database maps their headers to the sibling).
+        assert_eq!(
+            unsupported,
+            [
+                "csky-linux-gnueabihf",
+                "mipsel-linux-gnueabi",
+                "mips-linux-gnueabi",
+                "powerpc-linux-gnueabi"
+            ]
+        );
     }
 }
