@@ -51,15 +51,24 @@ pub fn write_atomic<E: From<std::io::Error>>(
         _ => Path::new("."),
     };
     remove_stale_temps(dir);
-    let mode = match mode {
-        Some(m) => m,
-        None => std::fs::metadata(target)
-            .map(|m| m.permissions().mode())
-            .unwrap_or(0o755),
+    let existing = std::fs::metadata(target).ok();
+    let mode = match (mode, &existing) {
+        (Some(m), _) => m,
+        (None, Some(m)) => m.permissions().mode(),
+        (None, None) => 0o755,
     };
     let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
     let mut tmp = tempfile::Builder::new().prefix(&prefix).tempfile_in(dir)?;
     tmp.write_all(bytes)?;
+    // Replacing a file keeps its owner and group (and mode): a patch must not hand a
+    // root-owned binary to whoever ran it, or the reverse.
+    if let Some(m) = &existing {
+        use std::os::unix::fs::MetadataExt;
+        let here = tmp.as_file().metadata()?;
+        if here.uid() != m.uid() || here.gid() != m.gid() {
+            std::os::unix::fs::fchown(tmp.as_file(), Some(m.uid()), Some(m.gid()))?;
+        }
+    }
     tmp.as_file()
         .set_permissions(std::fs::Permissions::from_mode(mode & 0o7777))?;
     tmp.as_file().sync_all()?;
