@@ -66,7 +66,7 @@ enum Command {
     Patch(PatchArgs),
     /// Check that binaries are structurally sound and loadable on the baseline.
     #[command(
-        after_help = "Examples:\n  elfcompat verify --glibc 2.17 dist/app\n  elfcompat verify --target manylinux2014 --json dist/*.so"
+        after_help = "Examples:\n  elfcompat verify --glibc 2.17 dist/app\n  elfcompat verify --glibc 2.17 --loader-check dist/app\n  elfcompat verify --target manylinux2014 --json dist/*.so"
     )]
     Verify(VerifyArgs),
     /// When and where a glibc symbol exists, or what a release added.
@@ -156,6 +156,10 @@ struct VerifyArgs {
     /// Print JSON.
     #[arg(long)]
     json: bool,
+    /// Also run the real loader in trace mode against stub libraries of the baseline's
+    /// glibc, made from the ABI data (nothing of the binary runs).
+    #[arg(long)]
+    loader_check: bool,
 }
 
 #[derive(Args, Debug)]
@@ -220,7 +224,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         }
         Command::Verify(a) => {
             let baseline = baseline_of(&a.baseline)?;
-            patch_cmd::verify_files(&a.paths, &baseline, a.json)
+            patch_cmd::verify_files(&a.paths, &baseline, a.json, a.loader_check)
         }
         Command::Abi(a) => abi_cmd::abi(a.symbol.as_deref(), &a.arch, a.glibc.as_deref(), a.json),
         Command::Targets { json } => abi_cmd::targets(json),

@@ -218,10 +218,18 @@ pub fn patch(a: PatchArgs<'_>, baseline: &Baseline) -> Result<u8, CliError> {
     Ok(EXIT_OK)
 }
 
-pub fn verify_files(paths: &[PathBuf], baseline: &Baseline, json: bool) -> Result<u8, CliError> {
+pub fn verify_files(
+    paths: &[PathBuf],
+    baseline: &Baseline,
+    json: bool,
+    loader_check: bool,
+) -> Result<u8, CliError> {
     let mut out = std::io::stdout().lock();
     let mut worst = EXIT_OK;
     let mut results = Vec::new();
+    // One set of stub libraries per target, written on first use.
+    let mut loader_checks: Vec<(elfcompat::abi::Target, verify::loader::LoaderCheck)> =
+        Vec::new();
     for p in paths {
         let shown = p.display().to_string();
         let map = match elfcompat::elf::open(p) {
@@ -240,20 +248,47 @@ pub fn verify_files(paths: &[PathBuf], baseline: &Baseline, json: bool) -> Resul
                 continue;
             }
         };
-        let findings = verify::verify(&file, baseline);
+        let mut findings = verify::verify(&file, baseline);
+        let mut loader = None;
+        if loader_check {
+            match run_loader_check(&mut loader_checks, &file, p, baseline) {
+                Ok(report) => {
+                    findings.extend(report.verify_findings());
+                    loader = Some(report);
+                }
+                Err(e) => {
+                    eprintln!("elfcompat: {shown}: loader check: {e}");
+                    worst = EXIT_ERROR;
+                    continue;
+                }
+            }
+        }
         if !findings.is_empty() && worst == EXIT_OK {
             worst = EXIT_VIOLATION;
         }
+        let mut notes = loader.as_ref().map(|r| r.notes()).unwrap_or_default();
+        if let Some(why) = loader.as_ref().and_then(|r| r.skipped.clone()) {
+            notes.push(format!("loader check skipped: {why}"));
+        }
         if json {
-            results.push(
-                serde_json::json!({"file": shown, "ok": findings.is_empty(), "findings": findings}),
-            );
-        } else if findings.is_empty() {
-            writeln!(out, "{shown}: OK for {}", baseline.describe())?;
+            let mut entry =
+                serde_json::json!({"file": shown, "ok": findings.is_empty(), "findings": findings});
+            if let Some(report) = &loader {
+                entry["loader"] = serde_json::json!(report);
+                entry["notes"] = serde_json::json!(notes);
+            }
+            results.push(entry);
         } else {
-            writeln!(out, "{shown}: FAIL for {}", baseline.describe())?;
-            for f in &findings {
-                writeln!(out, "  [{}] {}", f.check, f.message)?;
+            if findings.is_empty() {
+                writeln!(out, "{shown}: OK for {}", baseline.describe())?;
+            } else {
+                writeln!(out, "{shown}: FAIL for {}", baseline.describe())?;
+                for f in &findings {
+                    writeln!(out, "  [{}] {}", f.check, f.message)?;
+                }
+            }
+            for n in &notes {
+                writeln!(out, "  note [loader] {n}")?;
             }
         }
     }
@@ -266,4 +301,25 @@ pub fn verify_files(paths: &[PathBuf], baseline: &Baseline, json: bool) -> Resul
         writeln!(out)?;
     }
     Ok(worst)
+}
+
+/// `verify --loader-check` for one file: the stubs of its target at the baseline's glibc.
+fn run_loader_check(
+    checks: &mut Vec<(elfcompat::abi::Target, verify::loader::LoaderCheck)>,
+    file: &ElfFile<'_>,
+    path: &Path,
+    baseline: &Baseline,
+) -> Result<verify::loader::LoaderReport, String> {
+    let target = elfcompat::report::target_of_file(file)
+        .ok_or("the ABI database has no glibc target for this architecture")?;
+    if !checks.iter().any(|(t, _)| *t == target) {
+        let check = verify::loader::LoaderCheck::new(target, baseline.glibc)
+            .map_err(|e| e.to_string())?;
+        checks.push((target, check));
+    }
+    let (_, check) = checks
+        .iter()
+        .find(|(t, _)| *t == target)
+        .ok_or("no stubs")?;
+    check.check(path).map_err(|e| e.to_string())
 }

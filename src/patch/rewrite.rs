@@ -244,6 +244,7 @@ fn layout(b: &mut Builder<'_>) -> Result<(), PatchError> {
     if let Some(id) = b.dynamic_section() {
         let old = b.sections.get(id).sh_size;
         if let SectionData::Dynamic(d) = &mut b.sections.get_mut(id).data {
+            make_room(d, old / dyn_size);
             while (d.len() as u64 + 2) * dyn_size <= old {
                 d.push(Dynamic::Integer {
                     tag: elf::DT_NULL,
@@ -336,5 +337,33 @@ fn layout(b: &mut Builder<'_>) -> Result<(), PatchError> {
             }
         }
         return Ok(());
+    }
+}
+
+/// When new DT_NEEDED entries do not fit in `.dynamic` (which cannot move), drop entries
+/// the loader does not need, in this order: padding DT_NULLs, DT_RELACOUNT/DT_RELCOUNT
+/// (an optimisation hint), and DT_FLAGS when it only says BIND_NOW and DT_FLAGS_1 says NOW
+/// too. Linkers that leave no spare slots (rustc's, lld) need this for even one addition.
+fn make_room(d: &mut Vec<Dynamic<'_>>, slots: u64) {
+    let now_in_flags_1 = d.iter().any(|e| {
+        matches!(e, Dynamic::Integer { tag, val } if *tag == elf::DT_FLAGS_1 && val & elf::DF_1_NOW.0 != 0)
+    });
+    let removable: [&dyn Fn(&Dynamic<'_>) -> bool; 3] = [
+        &|e| e.tag() == elf::DT_NULL,
+        &|e| matches!(e.tag(), elf::DT_RELACOUNT | elf::DT_RELCOUNT),
+        &|e| {
+            now_in_flags_1
+                && matches!(e, Dynamic::Integer { tag, val } if *tag == elf::DT_FLAGS && *val == elf::DF_BIND_NOW.0)
+        },
+    ];
+    for is_removable in removable {
+        while d.len() as u64 + 1 > slots {
+            match d.iter().position(|e| is_removable(e)) {
+                Some(pos) => {
+                    d.remove(pos);
+                }
+                None => break,
+            }
+        }
     }
 }

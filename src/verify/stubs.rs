@@ -98,6 +98,10 @@ pub struct StubPlan {
     pub versions: Vec<String>,
     /// Every symbol, by name then version.
     pub symbols: Vec<StubSymbol>,
+    /// `DT_NEEDED`: libc.so.6 for the others, the loader for libc, as in glibc. The
+    /// loader's entry matters: it puts the running loader's symbols (`__tls_get_addr`,
+    /// `_dl_find_object`) in the global scope, as the real libc does.
+    pub needed: Vec<&'static str>,
 }
 
 /// The libraries that get a stub: every glibc library of the database but the loader.
@@ -189,11 +193,16 @@ pub fn plan(target: Target, release: GlibcVersion, lib: Lib) -> Option<StubPlan>
     if lib == Lib::C && release >= DT_RELR_RELEASE {
         versions.push(DT_RELR_MARKER.to_string());
     }
+    let needed = match lib {
+        Lib::C => vec![Lib::Ld.soname(target)],
+        _ => vec![Lib::C.soname(target)],
+    };
     Some(StubPlan {
         lib,
         soname: lib.soname(target),
         versions,
         symbols,
+        needed,
     })
 }
 
@@ -410,6 +419,11 @@ impl StubPlan {
 
         // Phase one: strings, indices and file ranges, in file order.
         let soname_id = w.add_dynamic_string(soname.as_bytes());
+        let needed_ids: Vec<_> = self
+            .needed
+            .iter()
+            .map(|n| w.add_dynamic_string(n.as_bytes()))
+            .collect();
         let name_ids: Vec<_> = self
             .symbols
             .iter()
@@ -441,7 +455,7 @@ impl StubPlan {
         let text_end = text_off + code.len() as u64;
         // The writable segment: .dynamic, then the TLS image, then .bss (no file bytes).
         // Its addresses follow the text's on the next page, congruent with the offsets.
-        let ndyn = if sysv_hash { 11 } else { 10 };
+        let ndyn = if sysv_hash { 11 } else { 10 } + self.needed.len();
         let dynamic_off = w.reserve_dynamic(ndyn);
         let rw_delta = align_up(dynamic_off, page) + dynamic_off % page - dynamic_off;
         let tdata_off = if tls { w.reserve(tls_size, 16) } else { 0 };
@@ -607,6 +621,10 @@ impl StubPlan {
         w.write(code);
 
         w.write_align_dynamic();
+        for id in &needed_ids {
+            w.write_dynamic_string(elf::DT_NEEDED, *id)
+                .map_err(elf_err)?;
+        }
         let dynstr_len = u64::from(w.dynstr_len());
         let sym_size = if spec.is_64 { 24 } else { 16 };
         if sysv_hash {
@@ -706,6 +724,14 @@ mod tests {
 
     fn find<'a>(plan: &'a StubPlan, name: &str) -> Vec<&'a StubSymbol> {
         plan.symbols.iter().filter(|s| s.name == name).collect()
+    }
+
+    #[test]
+    #[ignore]
+    fn scratch_dump() {
+        let dir = std::env::var("STUB_DIR").unwrap_or("/tmp/s217".into());
+        let rel = std::env::var("STUB_REL").unwrap_or("2.17".into());
+        write_stubs(x86_64(), v(&rel), Path::new(&dir)).expect("stubs");
     }
 
     #[test]
@@ -822,6 +848,8 @@ mod tests {
                 );
                 let dynamic = file.dynamic.as_ref().expect("dynamic");
                 assert_eq!(dynamic.soname.as_deref(), Some(plan.soname));
+                let needed: Vec<&str> = dynamic.needed.iter().map(|n| n.as_ref()).collect();
+                assert_eq!(needed, plan.needed);
                 let defined: Vec<&str> = dynamic.verdef.iter().map(|d| d.name()).collect();
                 let mut want = vec![plan.soname];
                 want.extend(plan.versions.iter().map(String::as_str));
