@@ -228,8 +228,7 @@ pub fn verify_files(
     let mut worst = EXIT_OK;
     let mut results = Vec::new();
     // One set of stub libraries per target, written on first use.
-    let mut loader_checks: Vec<(elfcompat::abi::Target, verify::loader::LoaderCheck)> =
-        Vec::new();
+    let mut loader_checks: Vec<(elfcompat::abi::Target, verify::loader::LoaderCheck)> = Vec::new();
     for p in paths {
         let shown = p.display().to_string();
         let map = match elfcompat::elf::open(p) {
@@ -313,8 +312,8 @@ fn run_loader_check(
     let target = elfcompat::report::target_of_file(file)
         .ok_or("the ABI database has no glibc target for this architecture")?;
     if !checks.iter().any(|(t, _)| *t == target) {
-        let check = verify::loader::LoaderCheck::new(target, baseline.glibc)
-            .map_err(|e| e.to_string())?;
+        let check =
+            verify::loader::LoaderCheck::new(target, baseline.glibc).map_err(|e| e.to_string())?;
         checks.push((target, check));
     }
     let (_, check) = checks

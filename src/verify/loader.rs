@@ -3,7 +3,8 @@
 //! of the machine's own glibc. Nothing of the binary or the stubs runs: with
 //! `LD_TRACE_LOADED_OBJECTS=1 LD_BIND_NOW=1 LD_WARN=1` the loader maps every object,
 //! checks every version requirement, resolves every relocation, prints what failed and
-//! exits (DOMAIN.md, "Loader trace mode").
+//! exits (DOMAIN.md, "Loader trace mode"). It relocates with `__RTLD_NOIFUNC` (glibc's
+//! rtld.c), so not even an IFUNC resolver runs.
 //!
 //! What the loader says is attributed to whoever required it: the binary, or a
 //! dependency found on this machine (a non-glibc library such as libstdc++). A
@@ -49,14 +50,12 @@ pub enum LoaderError {
         target: String,
     },
     /// No way to run a loader for this architecture here.
-    #[error("the loader check needs the host's architecture ({host}) or, for {target}, qemu-user and that architecture's glibc loader: {missing}")]
+    #[error("no loader check for {target} here: {reason}")]
     UnsupportedArch {
         /// The binary's target.
         target: String,
-        /// The host's target.
-        host: String,
-        /// What is missing (qemu, the cross loader, or any known way).
-        missing: String,
+        /// Why, and what would make it possible.
+        reason: String,
     },
     /// The loader to run does not exist.
     #[error("no glibc loader at {0}")]
@@ -267,18 +266,28 @@ impl LoaderReport {
     /// The rest, as sentences: weak versions, and the problems of this machine's own
     /// libraries summed up per library (all of them are in [`LoaderReport::findings`]).
     pub fn notes(&self) -> Vec<String> {
+        /// What one of this machine's libraries lacks.
+        #[derive(Default)]
+        struct Lacks<'a> {
+            path: &'a str,
+            versions: Vec<String>,
+            symbols: Vec<String>,
+            others: Vec<String>,
+        }
         let mut notes = Vec::new();
-        // path -> (missing versions, undefined symbols, other messages)
-        let mut per_dep: Vec<(&str, Vec<String>, Vec<String>, Vec<String>)> = Vec::new();
+        let mut per_dep: Vec<Lacks<'_>> = Vec::new();
         for f in self.findings.iter().filter(|f| !f.counts()) {
             let RequiredBy::Dependency { path, .. } = &f.required_by else {
                 notes.push(f.message());
                 continue;
             };
-            let i = match per_dep.iter().position(|d| d.0 == path) {
+            let i = match per_dep.iter().position(|d| d.path == path) {
                 Some(i) => i,
                 None => {
-                    per_dep.push((path, Vec::new(), Vec::new(), Vec::new()));
+                    per_dep.push(Lacks {
+                        path,
+                        ..Lacks::default()
+                    });
                     per_dep.len() - 1
                 }
             };
@@ -286,36 +295,37 @@ impl LoaderReport {
             match &f.problem {
                 Problem::MissingVersion { library, version }
                 | Problem::LoaderVersion { library, version } => {
-                    entry.1.push(format!("{library} {version}"))
+                    entry.versions.push(format!("{library} {version}"))
                 }
-                Problem::UndefinedSymbol { symbol, version } => entry.2.push(match version {
+                Problem::UndefinedSymbol { symbol, version } => entry.symbols.push(match version {
                     Some(v) => format!("{symbol}@{v}"),
                     None => symbol.clone(),
                 }),
-                _ => entry.3.push(f.message()),
+                _ => entry.others.push(f.message()),
             }
         }
         const SHOWN: usize = 6;
-        for (path, mut versions, symbols, others) in per_dep {
-            versions.sort_by(|a, b| version_order(a).cmp(&version_order(b)));
+        for mut d in per_dep {
+            d.versions.sort_by_key(|s| version_order(s));
             let mut s = format!(
-                "{path} (a library of this machine, not of the target system) would not load:"
+                "{} (a library of this machine, not of the target system) would not load:",
+                d.path
             );
-            if !versions.is_empty() {
-                s.push_str(&format!(" needs {}", versions.join(", ")));
+            if !d.versions.is_empty() {
+                s.push_str(&format!(" needs {}", d.versions.join(", ")));
             }
-            if !symbols.is_empty() {
-                let shown: Vec<&str> = symbols.iter().take(SHOWN).map(String::as_str).collect();
+            if !d.symbols.is_empty() {
+                let shown: Vec<&str> = d.symbols.iter().take(SHOWN).map(String::as_str).collect();
                 s.push_str(&format!(
                     "{}{} undefined symbol(s): {}{}",
-                    if versions.is_empty() { " " } else { "; " },
-                    symbols.len(),
+                    if d.versions.is_empty() { " " } else { "; " },
+                    d.symbols.len(),
                     shown.join(", "),
-                    if symbols.len() > SHOWN { ", ..." } else { "" }
+                    if d.symbols.len() > SHOWN { ", ..." } else { "" }
                 ));
             }
             notes.push(s);
-            notes.extend(others);
+            notes.extend(d.others);
         }
         notes
     }
@@ -440,7 +450,8 @@ impl LoaderCheck {
         let mut findings = parse_problems(&stderr, &ctx);
         findings.extend(parse_problems(&stdout, &ctx));
         let parsed_something = !report.loaded.is_empty() || !findings.is_empty();
-        if !status.success() && !parsed_something {
+        // A loader killed by a signal (under qemu too) has checked nothing reliably.
+        if status.code().is_none() || !status.success() && !parsed_something {
             return Err(LoaderError::Failed {
                 status: status.to_string(),
                 output: report.output.trim().to_string(),
@@ -659,6 +670,16 @@ impl Runtime {
     fn find(target: Target, interp: Option<&str>) -> Result<Runtime, LoaderError> {
         let soname = Lib::Ld.soname(target);
         let host = host_target();
+        if target.name().starts_with("mips") {
+            // The MIPS loader walks a GOT described by DT_MIPS_* tags while relocating
+            // each object; the stubs have none, and the loader crashes on them.
+            return Err(LoaderError::UnsupportedArch {
+                target: target.name().to_string(),
+                reason: "the MIPS loader needs a GOT (DT_MIPS_* tags) in every library, \
+                         which the stub libraries do not have"
+                    .into(),
+            });
+        }
         let triplet = cross(target.name()).map(|(_, t)| t);
         let mut default_dirs: Vec<PathBuf> = ["/lib", "/usr/lib", "/lib64", "/usr/lib64"]
             .iter()
@@ -695,31 +716,38 @@ impl Runtime {
         }
         let unsupported = |missing: String| LoaderError::UnsupportedArch {
             target: target.name().to_string(),
-            host: host.map(|h| h.name()).unwrap_or("unknown").to_string(),
-            missing,
+            reason: format!(
+                "it is not the host's architecture ({}), so it needs qemu-user and that \
+                 architecture's glibc loader, but {missing}",
+                host.map(|h| h.name()).unwrap_or("unknown")
+            ),
         };
         let Some((qemu_arch, triplet)) = cross(target.name()) else {
-            return Err(unsupported(
-                "no known qemu or cross-library location".into(),
-            ));
+            return Err(unsupported("neither is known for this architecture".into()));
         };
         let qemu_name = format!("qemu-{qemu_arch}");
         let Some(qemu) = find_in_path(&qemu_name) else {
             return Err(unsupported(format!("{qemu_name} is not installed")));
         };
-        let cross_lib = Path::new("/usr").join(triplet).join("lib");
-        let loader = cross_lib.join(soname);
-        if !loader.is_file() {
+        // Debian's cross libraries: /usr/<triplet>/lib, and lib64 where the
+        // architecture's loader lives there (mips64el's /lib64/ld.so.1).
+        let root = Path::new("/usr").join(triplet);
+        let dirs: Vec<PathBuf> = ["lib", "lib64"]
+            .iter()
+            .map(|d| root.join(d))
+            .filter(|d| d.is_dir())
+            .collect();
+        let Some(loader) = dirs.iter().map(|d| d.join(soname)).find(|p| p.is_file()) else {
             return Err(unsupported(format!(
-                "{} is missing (Debian: the libc6-*-cross package)",
-                loader.display()
+                "no {soname} in {}/lib (Debian: the libc6-*-cross package)",
+                root.display()
             )));
-        }
-        default_dirs.push(cross_lib.clone());
+        };
+        default_dirs.extend(dirs.iter().cloned());
         Ok(Runtime {
             loader,
             runner: Some(qemu),
-            library_dirs: vec![cross_lib],
+            library_dirs: dirs,
             default_dirs,
         })
     }
@@ -895,6 +923,8 @@ fn parse_loaded(stdout: &str, stub_dir: &Path) -> Vec<LoadedObject> {
         let (name, path) = match line.split_once(" => ") {
             Some((name, rest)) if rest.trim() == "not found" => (name.to_string(), None),
             Some((name, rest)) => (name.to_string(), Some(strip_addr(rest))),
+            // "statically linked" for an object without dependencies, and other remarks.
+            None if !line.contains(" (0x") => continue,
             None => {
                 let p = strip_addr(line);
                 let path = p.starts_with('/').then(|| p.clone());
@@ -1124,7 +1154,8 @@ mod tests {
             \tlibm.so.6 => /tmp/s/libm.so.6 (0x00007f8c1c2a0000)\n\
             \tlibfoo.so.1 => not found\n\
             \tlibstdc++.so.6 => /usr/lib/x86_64-linux-gnu/libstdc++.so.6 (0x00007f8c1c000000)\n\
-            \t/lib64/ld-linux-x86-64.so.2 (0x00007f8c1c2c0000)\n";
+            \t/lib64/ld-linux-x86-64.so.2 (0x00007f8c1c2c0000)\n\
+            \tstatically linked\n";
         let l = parse_loaded(stdout, Path::new("/tmp/s"));
         let got: Vec<_> = l
             .iter()

@@ -727,14 +727,6 @@ mod tests {
     }
 
     #[test]
-    #[ignore]
-    fn scratch_dump() {
-        let dir = std::env::var("STUB_DIR").unwrap_or("/tmp/s217".into());
-        let rel = std::env::var("STUB_REL").unwrap_or("2.17".into());
-        write_stubs(x86_64(), v(&rel), Path::new(&dir)).expect("stubs");
-    }
-
-    #[test]
     fn memcpy_versions_in_libc() {
         let plan = plan(x86_64(), v("2.17"), Lib::C).expect("libc at 2.17");
         let memcpy: Vec<_> = find(&plan, "memcpy")
