@@ -6,6 +6,7 @@ pub mod baseline;
 pub mod check;
 pub mod elf;
 pub mod patch;
+pub mod polyfill;
 pub mod report;
 pub mod scan;
 pub mod verify;

@@ -144,6 +144,15 @@ struct PatchArgs {
     /// Patch what can be patched and leave blocked requirements as they are.
     #[arg(long)]
     allow_blockers: bool,
+    /// Link elfcompat's polyfills for symbols with no older version (`none`: those are blockers).
+    #[arg(long, value_enum, default_value_t = Polyfill::Auto)]
+    polyfill: Polyfill,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum Polyfill {
+    Auto,
+    None,
 }
 
 #[derive(Args, Debug)]
@@ -218,6 +227,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
                     dry_run: a.dry_run,
                     json: a.json,
                     allow_blockers: a.allow_blockers,
+                    polyfill: a.polyfill == Polyfill::Auto,
                 },
                 &baseline,
             )

@@ -31,6 +31,7 @@ pub fn plan_text(path: &str, plan: &Plan, method: Option<Method>) -> String {
                 "  move      {:<28} {} ({}) -> {} ({})",
                 c.symbol, c.from_version, c.from_library, c.to_version, c.to_library
             ),
+            How::Polyfill => format!("  polyfill  {:<28} {} ({}) -> elfcompat's implementation, linked in", c.symbol, c.from_version, c.from_library),
             How::Unversion => format!("  unversion {:<28} {} ({}) -> weak, unversioned: NULL where the old glibc lacks it", c.symbol, c.from_version, c.from_library),
             How::Rename => format!(
                 "  rename    {:<28} {} -> {}@{} ({})",
@@ -53,6 +54,22 @@ pub fn plan_text(path: &str, plan: &Plan, method: Option<Method>) -> String {
         s.push_str(&format!(
             "  drop      requirement {} {}\n",
             v.library, v.version
+        ));
+    }
+    for p in &plan.polyfills {
+        if p.copy_relocated {
+            s.push_str(&format!("  polyfill  {} (copy-relocated object: its copy in the executable becomes the object, initially 0)\n", p.symbol));
+        } else {
+            s.push_str(&format!(
+                "  polyfill  {} ({} bytes with what it reaches)\n",
+                p.symbol, p.size
+            ));
+        }
+    }
+    for i in &plan.polyfill_imports {
+        s.push_str(&format!(
+            "  import    {}@{} ({}) for the polyfills\n",
+            i.symbol, i.version, i.library
         ));
     }
     if plan.startup_shim {
@@ -88,6 +105,7 @@ pub struct PatchArgs<'a> {
     pub dry_run: bool,
     pub json: bool,
     pub allow_blockers: bool,
+    pub polyfill: bool,
 }
 
 pub fn patch(a: PatchArgs<'_>, baseline: &Baseline) -> Result<u8, CliError> {
@@ -151,6 +169,7 @@ pub fn patch(a: PatchArgs<'_>, baseline: &Baseline) -> Result<u8, CliError> {
     };
     let opts = Options {
         allow_blockers: a.allow_blockers,
+        polyfill: a.polyfill,
     };
     let patched = match patch::patch_bytes(&data, baseline, &opts) {
         Ok(p) => p,

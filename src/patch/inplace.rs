@@ -64,6 +64,7 @@ pub fn fits(plan: &Plan) -> bool {
         && plan.add_needed.is_empty()
         && !plan.startup_shim
         && !plan.expand_relr
+        && plan.polyfills.is_empty()
         && plan.changes.iter().all(|c| c.symbol == c.to_symbol)
 }
 

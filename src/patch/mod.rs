@@ -3,6 +3,7 @@
 //! otherwise); the result is verified before anything is written, and again after.
 
 mod inplace;
+mod link;
 mod plan;
 mod relr;
 pub mod renames;
@@ -10,7 +11,10 @@ mod rewrite;
 mod startup;
 mod write;
 
-pub use plan::{plan, plan_requirements, Blocker, How, Plan, PlanError, SymbolChange, VersionRef};
+pub use plan::{
+    plan, plan_requirements, plan_with, Blocker, How, Plan, PlanError, PlanOptions, PolyfillImport,
+    PolyfillUse, SymbolChange, VersionRef,
+};
 pub use write::{remove_stale_temps, write_atomic, TEMP_PREFIX};
 
 use crate::baseline::Baseline;
@@ -53,10 +57,21 @@ impl PatchError {
 }
 
 /// How to patch.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Options {
     /// Leave blocked requirements as they are instead of refusing.
     pub allow_blockers: bool,
+    /// Link polyfills (on by default).
+    pub polyfill: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            allow_blockers: false,
+            polyfill: true,
+        }
+    }
 }
 
 /// Which writer the plan needed.
@@ -88,7 +103,13 @@ pub fn patch_bytes(
     opts: &Options,
 ) -> Result<Patched, PatchError> {
     let file = ElfFile::parse(data)?;
-    let plan = plan(&file, baseline)?;
+    let plan = plan_with(
+        &file,
+        baseline,
+        &PlanOptions {
+            polyfill: opts.polyfill,
+        },
+    )?;
     if !plan.blockers.is_empty() && !opts.allow_blockers {
         return Err(PatchError::Blocked(plan.blockers.clone()));
     }

@@ -22,6 +22,45 @@ pub enum How {
     /// A weak reference with no older version: made unversioned, so an old glibc leaves
     /// it NULL (which code using a weak reference must handle) and a new one still binds it.
     Unversion,
+    /// No older version exists: elfcompat links its own implementation (`polyfill/`)
+    /// into the binary and binds the reference to it.
+    Polyfill,
+}
+
+/// One polyfill the plan links in.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct PolyfillUse {
+    /// The glibc symbol it implements.
+    pub symbol: String,
+    /// Bytes of code and data it adds with what it reaches (its GOT slots included).
+    pub size: u64,
+    /// A COPY-relocated object of a non-PIE executable: its copy in the executable becomes
+    /// the object itself (the COPY relocation is removed; it starts as 0).
+    pub copy_relocated: bool,
+}
+
+/// A glibc function a polyfill calls, imported at a version the baseline has.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct PolyfillImport {
+    /// The glibc symbol.
+    pub symbol: String,
+    /// Its library.
+    pub library: String,
+    /// The version bound to.
+    pub version: String,
+}
+
+/// Choices that change what a plan may do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// Link polyfills for symbols with no older version (`--polyfill=none` turns it off).
+    pub polyfill: bool,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions { polyfill: true }
+    }
 }
 
 /// One symbol's change.
@@ -86,6 +125,10 @@ pub struct Plan {
     pub startup_shim: bool,
     /// Expand DT_RELR into ordinary relative relocations (baseline below 2.36).
     pub expand_relr: bool,
+    /// Polyfills linked in, and the glibc functions they import.
+    pub polyfills: Vec<PolyfillUse>,
+    /// What the polyfills import, at baseline versions.
+    pub polyfill_imports: Vec<PolyfillImport>,
     /// Requirements nothing can fix.
     pub blockers: Vec<Blocker>,
     /// Semantic differences the user should know about.
@@ -101,6 +144,7 @@ impl Plan {
             && self.add_needed.is_empty()
             && !self.startup_shim
             && !self.expand_relr
+            && self.polyfills.is_empty()
     }
 }
 
@@ -128,8 +172,17 @@ fn semantic_note(symbol: &str, to_version: &str) -> Option<String> {
     })
 }
 
-/// Decide what to change so that `file` needs nothing above `baseline`.
+/// Decide what to change so that `file` needs nothing above `baseline` (polyfills allowed).
 pub fn plan(file: &ElfFile<'_>, baseline: &Baseline) -> Result<Plan, PlanError> {
+    plan_with(file, baseline, &PlanOptions::default())
+}
+
+/// [`plan`] with options.
+pub fn plan_with(
+    file: &ElfFile<'_>,
+    baseline: &Baseline,
+    opts: &PlanOptions,
+) -> Result<Plan, PlanError> {
     match file.linkage() {
         Linkage::Static | Linkage::StaticPie => return Err(PlanError::Static),
         _ => {}
@@ -139,12 +192,22 @@ pub fn plan(file: &ElfFile<'_>, baseline: &Baseline) -> Result<Plan, PlanError> 
     }
     let req = Requirements::of(file);
     let target = crate::report::target_of_file(file);
+    let arch = if opts.polyfill {
+        crate::polyfill::Arch::of(
+            file.machine,
+            file.class == crate::elf::Class::Elf64,
+            file.byte_order == crate::elf::ByteOrder::Big,
+        )
+    } else {
+        None
+    };
     Ok(plan_requirements(
         &req,
         target,
         file.class == crate::elf::Class::Elf64,
         file.linkage(),
         baseline,
+        arch,
     ))
 }
 
@@ -155,6 +218,7 @@ pub fn plan_requirements(
     is_64bit: bool,
     linkage: Linkage,
     baseline: &Baseline,
+    polyfill_arch: Option<crate::polyfill::Arch>,
 ) -> Plan {
     let db = abi::db();
     let mut plan = Plan {
@@ -166,6 +230,8 @@ pub fn plan_requirements(
         add_needed: Vec::new(),
         startup_shim: false,
         expand_relr: false,
+        polyfills: Vec::new(),
+        polyfill_imports: Vec::new(),
         blockers: Vec::new(),
         notes: Vec::new(),
     };
@@ -210,6 +276,25 @@ pub fn plan_requirements(
             // A COPY-relocated object's size is fixed in the executable: only a version
             // with the same size could be used, which the database cannot promise.
             let fix = check::glibc_fix(db, target, &imp.name, lib, baseline.glibc);
+            let polyfilled = polyfill_arch.is_some_and(|a| crate::polyfill::provides(a, &imp.name));
+            if !matches!(fix, Fix::Repoint { .. }) && polyfilled {
+                plan.changes.push(SymbolChange {
+                    dynsym_index: imp.dynsym_index,
+                    symbol: imp.name.clone(),
+                    from_library: lib.clone(),
+                    from_version: ver.as_str().to_string(),
+                    to_symbol: imp.name.clone(),
+                    to_library: String::new(),
+                    to_version: String::new(),
+                    how: How::Polyfill,
+                });
+                plan.polyfills.push(PolyfillUse {
+                    symbol: imp.name.clone(),
+                    size: 0,
+                    copy_relocated: true,
+                });
+                continue;
+            }
             if !matches!(fix, Fix::Repoint { .. }) {
                 plan.blockers.push(blocker(format!(
                     "copy-relocated object: {}",
@@ -258,11 +343,75 @@ pub fn plan_requirements(
                         plan.changes
                             .push(change(rule.to, &library, version, How::Rename));
                     }
-                    None => plan.blockers.push(blocker(reason)),
+                    None => match polyfill_arch {
+                        Some(a) if crate::polyfill::provides(a, &imp.name) => {
+                            plan.changes
+                                .push(change(&imp.name, "", String::new(), How::Polyfill));
+                            plan.polyfills.push(PolyfillUse {
+                                symbol: imp.name.clone(),
+                                size: 0,
+                                copy_relocated: false,
+                            });
+                        }
+                        _ => plan.blockers.push(blocker(reason)),
+                    },
                 }
             }
             Fix::DropUnused | Fix::ExpandRelr => {}
         }
+    }
+
+    // Polyfills: each one's size, and the glibc functions they call at baseline versions.
+    // A polyfill whose own imports the baseline lacks is a blocker after all.
+    if let (Some(arch), Some(t)) = (polyfill_arch, target) {
+        let mut unusable: Vec<(String, String)> = Vec::new();
+        for pf in plan.polyfills.iter_mut().filter(|p| !p.copy_relocated) {
+            match crate::polyfill::need(arch, std::slice::from_ref(&pf.symbol)) {
+                Ok(need) => {
+                    pf.size = need.size;
+                    for import in need.imports {
+                        match db.newest_at_or_below(t, &import, None, baseline.glibc) {
+                            Some(sv) => {
+                                let pi = PolyfillImport {
+                                    symbol: import.clone(),
+                                    library: sv.lib.soname(t).to_string(),
+                                    version: sv.version.tag(),
+                                };
+                                if !plan.polyfill_imports.contains(&pi) {
+                                    plan.polyfill_imports.push(pi);
+                                }
+                            }
+                            None => unusable.push((
+                                pf.symbol.clone(),
+                                format!(
+                                    "its polyfill needs {import}, which glibc {} lacks",
+                                    baseline.glibc
+                                ),
+                            )),
+                        }
+                    }
+                }
+                Err(e) => unusable.push((pf.symbol.clone(), e.to_string())),
+            }
+        }
+        for (sym, reason) in unusable {
+            plan.polyfills.retain(|p| p.symbol != sym);
+            if let Some(pos) = plan
+                .changes
+                .iter()
+                .position(|c| c.symbol == sym && c.how == How::Polyfill)
+            {
+                let c = plan.changes.remove(pos);
+                plan.blockers.push(Blocker {
+                    symbol: Some(sym),
+                    library: c.from_library,
+                    version: c.from_version,
+                    reason,
+                });
+            }
+        }
+        plan.polyfill_imports
+            .sort_by(|a, b| a.symbol.cmp(&b.symbol));
     }
 
     // Requirements above the baseline with no symbol: DT_RELR marker or plain unused.
@@ -311,7 +460,7 @@ pub fn plan_requirements(
             .iter()
             .find(|c| c.dynsym_index == imp.dynsym_index)
         {
-            Some(c) if c.how == How::Unversion => continue,
+            Some(c) if c.how == How::Unversion || c.how == How::Polyfill => continue,
             Some(c) => VersionRef {
                 library: c.to_library.clone(),
                 version: c.to_version.clone(),
@@ -320,6 +469,15 @@ pub fn plan_requirements(
                 library: lib.clone(),
                 version: ver.as_str().to_string(),
             },
+        };
+        if !used_after.contains(&r) {
+            used_after.push(r);
+        }
+    }
+    for pi in &plan.polyfill_imports {
+        let r = VersionRef {
+            library: pi.library.clone(),
+            version: pi.version.clone(),
         };
         if !used_after.contains(&r) {
             used_after.push(r);

@@ -10,11 +10,22 @@ use object::elf;
 
 use super::PatchError;
 
-/// What `expand` changed, for `fix_dynamic` once the table has its new address.
+/// What `expand` changed.
 pub struct Expanded {
-    table: SectionId,
-    added: u64,
-    rela: bool,
+    /// Relative relocations added at the front of the table.
+    pub added: u64,
+}
+
+/// The relocation table DT_RELA (or DT_REL) names, and whether it is RELA.
+pub fn table_of(b: &Builder<'_>) -> Option<(SectionId, bool)> {
+    let (addr, rela) = match int(b, elf::DT_RELA) {
+        Some(a) => (a, true),
+        None => (int(b, elf::DT_REL)?, false),
+    };
+    b.sections
+        .iter()
+        .find(|s| s.sh_addr == addr && matches!(s.data, SectionData::DynamicRelocation(_)))
+        .map(|s| (s.id(), rela))
 }
 
 fn refuse(msg: impl Into<String>) -> PatchError {
@@ -100,8 +111,15 @@ pub fn decode(words: &[u64], wide: bool) -> Vec<u64> {
 /// Whether `id` is the relocation table `expand` grew (named by DT_RELA / DT_REL).
 pub fn is_grown_table(b: &Builder<'_>, id: SectionId) -> bool {
     let s = b.sections.get(id);
-    let addr = int(b, elf::DT_RELA).or_else(|| int(b, elf::DT_REL));
-    addr == Some(s.sh_addr) && int(b, elf::DT_RELR).is_none() && s.sh_size != 0
+    let (addr, size) = match (int(b, elf::DT_RELA), int(b, elf::DT_REL)) {
+        (Some(a), _) => (a, int(b, elf::DT_RELASZ).unwrap_or(0)),
+        (None, Some(a)) => (a, int(b, elf::DT_RELSZ).unwrap_or(0)),
+        _ => return false,
+    };
+    // Some linkers make DT_RELASZ cover the PLT relocations too; then the two tables are
+    // one range the loader reads, and neither may move alone.
+    let covers_plt = int(b, elf::DT_JMPREL).is_some_and(|j| j >= addr && j < addr + size);
+    addr == s.sh_addr && s.sh_size != 0 && !covers_plt
 }
 
 /// Turn every RELR entry into a relative relocation at the front of the DT_RELA/DT_REL
@@ -196,18 +214,26 @@ pub fn expand(b: &mut Builder<'_>) -> Result<Expanded, PatchError> {
             }
         }
     }
+    let _ = table;
     Ok(Expanded {
-        table,
         added: addrs.len() as u64,
-        rela,
     })
 }
 
-/// After layout: DT_RELA/DT_REL, their size and relative count name the moved table.
-pub fn fix_dynamic(b: &mut Builder<'_>, e: Expanded) -> Result<(), PatchError> {
-    let s = b.sections.get(e.table);
+/// After layout: DT_RELA/DT_REL and their size name the table where it now is (it moves
+/// when it grew; the Builder copies these values as they were), and the relative count
+/// grows by what RELR expansion put at its front.
+pub fn fix_dynamic(
+    b: &mut Builder<'_>,
+    table: Option<(SectionId, bool)>,
+    added_relative: u64,
+) -> Result<(), PatchError> {
+    let Some((table, rela)) = table else {
+        return Ok(());
+    };
+    let s = b.sections.get(table);
     let (addr, size) = (s.sh_addr, s.sh_size);
-    let (t_addr, t_size, t_count) = if e.rela {
+    let (t_addr, t_size, t_count) = if rela {
         (elf::DT_RELA, elf::DT_RELASZ, elf::DT_RELACOUNT)
     } else {
         (elf::DT_REL, elf::DT_RELSZ, elf::DT_RELCOUNT)
@@ -222,7 +248,7 @@ pub fn fix_dynamic(b: &mut Builder<'_>, e: Expanded) -> Result<(), PatchError> {
             } else if *tag == t_size {
                 *val = size;
             } else if *tag == t_count {
-                *val += e.added;
+                *val += added_relative;
             }
         }
     }

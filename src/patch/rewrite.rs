@@ -11,9 +11,14 @@ use object::build::elf::{
 use object::build::ByteString;
 use object::elf;
 
+use super::link;
 use super::relr;
 use super::startup;
 use super::{How, PatchError, Plan};
+
+/// Sections elfcompat adds (startup shim, polyfills) are named with this prefix; they have
+/// no address until the layout places them in a new PT_LOAD.
+pub(super) const NEW_SECTION_PREFIX: &str = ".elfcompat.";
 
 fn build_err(e: object::build::Error) -> PatchError {
     PatchError::Rewrite(e.to_string())
@@ -67,10 +72,17 @@ pub fn apply(data: &[u8], plan: &Plan, has_section_headers: bool) -> Result<Vec<
     } else {
         None
     };
+    let pf = if plan.polyfills.is_empty() {
+        None
+    } else {
+        Some(link::prepare(&mut b, plan)?)
+    };
+    let rela_table = relr::table_of(&b);
     layout(&mut b)?;
-    if let Some(rel) = relr {
-        relr::fix_dynamic(&mut b, rel)?;
+    if let Some(pf) = pf {
+        link::finish(&mut b, pf)?;
     }
+    relr::fix_dynamic(&mut b, rela_table, relr.map(|r| r.added).unwrap_or(0))?;
     if let Some(shim) = shim {
         startup::finish(&mut b, shim)?;
     }
@@ -81,7 +93,11 @@ pub fn apply(data: &[u8], plan: &Plan, has_section_headers: bool) -> Result<Vec<
 
 /// The vernaux (file, version), added with its verneed file when missing. Existing
 /// entries keep their place; new ones get the next index.
-fn find_or_add_need(b: &mut Builder<'_>, file: &str, ver: &str) -> Result<VersionId, PatchError> {
+pub(super) fn find_or_add_need(
+    b: &mut Builder<'_>,
+    file: &str,
+    ver: &str,
+) -> Result<VersionId, PatchError> {
     let file_id = match b
         .version_files
         .iter()
@@ -145,7 +161,8 @@ fn movable(b: &Builder<'_>, id: SectionId) -> bool {
         | SectionData::GnuVerneed
         | SectionData::Note(_) => true,
         SectionData::Data(_) => {
-            Some(id) == b.interp_section() || s.name.as_slice() == startup::SECTION_NAME.as_bytes()
+            Some(id) == b.interp_section()
+                || s.name.as_slice().starts_with(NEW_SECTION_PREFIX.as_bytes())
         }
         // Only the table DT_REL(A) points at, and only once RELR expansion grew it: its
         // DT_ values are rewritten afterwards (the Builder copies them as they are).
@@ -189,7 +206,8 @@ fn find_moves(b: &Builder<'_>, extra: usize) -> Result<Vec<SectionId>, PatchErro
         if !s.is_alloc() || (s.sh_type == elf::SHT_NOBITS && s.sh_flags.contains(elf::SHF_TLS)) {
             continue;
         }
-        let new_shim = s.name.as_slice() == startup::SECTION_NAME.as_bytes() && s.sh_addr == 0;
+        let new_shim =
+            s.name.as_slice().starts_with(NEW_SECTION_PREFIX.as_bytes()) && s.sh_addr == 0;
         blocks.push(Block {
             start: if new_shim { 0 } else { s.sh_addr },
             end: if new_shim {

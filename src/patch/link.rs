@@ -1,0 +1,218 @@
+//! Linking polyfills into a binary through the Builder: their code and data go into two
+//! new sections (placed in new PT_LOADs by the layout), every glibc function they call
+//! gets a GOT slot filled by a GLOB_DAT relocation against an import at a baseline
+//! version, and the binary's references are bound to them by making the binary's own
+//! dynamic symbol a definition: the loader then finds it in the binary itself (an
+//! executable comes first in the lookup scope), on old and new glibc alike. A
+//! COPY-relocated object of a non-PIE executable needs no code: its copy becomes the
+//! object (the COPY relocation goes, the storage starts at 0, which every data polyfill
+//! uses as its value).
+
+use std::collections::BTreeMap;
+
+use object::build::elf::{
+    Builder, DynamicRelocation, DynamicSymbolId, SectionData, SectionId, VersionId,
+};
+use object::build::ByteString;
+use object::elf;
+
+use super::{How, PatchError, Plan};
+use crate::polyfill::{self, Arch};
+
+/// What `prepare` set up, for `finish` once the new sections have addresses.
+pub struct Prepared {
+    layout: polyfill::Layout,
+    text: SectionId,
+    data: SectionId,
+    table: SectionId,
+    /// Per import: the relocation's index in the table.
+    got_relocs: BTreeMap<String, usize>,
+    /// Per polyfilled binary symbol: its dynamic symbol.
+    bound: Vec<(String, DynamicSymbolId)>,
+}
+
+fn refuse(msg: impl Into<String>) -> PatchError {
+    PatchError::Refused(msg.into())
+}
+
+fn new_section(b: &mut Builder<'_>, name: &str, flags: elf::SectionFlags, size: u64) -> SectionId {
+    let sec = b.sections.add();
+    sec.name = name.as_bytes().to_vec().into();
+    sec.sh_type = elf::SHT_PROGBITS;
+    sec.sh_flags = flags;
+    sec.sh_addralign = 16;
+    sec.data = SectionData::Data(vec![0; size as usize].into());
+    sec.id()
+}
+
+/// Add the sections, imports and GLOB_DAT relocations, and bind the binary's symbols.
+pub fn prepare(b: &mut Builder<'_>, plan: &Plan) -> Result<Prepared, PatchError> {
+    let arch = Arch::of(
+        b.header.e_machine.0,
+        b.is_64,
+        b.endian == object::Endianness::Big,
+    )
+    .ok_or_else(|| refuse("no polyfills for this architecture"))?;
+    let (glob_dat, copy) = match arch {
+        Arch::X86_64 => (elf::R_X86_64_GLOB_DAT.0, elf::R_X86_64_COPY.0),
+        Arch::Aarch64 => (elf::R_AARCH64_GLOB_DAT.0, elf::R_AARCH64_COPY.0),
+    };
+    let (table, rela) = super::relr::table_of(b)
+        .ok_or_else(|| refuse("polyfills need a DT_RELA table for their imports"))?;
+    if !rela {
+        return Err(refuse("polyfills need a RELA relocation table"));
+    }
+
+    // The binary's symbols: COPY-relocated objects lose their COPY relocation; the rest
+    // are linked.
+    let mut roots = Vec::new();
+    let mut copies = Vec::new();
+    for c in plan.changes.iter().filter(|c| c.how == How::Polyfill) {
+        let id = b
+            .dynamic_symbols
+            .iter()
+            .enumerate()
+            .find(|(i, s)| *i + 1 == c.dynsym_index && s.name.as_slice() == c.symbol.as_bytes())
+            .map(|(_, s)| s.id())
+            .ok_or_else(|| {
+                PatchError::internal(format!(
+                    "dynamic symbol #{} is not {}",
+                    c.dynsym_index, c.symbol
+                ))
+            })?;
+        if b.dynamic_symbols.get(id).st_shndx != elf::SHN_UNDEF
+            || b.dynamic_symbols.get(id).section.is_some()
+        {
+            copies.push(id);
+        } else {
+            roots.push((c.symbol.clone(), id));
+        }
+    }
+    for id in &copies {
+        for s in b.sections.iter_mut() {
+            if let SectionData::DynamicRelocation(v) = &mut s.data {
+                v.retain(|r| !(r.symbol == Some(*id) && r.r_type.0 == copy));
+            }
+        }
+        let sym = b.dynamic_symbols.get_mut(*id);
+        sym.version = VersionId::global();
+        sym.version_hidden = false;
+    }
+
+    let names: Vec<String> = roots.iter().map(|(n, _)| n.clone()).collect();
+    let layout = polyfill::layout(arch, &names).map_err(|e| refuse(e.to_string()))?;
+    // A trial link at placeholder addresses tells which blob each polyfill lives in.
+    let trial = layout
+        .link(0x4000_0000, 0x5000_0000)
+        .map_err(|e| refuse(e.to_string()))?;
+    let text = new_section(
+        b,
+        ".elfcompat.polyfill.text",
+        elf::SHF_ALLOC | elf::SHF_EXECINSTR,
+        layout.text_size,
+    );
+    let data = new_section(
+        b,
+        ".elfcompat.polyfill.data",
+        elf::SHF_ALLOC | elf::SHF_WRITE,
+        layout.data_size,
+    );
+
+    // Imports: a dynamic symbol at the planned version, and a GLOB_DAT into its slot.
+    let mut got_relocs = BTreeMap::new();
+    for name in layout.got.keys() {
+        let pi = plan
+            .polyfill_imports
+            .iter()
+            .find(|p| &p.symbol == name)
+            .ok_or_else(|| PatchError::internal(format!("polyfill import {name} not planned")))?;
+        let vid = super::rewrite::find_or_add_need(b, &pi.library, &pi.version)?;
+        let sym = b.dynamic_symbols.add();
+        sym.name = ByteString::from(name.as_bytes().to_vec());
+        sym.st_info = elf::SymbolInfo((elf::STB_GLOBAL.0 << 4) | elf::STT_FUNC.0);
+        sym.version = vid;
+        let sid = sym.id();
+        if let SectionData::DynamicRelocation(v) = &mut b.sections.get_mut(table).data {
+            v.push(DynamicRelocation {
+                r_offset: 0,
+                symbol: Some(sid),
+                r_type: elf::RelocationType(glob_dat),
+                r_addend: 0,
+            });
+            got_relocs.insert(name.clone(), v.len() - 1);
+        }
+    }
+
+    // Bind: the binary's own dynamic symbol becomes the definition.
+    for (name, id) in &roots {
+        let (_, size, in_text) = trial
+            .symbols
+            .get(name)
+            .copied()
+            .ok_or_else(|| PatchError::internal(format!("{name} not linked")))?;
+        let sym = b.dynamic_symbols.get_mut(*id);
+        let kind = if in_text {
+            elf::STT_FUNC.0
+        } else {
+            elf::STT_OBJECT.0
+        };
+        sym.st_info = elf::SymbolInfo((elf::STB_GLOBAL.0 << 4) | kind);
+        sym.st_other = elf::SymbolOther(elf::STV_DEFAULT.0);
+        sym.section = Some(if in_text { text } else { data });
+        // object's Builder counts hashed symbols by st_shndx when sizing .gnu.hash, but
+        // writes st_shndx from `section`: set both, or .gnu.hash is sized too small.
+        sym.st_shndx = elf::SHN_ABS;
+        sym.st_size = size;
+        sym.version = VersionId::global();
+        sym.version_hidden = false;
+    }
+    Ok(Prepared {
+        layout,
+        text,
+        data,
+        table,
+        got_relocs,
+        bound: roots,
+    })
+}
+
+/// Link at the final addresses, fill the sections, point the symbols and GOT relocations.
+pub fn finish(b: &mut Builder<'_>, p: Prepared) -> Result<(), PatchError> {
+    let text_base = b.sections.get(p.text).sh_addr;
+    let data_base = b.sections.get(p.data).sh_addr;
+    if text_base == 0 || data_base == 0 {
+        return Err(PatchError::internal("polyfill sections were not placed"));
+    }
+    let linked = p
+        .layout
+        .link(text_base, data_base)
+        .map_err(|e| refuse(e.to_string()))?;
+    for (id, bytes) in [(p.text, &linked.text), (p.data, &linked.data)] {
+        if let SectionData::Data(d) = &mut b.sections.get_mut(id).data {
+            let v = d.to_mut();
+            v[..bytes.len()].copy_from_slice(bytes);
+        }
+    }
+    for (name, id) in &p.bound {
+        let (addr, _, _) = linked
+            .symbols
+            .get(name)
+            .copied()
+            .ok_or_else(|| PatchError::internal(format!("{name} not linked")))?;
+        b.dynamic_symbols.get_mut(*id).st_value = addr;
+    }
+    if let SectionData::DynamicRelocation(v) = &mut b.sections.get_mut(p.table).data {
+        for (name, idx) in &p.got_relocs {
+            let off = p
+                .layout
+                .got
+                .get(name)
+                .copied()
+                .ok_or_else(|| PatchError::internal("GOT slot"))?;
+            if let Some(r) = v.get_mut(*idx) {
+                r.r_offset = data_base + off;
+            }
+        }
+    }
+    Ok(())
+}
