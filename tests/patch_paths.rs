@@ -160,6 +160,7 @@ fn growing_path_and_refusals() {
         &glibc("2.31"),
         &Options {
             allow_blockers: true,
+            ..Options::default()
         },
     )
     .expect("patch");
@@ -174,6 +175,7 @@ fn growing_path_and_refusals() {
         &glibc("2.31"),
         &Options {
             allow_blockers: true,
+            ..Options::default()
         },
     )
     .expect("again");
@@ -183,8 +185,22 @@ fn growing_path_and_refusals() {
         "patching the output again changes nothing"
     );
 
-    // Without --allow-blockers, stat@2.33 and friends refuse the whole file at 2.17.
-    match patch::patch_bytes(&data, &glibc("2.17"), &Options::default()) {
+    // With polyfills, stat@2.33 and friends are linked in at 2.17 ...
+    let pf = patch::patch_bytes(&data, &glibc("2.17"), &Options::default()).expect("polyfilled");
+    assert!(pf.plan.polyfills.iter().any(|p| p.symbol == "stat"));
+    assert!(pf.plan.blockers.is_empty());
+    let again = patch::patch_bytes(&pf.bytes, &glibc("2.17"), &Options::default()).expect("again");
+    assert_eq!(
+        again.method,
+        Method::Unchanged,
+        "patching a polyfilled output again changes nothing"
+    );
+    // ... and without them (--polyfill=none) they refuse the whole file.
+    let no_pf = Options {
+        polyfill: false,
+        ..Options::default()
+    };
+    match patch::patch_bytes(&data, &glibc("2.17"), &no_pf) {
         Err(PatchError::Blocked(b)) => {
             assert!(b.iter().any(|b| b.symbol.as_deref() == Some("stat")))
         }
@@ -199,6 +215,7 @@ fn growing_path_and_refusals() {
         &glibc("2.31"),
         &Options {
             allow_blockers: true,
+            ..Options::default()
         },
     ) {
         Err(PatchError::Refused(r)) => assert!(r.contains("without section headers"), "{r}"),
@@ -213,6 +230,7 @@ fn growing_path_and_refusals() {
         &glibc("2.31"),
         &Options {
             allow_blockers: true,
+            ..Options::default()
         },
     ) {
         Err(PatchError::Refused(r)) => assert!(r.contains("startup shim"), "{r}"),
@@ -227,6 +245,7 @@ fn growing_path_and_refusals() {
         &glibc("2.31"),
         &Options {
             allow_blockers: true,
+            ..Options::default()
         },
     )
     .expect("aarch64");
@@ -242,6 +261,7 @@ fn growing_path_and_refusals() {
             &glibc("2.31"),
             &Options {
                 allow_blockers: true,
+                ..Options::default()
             },
         )
         .unwrap_or_else(|e| panic!("{arch}/relr: {e}"));

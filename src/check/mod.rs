@@ -28,6 +28,8 @@ pub enum Fix {
     DropUnused,
     /// DT_RELR must be expanded into ordinary relative relocations.
     ExpandRelr,
+    /// No older version exists, but elfcompat has a polyfill it links in.
+    Polyfill,
     /// Nothing in the baseline provides it.
     Blocker {
         /// Why.
@@ -50,6 +52,9 @@ impl Fix {
             }
             Fix::DropUnused => "fixable: unused requirement, drop it".to_string(),
             Fix::ExpandRelr => "fixable: expand DT_RELR into REL/RELA relocations".to_string(),
+            Fix::Polyfill => {
+                "fixable: polyfill (no older version; elfcompat links its own)".to_string()
+            }
             Fix::Blocker { reason } => format!("blocker: {reason}"),
         }
     }
@@ -134,7 +139,16 @@ pub fn violations(
         }
         for name in users {
             let fix = match family {
-                Family::Glibc => glibc_fix(db, target, name, &lib.soname, baseline.glibc),
+                Family::Glibc => match glibc_fix(db, target, name, &lib.soname, baseline.glibc) {
+                    Fix::Blocker { .. }
+                        if target
+                            .and_then(crate::polyfill::Arch::of_target)
+                            .is_some_and(|a| crate::polyfill::provides(a, name)) =>
+                    {
+                        Fix::Polyfill
+                    }
+                    f => f,
+                },
                 Family::Glibcxx | Family::Cxxabi => Fix::Blocker {
                     reason: "libstdc++ versions cannot be lowered: link with -static-libstdc++ or an older libstdc++".into(),
                 },

@@ -307,8 +307,7 @@ impl<'data> ElfFile<'data> {
                 let Some(dynamic) = &self.dynamic else {
                     return Linkage::Other;
                 };
-                let pie_flag =
-                    dynamic.value(DT_FLAGS_1.0).unwrap_or(0) & u64::from(DF_1_PIE.0) != 0;
+                let pie_flag = dynamic.value(DT_FLAGS_1.0).unwrap_or(0) & DF_1_PIE.0 != 0;
                 if pie_flag {
                     if self.interp.is_none() && dynamic.needed.is_empty() {
                         Linkage::StaticPie

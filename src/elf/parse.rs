@@ -463,7 +463,7 @@ fn parse_dynamic<'data, Elf: FileHeader<Endian = Endianness>>(
     if let Some(addr) = val(E::DT_VERNEED) {
         let num = val(E::DT_VERNEEDNUM).unwrap_or(0);
         let (offset, avail) = ctx.map("DT_VERNEED", addr)?;
-        let (list, end) = parse_verneed::<Elf>(&ctx, &strtab, offset, avail, num, &mut warnings)?;
+        let (list, end) = parse_verneed(&ctx, &strtab, offset, avail, num, &mut warnings)?;
         dynamic.verneed = list;
         dynamic.layout.verneed = Some(Region {
             vaddr: addr,
@@ -474,7 +474,7 @@ fn parse_dynamic<'data, Elf: FileHeader<Endian = Endianness>>(
     if let Some(addr) = val(E::DT_VERDEF) {
         let num = val(E::DT_VERDEFNUM).unwrap_or(0);
         let (offset, avail) = ctx.map("DT_VERDEF", addr)?;
-        let (list, end) = parse_verdef::<Elf>(&ctx, &strtab, offset, avail, num, &mut warnings)?;
+        let (list, end) = parse_verdef(&ctx, &strtab, offset, avail, num, &mut warnings)?;
         dynamic.verdef = list;
         dynamic.layout.verdef = Some(Region {
             vaddr: addr,
@@ -619,7 +619,7 @@ fn gap_count(ctx: &Ctx<'_, '_>, dynamic: &Dynamic<'_>, symtab: u64) -> Option<u6
     Some((next - symtab) / sym_size)
 }
 
-fn parse_verneed<'data, Elf: FileHeader<Endian = Endianness>>(
+fn parse_verneed<'data>(
     ctx: &Ctx<'_, 'data>,
     strtab: &Strtab<'data>,
     start: u64,
@@ -723,7 +723,7 @@ fn parse_verneed<'data, Elf: FileHeader<Endian = Endianness>>(
     Ok((out, end))
 }
 
-fn parse_verdef<'data, Elf: FileHeader<Endian = Endianness>>(
+fn parse_verdef<'data>(
     ctx: &Ctx<'_, 'data>,
     strtab: &Strtab<'data>,
     start: u64,

@@ -357,7 +357,7 @@ pub fn plan_requirements(
                     },
                 }
             }
-            Fix::DropUnused | Fix::ExpandRelr => {}
+            Fix::DropUnused | Fix::ExpandRelr | Fix::Polyfill => {}
         }
     }
 

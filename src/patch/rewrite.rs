@@ -182,8 +182,8 @@ struct Block {
 fn find_moves(b: &Builder<'_>, extra: usize) -> Result<Vec<SectionId>, PatchError> {
     let mut blocks = Vec::new();
     let phend = b.header.e_phoff
-        + b.program_headers_size() as u64
-        + extra as u64 * b.encoder().program_header_size() as u64;
+        + b.program_headers_size()
+        + extra as u64 * b.encoder().program_header_size();
     if let Some(seg) = b.segments.find_load_segment_from_offset(0) {
         let a = seg.address_from_offset(0);
         blocks.push(Block {
@@ -258,7 +258,7 @@ fn layout(b: &mut Builder<'_>) -> Result<(), PatchError> {
     b.delete_unused_versions();
     // .dynamic cannot move: pad it back to its old size with DT_NULLs so sh_size keeps
     // matching PT_DYNAMIC; growth past the spare slots shows up as an overlap below.
-    let dyn_size = b.encoder().dyn_size() as u64;
+    let dyn_size = b.encoder().dyn_size();
     if let Some(id) = b.dynamic_section() {
         let old = b.sections.get(id).sh_size;
         if let SectionData::Dynamic(d) = &mut b.sections.get_mut(id).data {
@@ -347,7 +347,7 @@ fn layout(b: &mut Builder<'_>) -> Result<(), PatchError> {
                 seg.append_section(b.sections.get_mut(id));
             }
         }
-        let size = b.program_headers_size() as u64;
+        let size = b.program_headers_size();
         for seg in b.segments.iter_mut() {
             if seg.p_type == elf::PT_PHDR {
                 seg.p_filesz = size;
@@ -376,7 +376,7 @@ fn make_room(d: &mut Vec<Dynamic<'_>>, slots: u64) {
     ];
     for is_removable in removable {
         while d.len() as u64 + 1 > slots {
-            match d.iter().position(|e| is_removable(e)) {
+            match d.iter().position(is_removable) {
                 Some(pos) => {
                     d.remove(pos);
                 }

@@ -60,6 +60,15 @@ impl Arch {
         }
     }
 
+    /// The architecture of an ABI database target, if it has polyfills.
+    pub fn of_target(t: crate::abi::Target) -> Option<Arch> {
+        match t.name() {
+            "x86_64-linux-gnu" => Some(Arch::X86_64),
+            "aarch64-linux-gnu" => Some(Arch::Aarch64),
+            _ => None,
+        }
+    }
+
     fn object(self) -> &'static [u8] {
         match self {
             Arch::X86_64 => X86_64,

@@ -135,7 +135,7 @@ pub fn structure(file: &ElfFile<'_>) -> Vec<Finding> {
                 ));
             }
         }
-        if !dynamic.needed.iter().any(|n| *n == vn.file) {
+        if !dynamic.needed.contains(&vn.file) {
             out.push(finding(
                 "verneed-needed",
                 format!(
@@ -218,7 +218,7 @@ pub fn against_baseline(file: &ElfFile<'_>, baseline: &Baseline) -> Vec<Finding>
         let (Some(lib), Some(ver)) = (&imp.library, &imp.version) else {
             continue;
         };
-        let Some(l) = Lib::from_soname(lib) else {
+        if Lib::from_soname(lib).is_none() {
             continue;
         };
         let Some((a, b, c)) = ver.glibc_triple() else {
@@ -231,8 +231,7 @@ pub fn against_baseline(file: &ElfFile<'_>, baseline: &Baseline) -> Vec<Finding>
         let versions = db.symbol(target, &imp.name);
         // Versioned lookup matches name and version, not the library: any library of the
         // baseline that exports name@version satisfies it, as long as it is loaded.
-        let exists = versions.iter().any(|sv| sv.version == v)
-            || (versions.is_empty() && l == Lib::C && false);
+        let exists = versions.iter().any(|sv| sv.version == v);
         if !exists {
             out.push(finding(
                 "symbol-not-in-baseline",

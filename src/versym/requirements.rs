@@ -180,7 +180,7 @@ impl Requirements {
             }
             req.libraries.push(LibraryRequirement {
                 soname: vn.file.to_string(),
-                in_dt_needed: dynamic.needed.iter().any(|n| *n == vn.file),
+                in_dt_needed: dynamic.needed.contains(&vn.file),
                 versions,
             });
         }
