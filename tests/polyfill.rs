@@ -1,0 +1,216 @@
+//! Polyfills side by side with glibc's own functions: `testdata/polyfill/side_by_side.c`
+//! calls every polyfilled function on the same inputs (successes and errors) and prints
+//! results and errno. Built on the host, it runs once as built (glibc 2.36's functions);
+//! patched to 2.17, it runs with the polyfills on 2.36 and on bullseye's 2.31. All three
+//! outputs must be identical. x86_64 natively; aarch64 cross-compiled, under qemu-user.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn have(tool: &str) -> bool {
+    let ok = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok && std::env::var_os("CI").is_some() {
+        panic!("{tool} is required in CI (.ci/run installs it)");
+    }
+    ok
+}
+
+fn runtime(arch: &str) -> (String, String) {
+    let out = Command::new("bash")
+        .arg(root().join("tools/old-glibc.sh"))
+        .args(["bullseye", arch])
+        .output()
+        .expect("tools/old-glibc.sh");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dir = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    let env = std::fs::read_to_string(Path::new(&dir).join("elfcompat-runtime.env")).expect("env");
+    let get = |k: &str| {
+        env.lines()
+            .find_map(|l| l.strip_prefix(&format!("{k}=")))
+            .map(|v| v.trim_matches('\'').to_string())
+            .expect("key")
+    };
+    (get("LOADER"), get("LIBPATH"))
+}
+
+fn output(mut c: Command) -> String {
+    let o = c.output().expect("run");
+    assert!(
+        o.status.success(),
+        "{:?}: {}",
+        c,
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn patch_to_2_17(bin: &Path, out: &Path) -> String {
+    let o = Command::new(env!("CARGO_BIN_EXE_elfcompat"))
+        .args(["patch", "--glibc", "2.17"])
+        .arg(bin)
+        .arg("-o")
+        .arg(out)
+        .output()
+        .expect("elfcompat");
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        o.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    text
+}
+
+fn fresh(dir: &Path, name: &str) -> PathBuf {
+    let d = dir.join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("mkdir");
+    d
+}
+
+#[test]
+fn x86_64_polyfills_match_glibc() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let bin = tmp.path().join("sbs");
+    let st = Command::new("gcc")
+        .args(["-O1", "-o"])
+        .arg(&bin)
+        .arg(root().join("testdata/polyfill/side_by_side.c"))
+        .status()
+        .expect("gcc");
+    assert!(st.success());
+    let patched = tmp.path().join("sbs-2.17");
+    let plan = patch_to_2_17(&bin, &patched);
+    let linked = plan
+        .lines()
+        .filter(|l| l.trim_start().starts_with("polyfill") && l.contains("bytes"))
+        .count();
+    assert!(linked >= 20, "expected the polyfills to be linked:\n{plan}");
+
+    let mut c = Command::new(&bin);
+    c.arg(fresh(tmp.path(), "a"));
+    let reference = output(c);
+    let mut c = Command::new(&patched);
+    c.env("LD_BIND_NOW", "1").arg(fresh(tmp.path(), "b"));
+    assert_eq!(output(c), reference, "polyfills on glibc 2.36");
+    let (loader, libpath) = runtime("amd64");
+    let mut c = Command::new(loader);
+    c.env("LD_BIND_NOW", "1")
+        .args(["--inhibit-cache", "--library-path", &libpath])
+        .arg(&patched)
+        .arg(fresh(tmp.path(), "c"));
+    assert_eq!(output(c), reference, "polyfills on glibc 2.31");
+    println!(
+        "polyfill: x86_64: {linked} polyfills, {} checks identical to glibc 2.36 on 2.36 and 2.31",
+        reference.lines().count()
+    );
+}
+
+#[test]
+fn aarch64_polyfills_match_glibc() {
+    if !(have("aarch64-linux-gnu-gcc") && have("qemu-aarch64")) {
+        eprintln!("skipped: install gcc-aarch64-linux-gnu qemu-user");
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let bin = tmp.path().join("sbs");
+    let st = Command::new("aarch64-linux-gnu-gcc")
+        .args(["-O1", "-o"])
+        .arg(&bin)
+        .arg(root().join("testdata/polyfill/side_by_side.c"))
+        .status()
+        .expect("gcc");
+    assert!(st.success());
+    let patched = tmp.path().join("sbs-2.17");
+    patch_to_2_17(&bin, &patched);
+    let qemu_new = |prog: &Path, dir: PathBuf| {
+        let mut c = Command::new("qemu-aarch64");
+        c.args(["-L", "/usr/aarch64-linux-gnu", "-E", "LD_BIND_NOW=1"])
+            .arg(prog)
+            .arg(dir);
+        output(c)
+    };
+    let reference = qemu_new(&bin, fresh(tmp.path(), "a"));
+    assert_eq!(
+        qemu_new(&patched, fresh(tmp.path(), "b")),
+        reference,
+        "aarch64 polyfills on glibc 2.36"
+    );
+    let (loader, libpath) = runtime("arm64");
+    let mut c = Command::new("qemu-aarch64");
+    c.args([
+        "-E",
+        "LD_BIND_NOW=1",
+        &loader,
+        "--inhibit-cache",
+        "--library-path",
+        &libpath,
+    ])
+    .arg(&patched)
+    .arg(fresh(tmp.path(), "c"));
+    assert_eq!(output(c), reference, "aarch64 polyfills on glibc 2.31");
+    println!(
+        "polyfill: aarch64: {} checks identical to glibc 2.36 on 2.36 and 2.31",
+        reference.lines().count()
+    );
+}
+
+/// Data polyfills have the value that is right for a glibc without them (on 2.31:
+/// `__libc_single_threaded` is 0, "there may be threads"), and on a glibc that has the
+/// object, glibc's own code still maintains it (libc binds to the binary's definition, as
+/// it does to a COPY-relocated one), so the program sees what it saw before patching.
+#[test]
+fn data_polyfills_are_conservative() {
+    let src = "#include <stdio.h>\n#include <sys/single_threaded.h>\nint main(void){ printf(\"%d\\n\", __libc_single_threaded); return 0; }\n";
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let c = tmp.path().join("st.c");
+    std::fs::write(&c, src).expect("write");
+    for pie in ["-pie", "-no-pie"] {
+        let bin = tmp.path().join(format!("st{pie}"));
+        assert!(Command::new("gcc")
+            .args(["-O1", pie])
+            .arg(&c)
+            .arg("-o")
+            .arg(&bin)
+            .status()
+            .expect("gcc")
+            .success());
+        let patched = tmp.path().join(format!("st{pie}-2.17"));
+        patch_to_2_17(&bin, &patched);
+        let original = output(Command::new(&bin));
+        let mut cmd = Command::new(&patched);
+        cmd.env("LD_BIND_NOW", "1");
+        assert_eq!(
+            output(cmd),
+            original,
+            "{pie}: on glibc 2.36 glibc maintains it"
+        );
+        let (loader, libpath) = runtime("amd64");
+        let mut cmd = Command::new(loader);
+        cmd.env("LD_BIND_NOW", "1")
+            .args(["--inhibit-cache", "--library-path", &libpath])
+            .arg(&patched);
+        assert_eq!(
+            output(cmd),
+            "0\n",
+            "{pie}: on glibc 2.31 __libc_single_threaded must be 0 (\"maybe threads\")"
+        );
+    }
+}
