@@ -2,8 +2,11 @@
 # Compile the polyfills into one relocatable object per architecture: polyfill/obj/<arch>.o.
 # The objects are committed (users need no compiler); elfcompat links the parts a binary
 # needs into it. Needs gcc (x86_64) and gcc-aarch64-linux-gnu (aarch64), Debian 12.
+# Usage: polyfill/build.sh [OUTDIR]   (default polyfill/obj; tests rebuild into a temp dir
+# and compare with the committed objects byte for byte)
 set -euo pipefail
 cd "$(dirname "$0")"
+out=${1:-obj}
 flags=(-std=gnu11 -O2 -fPIC -fno-plt -fvisibility=hidden -ffreestanding -fno-builtin
        -fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables
        -ffunction-sections -fdata-sections -fno-jump-tables -fno-common
@@ -14,11 +17,11 @@ build() {
   for src in src/*.c; do
     "$cc" "${flags[@]}" "$@" -c "$src" -o "$tmp/$(basename "${src%.c}").o"
   done
-  "$ld" -r "$tmp"/*.o -o "obj/$arch.o"
-  "${ld%ld}strip" --strip-debug --discard-locals -R .comment -R .note.GNU-stack "obj/$arch.o" 2>/dev/null || true
+  "$ld" -r "$tmp"/*.o -o "$out/$arch.o"
+  "${ld%ld}strip" --strip-debug --discard-locals -R .comment -R .note.GNU-stack "$out/$arch.o" 2>/dev/null || true
   rm -rf "$tmp"
-  echo "obj/$arch.o: $(stat -c %s "obj/$arch.o") bytes ($("$cc" --version | head -1))"
+  echo "$out/$arch.o: $(stat -c %s "$out/$arch.o") bytes ($("$cc" --version | head -1))"
 }
-mkdir -p obj
+mkdir -p "$out"
 build x86_64 gcc ld -fcf-protection=full
 build aarch64 aarch64-linux-gnu-gcc aarch64-linux-gnu-ld -mbranch-protection=standard

@@ -214,3 +214,24 @@ fn data_polyfills_are_conservative() {
         );
     }
 }
+
+/// The committed objects are what `polyfill/build.sh` makes from the committed sources.
+#[test]
+fn committed_objects_match_the_sources() {
+    if !(have("gcc") && have("aarch64-linux-gnu-gcc")) {
+        eprintln!("skipped: install gcc gcc-aarch64-linux-gnu");
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let st = Command::new("bash")
+        .arg(root().join("polyfill/build.sh"))
+        .arg(tmp.path())
+        .status()
+        .expect("build.sh");
+    assert!(st.success());
+    for arch in ["x86_64", "aarch64"] {
+        let built = std::fs::read(tmp.path().join(format!("{arch}.o"))).expect("built");
+        let committed = std::fs::read(root().join(format!("polyfill/obj/{arch}.o"))).expect("committed");
+        assert!(built == committed, "polyfill/obj/{arch}.o is stale: run polyfill/build.sh and commit");
+    }
+}
