@@ -327,6 +327,10 @@ enum Verdict {
     CxxRuntimeTooOld(BTreeSet<String>),
     /// The original does not finish within the limit on the host either.
     HostTimeout,
+    /// The program finds its own files relative to where it lives (gcc-ar and its
+    /// plugin): an unpatched copy next to the patched one, on the host, behaves exactly
+    /// like the patched one on 2.31.
+    LocationDependent,
     /// elfcompat failed otherwise (verification, rewrite, crash): a failure.
     PatchFailed(String),
     /// Patched, but anything else happened: elfcompat's failure (or a test to look at).
@@ -541,6 +545,38 @@ fn check_one(c: &Candidate, ctx: &Ctx<'_>) -> (Verdict, Vec<String>) {
         }
     }
 
+    // Does the program look for files relative to its own location? Then the fair
+    // reference is an unpatched copy beside the patched one.
+    let copy_dir = ctx.bin_dir.join("unpatched");
+    let _ = std::fs::create_dir_all(&copy_dir);
+    let copy = copy_dir.join(patched.file_name().unwrap_or_default());
+    if std::fs::copy(&c.real, &copy).is_ok() {
+        // A fresh copy can be briefly "busy" for exec while another test thread's fork
+        // still holds the descriptor it was written through: retry that.
+        let mut here = None;
+        for attempt in 0..20 {
+            let mut cmd = Command::new(&copy);
+            program_env(&mut cmd, &ctx.home);
+            cmd.arg(arg);
+            let r = run(cmd, &stem(&format!("copy{attempt}{arg}")), RUN_TIMEOUT);
+            let busy = r.code.is_none() && r.stderr.contains("busy");
+            here = Some(r);
+            if !busy {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let here = here.expect("ran");
+        let copy_s = copy.display().to_string();
+        let norm2 = [(copy_s.as_str(), "<PROG>"), (patched_s.as_str(), "<PROG>")];
+        if here.code == old.code
+            && here.code != host.code
+            && normalise(&here.stdout, &norm2) == normalise(&old.stdout, &norm2)
+        {
+            return (Verdict::LocationDependent, repro);
+        }
+    }
+
     // Why not? The loader's messages tell a dependency's problem from ours.
     let e = loader_errors(&old.stderr);
     let is_self = |by: &str| by == patched_s;
@@ -730,6 +766,7 @@ fn usr_bin_patched_to_glibc_2_31_runs_the_same() {
     let mut dep_libs: BTreeMap<String, usize> = BTreeMap::new();
     let mut cxx = Vec::new();
     let mut host_timeout = Vec::new();
+    let mut location_dependent: Vec<String> = Vec::new();
     let mut failed = Vec::new();
     let mut patch_failed = Vec::new();
     let mut needs: BTreeMap<String, usize> = BTreeMap::new();
@@ -788,6 +825,7 @@ fn usr_bin_patched_to_glibc_2_31_runs_the_same() {
                 v.iter().cloned().collect::<Vec<_>>().join(", ")
             )),
             Verdict::HostTimeout => host_timeout.push(c.name.clone()),
+            Verdict::LocationDependent => location_dependent.push(c.name.clone()),
             Verdict::HostVaries => host_varies.push(c.name.clone()),
             Verdict::PatchFailed(why) => patch_failed.push(format!(
                 "{} ({}): {why}\n    reproduce:\n      {}",
@@ -846,6 +884,11 @@ fn usr_bin_patched_to_glibc_2_31_runs_the_same() {
         "    skipped, the binary needs a GLIBCXX/CXXABI/GCC newer than bullseye's libstdc++/libgcc_s: {}{}",
         cxx.len(),
         if cxx.is_empty() { String::new() } else { format!(": {}", cxx.join(", ")) }
+    ));
+    r.push(format!(
+        "    skipped, finds its files relative to its own path (an unpatched copy beside the patched one behaves the same): {}{}",
+        location_dependent.len(),
+        if location_dependent.is_empty() { String::new() } else { format!(": {}", location_dependent.join(", ")) }
     ));
     r.push(format!(
         "    skipped, the original times out on the host too: {}{}",
