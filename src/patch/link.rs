@@ -45,6 +45,20 @@ fn new_section(b: &mut Builder<'_>, name: &str, flags: elf::SectionFlags, size: 
     sec.id()
 }
 
+/// Whether glibc's `name` is a data object (`_sys_siglist`) rather than a function.
+fn object_kind(arch: Arch, name: &str) -> bool {
+    let db = crate::abi::db();
+    let target = match arch {
+        Arch::X86_64 => db.target_by_name("x86_64"),
+        Arch::Aarch64 => db.target_by_name("aarch64"),
+    };
+    target.is_some_and(|t| {
+        db.symbol(t, name)
+            .first()
+            .is_some_and(|s| s.kind == crate::abi::SymbolKind::Object)
+    })
+}
+
 /// Add the sections, imports and GLOB_DAT relocations, and bind the binary's symbols.
 pub fn prepare(b: &mut Builder<'_>, plan: &Plan) -> Result<Prepared, PatchError> {
     let arch = Arch::of(
@@ -127,9 +141,13 @@ pub fn prepare(b: &mut Builder<'_>, plan: &Plan) -> Result<Prepared, PatchError>
             .find(|p| &p.symbol == name)
             .ok_or_else(|| PatchError::internal(format!("polyfill import {name} not planned")))?;
         let vid = super::rewrite::find_or_add_need(b, &pi.library, &pi.version)?;
+        let kind = match object_kind(arch, name) {
+            true => elf::STT_OBJECT.0,
+            false => elf::STT_FUNC.0,
+        };
         let sym = b.dynamic_symbols.add();
         sym.name = ByteString::from(name.as_bytes().to_vec());
-        sym.st_info = elf::SymbolInfo((elf::STB_GLOBAL.0 << 4) | elf::STT_FUNC.0);
+        sym.st_info = elf::SymbolInfo((elf::STB_GLOBAL.0 << 4) | kind);
         sym.version = vid;
         let sid = sym.id();
         if let SectionData::DynamicRelocation(v) = &mut b.sections.get_mut(table).data {

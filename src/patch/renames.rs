@@ -19,6 +19,9 @@ C23 0b/0B binary prefix, which the older function parses as 0 followed by the le
 const SCANF_NOTE: &str = "glibc 2.38's C23 variant; identical except that %i and integer \
 conversions also accept the C23 0b/0B binary prefix";
 
+const RESOLV_NOTE: &str = "<resolv.h> before glibc 2.34 defined NAME as a macro for __NAME, \
+exported by libresolv; 2.34 exported the plain name from libc: the same function";
+
 /// The committed table of equivalent symbols.
 pub const RENAMES: &[Rename] = &[
     Rename {
@@ -188,6 +191,84 @@ pub const RENAMES: &[Rename] = &[
         to: "__isoc99_vfwscanf",
         only_64bit: false,
         why: SCANF_NOTE,
+    },
+    Rename {
+        from: "dn_expand",
+        to: "__dn_expand",
+        only_64bit: false,
+        why: RESOLV_NOTE,
+    },
+    Rename {
+        from: "dn_skipname",
+        to: "__dn_skipname",
+        only_64bit: false,
+        why: RESOLV_NOTE,
+    },
+    Rename {
+        from: "dn_comp",
+        to: "__dn_comp",
+        only_64bit: false,
+        why: RESOLV_NOTE,
+    },
+    Rename {
+        from: "res_query",
+        to: "__res_query",
+        only_64bit: false,
+        why: RESOLV_NOTE,
+    },
+    Rename {
+        from: "res_search",
+        to: "__res_search",
+        only_64bit: false,
+        why: RESOLV_NOTE,
+    },
+    Rename {
+        from: "res_querydomain",
+        to: "__res_querydomain",
+        only_64bit: false,
+        why: RESOLV_NOTE,
+    },
+    Rename {
+        from: "res_mkquery",
+        to: "__res_mkquery",
+        only_64bit: false,
+        why: RESOLV_NOTE,
+    },
+    Rename {
+        from: "res_send",
+        to: "__res_send",
+        only_64bit: false,
+        why: RESOLV_NOTE,
+    },
+    Rename {
+        from: "res_nquery",
+        to: "__res_nquery",
+        only_64bit: false,
+        why: RESOLV_NOTE,
+    },
+    Rename {
+        from: "res_nsearch",
+        to: "__res_nsearch",
+        only_64bit: false,
+        why: RESOLV_NOTE,
+    },
+    Rename {
+        from: "res_nquerydomain",
+        to: "__res_nquerydomain",
+        only_64bit: false,
+        why: RESOLV_NOTE,
+    },
+    Rename {
+        from: "res_nmkquery",
+        to: "__res_nmkquery",
+        only_64bit: false,
+        why: RESOLV_NOTE,
+    },
+    Rename {
+        from: "res_nsend",
+        to: "__res_nsend",
+        only_64bit: false,
+        why: RESOLV_NOTE,
     },
     Rename {
         from: "fcntl64",

@@ -125,5 +125,19 @@ int main(int argc, char **argv) {
     printf("_dl_find_object printf: r=%d link_map matches=%d eh=%d\n", r, fo.dlfo_link_map == lm, fo.dlfo_eh_frame != NULL);
     r = _dl_find_object((void *)16, &fo);
     printf("_dl_find_object nowhere: r=%d\n", r);
+
+    for (int sig = -1; sig < 70; sig += 3) {
+        const char *d = sigdescr_np(sig);
+        printf("sigdescr_np %d: %s\n", sig, d ? d : "(null)");
+    }
+    for (int e = -1; e < 140; e += 7) {
+        const char *d = strerrordesc_np(e);
+        printf("strerrordesc_np %d: %s\n", e, d ? d : "(null)");
+    }
+    int nul = open("/dev/null", O_RDONLY);
+    dup2(nul, 60);
+    dup2(nul, 61);
+    closefrom(60);
+    errno = 0; r = fcntl(61, F_GETFD); printf("closefrom: %d errno=%d kept below=%d\n", r, errno, fcntl(nul, F_GETFD) >= 0);
     return 0;
 }
