@@ -451,6 +451,9 @@ mod tests {
             // Only what is needed: stat does not drag in the random functions.
             let all = need(arch, &c).expect("all");
             assert!(n.size < all.size / 4, "{} vs {}", n.size, all.size);
+            // Every relocation type in the object is one the linker applies.
+            let everything = layout(arch, &c).expect("layout all");
+            everything.link(0x10_0000, 0x20_0000).expect("link all");
             let l = layout(arch, &["strlcat".to_string(), "stat".to_string()]).expect("layout");
             let linked = l.link(0x10_0000, 0x20_0000).expect("link");
             assert!(linked.symbols.contains_key("strlcat"));
