@@ -411,6 +411,12 @@ fn apply(
                 t if t == R_AARCH64_LDST32_ABS_LO12_NC.0 => {
                     (insn & !(0xfff << 10)) | ((((s_a as u32) & 0xfff) >> 2) << 10)
                 }
+                t if t == R_AARCH64_LDST16_ABS_LO12_NC.0 => {
+                    (insn & !(0xfff << 10)) | ((((s_a as u32) & 0xfff) >> 1) << 10)
+                }
+                t if t == R_AARCH64_LDST128_ABS_LO12_NC.0 => {
+                    (insn & !(0xfff << 10)) | ((((s_a as u32) & 0xfff) >> 4) << 10)
+                }
                 t if t == R_AARCH64_LDST8_ABS_LO12_NC.0 => {
                     (insn & !(0xfff << 10)) | (((s_a as u32) & 0xfff) << 10)
                 }
