@@ -394,6 +394,23 @@ pub fn plan_requirements(
                 Err(e) => unusable.push((pf.symbol.clone(), e.to_string())),
             }
         }
+        // The linker must be able to link them all (a relocation it lacks is a refusal
+        // the plan should show, not one the writer discovers).
+        let roots: Vec<String> = plan
+            .polyfills
+            .iter()
+            .filter(|p| !p.copy_relocated)
+            .map(|p| p.symbol.clone())
+            .collect();
+        if !roots.is_empty() {
+            if let Err(e) =
+                crate::polyfill::layout(arch, &roots).and_then(|l| l.link(0x4000_0000, 0x5000_0000))
+            {
+                for r in &roots {
+                    unusable.push((r.clone(), format!("its polyfill cannot be linked: {e}")));
+                }
+            }
+        }
         for (sym, reason) in unusable {
             plan.polyfills.retain(|p| p.symbol != sym);
             if let Some(pos) = plan
