@@ -231,7 +231,11 @@ fn committed_objects_match_the_sources() {
     assert!(st.success());
     for arch in ["x86_64", "aarch64"] {
         let built = std::fs::read(tmp.path().join(format!("{arch}.o"))).expect("built");
-        let committed = std::fs::read(root().join(format!("polyfill/obj/{arch}.o"))).expect("committed");
-        assert!(built == committed, "polyfill/obj/{arch}.o is stale: run polyfill/build.sh and commit");
+        let committed =
+            std::fs::read(root().join(format!("polyfill/obj/{arch}.o"))).expect("committed");
+        assert!(
+            built == committed,
+            "polyfill/obj/{arch}.o is stale: run polyfill/build.sh and commit"
+        );
     }
 }
