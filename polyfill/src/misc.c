@@ -40,3 +40,29 @@ EXPORT void PF(closefrom)(int lowfd) {
     for (unsigned long fd = (unsigned long)lowfd; fd < lim[0]; fd++)
         sys6(SYS_close, (long)fd, 0, 0, 0, 0, 0);
 }
+
+/* glibc 2.33's mallinfo2 is mallinfo with size_t counters, added because mallinfo's int
+ * fields overflow. The old mallinfo's counters, read as unsigned, are exact up to 4 GiB
+ * per counter and wrap beyond (the plan says so). */
+struct mallinfo_int {
+    int arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost;
+};
+struct mallinfo_size {
+    size_t arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost;
+};
+extern struct mallinfo_int mallinfo(void);
+EXPORT struct mallinfo_size PF(mallinfo2)(void) {
+    struct mallinfo_int m = mallinfo();
+    struct mallinfo_size r;
+    r.arena = (unsigned int)m.arena;
+    r.ordblks = (unsigned int)m.ordblks;
+    r.smblks = (unsigned int)m.smblks;
+    r.hblks = (unsigned int)m.hblks;
+    r.hblkhd = (unsigned int)m.hblkhd;
+    r.usmblks = (unsigned int)m.usmblks;
+    r.fsmblks = (unsigned int)m.fsmblks;
+    r.uordblks = (unsigned int)m.uordblks;
+    r.fordblks = (unsigned int)m.fordblks;
+    r.keepcost = (unsigned int)m.keepcost;
+    return r;
+}

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,6 +139,15 @@ int main(int argc, char **argv) {
     dup2(nul, 60);
     dup2(nul, 61);
     closefrom(60);
+    void *blocks[8];
+    for (int i = 0; i < 8; i++)
+        blocks[i] = malloc(1000 + 100 * i);
+    struct mallinfo2 mi = mallinfo2();
+    struct mallinfo old = mallinfo();
+    printf("mallinfo2 matches mallinfo below 4 GiB: %d %d %d\n", mi.uordblks == (size_t)(unsigned)old.uordblks,
+           mi.arena == (size_t)(unsigned)old.arena, mi.uordblks >= 8 * 1000);
+    for (int i = 0; i < 8; i++)
+        free(blocks[i]);
     errno = 0; r = fcntl(61, F_GETFD); printf("closefrom: %d errno=%d kept below=%d\n", r, errno, fcntl(nul, F_GETFD) >= 0);
     return 0;
 }
