@@ -327,9 +327,10 @@ enum Verdict {
     CxxRuntimeTooOld(BTreeSet<String>),
     /// The original does not finish within the limit on the host either.
     HostTimeout,
-    /// The program finds its own files relative to where it lives (gcc-ar and its
-    /// plugin): an unpatched copy next to the patched one, on the host, behaves exactly
-    /// like the patched one on 2.31.
+    /// The program finds its own files, or its name, relative to where it lives (gcc-ar
+    /// and its plugin; gprofng's tools print the name they were installed under): an
+    /// unpatched copy next to the patched one, on the host, behaves exactly like the
+    /// patched one on 2.31.
     LocationDependent,
     /// elfcompat failed otherwise (verification, rewrite, crash): a failure.
     PatchFailed(String),
@@ -352,6 +353,9 @@ struct Ctx<'a> {
     rt: &'a Runtime,
     bin_dir: PathBuf,
     out_dir: PathBuf,
+    /// This machine's shared libraries, patched to the baseline too: a program is only
+    /// as portable as what it loads, so the old loader gets these before the originals.
+    lib_dir: PathBuf,
     home: PathBuf,
 }
 
@@ -477,6 +481,7 @@ fn check_one(c: &Candidate, ctx: &Ctx<'_>) -> (Verdict, Vec<String>) {
     // The patched copy, under 2.31.
     let mut libpath = vec![ctx.rt.libpath.clone()];
     libpath.extend(origin_dirs(&c.real));
+    libpath.push(ctx.lib_dir.display().to_string());
     libpath.extend(HOST_LIBS.iter().map(|s| s.to_string()));
     let libpath = libpath.join(":");
     let old_run = |tag: &str| {
@@ -569,9 +574,10 @@ fn check_one(c: &Candidate, ctx: &Ctx<'_>) -> (Verdict, Vec<String>) {
         let here = here.expect("ran");
         let copy_s = copy.display().to_string();
         let norm2 = [(copy_s.as_str(), "<PROG>"), (patched_s.as_str(), "<PROG>")];
+        let here_out = normalise(&here.stdout, &norm2);
         if here.code == old.code
-            && here.code != host.code
-            && normalise(&here.stdout, &norm2) == normalise(&old.stdout, &norm2)
+            && here_out == normalise(&old.stdout, &norm2)
+            && (here.code != host.code || here_out != host_out)
         {
             return (Verdict::LocationDependent, repro);
         }
@@ -676,11 +682,13 @@ fn usr_bin_patched_to_glibc_2_31_runs_the_same() {
         rt: &rt,
         bin_dir: work.join("bin"),
         out_dir: work.join("out"),
+        lib_dir: work.join("lib"),
         home: work.join("home"),
     };
-    for d in [&ctx.bin_dir, &ctx.out_dir, &ctx.home] {
+    for d in [&ctx.bin_dir, &ctx.out_dir, &ctx.home, &ctx.lib_dir] {
         std::fs::create_dir_all(d).unwrap();
     }
+    let libs = patch_host_libraries(&ctx.lib_dir);
 
     // The files: executables, each file once (symlinks and hard links).
     let mut entries: Vec<PathBuf> = std::fs::read_dir(CORPUS)
@@ -765,6 +773,7 @@ fn usr_bin_patched_to_glibc_2_31_runs_the_same() {
     let mut dep = Vec::new();
     let mut dep_libs: BTreeMap<String, usize> = BTreeMap::new();
     let mut cxx = Vec::new();
+    println!("{libs}");
     let mut host_timeout = Vec::new();
     let mut location_dependent: Vec<String> = Vec::new();
     let mut failed = Vec::new();
@@ -875,7 +884,7 @@ fn usr_bin_patched_to_glibc_2_31_runs_the_same() {
             if unordered_same.is_empty() { String::new() } else { format!(": {}", unordered_same.join(", ")) }
         ),
         format!(
-            "    skipped, a dependency library needs glibc > {BASELINE}: {}  (top libraries named by the loader:)",
+            "    skipped, a library it loads needs a newer glibc or libstdc++ than bullseye's: {}  (top libraries named by the loader:)",
             dep.len()
         ),
     ];
@@ -886,7 +895,7 @@ fn usr_bin_patched_to_glibc_2_31_runs_the_same() {
         if cxx.is_empty() { String::new() } else { format!(": {}", cxx.join(", ")) }
     ));
     r.push(format!(
-        "    skipped, finds its files relative to its own path (an unpatched copy beside the patched one behaves the same): {}{}",
+        "    skipped, depends on its own path or name (an unpatched copy beside the patched one behaves the same): {}{}",
         location_dependent.len(),
         if location_dependent.is_empty() { String::new() } else { format!(": {}", location_dependent.join(", ")) }
     ));
@@ -948,4 +957,96 @@ fn usr_bin_patched_to_glibc_2_31_runs_the_same() {
         all_failed.len(),
         all_failed.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n")
     );
+}
+
+/// Patch every shared library of this machine (but glibc's own, libstdc++ and libgcc_s,
+/// which bullseye's runtime supplies) to the baseline into `dir`. Returns a summary line;
+/// a library elfcompat fails on (exit 2) fails the test.
+fn patch_host_libraries(dir: &Path) -> String {
+    const RUNTIME: [&str; 18] = [
+        "libc.so",
+        "libm.so",
+        "libpthread.so",
+        "libdl.so",
+        "librt.so",
+        "ld-linux",
+        "libutil.so",
+        "libresolv.so",
+        "libanl.so",
+        "libc_malloc",
+        "libmemusage",
+        "libpcprofile",
+        "libthread_db",
+        "libnss_",
+        "libBrokenLocale",
+        "libmvec",
+        "libstdc++",
+        "libgcc_s",
+    ];
+    let mut libs = Vec::new();
+    let mut seen = HashSet::new();
+    for d in HOST_LIBS {
+        let Ok(rd) = std::fs::read_dir(d) else {
+            continue;
+        };
+        let mut names: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        names.sort();
+        for p in names {
+            let name = p
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .to_string();
+            if !name.contains(".so") || RUNTIME.iter().any(|r| name.starts_with(r)) {
+                continue;
+            }
+            let Ok(meta) = std::fs::metadata(&p) else {
+                continue;
+            };
+            if !meta.is_file() || !seen.insert(name.clone()) {
+                continue;
+            }
+            if !elfcompat::scan::looks_like_elf(&p).unwrap_or(false) {
+                continue;
+            }
+            libs.push((p, name));
+        }
+    }
+    let results: Vec<(String, Option<i32>, String)> = libs
+        .par_iter()
+        .map(|(p, name)| {
+            let out = Command::new(env!("CARGO_BIN_EXE_elfcompat"))
+                .args(["patch", "--glibc", BASELINE])
+                .arg(p)
+                .arg("-o")
+                .arg(dir.join(name))
+                .output()
+                .expect("elfcompat");
+            (
+                name.clone(),
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            )
+        })
+        .collect();
+    let patched = results.iter().filter(|r| r.1 == Some(0)).count();
+    let refused = results.iter().filter(|r| r.1 == Some(1)).count();
+    let failed: Vec<&(String, Option<i32>, String)> = results
+        .iter()
+        .filter(|r| r.1 != Some(0) && r.1 != Some(1))
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "elfcompat failed on host libraries: {:?}",
+        failed
+            .iter()
+            .map(|f| format!("{}: {}", f.0, f.2.trim()))
+            .collect::<Vec<_>>()
+    );
+    format!(
+        "  host shared libraries patched to {BASELINE} for the old loader: {} of {} ({} refused with blockers, originals used)",
+        patched,
+        results.len(),
+        refused
+    )
 }
