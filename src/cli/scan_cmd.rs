@@ -108,19 +108,7 @@ pub fn check(
                         a.violations.len() - fixable
                     )?;
                     for v in &a.violations {
-                        let fix = if v.fix.is_fixable() {
-                            style.green(&v.fix.describe())
-                        } else {
-                            style.red(&v.fix.describe())
-                        };
-                        writeln!(
-                            out,
-                            "  {:<32} {:<18} {:<18} {}",
-                            v.symbol.as_deref().unwrap_or("-"),
-                            v.version.as_str(),
-                            v.library,
-                            fix
-                        )?;
+                        writeln!(out, "{}", text::violation_line(v, style))?;
                     }
                 }
                 _ => {}

@@ -205,20 +205,24 @@ fn render_analysis(out: &mut String, path: &str, a: &Analysis, style: &Style, al
             style.red(&format!("{} violation(s):", a.violations.len()))
         );
         for v in &a.violations {
-            let fix = v.fix.describe();
-            let fix = if v.fix.is_fixable() {
-                style.green(&fix)
-            } else {
-                style.red(&fix)
-            };
-            let _ = writeln!(
-                out,
-                "    {:<32} {:<16} {:<18} {}",
-                v.symbol.as_deref().unwrap_or("-"),
-                v.version.as_str(),
-                v.library,
-                fix
-            );
+            let _ = writeln!(out, "  {}", violation_line(v, style));
         }
     }
+}
+
+/// One violation as a line: symbol, version, library, and what fixes it (colored).
+pub fn violation_line(v: &crate::check::Violation, style: &Style) -> String {
+    let fix = v.fix.describe();
+    let fix = if v.fix.is_fixable() {
+        style.green(&fix)
+    } else {
+        style.red(&fix)
+    };
+    format!(
+        "  {:<32} {:<18} {:<18} {}",
+        v.symbol.as_deref().unwrap_or("-"),
+        v.version.as_str(),
+        v.library,
+        fix
+    )
 }
