@@ -851,8 +851,9 @@ fn d_owner_and_mode_preserved() {
         );
         lines.push(format!("{name} {:o} kept", mode));
     }
-    // -o onto an existing file: the file keeps its owner and group and gets the input's
-    // mode (what patch_cmd passes); the test records the behaviour for plain modes.
+    // -o onto an existing file writes a new file: the writer owns it and it gets the
+    // input's mode (setuid/setgid only if the writer owns the input) — it must not hand
+    // a setuid binary to the replaced file's owner.
     let input = wd.join("in-0755");
     std::fs::write(&input, &f.orig).unwrap();
     set_mode(&input, 0o755);
@@ -871,11 +872,12 @@ fn d_owner_and_mode_preserved() {
     let m = std::fs::metadata(&out).unwrap();
     assert_eq!(
         (m.uid(), m.gid()),
-        (65534, 65534),
-        "-o onto an existing file: owner and group kept"
+        (0, 0),
+        "-o onto an existing file: a new file, owned by the writer (root)"
     );
+    assert_eq!(m.mode() & 0o7777, 0o755, "-o: the input's mode");
     lines.push(format!(
-        "-o onto nobody:nogroup 0600 from a 0755 input: nobody:nogroup {:o}",
+        "-o onto nobody:nogroup 0600 from a 0755 input: root:root {:o}",
         m.mode() & 0o7777
     ));
     say(&format!("{TEST}: owner/mode: {}", lines.join("; ")));

@@ -176,8 +176,14 @@ pub fn patch(a: PatchArgs<'_>, baseline: &Baseline) -> Result<u8, CliError> {
         Err(PatchError::Blocked(blockers)) => {
             let file =
                 ElfFile::parse(&data).map_err(|e| CliError::Usage(format!("{shown}: {e}")))?;
-            let plan = patch::plan(&file, baseline)
-                .map_err(|e| CliError::Usage(format!("{shown}: {e}")))?;
+            let plan = patch::plan_with(
+                &file,
+                baseline,
+                &patch::PlanOptions {
+                    polyfill: a.polyfill,
+                },
+            )
+            .map_err(|e| CliError::Usage(format!("{shown}: {e}")))?;
             if a.json {
                 serde_json::to_writer_pretty(
                     &mut out,
@@ -196,11 +202,27 @@ pub fn patch(a: PatchArgs<'_>, baseline: &Baseline) -> Result<u8, CliError> {
             return Ok(EXIT_ERROR);
         }
     };
+    // Leftovers of killed runs go whether or not this run writes.
+    if let Some(dir) = target.parent() {
+        patch::remove_stale_temps(if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        });
+    }
     let unchanged_in_place = patched.method == Method::Unchanged && target == input;
     if !unchanged_in_place {
-        let mode = std::os::unix::fs::PermissionsExt::mode(&meta.permissions());
+        let keep = if a.in_place {
+            patch::Keep::Everything
+        } else {
+            use std::os::unix::fs::MetadataExt;
+            patch::Keep::Nothing {
+                mode: std::os::unix::fs::PermissionsExt::mode(&meta.permissions()),
+                own_input: meta.uid() == current_uid(),
+            }
+        };
         let plan = &patched.plan;
-        let written = patch::write_atomic(&target, &patched.bytes, Some(mode), |back| {
+        let written = patch::write_atomic(&target, &patched.bytes, keep, |back| {
             let findings = patch::verify_output(back, baseline, plan)?;
             if findings.is_empty() && back == patched.bytes.as_slice() {
                 Ok(())
@@ -226,13 +248,21 @@ pub fn patch(a: PatchArgs<'_>, baseline: &Baseline) -> Result<u8, CliError> {
             "{}",
             plan_text(&shown, &patched.plan, Some(patched.method))
         )?;
-        writeln!(
-            out,
-            "{}: verified and written ({} -> {} bytes)",
-            target.display(),
-            data.len(),
-            patched.bytes.len()
-        )?;
+        if unchanged_in_place {
+            writeln!(
+                out,
+                "{}: unchanged (already within the baseline)",
+                target.display()
+            )?;
+        } else {
+            writeln!(
+                out,
+                "{}: verified and written ({} -> {} bytes)",
+                target.display(),
+                data.len(),
+                patched.bytes.len()
+            )?;
+        }
     }
     Ok(EXIT_OK)
 }
@@ -340,4 +370,13 @@ fn run_loader_check(
         .find(|(t, _)| *t == target)
         .ok_or("no stubs")?;
     check.check(path).map_err(|e| e.to_string())
+}
+
+/// The real user id of this process (owner of the files it creates).
+fn current_uid() -> u32 {
+    use std::os::unix::fs::MetadataExt;
+    // /proc/self is owned by the process's user: no libc call needed.
+    std::fs::metadata("/proc/self")
+        .map(|m| m.uid())
+        .unwrap_or(0)
 }

@@ -135,9 +135,10 @@ pub fn apply(file: &ElfFile<'_>, plan: &Plan) -> Result<Vec<u8>, PatchError> {
         }
     }
     if records.is_empty() {
-        return Err(PatchError::internal(
-            "every version requirement would be dropped; DT_VERNEED cannot be empty",
-        ));
+        // Nothing is required any more: the loader would still read one record at
+        // DT_VERNEED, so the tags go instead (the array is compacted in place).
+        drop_verneed_tags(file, &mut w, region)?;
+        return Ok(out);
     }
     let original = file.data;
     let mut blob: Vec<u8> = Vec::with_capacity(region.size as usize);
@@ -256,4 +257,47 @@ fn verneed_section_info_offset(file: &ElfFile<'_>) -> Option<u64> {
         let sh_type = read_u32(data, base + 4, big)?;
         (sh_type == object::elf::SHT_GNU_VERNEED.0).then_some(base + info_at)
     })
+}
+
+/// Remove DT_VERNEED and DT_VERNEEDNUM from the dynamic array (the later entries move up
+/// one slot each, DT_NULL fills the end) and clear the old records.
+fn drop_verneed_tags(
+    file: &ElfFile<'_>,
+    w: &mut Writer<'_>,
+    region: crate::elf::Region,
+) -> Result<(), PatchError> {
+    if file.machine == object::elf::EM_MIPS.0 {
+        // MIPS has dynamic tags relative to their own slot (DT_MIPS_RLD_MAP_REL).
+        return Err(PatchError::Refused(
+            "every version requirement goes, and MIPS dynamic entries cannot be moved to drop DT_VERNEED".into(),
+        ));
+    }
+    let dynamic = file
+        .dynamic
+        .as_ref()
+        .ok_or_else(|| PatchError::internal("no dynamic section"))?;
+    let dyn_region = dynamic
+        .layout
+        .dynamic
+        .ok_or_else(|| PatchError::internal("no PT_DYNAMIC"))?;
+    let word: u64 = if file.class == Class::Elf64 { 8 } else { 4 };
+    let kept: Vec<(i64, u64)> = dynamic
+        .entries
+        .iter()
+        .copied()
+        .filter(|(t, _)| *t != object::elf::DT_VERNEED.0 && *t != object::elf::DT_VERNEEDNUM.0)
+        .collect();
+    for i in 0..dynamic.entries.len() as u64 + 1 {
+        let (tag, val) = kept.get(i as usize).copied().unwrap_or((0, 0));
+        let off = dyn_region.offset + i * 2 * word;
+        if word == 8 {
+            w.u64(off, tag as u64)?;
+            w.u64(off + 8, val)?;
+        } else {
+            w.u32(off, tag as u32)?;
+            w.u32(off + 4, val as u32)?;
+        }
+    }
+    w.put(region.offset, &vec![0u8; region.size as usize])?;
+    Ok(())
 }

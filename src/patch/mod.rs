@@ -15,7 +15,7 @@ pub use plan::{
     plan, plan_requirements, plan_with, Blocker, How, Plan, PlanError, PlanOptions, PolyfillImport,
     PolyfillUse, SymbolChange, VersionRef,
 };
-pub use write::{remove_stale_temps, write_atomic, TEMP_PREFIX};
+pub use write::{remove_stale_temps, write_atomic, Keep, TEMP_PREFIX};
 
 use crate::baseline::Baseline;
 use crate::elf::{ElfError, ElfFile};

@@ -54,10 +54,14 @@ fn int(b: &Builder<'_>, tag: elf::DynamicTag) -> Option<u64> {
 
 /// The word at a virtual address, from the section that holds it.
 fn word_at(b: &Builder<'_>, addr: u64, wide: bool) -> Option<u64> {
-    let s = b
-        .sections
-        .iter()
-        .find(|s| s.is_alloc() && s.sh_addr <= addr && addr < s.sh_addr + s.sh_size)?;
+    // .tbss occupies no address space of its own (it may share .init_array's address).
+    let s = b.sections.iter().find(|s| {
+        s.is_alloc()
+            && s.sh_type != elf::SHT_NOBITS
+            && !s.sh_flags.contains(elf::SHF_TLS)
+            && s.sh_addr <= addr
+            && addr < s.sh_addr + s.sh_size
+    })?;
     let SectionData::Data(d) = &s.data else {
         return None;
     };

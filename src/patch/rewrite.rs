@@ -31,7 +31,11 @@ pub fn apply(data: &[u8], plan: &Plan, has_section_headers: bool) -> Result<Vec<
             "the plan needs new strings or version records, which means moving tables; a file without section headers can only be edited in place".into(),
         ));
     }
-    let mut b = Builder::read(data).map_err(build_err)?;
+    // What object's builder cannot read (e.g. MIPS-specific sections) cannot be rewritten:
+    // a named refusal, before anything is written.
+    let mut b = Builder::read(data).map_err(|e| {
+        PatchError::Refused(format!("the ELF rewriter cannot handle this file: {e}"))
+    })?;
     for c in &plan.changes {
         let vid = if c.how == How::Unversion {
             VersionId::global()

@@ -36,14 +36,30 @@ pub fn remove_stale_temps(dir: &Path) -> usize {
     removed
 }
 
-/// Write `bytes` to `target` atomically, with `mode` (or the target's current mode).
-/// `check` is given the bytes read back from the synced temp file; the rename happens only
-/// if it returns Ok, so what lands at `target` is exactly what was checked. On any error
-/// the temp file is removed and `target` is untouched.
+/// What the written file keeps of the one it replaces.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Keep {
+    /// `--in-place`: the same file, patched. Owner, group, mode (setuid bits included) and
+    /// extended attributes (file capabilities, ACLs, SELinux labels) stay as they were.
+    Everything,
+    /// `-o OUT`: a new file. The writer owns it; the mode is the input's, without
+    /// setuid/setgid unless the writer owns the input too.
+    Nothing {
+        /// The input's mode.
+        mode: u32,
+        /// Whether the input belongs to the writer.
+        own_input: bool,
+    },
+}
+
+/// Write `bytes` to `target` atomically. `check` is given the bytes read back from the
+/// synced temp file; the rename happens only if it returns Ok, so what lands at `target`
+/// is exactly what was checked. On any error the temp file is removed and `target` is
+/// untouched.
 pub fn write_atomic<E: From<std::io::Error>>(
     target: &Path,
     bytes: &[u8],
-    mode: Option<u32>,
+    keep: Keep,
     check: impl FnOnce(&[u8]) -> Result<(), E>,
 ) -> Result<(), E> {
     let dir = match target.parent() {
@@ -51,11 +67,15 @@ pub fn write_atomic<E: From<std::io::Error>>(
         _ => Path::new("."),
     };
     remove_stale_temps(dir);
-    let existing = std::fs::metadata(target).ok();
-    let mode = match (mode, &existing) {
-        (Some(m), _) => m,
-        (None, Some(m)) => m.permissions().mode(),
-        (None, None) => 0o755,
+    let existing = match keep {
+        Keep::Everything => Some(std::fs::metadata(target)?),
+        Keep::Nothing { .. } => None,
+    };
+    let mode = match (keep, &existing) {
+        (Keep::Everything, Some(m)) => m.permissions().mode(),
+        (Keep::Nothing { mode, own_input }, _) if !own_input => mode & 0o1777,
+        (Keep::Nothing { mode, .. }, _) => mode,
+        (Keep::Everything, None) => 0o755,
     };
     let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
     let mut tmp = tempfile::Builder::new().prefix(&prefix).tempfile_in(dir)?;
@@ -69,8 +89,12 @@ pub fn write_atomic<E: From<std::io::Error>>(
             std::os::unix::fs::fchown(tmp.as_file(), Some(m.uid()), Some(m.gid()))?;
         }
     }
+    // chown clears setuid bits and file capabilities: mode and attributes come after it.
     tmp.as_file()
         .set_permissions(std::fs::Permissions::from_mode(mode & 0o7777))?;
+    if existing.is_some() {
+        copy_xattrs(target, tmp.path())?;
+    }
     tmp.as_file().sync_all()?;
     let back = std::fs::read(tmp.path())?;
     check(&back)?;
@@ -78,6 +102,22 @@ pub fn write_atomic<E: From<std::io::Error>>(
     // The rename is durable once the directory is synced.
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Copy every extended attribute (file capabilities, POSIX ACLs, SELinux labels, user
+/// attributes) of `from` to `to`. A file system without xattrs has none to copy.
+fn copy_xattrs(from: &Path, to: &Path) -> std::io::Result<()> {
+    let names = match xattr::list(from) {
+        Ok(n) => n,
+        Err(e) if e.raw_os_error() == Some(95) => return Ok(()), // EOPNOTSUPP
+        Err(e) => return Err(e),
+    };
+    for name in names {
+        if let Some(value) = xattr::get(from, &name)? {
+            xattr::set(to, &name, &value)?;
+        }
     }
     Ok(())
 }
