@@ -42,3 +42,20 @@ EXPORT size_t PF(strlcat)(char *dst, const char *src, size_t size) {
         return size + len(src);
     return d + PF(strlcpy)(dst + d, src, size - d);
 }
+
+/* glibc 2.25: memset that the compiler may not remove. The volatile stores cannot be
+ * elided; same effect. */
+EXPORT void PF(explicit_bzero)(void *p, size_t n) {
+    volatile unsigned char *q = p;
+    while (n--)
+        *q++ = 0;
+}
+
+/* glibc 2.25: the _FORTIFY_SOURCE variant: abort through __chk_fail when the buffer is
+ * smaller than the length, as glibc's does. */
+extern void __chk_fail(void) __attribute__((noreturn));
+EXPORT void PF(__explicit_bzero_chk)(void *p, size_t n, size_t dest) {
+    if (dest < n)
+        __chk_fail();
+    PF(explicit_bzero)(p, n);
+}

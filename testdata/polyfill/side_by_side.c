@@ -139,6 +139,10 @@ int main(int argc, char **argv) {
     dup2(nul, 60);
     dup2(nul, 61);
     closefrom(60);
+    char secret[32];
+    memset(secret, 'x', sizeof secret);
+    explicit_bzero(secret, 16);
+    printf("explicit_bzero: %d %d\n", secret[0] == 0 && secret[15] == 0, secret[16] == 'x');
     void *blocks[8];
     for (int i = 0; i < 8; i++)
         blocks[i] = malloc(1000 + 100 * i);
