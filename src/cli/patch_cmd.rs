@@ -135,13 +135,21 @@ pub fn patch(a: PatchArgs<'_>, baseline: &Baseline) -> Result<u8, CliError> {
             input.display()
         )));
     }
-    let data =
-        std::fs::read(&input).map_err(|e| CliError::Usage(format!("{}: {e}", input.display())))?;
+    // Mapped, not read: a large library is not copied into fresh memory just to be parsed.
+    // With --in-place the new file is renamed over the old one, whose mapping stays valid.
+    let map = elfcompat::elf::open(&input).map_err(|e| CliError::Usage(e.to_string()))?;
+    let data = map.bytes();
     let shown = a.input.display().to_string();
     if a.dry_run {
-        let file = ElfFile::parse(&data).map_err(|e| CliError::Usage(format!("{shown}: {e}")))?;
-        let plan =
-            patch::plan(&file, baseline).map_err(|e| CliError::Usage(format!("{shown}: {e}")))?;
+        let file = ElfFile::parse(data).map_err(|e| CliError::Usage(format!("{shown}: {e}")))?;
+        let plan = patch::plan_with(
+            &file,
+            baseline,
+            &patch::PlanOptions {
+                polyfill: a.polyfill,
+            },
+        )
+        .map_err(|e| CliError::Usage(format!("{shown}: {e}")))?;
         if a.json {
             serde_json::to_writer_pretty(
                 &mut out,
@@ -167,15 +175,18 @@ pub fn patch(a: PatchArgs<'_>, baseline: &Baseline) -> Result<u8, CliError> {
             ))
         }
     };
+    // The bytes are verified once, as read back from the synced temp file, before the
+    // rename: verifying them in memory first as well would only cost time.
     let opts = Options {
         allow_blockers: a.allow_blockers,
         polyfill: a.polyfill,
+        verify_in_memory: false,
     };
-    let patched = match patch::patch_bytes(&data, baseline, &opts) {
+    let patched = match patch::patch_bytes(data, baseline, &opts) {
         Ok(p) => p,
         Err(PatchError::Blocked(blockers)) => {
             let file =
-                ElfFile::parse(&data).map_err(|e| CliError::Usage(format!("{shown}: {e}")))?;
+                ElfFile::parse(data).map_err(|e| CliError::Usage(format!("{shown}: {e}")))?;
             let plan = patch::plan_with(
                 &file,
                 baseline,

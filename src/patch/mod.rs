@@ -63,6 +63,9 @@ pub struct Options {
     pub allow_blockers: bool,
     /// Link polyfills (on by default).
     pub polyfill: bool,
+    /// Verify the result in memory (on by default; a caller that verifies what it wrote
+    /// before making it visible, as the CLI does, may skip this).
+    pub verify_in_memory: bool,
 }
 
 impl Default for Options {
@@ -70,6 +73,7 @@ impl Default for Options {
         Options {
             allow_blockers: false,
             polyfill: true,
+            verify_in_memory: true,
         }
     }
 }
@@ -128,9 +132,11 @@ pub fn patch_bytes(
             rewrite::apply(data, &plan, file.has_section_headers)?,
         )
     };
-    let findings = verify_output(&bytes, baseline, &plan)?;
-    if !findings.is_empty() {
-        return Err(PatchError::Verification(findings));
+    if opts.verify_in_memory {
+        let findings = verify_output(&bytes, baseline, &plan)?;
+        if !findings.is_empty() {
+            return Err(PatchError::Verification(findings));
+        }
     }
     Ok(Patched {
         plan,

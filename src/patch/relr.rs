@@ -112,6 +112,24 @@ pub fn decode(words: &[u64], wide: bool) -> Vec<u64> {
     out
 }
 
+/// Whether `id` is the PLT relocation table (DT_JMPREL), on its own: it may move, and
+/// `fix_dynamic` points DT_JMPREL at its new place (the PLT finds its relocations by index
+/// or offset from DT_JMPREL, never by address).
+pub fn is_jmprel_table(b: &Builder<'_>, id: SectionId) -> bool {
+    let s = b.sections.get(id);
+    let Some(j) = int(b, elf::DT_JMPREL) else {
+        return false;
+    };
+    let covered = match (
+        int(b, elf::DT_RELA).or_else(|| int(b, elf::DT_REL)),
+        int(b, elf::DT_RELASZ).or_else(|| int(b, elf::DT_RELSZ)),
+    ) {
+        (Some(a), Some(sz)) => j >= a && j < a + sz,
+        _ => false,
+    };
+    s.sh_addr == j && s.sh_size != 0 && !covered
+}
+
 /// Whether `id` is the relocation table `expand` grew (named by DT_RELA / DT_REL).
 pub fn is_grown_table(b: &Builder<'_>, id: SectionId) -> bool {
     let s = b.sections.get(id);
@@ -230,8 +248,21 @@ pub fn expand(b: &mut Builder<'_>) -> Result<Expanded, PatchError> {
 pub fn fix_dynamic(
     b: &mut Builder<'_>,
     table: Option<(SectionId, bool)>,
+    jmprel: Option<SectionId>,
     added_relative: u64,
 ) -> Result<(), PatchError> {
+    if let Some(j) = jmprel {
+        let addr = b.sections.get(j).sh_addr;
+        if let Some(d) = b.dynamic_data_mut() {
+            for entry in d.iter_mut() {
+                if let Dynamic::Integer { tag, val } = entry {
+                    if *tag == elf::DT_JMPREL {
+                        *val = addr;
+                    }
+                }
+            }
+        }
+    }
     let Some((table, rela)) = table else {
         return Ok(());
     };
@@ -257,4 +288,13 @@ pub fn fix_dynamic(
         }
     }
     Ok(())
+}
+
+/// The section DT_JMPREL names.
+pub fn jmprel_of(b: &Builder<'_>) -> Option<SectionId> {
+    let j = int(b, elf::DT_JMPREL)?;
+    b.sections
+        .iter()
+        .find(|s| s.sh_addr == j && matches!(s.data, SectionData::DynamicRelocation(_)))
+        .map(|s| s.id())
 }

@@ -82,11 +82,17 @@ pub fn apply(data: &[u8], plan: &Plan, has_section_headers: bool) -> Result<Vec<
         Some(link::prepare(&mut b, plan)?)
     };
     let rela_table = relr::table_of(&b);
+    let jmprel = relr::jmprel_of(&b);
     layout(&mut b)?;
     if let Some(pf) = pf {
         link::finish(&mut b, pf)?;
     }
-    relr::fix_dynamic(&mut b, rela_table, relr.map(|r| r.added).unwrap_or(0))?;
+    relr::fix_dynamic(
+        &mut b,
+        rela_table,
+        jmprel,
+        relr.map(|r| r.added).unwrap_or(0),
+    )?;
     if let Some(shim) = shim {
         startup::finish(&mut b, shim)?;
     }
@@ -170,7 +176,9 @@ fn movable(b: &Builder<'_>, id: SectionId) -> bool {
         }
         // Only the table DT_REL(A) points at, and only once RELR expansion grew it: its
         // DT_ values are rewritten afterwards (the Builder copies them as they are).
-        SectionData::DynamicRelocation(_) => relr::is_grown_table(b, id),
+        SectionData::DynamicRelocation(_) => {
+            relr::is_grown_table(b, id) || relr::is_jmprel_table(b, id)
+        }
         _ => false,
     }
 }
@@ -231,9 +239,18 @@ fn find_moves(b: &Builder<'_>, extra: usize) -> Result<Vec<SectionId>, PatchErro
             i += 1;
             continue;
         }
-        let pick = if blocks[i].sec.is_some_and(|s| movable(b, s)) {
+        // When both may move, move the smaller: the file grows by what moves.
+        let can = |k: usize| blocks[k].sec.is_some_and(|s| movable(b, s));
+        let size = |k: usize| blocks[k].end.saturating_sub(blocks[k].start);
+        let pick = if can(i) && can(i + 1) {
+            if size(i + 1) < size(i) {
+                i + 1
+            } else {
+                i
+            }
+        } else if can(i) {
             i
-        } else if blocks[i + 1].sec.is_some_and(|s| movable(b, s)) {
+        } else if can(i + 1) {
             i + 1
         } else {
             return Err(PatchError::Refused(format!(

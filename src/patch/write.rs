@@ -96,8 +96,10 @@ pub fn write_atomic<E: From<std::io::Error>>(
         copy_xattrs(target, tmp.path())?;
     }
     tmp.as_file().sync_all()?;
-    let back = std::fs::read(tmp.path())?;
-    check(&back)?;
+    // Read back through a mapping: the pages are in the page cache already.
+    let back = crate::elf::open(tmp.path()).map_err(|e| std::io::Error::other(e.to_string()))?;
+    check(back.bytes())?;
+    drop(back);
     tmp.persist(target).map_err(|e| e.error)?;
     // The rename is durable once the directory is synced.
     if let Ok(d) = std::fs::File::open(dir) {
