@@ -50,7 +50,7 @@ pub fn report(
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     if as_json {
-        serde_json::to_writer_pretty(&mut out, &json::document(&reports, &summary, None, symbols))
+        json::write_document(&mut out, &reports, &summary, None, symbols)
             .map_err(std::io::Error::from)?;
         writeln!(out)?;
     } else {
@@ -88,8 +88,14 @@ pub fn check(
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     if as_json {
-        let doc = json::document(&reports, &summary, Some(baseline.describe()), false);
-        serde_json::to_writer_pretty(&mut out, &doc).map_err(std::io::Error::from)?;
+        json::write_document(
+            &mut out,
+            &reports,
+            &summary,
+            Some(baseline.describe()),
+            false,
+        )
+        .map_err(std::io::Error::from)?;
         writeln!(out)?;
     } else {
         for r in &reports {

@@ -26,6 +26,22 @@ impl MappedFile {
 /// Open and map a regular file. Anything else (directory, FIFO, device, socket) is refused
 /// before it is opened for reading, so a FIFO can never block us.
 pub fn open(path: &Path) -> Result<MappedFile, FileError> {
+    open_impl(path, false).map(|m| {
+        m.unwrap_or_else(|| MappedFile {
+            path: path.to_path_buf(),
+            map: None,
+        })
+    })
+}
+
+/// Like [`open`], but a file that does not start with the ELF magic is checked with one
+/// small read and never mapped (`None`): most files of a tree are not ELF, and mapping
+/// each costs more than reading four bytes.
+pub fn open_if_elf(path: &Path) -> Result<Option<MappedFile>, FileError> {
+    open_impl(path, true)
+}
+
+fn open_impl(path: &Path, only_elf: bool) -> Result<Option<MappedFile>, FileError> {
     let io = |source| FileError::Io {
         path: path.to_path_buf(),
         source,
@@ -58,6 +74,14 @@ pub fn open(path: &Path) -> Result<MappedFile, FileError> {
         .open(path)
         .map_err(io)?;
     let len = file.metadata().map_err(io)?.len();
+    if only_elf {
+        use std::os::unix::fs::FileExt;
+        let mut magic = [0u8; 4];
+        let n = file.read_at(&mut magic, 0).map_err(io)?;
+        if n < 4 || magic != *b"\x7fELF" {
+            return Ok(None);
+        }
+    }
     let map = if len == 0 {
         None
     } else {
@@ -65,10 +89,10 @@ pub fn open(path: &Path) -> Result<MappedFile, FileError> {
         // writer truncating the file could fault us, the accepted risk of every mmap reader.
         Some(unsafe { memmap2::Mmap::map(&file) }.map_err(io)?)
     };
-    Ok(MappedFile {
+    Ok(Some(MappedFile {
         path: path.to_path_buf(),
         map,
-    })
+    }))
 }
 
 const fn libc_o_nonblock() -> i32 {

@@ -12,7 +12,7 @@ mod file;
 mod parse;
 
 pub use error::{ElfError, FileError};
-pub use file::{open, MappedFile};
+pub use file::{open, open_if_elf, MappedFile};
 
 use std::borrow::Cow;
 

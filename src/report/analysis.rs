@@ -123,8 +123,9 @@ pub struct FileReport {
 
 /// Analyse one file on disk.
 pub fn analyze_path(path: &Path, baseline: Option<&Baseline>) -> FileReport {
-    let outcome = match elf::open(path) {
-        Ok(map) => match analyze_bytes(map.bytes(), baseline) {
+    let outcome = match elf::open_if_elf(path) {
+        Ok(None) => Outcome::NotElf,
+        Ok(Some(map)) => match analyze_bytes(map.bytes(), baseline) {
             Ok(a) => Outcome::Elf(Box::new(a)),
             Err(elf::ElfError::NotElf) => Outcome::NotElf,
             Err(source) => Outcome::Error {

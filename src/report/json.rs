@@ -65,6 +65,56 @@ pub fn file_value(r: &FileReport, symbols: bool, violations: bool) -> Value {
     v
 }
 
+/// The whole document, serialized one file at a time (a tree's report can be hundreds of
+/// megabytes: it is never built as one value). The output is the same as
+/// `serde_json::to_writer_pretty(out, &document(...))`.
+pub fn write_document<W: std::io::Write>(
+    out: W,
+    reports: &[FileReport],
+    summary: &Summary,
+    baseline: Option<String>,
+    symbols: bool,
+) -> serde_json::Result<()> {
+    struct Files<'a> {
+        reports: &'a [FileReport],
+        symbols: bool,
+        violations: bool,
+    }
+    impl serde::Serialize for Files<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeSeq;
+            let mut seq = s.serialize_seq(Some(self.reports.len()))?;
+            for r in self.reports {
+                seq.serialize_element(&file_value(r, self.symbols, self.violations))?;
+            }
+            seq.end()
+        }
+    }
+    // Keys in the order serde_json's map gives them (sorted), as `document` has them.
+    #[derive(serde::Serialize)]
+    struct Doc<'a> {
+        baseline: Option<String>,
+        files: Files<'a>,
+        schema: &'static str,
+        summary: Value,
+        tool: &'static str,
+    }
+    let violations = baseline.is_some();
+    let doc = Doc {
+        baseline,
+        files: Files {
+            reports,
+            symbols,
+            violations,
+        },
+        schema: SCHEMA,
+        // As a value, so its keys come sorted like the rest of the document.
+        summary: serde_json::to_value(summary)?,
+        tool: concat!("elfcompat ", env!("CARGO_PKG_VERSION")),
+    };
+    serde_json::to_writer_pretty(out, &doc)
+}
+
 /// The whole document.
 pub fn document(
     reports: &[FileReport],
@@ -83,4 +133,38 @@ pub fn document(
         "files": files,
         "summary": summary,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::analyze_path;
+
+    /// The streamed document is byte for byte the one built as a value.
+    #[test]
+    fn streamed_equals_built() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bin/x86_64");
+        let mut reports: Vec<FileReport> = std::fs::read_dir(&root)
+            .expect("testdata")
+            .filter_map(|e| e.ok())
+            .map(|e| analyze_path(&e.path(), None))
+            .collect();
+        reports.sort_by(|a, b| a.path.cmp(&b.path));
+        let summary = Summary::of(&reports);
+        for (baseline, symbols) in [
+            (None, false),
+            (None, true),
+            (Some("glibc 2.17".to_string()), false),
+        ] {
+            let mut streamed = Vec::new();
+            write_document(&mut streamed, &reports, &summary, baseline.clone(), symbols)
+                .expect("write");
+            let built = serde_json::to_vec_pretty(&document(&reports, &summary, baseline, symbols))
+                .expect("json");
+            assert_eq!(
+                String::from_utf8_lossy(&streamed),
+                String::from_utf8_lossy(&built)
+            );
+        }
+    }
 }
