@@ -66,3 +66,8 @@ EXPORT struct mallinfo_size PF(mallinfo2)(void) {
     r.keepcost = (unsigned int)m.keepcost;
     return r;
 }
+
+/* glibc 2.28's C11 thrd_exit is pthread_exit with the int result as the pointer value,
+ * which is how glibc's own thrd_join reads it back. */
+extern void pthread_exit(void *) __attribute__((noreturn));
+EXPORT void PF(thrd_exit)(int res) { pthread_exit((void *)(long)res); }

@@ -59,3 +59,66 @@ EXPORT int PF(pidfd_send_signal)(int fd, int sig, void *info, unsigned int flags
 EXPORT int PF(pidfd_getfd)(int fd, int target, unsigned int flags) {
     return (int)SYSCALL(SYS_pidfd_getfd, fd, target, flags, 0, 0, 0);
 }
+
+#if defined(__x86_64__)
+#define SYS_renameat2 316
+#define SYS_getdents64 217
+#define SYS_preadv2 327
+#define SYS_pwritev2 328
+#else
+#define SYS_renameat2 276
+#define SYS_getdents64 61
+#define SYS_preadv2 286
+#define SYS_pwritev2 287
+#endif
+
+/* glibc 2.28. */
+EXPORT int PF(renameat2)(int olddir, const char *old, int newdir, const char *new_, unsigned int flags) {
+    return (int)SYSCALL(SYS_renameat2, olddir, old, newdir, new_, flags, 0);
+}
+
+/* glibc 2.30. */
+EXPORT ssize_t PF(getdents64)(int fd, void *buf, size_t len) {
+    return SYSCALL(SYS_getdents64, fd, buf, len, 0, 0, 0);
+}
+
+/* glibc 2.26: the kernel takes the offset as low and high halves; on 64-bit targets the
+ * high half is 0, as glibc passes it. Like glibc, a kernel without preadv2/pwritev2 is
+ * answered with preadv/pwritev (readv/writev for offset -1) when flags are 0, and with
+ * EOPNOTSUPP otherwise. */
+#if defined(__x86_64__)
+#define SYS_readv 19
+#define SYS_writev 20
+#define SYS_preadv 295
+#define SYS_pwritev 296
+#else
+#define SYS_readv 65
+#define SYS_writev 66
+#define SYS_preadv 69
+#define SYS_pwritev 70
+#endif
+#define EOPNOTSUPP 95
+static ssize_t rw2(long nr2, long nr1, long nrv, int fd, const void *iov, int n, off_t off, int flags) {
+    long r = sys6(nr2, fd, (long)iov, n, off, 0, flags);
+    if (r != -ENOSYS)
+        return sysret(r);
+    if (flags != 0) {
+        ERRNO = EOPNOTSUPP;
+        return -1;
+    }
+    if (off == -1)
+        return SYSCALL(nrv, fd, iov, n, 0, 0, 0);
+    return SYSCALL(nr1, fd, iov, n, off, 0, 0);
+}
+EXPORT ssize_t PF(preadv64v2)(int fd, const void *iov, int n, off_t off, int flags) {
+    return rw2(SYS_preadv2, SYS_preadv, SYS_readv, fd, iov, n, off, flags);
+}
+EXPORT ssize_t PF(pwritev64v2)(int fd, const void *iov, int n, off_t off, int flags) {
+    return rw2(SYS_pwritev2, SYS_pwritev, SYS_writev, fd, iov, n, off, flags);
+}
+EXPORT ssize_t PF(preadv2)(int fd, const void *iov, int n, off_t off, int flags) {
+    return rw2(SYS_preadv2, SYS_preadv, SYS_readv, fd, iov, n, off, flags);
+}
+EXPORT ssize_t PF(pwritev2)(int fd, const void *iov, int n, off_t off, int flags) {
+    return rw2(SYS_pwritev2, SYS_pwritev, SYS_writev, fd, iov, n, off, flags);
+}

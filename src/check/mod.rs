@@ -30,6 +30,13 @@ pub enum Fix {
     ExpandRelr,
     /// No older version exists, but elfcompat has a polyfill it links in.
     Polyfill,
+    /// An older symbol with the same ABI (the rename table of `patch`).
+    Rename {
+        /// The older symbol.
+        to: String,
+        /// Its version at the baseline.
+        version: String,
+    },
     /// Nothing in the baseline provides it.
     Blocker {
         /// Why.
@@ -55,6 +62,7 @@ impl Fix {
             Fix::Polyfill => {
                 "fixable: polyfill (no older version; elfcompat links its own)".to_string()
             }
+            Fix::Rename { to, version } => format!("fixable: rename to {to}@{version} (same ABI)"),
             Fix::Blocker { reason } => format!("blocker: {reason}"),
         }
     }
@@ -140,6 +148,9 @@ pub fn violations(
         for name in users {
             let fix = match family {
                 Family::Glibc => match glibc_fix(db, target, name, &lib.soname, baseline.glibc) {
+                    Fix::Blocker { .. } if rename_fix(db, target, name, baseline.glibc).is_some() => {
+                        rename_fix(db, target, name, baseline.glibc).unwrap_or(Fix::DropUnused)
+                    }
                     Fix::Blocker { .. }
                         if target
                             .and_then(crate::polyfill::Arch::of_target)
@@ -224,4 +235,32 @@ pub fn glibc_fix(
             reason: format!("not in the ABI database for {}", target.name()),
         },
     }
+}
+
+/// The rename rule for a symbol, when its target exists at the baseline.
+fn rename_fix(
+    db: &abi::AbiDb,
+    target: Option<Target>,
+    symbol: &str,
+    baseline: GlibcVersion,
+) -> Option<Fix> {
+    let t = target?;
+    let is_64 = [
+        "x86_64-",
+        "aarch64",
+        "powerpc64",
+        "s390x",
+        "riscv64",
+        "mips64",
+        "sparc64",
+        "loongarch64",
+    ]
+    .iter()
+    .any(|p| t.name().starts_with(p));
+    let rule = crate::patch::renames::rename_for(symbol, is_64)?;
+    let sv = db.newest_at_or_below(t, rule.to, None, baseline)?;
+    Some(Fix::Rename {
+        to: rule.to.to_string(),
+        version: sv.version.tag(),
+    })
 }

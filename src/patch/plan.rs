@@ -358,7 +358,7 @@ pub fn plan_requirements(
                     },
                 }
             }
-            Fix::DropUnused | Fix::ExpandRelr | Fix::Polyfill => {}
+            Fix::DropUnused | Fix::ExpandRelr | Fix::Polyfill | Fix::Rename { .. } => {}
         }
     }
 

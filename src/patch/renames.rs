@@ -271,6 +271,13 @@ pub const RENAMES: &[Rename] = &[
         why: RESOLV_NOTE,
     },
     Rename {
+        from: "__signgam",
+        to: "signgam",
+        only_64bit: false,
+        why: "glibc 2.23 added __signgam as the ISO C name of the same variable signgam \
+              always was (lgamma's sign); both name one object in libm",
+    },
+    Rename {
         from: "fcntl64",
         to: "fcntl",
         only_64bit: true,

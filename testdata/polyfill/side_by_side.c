@@ -6,6 +6,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
+#include <dirent.h>
+#include <pthread.h>
+#include <sys/uio.h>
+#include <threads.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +26,11 @@ static void st(const char *what, int r, const struct stat *s) {
     if (!r)
         printf(" mode=%o nlink=%lu size=%lld", s->st_mode & 0170000, (unsigned long)s->st_nlink, (long long)s->st_size);
     printf("\n");
+}
+
+static void *exits_with_thrd_exit(void *arg) {
+    (void)arg;
+    thrd_exit(42);
 }
 
 int main(int argc, char **argv) {
@@ -139,6 +148,27 @@ int main(int argc, char **argv) {
     dup2(nul, 60);
     dup2(nul, 61);
     closefrom(60);
+    snprintf(path, sizeof path, "%s/known", dir);
+    char other[4096];
+    snprintf(other, sizeof other, "%s/src", dir);
+    errno = 0; r = renameat2(AT_FDCWD, path, AT_FDCWD, other, RENAME_NOREPLACE);
+    printf("renameat2 noreplace: %d errno=%d\n", r, errno);
+    errno = 0; r = renameat2(AT_FDCWD, path, AT_FDCWD, other, 0x80);
+    printf("renameat2 badflag: %d errno=%d\n", r, errno);
+    char dents[4096];
+    errno = 0; n = getdents64(dfd, dents, sizeof dents); printf("getdents64: ok=%d\n", n > 0);
+    errno = 0; n = getdents64(-1, dents, sizeof dents); printf("getdents64 badfd: %zd errno=%d\n", n, errno);
+    char rbuf[8] = {0};
+    struct iovec wv = {"abcde", 5}, rv = {rbuf, 5};
+    int pf = open(other, O_RDWR);
+    errno = 0; n = pwritev2(pf, &wv, 1, 0, 0); printf("pwritev2: %zd\n", n);
+    errno = 0; n = preadv2(pf, &rv, 1, 0, 0); printf("preadv2: %zd %s\n", n, rbuf);
+    errno = 0; n = preadv2(pf, &rv, 1, 0, 0x100); printf("preadv2 badflag: %zd errno=%d\n", n, errno);
+    pthread_t th;
+    void *res = NULL;
+    pthread_create(&th, NULL, exits_with_thrd_exit, NULL);
+    pthread_join(th, &res);
+    printf("thrd_exit: %ld\n", (long)res);
     char secret[32];
     memset(secret, 'x', sizeof secret);
     explicit_bzero(secret, 16);
