@@ -13,6 +13,7 @@ mod parse;
 
 pub use error::{ElfError, FileError};
 pub use file::{open, open_if_elf, MappedFile};
+pub use parse::SectionInfo;
 
 use std::borrow::Cow;
 
@@ -340,6 +341,11 @@ impl<'data> ElfFile<'data> {
             };
         }
         machine_name(self.machine, self.class)
+    }
+
+    /// The section headers (empty when there are none or they cannot be read).
+    pub fn sections(&self) -> Vec<SectionInfo> {
+        parse::section_infos(self.data)
     }
 
     /// Map a virtual address to a file offset and the bytes available there, through the

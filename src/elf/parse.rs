@@ -821,3 +821,48 @@ fn parse_verdef<'data>(
     }
     Ok((out, end))
 }
+
+/// One section header, as far as layout checks need it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct SectionInfo {
+    /// sh_type.
+    pub sh_type: u32,
+    /// sh_flags.
+    pub flags: u64,
+    /// sh_addr.
+    pub addr: u64,
+    /// sh_offset.
+    pub offset: u64,
+    /// sh_size.
+    pub size: u64,
+    /// sh_addralign.
+    pub addralign: u64,
+}
+
+/// The section headers (empty when there are none or they cannot be read).
+pub(super) fn section_infos(data: &[u8]) -> Vec<SectionInfo> {
+    fn go<Elf: FileHeader<Endian = Endianness>>(data: &[u8]) -> Option<Vec<SectionInfo>> {
+        let header = Elf::parse(data).ok()?;
+        let endian = header.endian().ok()?;
+        let sections = header.section_headers(endian, data).ok()?;
+        Some(
+            sections
+                .iter()
+                .map(|s| SectionInfo {
+                    sh_type: s.sh_type(endian).0,
+                    flags: s.sh_flags(endian).0,
+                    addr: s.sh_addr(endian).into(),
+                    offset: s.sh_offset(endian).into(),
+                    size: s.sh_size(endian).into(),
+                    addralign: s.sh_addralign(endian).into(),
+                })
+                .collect(),
+        )
+    }
+    let r = match data.get(4) {
+        Some(&c) if c == E::ELFCLASS32.0 => go::<E::FileHeader32<Endianness>>(data),
+        Some(&c) if c == E::ELFCLASS64.0 => go::<E::FileHeader64<Endianness>>(data),
+        _ => None,
+    };
+    r.unwrap_or_default()
+}

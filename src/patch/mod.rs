@@ -107,6 +107,19 @@ pub fn patch_bytes(
     opts: &Options,
 ) -> Result<Patched, PatchError> {
     let file = ElfFile::parse(data)?;
+    // A file whose layout is not sound is not rewritten: what it would become is anyone's
+    // guess, and the rewriter trusts the headers (sizes, offsets) it is given.
+    let unsound = verify::structure(&file);
+    if !unsound.is_empty() {
+        return Err(PatchError::Refused(format!(
+            "the input is not structurally sound: {}",
+            unsound
+                .iter()
+                .map(|f| format!("[{}] {}", f.check, f.message))
+                .collect::<Vec<_>>()
+                .join("; ")
+        )));
+    }
     let plan = plan_with(
         &file,
         baseline,
@@ -127,10 +140,16 @@ pub fn patch_bytes(
     let (method, bytes) = if inplace::fits(&plan) {
         (Method::InPlace, inplace::apply(&file, &plan)?)
     } else {
-        (
-            Method::Rewrite,
-            rewrite::apply(data, &plan, file.has_section_headers)?,
-        )
+        // The rewriter is object's Builder: a panic inside it (a header combination the
+        // checks above let through) must become a refusal, never a crash of the caller.
+        let rewritten =
+            std::panic::catch_unwind(|| rewrite::apply(data, &plan, file.has_section_headers))
+                .unwrap_or_else(|_| {
+                    Err(PatchError::Refused(
+                        "the ELF rewriter failed on this file's layout".into(),
+                    ))
+                })?;
+        (Method::Rewrite, rewritten)
     };
     if opts.verify_in_memory {
         let findings = verify_output(&bytes, baseline, &plan)?;

@@ -159,6 +159,49 @@ pub fn structure(file: &ElfFile<'_>) -> Vec<Finding> {
             }
         }
     }
+    out.extend(sections(file));
+    if let Some(g) = dynamic.layout.gnu_hash {
+        let word = |o: u64| {
+            file.data.get(o as usize..o as usize + 4).map(|b| {
+                let a = [b[0], b[1], b[2], b[3]];
+                if file.byte_order == crate::elf::ByteOrder::Big {
+                    u32::from_be_bytes(a)
+                } else {
+                    u32::from_le_bytes(a)
+                }
+            })
+        };
+        let (nbuckets, bloom) = (word(g.offset), word(g.offset + 8));
+        if nbuckets == Some(0) || bloom.is_none_or(|b| b == 0 || !b.is_power_of_two()) {
+            out.push(finding(
+                "gnu-hash",
+                "DT_GNU_HASH has no buckets or a bloom filter size that is not a power of two",
+            ));
+        }
+    }
+    for vn in &dynamic.verneed {
+        if vn.file.is_empty() || vn.aux.iter().any(|a| a.name.is_empty()) {
+            out.push(finding(
+                "verneed-name",
+                format!("a version requirement of '{}' has an empty name", vn.file),
+            ));
+        }
+    }
+    if dynamic
+        .verdef
+        .iter()
+        .any(|d| d.names.is_empty() || d.name().is_empty())
+    {
+        out.push(finding("verdef-name", "a version definition has no name"));
+    }
+    if let Some(i) = (1..dynamic.symbols.len()).find(|&i| {
+        dynamic.symbols[i].name.is_empty() && dynamic.versym.get(i).is_some_and(|v| v & 0x7fff >= 2)
+    }) {
+        out.push(finding(
+            "symbol-name",
+            format!("dynamic symbol {i} has a version but no name"),
+        ));
+    }
     out.extend(hash::check(file));
     out
 }
@@ -254,5 +297,79 @@ pub fn against_baseline(file: &ElfFile<'_>, baseline: &Baseline) -> Vec<Finding>
 pub fn verify(file: &ElfFile<'_>, baseline: &Baseline) -> Vec<Finding> {
     let mut out = structure(file);
     out.extend(against_baseline(file, baseline));
+    out
+}
+
+/// Section headers, when present, must describe the same file the segments do: inside the
+/// file, sane alignments, and allocated sections at the file offset their address maps to.
+fn sections(file: &ElfFile<'_>) -> Vec<Finding> {
+    use object::elf::{PT_LOAD, SHF_ALLOC, SHT_NOBITS};
+    let mut out = Vec::new();
+    let len = file.data.len() as u64;
+    for (i, s) in file.sections().iter().enumerate().skip(1) {
+        if s.sh_type != SHT_NOBITS.0
+            && s.size > 0
+            && s.offset.checked_add(s.size).is_none_or(|e| e > len)
+        {
+            out.push(finding(
+                "section-in-file",
+                format!("section {i} extends past the end of the file"),
+            ));
+        }
+        if s.addralign > 1 && (!s.addralign.is_power_of_two() || s.addralign > 1 << 16) {
+            out.push(finding(
+                "section-alignment",
+                format!("section {i} has alignment {:#x}", s.addralign),
+            ));
+        }
+        if s.flags & u64::from(SHF_ALLOC.0) != 0 && s.sh_type != SHT_NOBITS.0 {
+            let seg = file.segments.iter().find(|g| {
+                g.p_type == PT_LOAD.0
+                    && s.addr >= g.vaddr
+                    && s.addr < g.vaddr.saturating_add(g.filesz)
+            });
+            if let Some(g) = seg {
+                if s.offset.wrapping_sub(g.offset) != s.addr.wrapping_sub(g.vaddr) {
+                    out.push(finding(
+                        "section-offset",
+                        format!(
+                            "section {i} is at file offset {:#x}, but its address maps to {:#x}",
+                            s.offset,
+                            g.offset.wrapping_add(s.addr - g.vaddr)
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(d) = &file.dynamic {
+        for s in file.sections() {
+            if s.sh_type == object::elf::SHT_GNU_VERSYM.0
+                && !d.versym.is_empty()
+                && s.size / 2 != d.versym.len() as u64
+            {
+                out.push(finding(
+                    "versym-section",
+                    format!(
+                        ".gnu.version section has {} entries, the dynamic view {}",
+                        s.size / 2,
+                        d.versym.len()
+                    ),
+                ));
+            }
+            if s.sh_type == object::elf::SHT_DYNSYM.0
+                && s.size / d.layout.syment.max(1) != d.symbols.len() as u64
+            {
+                out.push(finding(
+                    "dynsym-section",
+                    format!(
+                        ".dynsym section has {} entries, the dynamic view {}",
+                        s.size / d.layout.syment.max(1),
+                        d.symbols.len()
+                    ),
+                ));
+            }
+        }
+    }
     out
 }
