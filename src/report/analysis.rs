@@ -78,6 +78,9 @@ pub struct Analysis {
     pub runs_on: Vec<RunsOn>,
     /// Every imported symbol with its library and version.
     pub symbols: Vec<ImportedSymbol>,
+    /// Imported glibc symbols elfcompat can polyfill on this architecture (`patch` links
+    /// its own implementation when the baseline lacks them).
+    pub polyfillable: Vec<String>,
     /// Requirements newer than the baseline (empty without a baseline).
     pub violations: Vec<Violation>,
     /// Oddities that do not stop the loader.
@@ -303,6 +306,24 @@ fn analyze(file: &ElfFile<'_>, baseline: Option<&Baseline>) -> Analysis {
         defines: req.defined_versions.clone(),
         exported_symbols: req.exports.len(),
         runs_on: Vec::new(),
+        polyfillable: {
+            let arch = target.and_then(crate::polyfill::Arch::of_target);
+            let mut v: Vec<String> = match arch {
+                Some(a) => {
+                    let catalog = crate::polyfill::catalog(a);
+                    req.imports
+                        .iter()
+                        .filter(|i| i.version.as_ref().is_some_and(|v| v.family() == Family::Glibc))
+                        .filter(|i| catalog.binary_search(&i.name).is_ok())
+                        .map(|i| i.name.clone())
+                        .collect()
+                }
+                None => Vec::new(),
+            };
+            v.sort();
+            v.dedup();
+            v
+        },
         symbols: req.imports,
         violations,
         warnings,

@@ -145,6 +145,13 @@ fn render_analysis(out: &mut String, path: &str, a: &Analysis, style: &Style, al
     if !a.needed.is_empty() {
         let _ = writeln!(out, "  needs: {}", a.needed.join(", "));
     }
+    if !a.polyfillable.is_empty() {
+        let _ = writeln!(
+            out,
+            "  polyfills available (patch links them where the baseline lacks them): {}",
+            a.polyfillable.join(", ")
+        );
+    }
     let defined: Vec<&str> = a
         .defines
         .iter()
