@@ -313,7 +313,11 @@ fn analyze(file: &ElfFile<'_>, baseline: Option<&Baseline>) -> Analysis {
                     let catalog = crate::polyfill::catalog(a);
                     req.imports
                         .iter()
-                        .filter(|i| i.version.as_ref().is_some_and(|v| v.family() == Family::Glibc))
+                        .filter(|i| {
+                            i.version
+                                .as_ref()
+                                .is_some_and(|v| v.family() == Family::Glibc)
+                        })
                         .filter(|i| catalog.binary_search(&i.name).is_ok())
                         .map(|i| i.name.clone())
                         .collect()

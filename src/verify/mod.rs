@@ -39,7 +39,11 @@ pub fn structure(file: &ElfFile<'_>) -> Vec<Finding> {
         .filter(|s| s.p_type == PT_LOAD.0)
         .collect();
     for (i, s) in file.segments.iter().enumerate() {
-        if s.filesz > 0 && s.offset.checked_add(s.filesz).is_none_or(|end| end > len) {
+        // Even an empty segment (PT_GNU_STACK) must not point past the end: rewriters keep
+        // segment offsets and would size their output by it.
+        if s.offset > len
+            || (s.filesz > 0 && s.offset.checked_add(s.filesz).is_none_or(|end| end > len))
+        {
             out.push(finding(
                 "segment-in-file",
                 format!(
