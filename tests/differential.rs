@@ -166,7 +166,7 @@ fn requirements_agree_with_readelf_and_goblin() {
     let mut files = Vec::new();
     elf_files_under(Path::new("/usr"), &mut files);
     elf_files_under(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata"),
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bin"),
         &mut files,
     );
     assert!(
