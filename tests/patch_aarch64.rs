@@ -3,52 +3,13 @@
 //! bullseye's arm64 glibc 2.31 and with Debian 12's own (2.36), LD_BIND_NOW=1. The output
 //! must be the same as the unpatched program's on 2.36.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Tools the test needs; in CI their absence is a failure, elsewhere a reasoned skip.
-fn have(tool: &str) -> bool {
-    let ok = Command::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {tool}"))
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok && std::env::var_os("CI").is_some() {
-        panic!("{tool} is required in CI (.ci/run installs it)");
-    }
-    ok
-}
-
-fn runtime(arch: &str) -> (String, String) {
-    let out = Command::new("bash")
-        .arg(root().join("tools/old-glibc.sh"))
-        .args(["bullseye", arch])
-        .output()
-        .expect("tools/old-glibc.sh");
-    assert!(
-        out.status.success(),
-        "old-glibc.sh: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let root = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .last()
-        .unwrap_or("")
-        .trim()
-        .to_string();
-    let env =
-        std::fs::read_to_string(Path::new(&root).join("elfcompat-runtime.env")).expect("env file");
-    let get = |k: &str| {
-        env.lines()
-            .find_map(|l| l.strip_prefix(&format!("{k}=")))
-            .map(|v| v.trim_matches('\'').to_string())
-            .expect("key")
-    };
-    (get("LOADER"), get("LIBPATH"))
 }
 
 struct Run {
@@ -104,11 +65,14 @@ fn patch(input: &Path, output: &Path, glibc: &str) -> std::process::Output {
 
 #[test]
 fn aarch64_programs_run_patched_on_glibc_2_31() {
-    if !(have("aarch64-linux-gnu-gcc") && have("aarch64-linux-gnu-g++") && have("qemu-aarch64")) {
+    if !(common::have_tool("aarch64-linux-gnu-gcc")
+        && common::have_tool("aarch64-linux-gnu-g++")
+        && common::have_tool("qemu-aarch64"))
+    {
         eprintln!("skipped: install gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-user");
         return;
     }
-    let (loader, libpath) = runtime("arm64");
+    let (loader, libpath) = common::old_runtime("arm64");
     let tmp = tempfile::tempdir().expect("tempdir");
     let src = root().join("testdata/runtime-aarch64");
     let progs = [

@@ -4,50 +4,13 @@
 //! patched to 2.17, it runs with the polyfills on 2.36 and on bullseye's 2.31. All three
 //! outputs must be identical. x86_64 natively; aarch64 cross-compiled, under qemu-user.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn have(tool: &str) -> bool {
-    let ok = Command::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {tool}"))
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok && std::env::var_os("CI").is_some() {
-        panic!("{tool} is required in CI (.ci/run installs it)");
-    }
-    ok
-}
-
-fn runtime(arch: &str) -> (String, String) {
-    let out = Command::new("bash")
-        .arg(root().join("tools/old-glibc.sh"))
-        .args(["bullseye", arch])
-        .output()
-        .expect("tools/old-glibc.sh");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let dir = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .last()
-        .unwrap_or("")
-        .trim()
-        .to_string();
-    let env = std::fs::read_to_string(Path::new(&dir).join("elfcompat-runtime.env")).expect("env");
-    let get = |k: &str| {
-        env.lines()
-            .find_map(|l| l.strip_prefix(&format!("{k}=")))
-            .map(|v| v.trim_matches('\'').to_string())
-            .expect("key")
-    };
-    (get("LOADER"), get("LIBPATH"))
 }
 
 fn output(mut c: Command) -> String {
@@ -110,7 +73,7 @@ fn x86_64_polyfills_match_glibc() {
     let mut c = Command::new(&patched);
     c.env("LD_BIND_NOW", "1").arg(fresh(tmp.path(), "b"));
     assert_eq!(output(c), reference, "polyfills on glibc 2.36");
-    let (loader, libpath) = runtime("amd64");
+    let (loader, libpath) = common::old_runtime("amd64");
     let mut c = Command::new(loader);
     c.env("LD_BIND_NOW", "1")
         .args(["--inhibit-cache", "--library-path", &libpath])
@@ -125,7 +88,7 @@ fn x86_64_polyfills_match_glibc() {
 
 #[test]
 fn aarch64_polyfills_match_glibc() {
-    if !(have("aarch64-linux-gnu-gcc") && have("qemu-aarch64")) {
+    if !(common::have_tool("aarch64-linux-gnu-gcc") && common::have_tool("qemu-aarch64")) {
         eprintln!("skipped: install gcc-aarch64-linux-gnu qemu-user");
         return;
     }
@@ -153,7 +116,7 @@ fn aarch64_polyfills_match_glibc() {
         reference,
         "aarch64 polyfills on glibc 2.36"
     );
-    let (loader, libpath) = runtime("arm64");
+    let (loader, libpath) = common::old_runtime("arm64");
     let mut c = Command::new("qemu-aarch64");
     c.args([
         "-E",
@@ -202,7 +165,7 @@ fn data_polyfills_are_conservative() {
             original,
             "{pie}: on glibc 2.36 glibc maintains it"
         );
-        let (loader, libpath) = runtime("amd64");
+        let (loader, libpath) = common::old_runtime("amd64");
         let mut cmd = Command::new(loader);
         cmd.env("LD_BIND_NOW", "1")
             .args(["--inhibit-cache", "--library-path", &libpath])
@@ -218,7 +181,7 @@ fn data_polyfills_are_conservative() {
 /// The committed objects are what `polyfill/build.sh` makes from the committed sources.
 #[test]
 fn committed_objects_match_the_sources() {
-    if !(have("gcc") && have("aarch64-linux-gnu-gcc")) {
+    if !(common::have_tool("gcc") && common::have_tool("aarch64-linux-gnu-gcc")) {
         eprintln!("skipped: install gcc gcc-aarch64-linux-gnu");
         return;
     }

@@ -203,3 +203,47 @@ pub fn json_of(run: &Run) -> serde_json::Value {
     serde_json::from_str(&run.stdout)
         .unwrap_or_else(|e| panic!("stdout is not JSON ({e})\n{}", run.describe()))
 }
+
+/// Whether a tool the test needs is on PATH. Under `CI` its absence is a failure (`.ci/run`
+/// installs it); elsewhere the caller skips with a message.
+pub fn have_tool(tool: &str) -> bool {
+    let ok = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok && std::env::var_os("CI").is_some() {
+        panic!("{tool} is required in CI (.ci/run installs it)");
+    }
+    ok
+}
+
+/// Bullseye's glibc 2.31 runtime for a Debian architecture (`amd64`, `arm64`), fetched
+/// and cached by `tools/old-glibc.sh`: (loader, library path).
+pub fn old_runtime(arch: &str) -> (String, String) {
+    let out = Command::new("bash")
+        .arg(crate_root().join("tools/old-glibc.sh"))
+        .args(["bullseye", arch])
+        .output()
+        .expect("tools/old-glibc.sh");
+    assert!(
+        out.status.success(),
+        "old-glibc.sh: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dir = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    let env =
+        std::fs::read_to_string(Path::new(&dir).join("elfcompat-runtime.env")).expect("env file");
+    let get = |k: &str| {
+        env.lines()
+            .find_map(|l| l.strip_prefix(&format!("{k}=")))
+            .map(|v| v.trim_matches('\'').to_string())
+            .expect("key")
+    };
+    (get("LOADER"), get("LIBPATH"))
+}
