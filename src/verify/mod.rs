@@ -348,6 +348,25 @@ fn sections(file: &ElfFile<'_>) -> Vec<Finding> {
     }
     if let Some(d) = &file.dynamic {
         for s in file.sections() {
+            let at = |r: Option<crate::elf::Region>| r.map(|r| r.vaddr);
+            let expected = match s.sh_type {
+                t if t == object::elf::SHT_GNU_VERSYM.0 => at(d.layout.versym),
+                t if t == object::elf::SHT_DYNSYM.0 => at(d.layout.symtab),
+                t if t == object::elf::SHT_GNU_VERNEED.0 => at(d.layout.verneed),
+                t if t == object::elf::SHT_GNU_HASH.0 => at(d.layout.gnu_hash),
+                _ => None,
+            };
+            if expected.is_some_and(|a| a != s.addr) {
+                out.push(finding(
+                    "section-address",
+                    format!(
+                        "section type {:#x} at {:#x}, the dynamic section says {:#x}",
+                        s.sh_type,
+                        s.addr,
+                        expected.unwrap_or(0)
+                    ),
+                ));
+            }
             if s.sh_type == object::elf::SHT_GNU_VERSYM.0
                 && !d.versym.is_empty()
                 && s.size / 2 != d.versym.len() as u64
