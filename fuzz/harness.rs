@@ -107,29 +107,30 @@ pub fn patch(data: &[u8]) {
                     continue;
                 }
             };
+            let patched_bytes = patched.bytes();
             serde_json::to_string(&patched.plan).expect("Plan serialises to JSON");
             if let Some(strict) = &strict_bytes {
                 assert!(
-                    strict == &patched.bytes,
+                    strict == &patched_bytes,
                     "{ctx}: allow_blockers changed the output of a patch that had no blockers"
                 );
             }
             if !allow_blockers {
-                strict_bytes = Some(patched.bytes.clone());
+                strict_bytes = Some(patched_bytes.clone());
             }
             if patched.method == Method::Unchanged {
                 assert!(
-                    patched.bytes == data,
+                    patched_bytes == data,
                     "{ctx}: Unchanged but the bytes differ"
                 );
                 continue;
             }
 
             // The output must read back, analyse, and verify.
-            let out = ElfFile::parse(&patched.bytes)
+            let out = ElfFile::parse(&patched_bytes)
                 .unwrap_or_else(|e| panic!("{ctx}: patched output does not parse: {e}"));
             let _ = verify::verify(&out, &base);
-            let findings = patch::verify_output(&patched.bytes, &base, &patched.plan)
+            let findings = patch::verify_output(&patched_bytes, &base, &patched.plan)
                 .unwrap_or_else(|e| panic!("{ctx}: verify_output failed on patched output: {e}"));
             assert!(
                 findings.is_empty(),
@@ -154,11 +155,11 @@ pub fn patch(data: &[u8]) {
                     patched.method
                 );
             }
-            report::analyze_bytes(&patched.bytes, Some(&base))
+            report::analyze_bytes(&patched_bytes, Some(&base))
                 .unwrap_or_else(|e| panic!("{ctx}: patched output does not analyse: {e}"));
 
             // Idempotence: the output already meets the baseline.
-            match patch::patch_bytes(&patched.bytes, &base, &opts) {
+            match patch::patch_bytes(&patched_bytes, &base, &opts) {
                 Ok(again) => assert_eq!(
                     again.method,
                     Method::Unchanged,

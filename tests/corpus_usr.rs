@@ -314,7 +314,7 @@ fn file_check(path: &Path, tally: &Mutex<Tally>) {
                     "PANIC".to_string()
                 }
                 Ok(Ok(p)) if p.method == Method::Unchanged => {
-                    if p.bytes != data {
+                    if p.bytes() != data {
                         verify_failures.push(format!(
                             "{shown}: {label}: Method::Unchanged but the bytes differ"
                         ));
@@ -326,7 +326,7 @@ fn file_check(path: &Path, tally: &Mutex<Tally>) {
                     let v = std::panic::catch_unwind(AssertUnwindSafe(
                         || -> Result<Vec<String>, String> {
                             if allow {
-                                patch::verify_output(&p.bytes, &bl, &p.plan)
+                                patch::verify_output(&p.bytes(), &bl, &p.plan)
                                     .map(|f| {
                                         f.into_iter()
                                             .map(|f| format!("[{}] {}", f.check, f.message))
@@ -334,7 +334,8 @@ fn file_check(path: &Path, tally: &Mutex<Tally>) {
                                     })
                                     .map_err(|e| e.to_string())
                             } else {
-                                let f = ElfFile::parse(&p.bytes).map_err(|e| e.to_string())?;
+                                let bytes = p.bytes();
+                                let f = ElfFile::parse(&bytes).map_err(|e| e.to_string())?;
                                 Ok(elfcompat::verify::verify(&f, &bl)
                                     .into_iter()
                                     .map(|f| format!("[{}] {}", f.check, f.message))

@@ -718,7 +718,7 @@ fn check_case(b: &Built, driver: &Path, tally: &Mutex<Tally>) {
             };
             local_outcomes.push(format!("{label}: {}", method_name(p.method)));
             // 2. within the baseline: unchanged and byte-identical; otherwise changed.
-            if within && (p.method != Method::Unchanged || p.bytes != b.bytes) {
+            if within && (p.method != Method::Unchanged || p.bytes() != b.bytes) {
                 fail(
                     &mut failures,
                     base,
@@ -726,11 +726,11 @@ fn check_case(b: &Built, driver: &Path, tally: &Mutex<Tally>) {
                     format!(
                         "already within the baseline, but the output is {:?} (identical bytes: {})",
                         p.method,
-                        p.bytes == b.bytes
+                        p.bytes() == b.bytes
                     ),
                 );
             }
-            if !within && (p.method == Method::Unchanged || p.bytes == b.bytes) {
+            if !within && (p.method == Method::Unchanged || p.bytes() == b.bytes) {
                 fail(
                     &mut failures,
                     base,
@@ -742,7 +742,7 @@ fn check_case(b: &Built, driver: &Path, tally: &Mutex<Tally>) {
                 );
             }
             // 3. verifies.
-            match catch(|| verify_bytes(&p.bytes, &bl)) {
+            match catch(|| verify_bytes(&p.bytes(), &bl)) {
                 Ok(Ok(f)) if f.is_empty() => {}
                 Ok(Ok(f)) => fail(
                     &mut failures,
@@ -759,8 +759,9 @@ fn check_case(b: &Built, driver: &Path, tally: &Mutex<Tally>) {
                 ),
             }
             // 4. idempotent.
-            match catch(|| patch_bytes(&p.bytes, &bl, &opts)) {
-                Ok(Ok(p2)) if p2.method == Method::Unchanged && p2.bytes == p.bytes => {}
+            let pb = p.bytes();
+            match catch(|| patch_bytes(&pb, &bl, &opts)) {
+                Ok(Ok(p2)) if p2.method == Method::Unchanged && p2.bytes() == p.bytes() => {}
                 Ok(Ok(p2)) => fail(
                     &mut failures,
                     base,
@@ -768,7 +769,7 @@ fn check_case(b: &Built, driver: &Path, tally: &Mutex<Tally>) {
                     format!(
                         "patching the result again gives {:?} (identical bytes: {})",
                         p2.method,
-                        p2.bytes == p.bytes
+                        p2.bytes() == p.bytes()
                     ),
                 ),
                 Ok(Err(e)) => fail(
@@ -785,14 +786,14 @@ fn check_case(b: &Built, driver: &Path, tally: &Mutex<Tally>) {
                 ),
             }
             // 5. runs the same.
-            if p.method != Method::Unchanged && !ran.contains(&p.bytes) {
+            if p.method != Method::Unchanged && !ran.contains(&p.bytes()) {
                 let name = format!(
                     "{}.patched-{base}-{}",
                     b.bin.file_name().unwrap().to_string_lossy(),
                     if poly { "poly" } else { "nopoly" }
                 );
                 let path = b.dir.join(name);
-                std::fs::write(&path, &p.bytes).unwrap();
+                std::fs::write(&path, &p.bytes()).unwrap();
                 set_mode(&path, 0o755);
                 let o = run_binary(b.case.kind, &path, driver);
                 runs += 1;
@@ -808,7 +809,7 @@ fn check_case(b: &Built, driver: &Path, tally: &Mutex<Tally>) {
                         ),
                     );
                 }
-                ran.push(p.bytes);
+                ran.push(p.bytes());
             }
         }
     }
@@ -1009,7 +1010,7 @@ fn weak_only_requirements() {
             };
             match catch(|| patch_bytes(&data, &bl, &opts)) {
                 Ok(Ok(p)) => {
-                    match verify_bytes(&p.bytes, &bl) {
+                    match verify_bytes(&p.bytes(), &bl) {
                         Ok(f) if f.is_empty() => {}
                         other => failures.push(format!(
                             "{base} polyfill={poly}: the result does not verify: {other:?}"
@@ -1064,14 +1065,14 @@ fn relr_with_tbss() {
         let bl = baseline(base);
         match catch(|| patch_bytes(&data, &bl, &Options::default())) {
             Ok(Ok(p)) => {
-                match verify_bytes(&p.bytes, &bl) {
+                match verify_bytes(&p.bytes(), &bl) {
                     Ok(f) if f.is_empty() => {}
                     other => {
                         failures.push(format!("{base}: the result does not verify: {other:?}"))
                     }
                 }
                 let out = wd.join(format!("tls_relr.{base}"));
-                std::fs::write(&out, &p.bytes).unwrap();
+                std::fs::write(&out, &p.bytes()).unwrap();
                 set_mode(&out, 0o755);
                 let o = run_binary(Kind::Pie, &out, Path::new("/nonexistent"));
                 if o.code() != expected.code() || o.stdout != expected.stdout {

@@ -233,9 +233,9 @@ pub fn patch(a: PatchArgs<'_>, baseline: &Baseline) -> Result<u8, CliError> {
             }
         };
         let plan = &patched.plan;
-        let written = patch::write_atomic(&target, &patched.bytes, keep, |back| {
+        let written = patch::write_atomic(&target, &patched.image, map.file(), keep, |back| {
             let findings = patch::verify_output(back, baseline, plan)?;
-            if findings.is_empty() && back == patched.bytes.as_slice() {
+            if findings.is_empty() {
                 Ok(())
             } else {
                 Err(PatchError::Verification(findings))
@@ -249,7 +249,7 @@ pub fn patch(a: PatchArgs<'_>, baseline: &Baseline) -> Result<u8, CliError> {
     if a.json {
         serde_json::to_writer_pretty(
             &mut out,
-            &serde_json::json!({"file": shown, "output": target.display().to_string(), "status": "patched", "method": patched.method, "plan": patched.plan, "size_before": data.len(), "size_after": patched.bytes.len()}),
+            &serde_json::json!({"file": shown, "output": target.display().to_string(), "status": "patched", "method": patched.method, "plan": patched.plan, "size_before": data.len(), "size_after": patched.image.len()}),
         )
         .map_err(std::io::Error::from)?;
         writeln!(out)?;
@@ -271,7 +271,7 @@ pub fn patch(a: PatchArgs<'_>, baseline: &Baseline) -> Result<u8, CliError> {
                 "{}: verified and written ({} -> {} bytes)",
                 target.display(),
                 data.len(),
-                patched.bytes.len()
+                patched.image.len()
             )?;
         }
     }

@@ -10,12 +10,17 @@ use super::FileError;
 pub struct MappedFile {
     path: PathBuf,
     map: Option<memmap2::Mmap>,
+    file: Option<File>,
 }
 
 impl MappedFile {
     /// The file's bytes.
     pub fn bytes(&self) -> &[u8] {
         self.map.as_deref().unwrap_or(&[])
+    }
+    /// The open file the bytes map (None for an empty file).
+    pub fn file(&self) -> Option<&File> {
+        self.file.as_ref()
     }
     /// The path it was opened from.
     pub fn path(&self) -> &Path {
@@ -30,6 +35,7 @@ pub fn open(path: &Path) -> Result<MappedFile, FileError> {
         m.unwrap_or_else(|| MappedFile {
             path: path.to_path_buf(),
             map: None,
+            file: None,
         })
     })
 }
@@ -91,6 +97,7 @@ fn open_impl(path: &Path, only_elf: bool) -> Result<Option<MappedFile>, FileErro
     };
     Ok(Some(MappedFile {
         path: path.to_path_buf(),
+        file: map.as_ref().map(|_| file),
         map,
     }))
 }

@@ -5,22 +5,22 @@
 
 use crate::elf::{ByteOrder, Class, ElfFile};
 
-use super::{How, PatchError, Plan};
+use super::{How, Image, PatchError, Plan};
 
-struct Writer<'a> {
-    out: &'a mut [u8],
+struct Writer<'w, 'a> {
+    out: &'w mut Image<'a>,
     big: bool,
 }
 
-impl Writer<'_> {
+impl Writer<'_, '_> {
     fn put(&mut self, off: u64, bytes: &[u8]) -> Result<(), PatchError> {
-        let start = usize::try_from(off).map_err(|_| PatchError::internal("offset overflow"))?;
-        let dst = self
-            .out
-            .get_mut(start..start + bytes.len())
-            .ok_or_else(|| PatchError::internal("write outside the file"))?;
-        dst.copy_from_slice(bytes);
-        Ok(())
+        match off.checked_add(bytes.len() as u64) {
+            Some(end) if end <= self.out.len() => {
+                self.out.write_at(off, bytes);
+                Ok(())
+            }
+            _ => Err(PatchError::internal("write outside the file")),
+        }
     }
     fn u16(&mut self, off: u64, v: u16) -> Result<(), PatchError> {
         let b = if self.big {
@@ -68,14 +68,14 @@ pub fn fits(plan: &Plan) -> bool {
         && plan.changes.iter().all(|c| c.symbol == c.to_symbol)
 }
 
-/// Apply a plan that [`fits`] to a copy of the file's bytes.
-pub fn apply(file: &ElfFile<'_>, plan: &Plan) -> Result<Vec<u8>, PatchError> {
+/// Apply a plan that [`fits`]: the file's bytes with the edited pages.
+pub fn apply<'a>(file: &ElfFile<'a>, plan: &Plan) -> Result<Image<'a>, PatchError> {
     let dynamic = file
         .dynamic
         .as_ref()
         .ok_or_else(|| PatchError::internal("no dynamic section"))?;
     let big = file.byte_order == ByteOrder::Big;
-    let mut out = file.data.to_vec();
+    let mut out = Image::unchanged(file.data);
     let mut w = Writer { out: &mut out, big };
 
     // Which vernaux index each (library, version) has.
@@ -263,7 +263,7 @@ fn verneed_section_info_offset(file: &ElfFile<'_>) -> Option<u64> {
 /// one slot each, DT_NULL fills the end) and clear the old records.
 fn drop_verneed_tags(
     file: &ElfFile<'_>,
-    w: &mut Writer<'_>,
+    w: &mut Writer<'_, '_>,
     region: crate::elf::Region,
 ) -> Result<(), PatchError> {
     if file.machine == object::elf::EM_MIPS.0 {

@@ -2,6 +2,7 @@
 //! applying it is mechanical (in place when nothing grows, through object's ELF builder
 //! otherwise); the result is verified before anything is written, and again after.
 
+mod image;
 mod inplace;
 mod link;
 mod plan;
@@ -11,6 +12,7 @@ mod rewrite;
 mod startup;
 mod write;
 
+pub use image::Image;
 pub use plan::{
     plan, plan_requirements, plan_with, Blocker, How, Plan, PlanError, PlanOptions, PolyfillImport,
     PolyfillUse, SymbolChange, VersionRef,
@@ -91,21 +93,29 @@ pub enum Method {
 }
 
 /// A finished patch, not yet written.
-pub struct Patched {
+pub struct Patched<'a> {
     /// The plan that was applied.
     pub plan: Plan,
     /// How it was applied.
     pub method: Method,
-    /// The new file contents.
-    pub bytes: Vec<u8>,
+    /// The new file: the input plus the pages that differ.
+    pub image: Image<'a>,
+}
+
+impl Patched<'_> {
+    /// The new file's bytes, materialised (tests and in-memory callers; `write_atomic`
+    /// writes the image without this copy).
+    pub fn bytes(&self) -> Vec<u8> {
+        self.image.to_vec()
+    }
 }
 
 /// Plan, apply and verify, all in memory.
-pub fn patch_bytes(
-    data: &[u8],
+pub fn patch_bytes<'a>(
+    data: &'a [u8],
     baseline: &Baseline,
     opts: &Options,
-) -> Result<Patched, PatchError> {
+) -> Result<Patched<'a>, PatchError> {
     let file = ElfFile::parse(data)?;
     // A file whose layout is not sound is not rewritten: what it would become is anyone's
     // guess, and the rewriter trusts the headers (sizes, offsets) it is given.
@@ -134,10 +144,10 @@ pub fn patch_bytes(
         return Ok(Patched {
             plan,
             method: Method::Unchanged,
-            bytes: data.to_vec(),
+            image: Image::unchanged(data),
         });
     }
-    let (method, bytes) = if inplace::fits(&plan) {
+    let (method, image) = if inplace::fits(&plan) {
         (Method::InPlace, inplace::apply(&file, &plan)?)
     } else {
         // The rewriter is object's Builder: a panic inside it (a header combination the
@@ -152,7 +162,7 @@ pub fn patch_bytes(
         (Method::Rewrite, rewritten)
     };
     if opts.verify_in_memory {
-        let findings = verify_output(&bytes, baseline, &plan)?;
+        let findings = verify_output(&image.to_vec(), baseline, &plan)?;
         if !findings.is_empty() {
             return Err(PatchError::Verification(findings));
         }
@@ -160,7 +170,7 @@ pub fn patch_bytes(
     Ok(Patched {
         plan,
         method,
-        bytes,
+        image,
     })
 }
 

@@ -191,7 +191,7 @@ pub fn plan_with(
     if file.dynamic.is_none() {
         return Err(PlanError::NoDynamic);
     }
-    let req = Requirements::of(file);
+    let req = Requirements::of_imports(file);
     let target = crate::report::target_of_file(file);
     let arch = if opts.polyfill {
         crate::polyfill::Arch::of(

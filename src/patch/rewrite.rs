@@ -14,7 +14,7 @@ use object::elf;
 use super::link;
 use super::relr;
 use super::startup;
-use super::{How, PatchError, Plan};
+use super::{How, Image, PatchError, Plan};
 
 /// Sections elfcompat adds (startup shim, polyfills) are named with this prefix; they have
 /// no address until the layout places them in a new PT_LOAD.
@@ -25,7 +25,11 @@ fn build_err(e: object::build::Error) -> PatchError {
 }
 
 /// Apply a plan by rebuilding the dynamic tables.
-pub fn apply(data: &[u8], plan: &Plan, has_section_headers: bool) -> Result<Vec<u8>, PatchError> {
+pub fn apply<'a>(
+    data: &'a [u8],
+    plan: &Plan,
+    has_section_headers: bool,
+) -> Result<Image<'a>, PatchError> {
     if !has_section_headers {
         return Err(PatchError::Refused(
             "the plan needs new strings or version records, which means moving tables; a file without section headers can only be edited in place".into(),
@@ -96,7 +100,7 @@ pub fn apply(data: &[u8], plan: &Plan, has_section_headers: bool) -> Result<Vec<
     if let Some(shim) = shim {
         startup::finish(&mut b, shim)?;
     }
-    let mut out = Vec::with_capacity(data.len() + 4096);
+    let mut out = Image::empty(data);
     b.write(&mut out).map_err(build_err)?;
     Ok(out)
 }

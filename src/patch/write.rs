@@ -3,9 +3,10 @@
 //! files carry the writer's pid in their name, so a later run can tell the leftovers of a
 //! killed run (pid gone) from the work of one still running, and remove them.
 
-use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+
+use super::Image;
 
 /// Temp files are named `.elfcompat-tmp-<pid>-<random>`.
 pub const TEMP_PREFIX: &str = ".elfcompat-tmp-";
@@ -52,13 +53,16 @@ pub enum Keep {
     },
 }
 
-/// Write `bytes` to `target` atomically. `check` is given the bytes read back from the
-/// synced temp file; the rename happens only if it returns Ok, so what lands at `target`
+/// Write `image` to `target` atomically. The pages it shares with its input are copied
+/// from `input` (the file the image's base maps, if the caller has it) inside the kernel.
+/// `check` is given the bytes read back from the synced temp file; the rename happens only
+/// if it returns Ok and the changed pages read back as written, so what lands at `target`
 /// is exactly what was checked. On any error the temp file is removed and `target` is
 /// untouched.
 pub fn write_atomic<E: From<std::io::Error>>(
     target: &Path,
-    bytes: &[u8],
+    image: &Image<'_>,
+    input: Option<&std::fs::File>,
     keep: Keep,
     check: impl FnOnce(&[u8]) -> Result<(), E>,
 ) -> Result<(), E> {
@@ -78,8 +82,8 @@ pub fn write_atomic<E: From<std::io::Error>>(
         (Keep::Everything, None) => 0o755,
     };
     let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
-    let mut tmp = tempfile::Builder::new().prefix(&prefix).tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
+    let tmp = tempfile::Builder::new().prefix(&prefix).tempfile_in(dir)?;
+    image.write_to(tmp.as_file(), input)?;
     // Replacing a file keeps its owner and group (and mode): a patch must not hand a
     // root-owned binary to whoever ran it, or the reverse.
     if let Some(m) = &existing {
@@ -98,6 +102,9 @@ pub fn write_atomic<E: From<std::io::Error>>(
     tmp.as_file().sync_all()?;
     // Read back through a mapping: the pages are in the page cache already.
     let back = crate::elf::open(tmp.path()).map_err(|e| std::io::Error::other(e.to_string()))?;
+    if !image.written_as(back.bytes()) {
+        return Err(std::io::Error::other("the temp file does not read back as written").into());
+    }
     check(back.bytes())?;
     drop(back);
     tmp.persist(target).map_err(|e| e.error)?;

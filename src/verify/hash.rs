@@ -64,15 +64,22 @@ pub(super) fn check(file: &ElfFile<'_>) -> Vec<Finding> {
         .map(|(i, s)| (i, s.name.as_ref()))
         .collect();
     if let Some(g) = dynamic.layout.gnu_hash {
-        let lookup = |name: &str| -> Option<Vec<usize>> {
+        // The header once; then each exported symbol looked up as the loader would.
+        let header = (|| {
             let base = g.offset;
-            let nbuckets = raw.u32(base)?;
-            let symoffset = raw.u32(base + 4)?;
-            let bloom_size = raw.u32(base + 8)?;
-            let shift = raw.u32(base + 12)?;
-            let word_bits: u32 = if wide { 64 } else { 32 };
+            Some((
+                raw.u32(base)?,
+                raw.u32(base + 4)?,
+                raw.u32(base + 8)?,
+                raw.u32(base + 12)?,
+            ))
+        })();
+        let word_bits: u32 = if wide { 64 } else { 32 };
+        // Some(true): `want` is reached under `name`; None: the table is truncated.
+        let reaches = |name: &str, want: usize| -> Option<bool> {
+            let (nbuckets, symoffset, bloom_size, shift) = header?;
             let h = gnu_hash(name.as_bytes());
-            let bloom_at = base + 16;
+            let bloom_at = g.offset + 16;
             let idx = u64::from((h / word_bits) % bloom_size.max(1));
             let word = if wide {
                 raw.u64(bloom_at + idx * 8)?
@@ -81,33 +88,31 @@ pub(super) fn check(file: &ElfFile<'_>) -> Vec<Finding> {
             };
             let mask = (1u64 << (h % word_bits)) | (1u64 << ((h >> shift) % word_bits));
             if word & mask != mask {
-                return Some(Vec::new());
+                return Some(false);
             }
             let buckets_at = bloom_at + u64::from(bloom_size) * u64::from(word_bits / 8);
             let chains_at = buckets_at + 4 * u64::from(nbuckets);
             let mut i = raw.u32(buckets_at + 4 * u64::from(h % nbuckets.max(1)))?;
-            let mut found = Vec::new();
             if i == 0 {
-                return Some(found);
+                return Some(false);
             }
             let mut steps = 0usize;
             loop {
                 let c = raw.u32(chains_at + 4 * u64::from(i.checked_sub(symoffset)?))?;
-                if (c | 1) == (h | 1) {
-                    found.push(i as usize);
+                if (c | 1) == (h | 1) && i as usize == want {
+                    return Some(true);
                 }
                 steps += 1;
                 if c & 1 == 1 || steps > dynamic.symbols.len() {
-                    break;
+                    return Some(false);
                 }
                 i += 1;
             }
-            Some(found)
         };
         for (i, name) in &defined {
-            match lookup(name) {
-                Some(cands) if cands.contains(i) => {}
-                Some(_) => out.push(finding(
+            match reaches(name, *i) {
+                Some(true) => {}
+                Some(false) => out.push(finding(
                     "gnu-hash",
                     format!("exported symbol {name} (#{i}) is not reachable through DT_GNU_HASH"),
                 )),

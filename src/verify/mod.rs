@@ -114,8 +114,7 @@ pub fn structure(file: &ElfFile<'_>) -> Vec<Finding> {
             ),
         ));
     }
-    let req = Requirements::of(file);
-    for (i, raw) in &req.dangling_indices {
+    for (i, raw) in &Requirements::dangling_in(file) {
         out.push(finding(
             "versym-index",
             format!(
@@ -217,7 +216,7 @@ pub fn against_baseline(file: &ElfFile<'_>, baseline: &Baseline) -> Vec<Finding>
     if matches!(file.linkage(), Linkage::Static | Linkage::StaticPie) {
         return out;
     }
-    let req = Requirements::of(file);
+    let req = Requirements::of_imports(file);
     let target = crate::report::target_of_file(file);
     for v in check::violations(&req, target, baseline) {
         out.push(finding(

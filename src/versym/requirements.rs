@@ -155,6 +155,16 @@ pub struct Requirements {
 impl Requirements {
     /// Build the model from a parsed file. Files without a dynamic section require nothing.
     pub fn of(file: &ElfFile<'_>) -> Requirements {
+        Self::build(file, true)
+    }
+
+    /// The model without `exports`: what checks against a baseline need, without a string
+    /// per exported symbol (tens of thousands in a large library).
+    pub fn of_imports(file: &ElfFile<'_>) -> Requirements {
+        Self::build(file, false)
+    }
+
+    fn build(file: &ElfFile<'_>, with_exports: bool) -> Requirements {
         let Some(dynamic) = &file.dynamic else {
             return Requirements::default();
         };
@@ -256,7 +266,7 @@ impl Requirements {
                     copy_relocated: false,
                     dynsym_index: i,
                 });
-            } else if !local {
+            } else if !local && with_exports {
                 let version = defined_by_index
                     .get(&index)
                     .and_then(|&d| dynamic.verdef.get(d))
@@ -272,6 +282,35 @@ impl Requirements {
             }
         }
         req
+    }
+
+    /// `.gnu.version` entries (dynsym index, raw value) naming an index that no verneed or
+    /// verdef entry has: what [`Requirements::dangling_indices`] holds, without the model.
+    pub fn dangling_in(file: &ElfFile<'_>) -> Vec<(usize, u16)> {
+        let Some(dynamic) = &file.dynamic else {
+            return Vec::new();
+        };
+        let mut known = [false; 0x8000];
+        for vn in &dynamic.verneed {
+            for aux in &vn.aux {
+                known[usize::from(aux.index & 0x7fff)] = true;
+            }
+        }
+        for vd in &dynamic.verdef {
+            known[usize::from(vd.index & 0x7fff)] = true;
+        }
+        dynamic
+            .symbols
+            .iter()
+            .enumerate()
+            .skip(1)
+            .filter(|(_, s)| !s.name.is_empty())
+            .filter_map(|(i, _)| {
+                let raw = dynamic.versym.get(i).copied().unwrap_or(1);
+                let index = raw & 0x7fff;
+                (index >= 2 && !known[usize::from(index)]).then_some((i, raw))
+            })
+            .collect()
     }
 
     /// All version requirements with their library, in file order.
