@@ -793,7 +793,7 @@ fn check_case(b: &Built, driver: &Path, tally: &Mutex<Tally>) {
                     if poly { "poly" } else { "nopoly" }
                 );
                 let path = b.dir.join(name);
-                std::fs::write(&path, &p.bytes()).unwrap();
+                std::fs::write(&path, p.bytes()).unwrap();
                 set_mode(&path, 0o755);
                 let o = run_binary(b.case.kind, &path, driver);
                 runs += 1;
@@ -1072,7 +1072,7 @@ fn relr_with_tbss() {
                     }
                 }
                 let out = wd.join(format!("tls_relr.{base}"));
-                std::fs::write(&out, &p.bytes()).unwrap();
+                std::fs::write(&out, p.bytes()).unwrap();
                 set_mode(&out, 0o755);
                 let o = run_binary(Kind::Pie, &out, Path::new("/nonexistent"));
                 if o.code() != expected.code() || o.stdout != expected.stdout {

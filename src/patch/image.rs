@@ -101,7 +101,7 @@ impl<'a> Image<'a> {
         }
         self.pages[n].get_or_insert_with(|| {
             let mut p = vec![0u8; PAGE].into_boxed_slice();
-            let s = n as usize * PAGE;
+            let s = n * PAGE;
             if s < base.len() {
                 let e = (s + PAGE).min(base.len());
                 p[..e - s].copy_from_slice(&base[s..e]);
@@ -370,7 +370,7 @@ mod tests {
     fn writes_equal_to_the_input_dirty_nothing() {
         let b = base();
         let mut im = Image::unchanged(&b);
-        im.write_at(10, &b[10..5000].to_vec());
+        im.write_at(10, &b[10..5000]);
         assert_eq!(im.dirty_pages(), 0);
         assert!(im.is_base());
         im.write_at(5000, &[1, 2, 3]);
@@ -399,7 +399,8 @@ mod tests {
         let b = base();
         let mut im = Image::empty(&b);
         let mut v: Vec<u8> = Vec::new();
-        let steps: [&dyn Fn(&mut dyn WritableBuffer); 5] = [
+        type Step<'s> = &'s dyn Fn(&mut dyn WritableBuffer);
+        let steps: [Step<'_>; 5] = [
             &|w| w.write_bytes(&b[..100]),
             &|w| w.write_bytes(&[9; 50]),
             &|w| w.write_zeros(5000 - 150),

@@ -183,14 +183,25 @@ pub fn verify_output(
 ) -> Result<Vec<Finding>, PatchError> {
     let out = ElfFile::parse(bytes)?;
     let findings = verify::verify(&out, baseline);
+    // A blocker forgives exactly its own finding (same symbol, version and library, in the
+    // words `verify` uses), never another symbol that happens to share its version.
+    let forgiven: Vec<String> = plan
+        .blockers
+        .iter()
+        .map(|b| {
+            format!(
+                "{} {} from {}:",
+                b.symbol.as_deref().unwrap_or("(unused)"),
+                b.version,
+                b.library
+            )
+        })
+        .collect();
     Ok(findings
         .into_iter()
         .filter(|f| {
             !(f.check == "version-above-baseline"
-                && plan.blockers.iter().any(|b| {
-                    f.message
-                        .contains(&format!(" {} from {}", b.version, b.library))
-                }))
+                && forgiven.iter().any(|p| f.message.starts_with(p.as_str())))
         })
         .collect())
 }

@@ -6,7 +6,7 @@
 //! The Builder reads through section headers, so this path refuses files without them.
 
 use object::build::elf::{
-    Builder, Dynamic, SectionData, SectionId, VersionData, VersionId, VersionNeed,
+    Builder, Dynamic, SectionData, SectionId, SegmentId, VersionData, VersionId, VersionNeed,
 };
 use object::build::ByteString;
 use object::elf;
@@ -87,7 +87,15 @@ pub fn apply<'a>(
     };
     let rela_table = relr::table_of(&b);
     let jmprel = relr::jmprel_of(&b);
-    layout(&mut b)?;
+    // A shared library's program header table may live anywhere in a loaded segment (the
+    // loader finds it through e_phoff or PT_PHDR); an executable's may not, since kernels
+    // before 5.17.2 compute AT_PHDR from the first PT_LOAD. So a library's table moves to
+    // the new segment instead of growing in place and pushing out what follows it (often
+    // `.dynsym`, megabytes of it).
+    let relocate_phdrs =
+        b.header.e_type == elf::ET_DYN && !b.segments.iter().any(|s| s.p_type == elf::PT_INTERP);
+    let original_segments: Vec<SegmentId> = b.segments.iter().map(|s| s.id()).collect();
+    let phdrs = layout(&mut b, relocate_phdrs)?;
     if let Some(pf) = pf {
         link::finish(&mut b, pf)?;
     }
@@ -100,8 +108,13 @@ pub fn apply<'a>(
     if let Some(shim) = shim {
         startup::finish(&mut b, shim)?;
     }
+    let table = phdrs.map(|sec| phdr_table(&mut b, sec, &original_segments));
+    let (is_64, endian) = (b.is_64, b.endian);
     let mut out = Image::empty(data);
     b.write(&mut out).map_err(build_err)?;
+    if let Some(t) = table {
+        t.apply(&mut out, is_64, endian);
+    }
     Ok(out)
 }
 
@@ -276,9 +289,12 @@ fn find_moves(b: &Builder<'_>, extra: usize) -> Result<Vec<SectionId>, PatchErro
 }
 
 /// Give every alloc section that no longer fits a place in new PT_LOAD segment(s) at the
-/// end of the image. The program header table grows in place (the Builder keeps it right
-/// after the ELF header), pushing out what follows it if that may move.
-fn layout(b: &mut Builder<'_>) -> Result<(), PatchError> {
+/// end of the image. Without `relocate_phdrs` the program header table grows in place
+/// (the Builder keeps it right after the ELF header), pushing out what follows it if that
+/// may move. With it, the table is left as it is and a section sized for the whole new
+/// table joins the moved ones: its id is returned, for [`phdr_table`] to fill after the
+/// Builder has written the file.
+fn layout(b: &mut Builder<'_>, relocate_phdrs: bool) -> Result<Option<SectionId>, PatchError> {
     b.delete_orphans();
     b.delete_unused_versions();
     // .dynamic cannot move: pad it back to its old size with DT_NULLs so sh_size keeps
@@ -299,10 +315,25 @@ fn layout(b: &mut Builder<'_>) -> Result<(), PatchError> {
     b.set_section_sizes();
 
     let mut extra = 0usize;
+    let mut phdr_section = None;
     loop {
-        let moved = find_moves(b, extra)?;
+        let mut moved = find_moves(b, if relocate_phdrs { 0 } else { extra })?;
         if moved.is_empty() {
-            return Ok(());
+            return Ok(None);
+        }
+        if relocate_phdrs {
+            let id = *phdr_section.get_or_insert_with(|| {
+                let sec = b.sections.add();
+                sec.name = format!("{NEW_SECTION_PREFIX}phdrs").into_bytes().into();
+                sec.sh_type = elf::SHT_PROGBITS;
+                sec.sh_flags = elf::SHF_ALLOC.into();
+                sec.sh_addralign = 8;
+                sec.data = SectionData::Data(Vec::new().into());
+                sec.id()
+            });
+            if !moved.contains(&id) {
+                moved.push(id);
+            }
         }
         let mut flags: Vec<elf::ProgramFlags> = Vec::new();
         for id in &moved {
@@ -321,9 +352,20 @@ fn layout(b: &mut Builder<'_>) -> Result<(), PatchError> {
                 splits += 1;
             }
         }
-        if flags.len() + splits > extra {
+        if !relocate_phdrs && flags.len() + splits > extra {
             extra = flags.len() + splits;
             continue;
+        }
+        if let Some(id) = phdr_section {
+            // A table that moves gets a PT_PHDR if it had none: without one glibc looks for
+            // the table in the first PT_LOAD whose pages hold e_phoff, which may be the end
+            // of the data segment, zero-filled at run time (verify's "phdr-mapped").
+            let has_phdr = b.segments.iter().any(|s| s.p_type == elf::PT_PHDR);
+            let entries = b.segments.count() + flags.len() + splits + usize::from(!has_phdr);
+            let size = entries as u64 * b.encoder().program_header_size();
+            let sec = b.sections.get_mut(id);
+            sec.data = SectionData::Data(vec![0; size as usize].into());
+            sec.sh_size = size;
         }
         // New segments are aligned like the most aligned existing PT_LOAD (64 KiB pages
         // on some aarch64 and ppc64le systems).
@@ -372,14 +414,154 @@ fn layout(b: &mut Builder<'_>) -> Result<(), PatchError> {
                 seg.append_section(b.sections.get_mut(id));
             }
         }
-        let size = b.program_headers_size();
-        for seg in b.segments.iter_mut() {
-            if seg.p_type == elf::PT_PHDR {
-                seg.p_filesz = size;
-                seg.p_memsz = size;
+        if phdr_section.is_none() {
+            let size = b.program_headers_size();
+            for seg in b.segments.iter_mut() {
+                if seg.p_type == elf::PT_PHDR {
+                    seg.p_filesz = size;
+                    seg.p_memsz = size;
+                }
             }
         }
-        return Ok(());
+        return Ok(phdr_section);
+    }
+}
+
+/// A program header table written outside the Builder, into its own section.
+struct PhdrTable {
+    /// File offset of the section that holds it.
+    offset: u64,
+    /// The entries, encoded.
+    bytes: Vec<u8>,
+    /// How many.
+    count: u16,
+}
+
+impl PhdrTable {
+    /// Put the table in place and point e_phoff/e_phnum at it.
+    fn apply(&self, out: &mut Image<'_>, is_64: bool, endian: object::Endianness) {
+        let big = endian == object::Endianness::Big;
+        out.write_at(self.offset, &self.bytes);
+        let count = if big {
+            self.count.to_be_bytes()
+        } else {
+            self.count.to_le_bytes()
+        };
+        if is_64 {
+            let off = if big {
+                self.offset.to_be_bytes()
+            } else {
+                self.offset.to_le_bytes()
+            };
+            out.write_at(0x20, &off);
+            out.write_at(0x38, &count);
+        } else {
+            let o = self.offset as u32;
+            let off = if big {
+                o.to_be_bytes()
+            } else {
+                o.to_le_bytes()
+            };
+            out.write_at(0x1c, &off);
+            out.write_at(0x2c, &count);
+        }
+    }
+}
+
+/// The final program header table, with PT_PHDR describing where it now is; the segments
+/// the layout added are then dropped from the Builder, which writes the original count at
+/// the original place (stale bytes, referenced by nothing once e_phoff moves).
+fn phdr_table(b: &mut Builder<'_>, sec: SectionId, original: &[SegmentId]) -> PhdrTable {
+    let (offset, addr) = {
+        let s = b.sections.get(sec);
+        (s.sh_offset, s.sh_addr)
+    };
+    let entry = b.encoder().program_header_size();
+    let has_phdr = b.segments.iter().any(|s| s.p_type == elf::PT_PHDR);
+    let count = b.segments.count() + usize::from(!has_phdr);
+    let size = count as u64 * entry;
+    let big = b.endian == object::Endianness::Big;
+    let mut bytes = Vec::with_capacity(size as usize);
+    let u32b = |v: u32| {
+        if big {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        }
+    };
+    let u64b = |v: u64| {
+        if big {
+            v.to_be_bytes()
+        } else {
+            v.to_le_bytes()
+        }
+    };
+    // (type, flags, offset, vaddr, paddr, filesz, memsz, align); PT_PHDR first, as the ELF
+    // specification wants it before any PT_LOAD.
+    let phdr = (
+        elf::PT_PHDR.0,
+        elf::PF_R.0,
+        offset,
+        addr,
+        addr,
+        size,
+        size,
+        if b.is_64 { 8 } else { 4 },
+    );
+    let mut rows = Vec::with_capacity(count);
+    if !has_phdr {
+        rows.push(phdr);
+    }
+    for seg in b.segments.iter() {
+        rows.push(if seg.p_type == elf::PT_PHDR {
+            (
+                phdr.0,
+                seg.p_flags.0,
+                phdr.2,
+                phdr.3,
+                phdr.4,
+                phdr.5,
+                phdr.6,
+                seg.p_align,
+            )
+        } else {
+            (
+                seg.p_type.0,
+                seg.p_flags.0,
+                seg.p_offset,
+                seg.p_vaddr,
+                seg.p_paddr,
+                seg.p_filesz,
+                seg.p_memsz,
+                seg.p_align,
+            )
+        });
+    }
+    for (p_type, p_flags, p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_align) in rows {
+        if b.is_64 {
+            bytes.extend_from_slice(&u32b(p_type));
+            bytes.extend_from_slice(&u32b(p_flags));
+            for v in [p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_align] {
+                bytes.extend_from_slice(&u64b(v));
+            }
+        } else {
+            bytes.extend_from_slice(&u32b(p_type));
+            for v in [p_offset, p_vaddr, p_paddr, p_filesz, p_memsz] {
+                bytes.extend_from_slice(&u32b(v as u32));
+            }
+            bytes.extend_from_slice(&u32b(p_flags));
+            bytes.extend_from_slice(&u32b(p_align as u32));
+        }
+    }
+    for seg in b.segments.iter_mut() {
+        if !original.contains(&seg.id()) {
+            seg.delete = true;
+        }
+    }
+    PhdrTable {
+        offset,
+        bytes,
+        count: count as u16,
     }
 }
 

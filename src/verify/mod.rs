@@ -101,6 +101,7 @@ pub fn structure(file: &ElfFile<'_>) -> Vec<Finding> {
             ));
         }
     }
+    phdr_mapping(file, &loads, &mut out);
     let Some(dynamic) = &file.dynamic else {
         return out;
     };
@@ -207,6 +208,66 @@ pub fn structure(file: &ElfFile<'_>) -> Vec<Finding> {
     }
     out.extend(hash::check(file));
     out
+}
+
+/// Where the loader will think the program header table is (dl_iterate_phdr, and so every
+/// unwinder, reads it there). With PT_PHDR it is PT_PHDR's address, which must describe the
+/// table at e_phoff. Without, glibc takes the first PT_LOAD whose page-rounded file window
+/// holds e_phoff: if the table is past that segment's p_filesz, it lies in memory the
+/// loader zero-fills (the rest of the last page), and the object has no program headers at
+/// run time. Checked for 4 KiB pages and, where segments are aligned so, 64 KiB ones.
+fn phdr_mapping(file: &ElfFile<'_>, loads: &[&crate::elf::Segment], out: &mut Vec<Finding>) {
+    let entry: u64 = if file.class == crate::elf::Class::Elf64 {
+        56
+    } else {
+        32
+    };
+    let size = entry * file.segments.len() as u64;
+    let (start, end) = (file.phoff, file.phoff.saturating_add(size));
+    if size == 0 {
+        return;
+    }
+    if let Some(p) = file
+        .segments
+        .iter()
+        .find(|s| s.p_type == object::elf::PT_PHDR.0)
+    {
+        if p.offset != file.phoff || p.filesz < size {
+            out.push(finding(
+                "phdr-mapped",
+                format!(
+                    "PT_PHDR describes {:#x} bytes at offset {:#x}, the table is {size:#x} bytes at e_phoff {:#x}",
+                    p.filesz, p.offset, file.phoff
+                ),
+            ));
+        }
+        return;
+    }
+    let mut pages = vec![0x1000u64];
+    if loads.iter().any(|l| l.align >= 0x10000) {
+        pages.push(0x10000);
+    }
+    for page in pages {
+        let down = |v: u64| v & !(page - 1);
+        let up = |v: u64| v.saturating_add(page - 1) & !(page - 1);
+        let holder = loads.iter().find(|l| {
+            let mapoff = down(l.offset);
+            let window = up(l.vaddr.saturating_add(l.filesz)).saturating_sub(down(l.vaddr));
+            mapoff <= start && end <= mapoff.saturating_add(window)
+        });
+        if let Some(l) = holder {
+            if start < l.offset || end > l.offset.saturating_add(l.filesz) {
+                out.push(finding(
+                    "phdr-mapped",
+                    format!(
+                        "without PT_PHDR the loader finds the program headers (e_phoff {:#x}) in the PT_LOAD at {:#x}, past its file contents: in memory they would be zeros ({page:#x}-byte pages)",
+                        file.phoff, l.vaddr
+                    ),
+                ));
+                return;
+            }
+        }
+    }
 }
 
 /// Requirements against the baseline: nothing above it, and everything that remains exists
@@ -325,7 +386,7 @@ fn sections(file: &ElfFile<'_>) -> Vec<Finding> {
                 format!("section {i} has alignment {:#x}", s.addralign),
             ));
         }
-        if s.flags & u64::from(SHF_ALLOC.0) != 0 && s.sh_type != SHT_NOBITS.0 {
+        if s.flags & SHF_ALLOC.0 != 0 && s.sh_type != SHT_NOBITS.0 {
             let seg = file.segments.iter().find(|g| {
                 g.p_type == PT_LOAD.0
                     && s.addr >= g.vaddr
