@@ -29,8 +29,11 @@
 
 #![cfg(all(target_os = "linux", target_arch = "x86_64"))]
 
+mod common;
+mod support_gen;
+
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
@@ -44,8 +47,11 @@ use elfcompat::report::{analyze_path, Outcome};
 use elfcompat::versym::Family;
 use rayon::prelude::*;
 
+use common::OldRuntime;
+use support_gen::{say, unavailable};
+
+const TEST: &str = "corpus_usr_bin";
 const ELFCOMPAT: &str = env!("CARGO_BIN_EXE_elfcompat");
-const MANIFEST_DIR: &str = env!("CARGO_MANIFEST_DIR");
 const CORPUS: &str = "/usr/bin";
 const BASELINE: &str = "2.31";
 const HOST_LIBS: [&str; 2] = ["/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu"];
@@ -60,65 +66,16 @@ const RETRIES: usize = 3;
 /// Programs run at once: most of the time is process start-up and waiting.
 const PARALLEL: usize = 8;
 
-fn say(msg: &str) {
-    let _ = writeln!(std::io::stderr(), "{msg}");
-}
-
-fn unavailable(what: &str) {
-    if std::env::var_os("CI").is_some() {
-        panic!("{what} (required when CI is set)");
-    }
-    say(&format!("corpus_usr_bin: SKIPPED: {what}"));
-}
-
 // ---------------------------------------------------------------------------------------
 // The old glibc.
 
-struct Runtime {
-    loader: PathBuf,
-    libpath: String,
-}
-
-fn fetch_runtime() -> Result<Runtime, String> {
-    let script = Path::new(MANIFEST_DIR).join("tools/old-glibc.sh");
-    let out = Command::new(&script)
-        .args(["bullseye", "amd64"])
-        .current_dir(MANIFEST_DIR)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
-    if !out.status.success() {
-        return Err(format!(
-            "{} bullseye amd64 failed ({}):\n{}",
-            script.display(),
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        ));
+/// Bullseye's glibc, which must be the baseline's.
+fn fetch_runtime() -> Result<OldRuntime, String> {
+    let rt = common::fetch_old_runtime("bullseye", "amd64")?;
+    if rt.glibc_version != BASELINE {
+        return Err(format!("{}: not glibc {BASELINE}", rt.env_file().display()));
     }
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let root = PathBuf::from(
-        stdout
-            .lines()
-            .last()
-            .ok_or("old-glibc.sh printed no root")?
-            .trim(),
-    );
-    let env_file = root.join("elfcompat-runtime.env");
-    let text =
-        std::fs::read_to_string(&env_file).map_err(|e| format!("{}: {e}", env_file.display()))?;
-    let value = |key: &str| -> Result<String, String> {
-        text.lines()
-            .find_map(|l| l.strip_prefix(&format!("{key}=")))
-            .map(|v| v.trim().trim_matches('\'').to_string())
-            .ok_or_else(|| format!("{}: no {key}", env_file.display()))
-    };
-    if value("GLIBC_VERSION")? != BASELINE {
-        return Err(format!("{}: not glibc {BASELINE}", env_file.display()));
-    }
-    Ok(Runtime {
-        loader: PathBuf::from(value("LOADER")?),
-        libpath: value("LIBPATH")?,
-    })
+    Ok(rt)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -350,7 +307,7 @@ struct Candidate {
 }
 
 struct Ctx<'a> {
-    rt: &'a Runtime,
+    rt: &'a OldRuntime,
     bin_dir: PathBuf,
     out_dir: PathBuf,
     /// This machine's shared libraries, patched to the baseline too: a program is only
@@ -660,13 +617,13 @@ fn check_one(c: &Candidate, ctx: &Ctx<'_>) -> (Verdict, Vec<String>) {
 fn usr_bin_patched_to_glibc_2_31_runs_the_same() {
     let started = Instant::now();
     if !Path::new(CORPUS).is_dir() {
-        unavailable(&format!("no {CORPUS}"));
+        unavailable::<()>(TEST, &format!("no {CORPUS}"));
         return;
     }
     let rt = match fetch_runtime() {
         Ok(rt) => rt,
         Err(e) => {
-            unavailable(&format!("cannot get glibc {BASELINE}: {e}"));
+            unavailable::<()>(TEST, &format!("cannot get glibc {BASELINE}: {e}"));
             return;
         }
     };

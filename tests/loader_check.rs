@@ -25,9 +25,9 @@
 #![cfg(all(target_os = "linux", target_arch = "x86_64"))]
 
 mod common;
+mod support_gen;
 
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
@@ -35,6 +35,9 @@ use std::sync::OnceLock;
 use elfcompat::abi::{self, GlibcVersion, Target};
 use elfcompat::verify::loader::{self, LoaderReport, Problem, RequiredBy};
 use elfcompat::verify::stubs;
+use support_gen::{say, unavailable};
+
+const TEST: &str = "loader_check";
 
 const PROGRAM: &str = r#"
 #include <math.h>
@@ -64,23 +67,6 @@ const CXX_PROGRAM: &str = r#"
 int main(int argc, char **argv) { std::string s(argv[0]); std::cout << s.size() + argc << std::endl; }
 "#;
 
-fn in_ci() -> bool {
-    std::env::var_os("CI").is_some()
-}
-
-fn say(msg: &str) {
-    let _ = writeln!(std::io::stderr(), "{msg}");
-}
-
-/// Skip (None) or, under CI, fail.
-fn unavailable<T>(what: &str) -> Option<T> {
-    if in_ci() {
-        panic!("{what} (required when CI is set)");
-    }
-    say(&format!("loader_check: SKIPPED: {what}"));
-    None
-}
-
 fn v(s: &str) -> GlibcVersion {
     GlibcVersion::parse(s).unwrap_or_else(|| panic!("version {s}"))
 }
@@ -109,7 +95,7 @@ fn built() -> Option<&'static Built> {
     static BUILT: OnceLock<Result<Built, String>> = OnceLock::new();
     match BUILT.get_or_init(build) {
         Ok(b) => Some(b),
-        Err(e) => unavailable(e),
+        Err(e) => unavailable(TEST, e),
     }
 }
 
@@ -349,7 +335,7 @@ fn hand_corrupted_requirement_fails() {
 fn host_libraries_are_notes_not_failures() {
     let Some(_) = built() else { return };
     if !tool_works("g++", "--version") {
-        unavailable::<()>("no g++");
+        unavailable::<()>(TEST, "no g++");
         return;
     }
     let dir = common::tempdir();
@@ -407,7 +393,7 @@ fn static_binary_is_skipped() {
         .output()
         .expect("gcc");
     if !out.status.success() {
-        unavailable::<()>("no static libc");
+        unavailable::<()>(TEST, "no static libc");
         return;
     }
     let r = check(&bin, "2.17");
@@ -475,7 +461,7 @@ fn stub_dir(target: Target, release: GlibcVersion) -> tempfile::TempDir {
 #[test]
 fn stub_libc_defines_what_the_database_says() {
     if !tool_works("readelf", "--version") {
-        unavailable::<()>("no readelf");
+        unavailable::<()>(TEST, "no readelf");
         return;
     }
     let dir = stub_dir(x86_64(), v("2.17"));
@@ -603,22 +589,8 @@ fn compare(target: Target, release: GlibcVersion, real_dir: &Path) -> (Vec<Strin
 }
 
 fn bullseye_libdir() -> Result<PathBuf, String> {
-    let script = common::crate_root().join("tools/old-glibc.sh");
-    let out = Command::new(&script)
-        .args(["bullseye", "amd64"])
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
-    if !out.status.success() {
-        return Err(format!(
-            "{} failed: {}",
-            script.display(),
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let root = stdout.lines().last().ok_or("no root printed")?.trim();
-    let dir = Path::new(root).join("lib/x86_64-linux-gnu");
+    let rt = common::fetch_old_runtime("bullseye", "amd64")?;
+    let dir = rt.root.join("lib/x86_64-linux-gnu");
     if dir.join("libc.so.6").exists() {
         Ok(dir)
     } else {
@@ -629,13 +601,13 @@ fn bullseye_libdir() -> Result<PathBuf, String> {
 #[test]
 fn stubs_match_debian_11_glibc_2_31() {
     if !tool_works("readelf", "--version") {
-        unavailable::<()>("no readelf");
+        unavailable::<()>(TEST, "no readelf");
         return;
     }
     let dir = match bullseye_libdir() {
         Ok(d) => d,
         Err(e) => {
-            unavailable::<()>(&format!("no glibc 2.31: {e}"));
+            unavailable::<()>(TEST, &format!("no glibc 2.31: {e}"));
             return;
         }
     };
@@ -653,7 +625,7 @@ fn stubs_match_debian_11_glibc_2_31() {
 #[test]
 fn stubs_match_this_machines_glibc_and_cross_libraries() {
     if !tool_works("readelf", "--version") {
-        unavailable::<()>("no readelf");
+        unavailable::<()>(TEST, "no readelf");
         return;
     }
     let db = abi::db();
@@ -668,7 +640,7 @@ fn stubs_match_this_machines_glibc_and_cross_libraries() {
         })
         .filter(|r| *r <= db.newest_release());
     let Some(release) = host_release else {
-        unavailable::<()>("the host's glibc version");
+        unavailable::<()>(TEST, "the host's glibc version");
         return;
     };
     let mut dirs = vec![(x86_64(), PathBuf::from("/lib/x86_64-linux-gnu"))];

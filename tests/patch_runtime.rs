@@ -33,12 +33,19 @@
 
 #![cfg(all(target_os = "linux", target_arch = "x86_64"))]
 
-use std::io::{Read, Write};
+mod common;
+mod support_gen;
+
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use common::OldRuntime;
+use support_gen::{say, unavailable};
+
+const TEST: &str = "patch_runtime";
 const ELFCOMPAT: &str = env!("CARGO_BIN_EXE_elfcompat");
 const MANIFEST_DIR: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -52,72 +59,11 @@ const BULLSEYE_CXXABI: [u32; 3] = [1, 3, 12];
 // ---------------------------------------------------------------------------------------
 // Environment: the old glibc, the compilers, the work directory.
 
-/// The old glibc runtime, from `ROOT/elfcompat-runtime.env`.
-#[derive(Debug)]
-struct Runtime {
-    root: PathBuf,
-    loader: PathBuf,
-    libpath: String,
-}
-
-fn in_ci() -> bool {
-    std::env::var_os("CI").is_some()
-}
-
-/// Straight to stderr so the lines show with `--nocapture` and in CI logs.
-fn say(msg: &str) {
-    let _ = writeln!(std::io::stderr(), "{msg}");
-}
-
-/// Skip (return None) or, under CI, fail.
-fn unavailable<T>(what: &str) -> Option<T> {
-    if in_ci() {
-        panic!("{what} (required when CI is set)");
-    }
-    say(&format!("patch_runtime: SKIPPED: {what}"));
-    None
-}
-
-fn fetch_runtime() -> Result<Runtime, String> {
-    let script = Path::new(MANIFEST_DIR).join("tools/old-glibc.sh");
-    let out = Command::new(&script)
-        .args(["bullseye", "amd64"])
-        .current_dir(MANIFEST_DIR)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
-    if !out.status.success() {
-        return Err(format!(
-            "{} bullseye amd64 failed ({}):\n{}",
-            script.display(),
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let root = PathBuf::from(
-        stdout
-            .lines()
-            .last()
-            .ok_or("old-glibc.sh printed no root")?
-            .trim(),
-    );
-    let env_file = root.join("elfcompat-runtime.env");
-    let text =
-        std::fs::read_to_string(&env_file).map_err(|e| format!("{}: {e}", env_file.display()))?;
-    let value = |key: &str| -> Result<String, String> {
-        text.lines()
-            .find_map(|l| l.strip_prefix(&format!("{key}=")))
-            .map(|v| v.trim().trim_matches('\'').to_string())
-            .ok_or_else(|| format!("{}: no {key}", env_file.display()))
-    };
-    let rt = Runtime {
-        loader: PathBuf::from(value("LOADER")?),
-        libpath: value("LIBPATH")?,
-        root,
-    };
-    if value("GLIBC_VERSION")? != "2.31" {
-        return Err(format!("{}: not glibc 2.31", env_file.display()));
+/// Bullseye's glibc 2.31 with its loader in place.
+fn fetch_runtime() -> Result<OldRuntime, String> {
+    let rt = common::fetch_old_runtime("bullseye", "amd64")?;
+    if rt.glibc_version != "2.31" {
+        return Err(format!("{}: not glibc 2.31", rt.env_file().display()));
     }
     if !rt.loader.is_file() {
         return Err(format!("loader {} missing", rt.loader.display()));
@@ -125,8 +71,8 @@ fn fetch_runtime() -> Result<Runtime, String> {
     Ok(rt)
 }
 
-fn runtime() -> Option<&'static Runtime> {
-    static RT: OnceLock<Result<Runtime, String>> = OnceLock::new();
+fn runtime() -> Option<&'static OldRuntime> {
+    static RT: OnceLock<Result<OldRuntime, String>> = OnceLock::new();
     match RT.get_or_init(|| {
         let rt = fetch_runtime()?;
         say(&format!(
@@ -136,7 +82,7 @@ fn runtime() -> Option<&'static Runtime> {
         Ok(rt)
     }) {
         Ok(rt) => Some(rt),
-        Err(e) => unavailable(&format!("cannot get glibc 2.31: {e}")),
+        Err(e) => unavailable(TEST, &format!("cannot get glibc 2.31: {e}")),
     }
 }
 
@@ -284,7 +230,7 @@ fn run_host(bin: &Path, args: &[&str]) -> Run {
 }
 
 /// Under glibc 2.31, through its loader.
-fn run_old(rt: &Runtime, bin: &Path, args: &[&str]) -> Run {
+fn run_old(rt: &OldRuntime, bin: &Path, args: &[&str]) -> Run {
     let mut cmd = program_command(&rt.loader);
     cmd.arg("--inhibit-cache")
         .arg("--library-path")
@@ -295,7 +241,7 @@ fn run_old(rt: &Runtime, bin: &Path, args: &[&str]) -> Run {
 }
 
 /// The loader's view: which file each needed library resolves to under 2.31.
-fn trace_old(rt: &Runtime, bin: &Path) -> Run {
+fn trace_old(rt: &OldRuntime, bin: &Path) -> Run {
     let mut cmd = program_command(&rt.loader);
     cmd.env("LD_TRACE_LOADED_OBJECTS", "1")
         .env("LD_WARN", "1")
@@ -538,7 +484,10 @@ fn outcome(r: &Run) -> (Option<i32>, Option<i32>, &str) {
 fn check_program(spec: &Spec) {
     let Some(rt) = runtime() else { return };
     if !have_tool(spec.compiler()) || (spec.with_library && !have_tool("gcc")) {
-        let _: Option<()> = unavailable(&format!("{}: no {} on PATH", spec.name, spec.compiler()));
+        let _: Option<()> = unavailable(
+            TEST,
+            &format!("{}: no {} on PATH", spec.name, spec.compiler()),
+        );
         return;
     }
     let started = Instant::now();
@@ -881,7 +830,7 @@ fn check_program(spec: &Spec) {
 /// and the old loader must name one of the blocked versions.
 fn allow_blockers_attempt(
     spec: &Spec,
-    rt: &Runtime,
+    rt: &OldRuntime,
     orig: &Path,
     out_dir: &Path,
     expected: &Run,

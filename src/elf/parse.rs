@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use object::elf as E;
 use object::read::elf::{Dyn as _, FileHeader, ProgramHeader as _, SectionHeader as _, Sym as _};
-use object::{Endianness, ReadRef};
+use object::{Endianness, Pod, ReadRef};
 
 use super::{
     ByteOrder, Class, DynSymbol, Dynamic, ElfError, ElfFile, Region, Segment, SymbolCountSource,
@@ -619,6 +619,148 @@ fn gap_count(ctx: &Ctx<'_, '_>, dynamic: &Dynamic<'_>, symtab: u64) -> Option<u6
     Some((next - symtab) / sym_size)
 }
 
+// The spec's record sizes, by which `VersionChains::walk` checks bounds.
+const _: () = assert!(
+    std::mem::size_of::<E::Verneed<Endianness>>() == 16
+        && std::mem::size_of::<E::Vernaux<Endianness>>() == 16
+        && std::mem::size_of::<E::Verdef<Endianness>>() == 20
+        && std::mem::size_of::<E::Verdaux<Endianness>>() == 8
+);
+
+/// One version table (DT_VERNEED or DT_VERDEF) read with the checks a hostile file
+/// needs: a chain of records, each heading a chain of its own entries. Every record gives
+/// the byte distance to the next (0 ends the chain) and must lie whole in the table's
+/// loaded bytes; no count the file claims may exceed what those bytes could hold. Chains
+/// may share entries, so the entries read, over all chains, count against that same
+/// budget: sharing cannot make the reader keep more entries than the file could hold.
+struct VersionChains<'c, 'a, 'data> {
+    ctx: &'c Ctx<'a, 'data>,
+    warnings: &'c mut Vec<String>,
+    /// How errors name the table's own chain ("DT_VERNEED chain").
+    table: &'static str,
+    /// Where the table begins.
+    start: u64,
+    /// The end of the table's loaded bytes.
+    limit: u64,
+    /// The most entries the table's bytes can hold.
+    cap: u64,
+    /// Entries spent so far, over all chains.
+    entries: u64,
+    /// The end of the furthest record read: where the table ends.
+    end: u64,
+}
+
+impl<'c, 'a, 'data> VersionChains<'c, 'a, 'data> {
+    /// The table of `avail` loaded bytes at `start`, whose smallest record is
+    /// `smallest_entry` bytes.
+    fn new(
+        ctx: &'c Ctx<'a, 'data>,
+        table: &'static str,
+        start: u64,
+        avail: u64,
+        smallest_entry: u64,
+        warnings: &'c mut Vec<String>,
+    ) -> Self {
+        VersionChains {
+            ctx,
+            warnings,
+            table,
+            start,
+            limit: start + avail,
+            cap: cap_by_size(avail, smallest_entry),
+            entries: 0,
+            end: start,
+        }
+    }
+
+    /// The table's own chain of `num` records (DT_VERNEEDNUM, DT_VERDEFNUM: `num_tag`),
+    /// each read by `step` as in [`Self::walk`], and where the table ends. A chain that
+    /// ends early is a warning.
+    fn table<R: Pod, T>(
+        mut self,
+        num_tag: &'static str,
+        num: u64,
+        record: &str,
+        step: impl FnMut(&mut Self, u64, &'data R) -> Result<(T, u64)>,
+    ) -> Result<(Vec<T>, u64)> {
+        let num = self.claimed_count(num_tag, num)?;
+        let list = self.walk(self.table, self.start, num, |i| format!("entry {i}"), step)?;
+        if (list.len() as u64) < num {
+            self.warnings.push(format!(
+                "{num_tag} {num} but the {record} chain ends after {}",
+                list.len()
+            ));
+        }
+        Ok((list, self.end))
+    }
+
+    /// A count the file claims (DT_VERNEEDNUM, vn_cnt ...), refused when the table could
+    /// not hold that many entries.
+    fn claimed_count(&self, what: &'static str, n: u64) -> Result<u64> {
+        if n > self.cap {
+            return Err(ElfError::malformed(
+                what,
+                format!("{n} entries cannot fit in the file"),
+            ));
+        }
+        Ok(n)
+    }
+
+    /// One more entry against the budget.
+    fn spend_entry(&mut self) -> Result<()> {
+        self.entries += 1;
+        if self.entries > self.cap {
+            return Err(ElfError::malformed(
+                self.table,
+                "chains share entries: more entries than the table can hold",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Walk one chain (`what`, for errors) of at most `count` records from `start`. Each
+    /// record must lie whole in the table (`entry` names the one that does not, from its
+    /// position: "entry 3"); `step` gets its offset and the record, and returns what it
+    /// made of it with the distance to the next record. Fewer items than `count` means
+    /// the chain ended early.
+    fn walk<R: Pod, T>(
+        &mut self,
+        what: &'static str,
+        start: u64,
+        count: u64,
+        entry: impl Fn(u64) -> String,
+        mut step: impl FnMut(&mut Self, u64, &'data R) -> Result<(T, u64)>,
+    ) -> Result<Vec<T>> {
+        let size = std::mem::size_of::<R>() as u64;
+        let mut items = Vec::new();
+        let mut off = start;
+        for i in 0..count {
+            if off + size > self.limit {
+                return Err(ElfError::malformed(
+                    what,
+                    format!(
+                        "{} at {off:#x} outside the loaded part of the file",
+                        entry(i)
+                    ),
+                ));
+            }
+            let record = self
+                .ctx
+                .data
+                .read_at(off)
+                .map_err(|_| ElfError::malformed(what, "entry outside the file"))?;
+            self.end = self.end.max(off + size);
+            let (item, next) = step(self, off, record)?;
+            items.push(item);
+            if next == 0 {
+                break;
+            }
+            off += next;
+        }
+        Ok(items)
+    }
+}
+
 fn parse_verneed<'data>(
     ctx: &Ctx<'_, 'data>,
     strtab: &Strtab<'data>,
@@ -628,99 +770,49 @@ fn parse_verneed<'data>(
     warnings: &mut Vec<String>,
 ) -> Result<(Vec<Verneed<'data>>, u64)> {
     let endian = ctx.endian;
-    let limit = start + avail;
-    let cap = cap_by_size(avail, 16);
-    if num > cap {
-        return Err(ElfError::malformed(
-            "DT_VERNEEDNUM",
-            format!("{num} entries cannot fit in the file"),
-        ));
-    }
-    let mut out = Vec::with_capacity(num as usize);
-    // Chains may share entries; count them all against what the region can hold.
-    let mut entries = 0u64;
-    let mut off = start;
-    let mut end = start;
-    for i in 0..num {
-        if off + 16 > limit {
-            return Err(ElfError::malformed(
-                "DT_VERNEED chain",
-                format!("entry {i} at {off:#x} outside the loaded part of the file"),
-            ));
-        }
-        let vn: &E::Verneed<Endianness> = ctx
-            .data
-            .read_at(off)
-            .map_err(|_| ElfError::malformed("DT_VERNEED chain", "entry outside the file"))?;
-        end = end.max(off + 16);
-        let cnt = u64::from(vn.vn_cnt.get(endian));
-        if cnt > cap {
-            return Err(ElfError::malformed(
-                "verneed vn_cnt",
-                format!("{cnt} entries cannot fit in the file"),
-            ));
-        }
-        let file = strtab.get("verneed vn_file", vn.vn_file.get(endian))?;
-        let mut aux = Vec::new();
-        let mut aoff = off
-            .checked_add(u64::from(vn.vn_aux.get(endian)))
-            .ok_or_else(|| ElfError::malformed("verneed vn_aux", "offset overflow"))?;
-        for j in 0..cnt {
-            if aoff + 16 > limit {
-                return Err(ElfError::malformed(
-                    "vernaux chain",
-                    format!("entry {j} of {file} at {aoff:#x} outside the loaded part of the file"),
+    // Verneed and vernaux records are both 16 bytes.
+    let chains = VersionChains::new(ctx, "DT_VERNEED chain", start, avail, 16, warnings);
+    chains.table(
+        "DT_VERNEEDNUM",
+        num,
+        "verneed",
+        |chains, off, vn: &E::Verneed<Endianness>| {
+            let cnt = chains.claimed_count("verneed vn_cnt", u64::from(vn.vn_cnt.get(endian)))?;
+            let file = strtab.get("verneed vn_file", vn.vn_file.get(endian))?;
+            let aux_start = off
+                .checked_add(u64::from(vn.vn_aux.get(endian)))
+                .ok_or_else(|| ElfError::malformed("verneed vn_aux", "offset overflow"))?;
+            let aux = chains.walk(
+                "vernaux chain",
+                aux_start,
+                cnt,
+                |j| format!("entry {j} of {file}"),
+                |chains, aoff, va: &E::Vernaux<Endianness>| {
+                    chains.spend_entry()?;
+                    let vernaux = Vernaux {
+                        name: strtab.get("vernaux vna_name", va.vna_name.get(endian))?,
+                        hash: va.vna_hash.get(endian),
+                        flags: va.vna_flags.get(endian).0,
+                        index: va.vna_other.get(endian).0,
+                        offset: aoff,
+                    };
+                    Ok((vernaux, u64::from(va.vna_next.get(endian))))
+                },
+            )?;
+            if (aux.len() as u64) < cnt {
+                chains.warnings.push(format!(
+                    "verneed for {file}: vn_cnt {cnt} but the vernaux chain ends after {}",
+                    aux.len()
                 ));
             }
-            let va: &E::Vernaux<Endianness> = ctx
-                .data
-                .read_at(aoff)
-                .map_err(|_| ElfError::malformed("vernaux chain", "entry outside the file"))?;
-            end = end.max(aoff + 16);
-            entries += 1;
-            if entries > cap {
-                return Err(ElfError::malformed(
-                    "DT_VERNEED chain",
-                    "chains share entries: more entries than the table can hold",
-                ));
-            }
-            aux.push(Vernaux {
-                name: strtab.get("vernaux vna_name", va.vna_name.get(endian))?,
-                hash: va.vna_hash.get(endian),
-                flags: va.vna_flags.get(endian).0,
-                index: va.vna_other.get(endian).0,
-                offset: aoff,
-            });
-            let next = u64::from(va.vna_next.get(endian));
-            if next == 0 {
-                if j + 1 < cnt {
-                    warnings.push(format!(
-                        "verneed for {file}: vn_cnt {cnt} but the vernaux chain ends after {}",
-                        j + 1
-                    ));
-                }
-                break;
-            }
-            aoff += next;
-        }
-        out.push(Verneed {
-            file,
-            offset: off,
-            aux,
-        });
-        let next = u64::from(vn.vn_next.get(endian));
-        if next == 0 {
-            if i + 1 < num {
-                warnings.push(format!(
-                    "DT_VERNEEDNUM {num} but the verneed chain ends after {}",
-                    i + 1
-                ));
-            }
-            break;
-        }
-        off += next;
-    }
-    Ok((out, end))
+            let verneed = Verneed {
+                file,
+                offset: off,
+                aux,
+            };
+            Ok((verneed, u64::from(vn.vn_next.get(endian))))
+        },
+    )
 }
 
 fn parse_verdef<'data>(
@@ -732,94 +824,39 @@ fn parse_verdef<'data>(
     warnings: &mut Vec<String>,
 ) -> Result<(Vec<Verdef<'data>>, u64)> {
     let endian = ctx.endian;
-    let limit = start + avail;
-    let cap = cap_by_size(avail, 8);
-    if num > cap {
-        return Err(ElfError::malformed(
-            "DT_VERDEFNUM",
-            format!("{num} entries cannot fit in the file"),
-        ));
-    }
-    let mut out = Vec::with_capacity(num as usize);
-    // Chains may share entries; count them all against what the region can hold.
-    let mut entries = 0u64;
-    let mut off = start;
-    let mut end = start;
-    for i in 0..num {
-        if off + 20 > limit {
-            return Err(ElfError::malformed(
-                "DT_VERDEF chain",
-                format!("entry {i} at {off:#x} outside the loaded part of the file"),
-            ));
-        }
-        let vd: &E::Verdef<Endianness> = ctx
-            .data
-            .read_at(off)
-            .map_err(|_| ElfError::malformed("DT_VERDEF chain", "entry outside the file"))?;
-        end = end.max(off + 20);
-        let cnt = u64::from(vd.vd_cnt.get(endian));
-        if cnt > cap {
-            return Err(ElfError::malformed(
-                "verdef vd_cnt",
-                format!("{cnt} entries cannot fit in the file"),
-            ));
-        }
-        let mut names = Vec::new();
-        let mut aoff = off
-            .checked_add(u64::from(vd.vd_aux.get(endian)))
-            .ok_or_else(|| ElfError::malformed("verdef vd_aux", "offset overflow"))?;
-        for _ in 0..cnt {
-            if aoff + 8 > limit {
-                return Err(ElfError::malformed(
-                    "verdaux chain",
-                    format!("entry at {aoff:#x} outside the loaded part of the file"),
-                ));
-            }
-            let va: &E::Verdaux<Endianness> = ctx
-                .data
-                .read_at(aoff)
-                .map_err(|_| ElfError::malformed("verdaux chain", "entry outside the file"))?;
-            end = end.max(aoff + 8);
-            entries += 1;
-            if entries > cap {
-                return Err(ElfError::malformed(
-                    "DT_VERDEF chain",
-                    "chains share entries: more entries than the table can hold",
-                ));
-            }
-            names.push(strtab.get("verdaux vda_name", va.vda_name.get(endian))?);
-            let next = u64::from(va.vda_next.get(endian));
-            if next == 0 {
-                break;
-            }
-            aoff += next;
-        }
-        entries += 1;
-        if entries > cap {
-            return Err(ElfError::malformed(
-                "DT_VERDEF chain",
-                "chains share entries: more entries than the table can hold",
-            ));
-        }
-        out.push(Verdef {
-            index: vd.vd_ndx.get(endian).0,
-            flags: vd.vd_flags.get(endian).0,
-            hash: vd.vd_hash.get(endian),
-            names,
-        });
-        let next = u64::from(vd.vd_next.get(endian));
-        if next == 0 {
-            if i + 1 < num {
-                warnings.push(format!(
-                    "DT_VERDEFNUM {num} but the verdef chain ends after {}",
-                    i + 1
-                ));
-            }
-            break;
-        }
-        off += next;
-    }
-    Ok((out, end))
+    // Verdaux records are 8 bytes, verdef records 20.
+    let chains = VersionChains::new(ctx, "DT_VERDEF chain", start, avail, 8, warnings);
+    chains.table(
+        "DT_VERDEFNUM",
+        num,
+        "verdef",
+        |chains, off, vd: &E::Verdef<Endianness>| {
+            let cnt = chains.claimed_count("verdef vd_cnt", u64::from(vd.vd_cnt.get(endian)))?;
+            let aux_start = off
+                .checked_add(u64::from(vd.vd_aux.get(endian)))
+                .ok_or_else(|| ElfError::malformed("verdef vd_aux", "offset overflow"))?;
+            let names = chains.walk(
+                "verdaux chain",
+                aux_start,
+                cnt,
+                |_| "entry".to_string(),
+                |chains, _, va: &E::Verdaux<Endianness>| {
+                    chains.spend_entry()?;
+                    let name = strtab.get("verdaux vda_name", va.vda_name.get(endian))?;
+                    Ok((name, u64::from(va.vda_next.get(endian))))
+                },
+            )?;
+            // Unlike a verneed record, a verdef record spends from the budget too.
+            chains.spend_entry()?;
+            let verdef = Verdef {
+                index: vd.vd_ndx.get(endian).0,
+                flags: vd.vd_flags.get(endian).0,
+                hash: vd.vd_hash.get(endian),
+                names,
+            };
+            Ok((verdef, u64::from(vd.vd_next.get(endian))))
+        },
+    )
 }
 
 /// One section header, as far as layout checks need it.

@@ -22,29 +22,23 @@ impl Writer<'_, '_> {
             _ => Err(PatchError::internal("write outside the file")),
         }
     }
+    /// An integer in the file's byte order, given as its big- and little-endian bytes.
+    fn int<const N: usize>(
+        &mut self,
+        off: u64,
+        be: [u8; N],
+        le: [u8; N],
+    ) -> Result<(), PatchError> {
+        self.put(off, if self.big { &be } else { &le })
+    }
     fn u16(&mut self, off: u64, v: u16) -> Result<(), PatchError> {
-        let b = if self.big {
-            v.to_be_bytes()
-        } else {
-            v.to_le_bytes()
-        };
-        self.put(off, &b)
+        self.int(off, v.to_be_bytes(), v.to_le_bytes())
     }
     fn u32(&mut self, off: u64, v: u32) -> Result<(), PatchError> {
-        let b = if self.big {
-            v.to_be_bytes()
-        } else {
-            v.to_le_bytes()
-        };
-        self.put(off, &b)
+        self.int(off, v.to_be_bytes(), v.to_le_bytes())
     }
     fn u64(&mut self, off: u64, v: u64) -> Result<(), PatchError> {
-        let b = if self.big {
-            v.to_be_bytes()
-        } else {
-            v.to_le_bytes()
-        };
-        self.put(off, &b)
+        self.int(off, v.to_be_bytes(), v.to_le_bytes())
     }
 }
 

@@ -218,32 +218,74 @@ pub fn have_tool(tool: &str) -> bool {
     ok
 }
 
-/// Bullseye's glibc 2.31 runtime for a Debian architecture (`amd64`, `arm64`), fetched
-/// and cached by `tools/old-glibc.sh`: (loader, library path).
-pub fn old_runtime(arch: &str) -> (String, String) {
-    let out = Command::new("bash")
-        .arg(crate_root().join("tools/old-glibc.sh"))
-        .args(["bullseye", arch])
+/// A Debian suite's glibc runtime for one architecture, as `tools/old-glibc.sh` fetches
+/// and caches it and its `ROOT/elfcompat-runtime.env` describes it.
+#[derive(Debug)]
+pub struct OldRuntime {
+    /// Where it is: the last line the script prints.
+    pub root: PathBuf,
+    /// Its dynamic loader.
+    pub loader: PathBuf,
+    /// Its library directories, `:`-separated.
+    pub libpath: String,
+    /// The glibc release it holds, e.g. `2.31`.
+    pub glibc_version: String,
+}
+
+impl OldRuntime {
+    /// The file that describes it.
+    pub fn env_file(&self) -> PathBuf {
+        self.root.join("elfcompat-runtime.env")
+    }
+}
+
+/// SUITE's glibc runtime for a Debian architecture (`amd64`, `arm64`), fetched or found in
+/// the cache by `tools/old-glibc.sh`; the error says why it cannot be had, for a skip
+/// message.
+pub fn fetch_old_runtime(suite: &str, arch: &str) -> Result<OldRuntime, String> {
+    let script = crate_root().join("tools/old-glibc.sh");
+    let out = Command::new(&script)
+        .args([suite, arch])
+        .current_dir(crate_root())
+        .stdin(Stdio::null())
         .output()
-        .expect("tools/old-glibc.sh");
-    assert!(
-        out.status.success(),
-        "old-glibc.sh: {}",
-        String::from_utf8_lossy(&out.stderr)
+        .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{} {suite} {arch} failed ({}):\n{}",
+            script.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let root = PathBuf::from(
+        stdout
+            .lines()
+            .last()
+            .ok_or("old-glibc.sh printed no root")?
+            .trim(),
     );
-    let dir = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .last()
-        .unwrap_or("")
-        .trim()
-        .to_string();
-    let env =
-        std::fs::read_to_string(Path::new(&dir).join("elfcompat-runtime.env")).expect("env file");
-    let get = |k: &str| {
-        env.lines()
-            .find_map(|l| l.strip_prefix(&format!("{k}=")))
-            .map(|v| v.trim_matches('\'').to_string())
-            .expect("key")
+    let env_file = root.join("elfcompat-runtime.env");
+    let text =
+        std::fs::read_to_string(&env_file).map_err(|e| format!("{}: {e}", env_file.display()))?;
+    let value = |key: &str| -> Result<String, String> {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{key}=")))
+            .map(|v| v.trim().trim_matches('\'').to_string())
+            .ok_or_else(|| format!("{}: no {key}", env_file.display()))
     };
-    (get("LOADER"), get("LIBPATH"))
+    Ok(OldRuntime {
+        loader: PathBuf::from(value("LOADER")?),
+        libpath: value("LIBPATH")?,
+        glibc_version: value("GLIBC_VERSION")?,
+        root,
+    })
+}
+
+/// Bullseye's glibc 2.31 runtime for a Debian architecture (`amd64`, `arm64`), for tests
+/// that cannot do without it: (loader, library path).
+pub fn old_runtime(arch: &str) -> (String, String) {
+    let rt = fetch_old_runtime("bullseye", arch).unwrap_or_else(|e| panic!("{e}"));
+    (rt.loader.display().to_string(), rt.libpath)
 }
