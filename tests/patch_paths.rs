@@ -297,3 +297,60 @@ fn growing_path_and_refusals() {
     assert_eq!(same.method, Method::Unchanged);
     assert_eq!(same.bytes(), data);
 }
+
+/// A shared library whose tables must grow (pthread_* and dl* move to libpthread.so.0 and
+/// libdl.so.2: new strings, new version records) keeps its tables where they are: its
+/// program header table moves into the new segment, with a PT_PHDR naming it, instead of
+/// pushing out what follows it. Built at test time with the system compiler (GNU ld puts
+/// no PT_PHDR in shared libraries); `patch_runtime`'s shared library test runs it.
+#[test]
+fn shared_library_program_headers_move_with_the_tables() {
+    let ok = Command::new("sh")
+        .args(["-c", "command -v gcc"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(std::env::var_os("CI").is_none(), "gcc is required in CI");
+        eprintln!("shared_library_program_headers_move_with_the_tables: SKIPPED: no gcc");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lib = dir.path().join("libruntime.so");
+    let built = Command::new("gcc")
+        .args(["-O2", "-fPIC", "-shared", "-pthread", "-o"])
+        .arg(&lib)
+        .arg(root().join("testdata/runtime/libruntime.c"))
+        .arg("-ldl")
+        .status()
+        .expect("gcc");
+    assert!(built.success());
+    let data = std::fs::read(&lib).expect("library");
+    let before = ElfFile::parse(&data).expect("parse input");
+    let pt_phdr = object::elf::PT_PHDR.0;
+    assert!(
+        !before.segments.iter().any(|s| s.p_type == pt_phdr),
+        "GNU ld gave the library a PT_PHDR: the case this test is for is gone"
+    );
+    let out = patch::patch_bytes(&data, &glibc("2.31"), &Options::default()).expect("patch");
+    assert_eq!(out.method, Method::Rewrite);
+    let bytes = out.bytes();
+    let after = ElfFile::parse(&bytes).expect("parse output");
+    assert_ne!(after.phoff, before.phoff, "the table moved");
+    let phdr = after
+        .segments
+        .iter()
+        .find(|s| s.p_type == pt_phdr)
+        .expect("a PT_PHDR for the moved table");
+    assert_eq!(phdr.offset, after.phoff);
+    assert_eq!(phdr.filesz, 56 * after.segments.len() as u64);
+    // Nothing but the program headers and the grown version tables moved: no table that
+    // was in place before (.dynsym, .dynstr, hash tables) changed its address.
+    let d0 = before.dynamic.as_ref().expect("dynamic");
+    let d1 = after.dynamic.as_ref().expect("dynamic");
+    assert_eq!(d0.layout.symtab.map(|r| r.vaddr), d1.layout.symtab.map(|r| r.vaddr));
+    assert_eq!(d0.layout.gnu_hash.map(|r| r.vaddr), d1.layout.gnu_hash.map(|r| r.vaddr));
+    let grown = bytes.len() as i64 - data.len() as i64;
+    assert!(grown <= 4096, "growth {grown} bytes");
+    let findings = patch::verify_output(&bytes, &glibc("2.31"), &out.plan).expect("verify");
+    assert!(findings.is_empty(), "{findings:?}");
+}

@@ -326,7 +326,7 @@ fn layout(b: &mut Builder<'_>, relocate_phdrs: bool) -> Result<Option<SectionId>
                 let sec = b.sections.add();
                 sec.name = format!("{NEW_SECTION_PREFIX}phdrs").into_bytes().into();
                 sec.sh_type = elf::SHT_PROGBITS;
-                sec.sh_flags = elf::SHF_ALLOC.into();
+                sec.sh_flags = elf::SHF_ALLOC;
                 sec.sh_addralign = 8;
                 sec.data = SectionData::Data(Vec::new().into());
                 sec.id()
