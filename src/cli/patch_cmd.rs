@@ -182,7 +182,20 @@ pub fn patch(a: PatchArgs<'_>, baseline: &Baseline) -> Result<u8, CliError> {
         polyfill: a.polyfill,
         verify_in_memory: false,
     };
-    let patched = match patch::patch_bytes(data, baseline, &opts) {
+    // With -o the input is copied in any case: a background thread starts on it now, while
+    // the input is checked and planned and the rewrite runs (what `cp` costs, overlapped);
+    // only the changed pages are written after it. With --in-place, once it is known that
+    // something changes. If the temp file cannot be made here, writing reports why below.
+    let start_staging = || match map.file() {
+        Some(f) => patch::Staging::start(&target, f, data.len() as u64).ok(),
+        None => None,
+    };
+    let early = if target != input {
+        start_staging()
+    } else {
+        None
+    };
+    let prepared = match patch::prepare(data, baseline, &opts) {
         Ok(p) => p,
         Err(PatchError::Blocked(blockers)) => {
             let file =
@@ -213,16 +226,29 @@ pub fn patch(a: PatchArgs<'_>, baseline: &Baseline) -> Result<u8, CliError> {
             return Ok(EXIT_ERROR);
         }
     };
-    // Leftovers of killed runs go whether or not this run writes.
-    if let Some(dir) = target.parent() {
-        patch::remove_stale_temps(if dir.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            dir
-        });
-    }
-    let unchanged_in_place = patched.method == Method::Unchanged && target == input;
-    if !unchanged_in_place {
+    let unchanged_in_place = prepared.is_noop() && target == input;
+    let staging = if early.is_some() || unchanged_in_place {
+        early
+    } else {
+        start_staging()
+    };
+    let patched = match patch::apply(prepared, baseline, &opts) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("elfcompat: {shown}: {e}; nothing written");
+            return Ok(EXIT_ERROR);
+        }
+    };
+    if unchanged_in_place {
+        // Leftovers of killed runs go whether or not this run writes.
+        if let Some(dir) = target.parent() {
+            patch::remove_stale_temps(if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            });
+        }
+    } else {
         let keep = if a.in_place {
             patch::Keep::Everything
         } else {
@@ -233,14 +259,18 @@ pub fn patch(a: PatchArgs<'_>, baseline: &Baseline) -> Result<u8, CliError> {
             }
         };
         let plan = &patched.plan;
-        let written = patch::write_atomic(&target, &patched.image, map.file(), keep, |back| {
+        let check = |back: &[u8]| {
             let findings = patch::verify_output(back, baseline, plan)?;
             if findings.is_empty() {
                 Ok(())
             } else {
                 Err(PatchError::Verification(findings))
             }
-        });
+        };
+        let written = match staging {
+            Some(s) => s.commit(&target, &patched.image, map.file(), keep, check),
+            None => patch::write_atomic(&target, &patched.image, map.file(), keep, check),
+        };
         if let Err(e) = written {
             eprintln!("elfcompat: {}: {e}; nothing written", target.display());
             return Ok(EXIT_ERROR);

@@ -258,6 +258,18 @@ impl<'a> Image<'a> {
         Ok(())
     }
 
+    /// Write only what differs from the input into `out`, which already holds a copy of
+    /// the whole input: its length, then the changed pages.
+    pub fn write_changes(&self, out: &File) -> std::io::Result<()> {
+        out.set_len(self.len)?;
+        for run in self.runs() {
+            if let Run::Owned { off, pages } = run {
+                out.write_all_at(&pages.concat(), off as u64)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Whether `back` (the written file, read back) is this output: its length and every
     /// changed page. The unchanged ranges were copied by the kernel, as `cp` does.
     pub fn written_as(&self, back: &[u8]) -> bool {
@@ -284,7 +296,7 @@ enum Run<'b> {
 /// Copy `len` bytes at `off` of `from` to the same offset of `to` with copy_file_range.
 /// Returns how many bytes were copied: fewer (0 included) when the kernel or the file
 /// systems cannot, for the caller to write the rest itself.
-fn copy_range(from: &File, to: &File, off: u64, len: u64) -> std::io::Result<u64> {
+pub(super) fn copy_range(from: &File, to: &File, off: u64, len: u64) -> std::io::Result<u64> {
     use std::os::fd::AsRawFd;
     let mut done = 0u64;
     while done < len {

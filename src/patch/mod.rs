@@ -17,7 +17,7 @@ pub use plan::{
     plan, plan_requirements, plan_with, Blocker, How, Plan, PlanError, PlanOptions, PolyfillImport,
     PolyfillUse, SymbolChange, VersionRef,
 };
-pub use write::{remove_stale_temps, write_atomic, Keep, TEMP_PREFIX};
+pub use write::{remove_stale_temps, write_atomic, Keep, Staging, TEMP_PREFIX};
 
 use crate::baseline::Baseline;
 use crate::elf::{ElfError, ElfFile};
@@ -110,12 +110,28 @@ impl Patched<'_> {
     }
 }
 
-/// Plan, apply and verify, all in memory.
-pub fn patch_bytes<'a>(
+/// A plan checked against its input, not yet applied: what `patch` knows before it spends
+/// time on the rewrite (the CLI starts copying the input meanwhile).
+pub struct Prepared<'a> {
+    data: &'a [u8],
+    file: ElfFile<'a>,
+    /// The plan.
+    pub plan: Plan,
+}
+
+impl Prepared<'_> {
+    /// Whether applying the plan leaves the input as it is.
+    pub fn is_noop(&self) -> bool {
+        self.plan.is_noop()
+    }
+}
+
+/// Parse, check that the input is sound, and plan; blockers are an error unless allowed.
+pub fn prepare<'a>(
     data: &'a [u8],
     baseline: &Baseline,
     opts: &Options,
-) -> Result<Patched<'a>, PatchError> {
+) -> Result<Prepared<'a>, PatchError> {
     let file = ElfFile::parse(data)?;
     // A file whose layout is not sound is not rewritten: what it would become is anyone's
     // guess, and the rewriter trusts the headers (sizes, offsets) it is given.
@@ -140,6 +156,25 @@ pub fn patch_bytes<'a>(
     if !plan.blockers.is_empty() && !opts.allow_blockers {
         return Err(PatchError::Blocked(plan.blockers.clone()));
     }
+    Ok(Prepared { data, file, plan })
+}
+
+/// Plan, apply and verify, all in memory.
+pub fn patch_bytes<'a>(
+    data: &'a [u8],
+    baseline: &Baseline,
+    opts: &Options,
+) -> Result<Patched<'a>, PatchError> {
+    apply(prepare(data, baseline, opts)?, baseline, opts)
+}
+
+/// Apply a prepared plan (and verify the result in memory if `opts` asks).
+pub fn apply<'a>(
+    prepared: Prepared<'a>,
+    baseline: &Baseline,
+    opts: &Options,
+) -> Result<Patched<'a>, PatchError> {
+    let Prepared { data, file, plan } = prepared;
     if plan.is_noop() {
         return Ok(Patched {
             plan,

@@ -53,12 +53,152 @@ pub enum Keep {
     },
 }
 
-/// Write `image` to `target` atomically. The pages it shares with its input are copied
-/// from `input` (the file the image's base maps, if the caller has it) inside the kernel.
-/// `check` is given the bytes read back from the synced temp file; the rename happens only
-/// if it returns Ok and the changed pages read back as written, so what lands at `target`
-/// is exactly what was checked. On any error the temp file is removed and `target` is
-/// untouched.
+/// The directory a temp file for `target` goes in.
+fn dir_of(target: &Path) -> &Path {
+    match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// A temp file in the target's directory, possibly being filled with a copy of the input
+/// in the background while the patch is computed (the copy is what `cp` costs; on two
+/// cores it need not wait for the rewrite). Dropping it removes the file.
+pub struct Staging {
+    /// Always Some until `commit` persists it.
+    tmp: Option<tempfile::NamedTempFile>,
+    /// The background copy of the input: how many bytes it copied.
+    copy: Option<std::thread::JoinHandle<std::io::Result<u64>>>,
+}
+
+impl Staging {
+    /// An empty temp file for `target`. Leftovers of killed runs go first.
+    pub fn new(target: &Path) -> std::io::Result<Staging> {
+        let dir = dir_of(target);
+        remove_stale_temps(dir);
+        let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
+        let tmp = tempfile::Builder::new().prefix(&prefix).tempfile_in(dir)?;
+        Ok(Staging {
+            tmp: Some(tmp),
+            copy: None,
+        })
+    }
+
+    /// A temp file for `target` into which the first `len` bytes of `input` are being
+    /// copied (inside the kernel) by a background thread.
+    pub fn start(target: &Path, input: &std::fs::File, len: u64) -> std::io::Result<Staging> {
+        let mut s = Staging::new(target)?;
+        let from = input.try_clone()?;
+        let to = s.temp()?.as_file().try_clone()?;
+        s.copy = Some(std::thread::spawn(move || {
+            super::image::copy_range(&from, &to, 0, len)
+        }));
+        Ok(s)
+    }
+
+    fn temp(&self) -> std::io::Result<&tempfile::NamedTempFile> {
+        self.tmp
+            .as_ref()
+            .ok_or_else(|| std::io::Error::other("the temp file is gone"))
+    }
+
+    /// How many bytes the background copy put in place (0 without one, or if it failed).
+    fn copied(&mut self) -> u64 {
+        match self.copy.take().map(|h| h.join()) {
+            Some(Ok(Ok(n))) => n,
+            _ => 0,
+        }
+    }
+
+    /// Fill the temp file with `image` (only its changed pages, when the background copy
+    /// put the whole input there), give it the mode, owner and attributes `keep` says,
+    /// fsync, read it back, and rename it over `target` if the changed pages read back as
+    /// written and `check` accepts the bytes. On any error the temp file is removed and
+    /// `target` is untouched.
+    pub fn commit<E: From<std::io::Error>>(
+        mut self,
+        target: &Path,
+        image: &Image<'_>,
+        input: Option<&std::fs::File>,
+        keep: Keep,
+        check: impl FnOnce(&[u8]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let existing = match keep {
+            Keep::Everything => Some(std::fs::metadata(target)?),
+            Keep::Nothing { .. } => None,
+        };
+        let mode = match (keep, &existing) {
+            (Keep::Everything, Some(m)) => m.permissions().mode(),
+            (Keep::Nothing { mode, own_input }, _) if !own_input => mode & 0o1777,
+            (Keep::Nothing { mode, .. }, _) => mode,
+            (Keep::Everything, None) => 0o755,
+        };
+        if self.copy.is_some() && self.copied() == image.base().len() as u64 {
+            image.write_changes(self.temp()?.as_file())?;
+        } else {
+            image.write_to(self.temp()?.as_file(), input)?;
+        }
+        let tmp = self.temp()?;
+        // Replacing a file keeps its owner and group (and mode): a patch must not hand a
+        // root-owned binary to whoever ran it, or the reverse.
+        if let Some(m) = &existing {
+            use std::os::unix::fs::MetadataExt;
+            let here = tmp.as_file().metadata()?;
+            if here.uid() != m.uid() || here.gid() != m.gid() {
+                std::os::unix::fs::fchown(tmp.as_file(), Some(m.uid()), Some(m.gid()))?;
+            }
+        }
+        // chown clears setuid bits and file capabilities: mode and attributes come after it.
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode & 0o7777))?;
+        if existing.is_some() {
+            copy_xattrs(target, tmp.path())?;
+        }
+        // The data reaches the disk (fsync, in a thread) while the same bytes are read back
+        // from the page cache and checked; the rename waits for both.
+        let syncing = {
+            let f = tmp.as_file().try_clone()?;
+            std::thread::spawn(move || f.sync_all())
+        };
+        let checked = (|| -> Result<(), E> {
+            // Read back through a mapping: the pages are in the page cache already.
+            let back =
+                crate::elf::open(tmp.path()).map_err(|e| std::io::Error::other(e.to_string()))?;
+            if !image.written_as(back.bytes()) {
+                return Err(
+                    std::io::Error::other("the temp file does not read back as written").into(),
+                );
+            }
+            check(back.bytes())
+        })();
+        let synced = syncing
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("fsync panicked")));
+        checked?;
+        synced?;
+        if let Some(tmp) = self.tmp.take() {
+            tmp.persist(target).map_err(|e| e.error)?;
+        }
+        // The rename is durable once the directory is synced.
+        if let Ok(d) = std::fs::File::open(dir_of(target)) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        // The copy writes through its own descriptor: let it finish before the file goes.
+        if let Some(h) = self.copy.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+/// Write `image` to `target` atomically (see [`Staging::commit`]). The pages it shares
+/// with its input are copied from `input` (the file the image's base maps, if the caller
+/// has it) inside the kernel.
 pub fn write_atomic<E: From<std::io::Error>>(
     target: &Path,
     image: &Image<'_>,
@@ -66,53 +206,7 @@ pub fn write_atomic<E: From<std::io::Error>>(
     keep: Keep,
     check: impl FnOnce(&[u8]) -> Result<(), E>,
 ) -> Result<(), E> {
-    let dir = match target.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    remove_stale_temps(dir);
-    let existing = match keep {
-        Keep::Everything => Some(std::fs::metadata(target)?),
-        Keep::Nothing { .. } => None,
-    };
-    let mode = match (keep, &existing) {
-        (Keep::Everything, Some(m)) => m.permissions().mode(),
-        (Keep::Nothing { mode, own_input }, _) if !own_input => mode & 0o1777,
-        (Keep::Nothing { mode, .. }, _) => mode,
-        (Keep::Everything, None) => 0o755,
-    };
-    let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
-    let tmp = tempfile::Builder::new().prefix(&prefix).tempfile_in(dir)?;
-    image.write_to(tmp.as_file(), input)?;
-    // Replacing a file keeps its owner and group (and mode): a patch must not hand a
-    // root-owned binary to whoever ran it, or the reverse.
-    if let Some(m) = &existing {
-        use std::os::unix::fs::MetadataExt;
-        let here = tmp.as_file().metadata()?;
-        if here.uid() != m.uid() || here.gid() != m.gid() {
-            std::os::unix::fs::fchown(tmp.as_file(), Some(m.uid()), Some(m.gid()))?;
-        }
-    }
-    // chown clears setuid bits and file capabilities: mode and attributes come after it.
-    tmp.as_file()
-        .set_permissions(std::fs::Permissions::from_mode(mode & 0o7777))?;
-    if existing.is_some() {
-        copy_xattrs(target, tmp.path())?;
-    }
-    tmp.as_file().sync_all()?;
-    // Read back through a mapping: the pages are in the page cache already.
-    let back = crate::elf::open(tmp.path()).map_err(|e| std::io::Error::other(e.to_string()))?;
-    if !image.written_as(back.bytes()) {
-        return Err(std::io::Error::other("the temp file does not read back as written").into());
-    }
-    check(back.bytes())?;
-    drop(back);
-    tmp.persist(target).map_err(|e| e.error)?;
-    // The rename is durable once the directory is synced.
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+    Staging::new(target)?.commit(target, image, input, keep, check)
 }
 
 /// Copy every extended attribute (file capabilities, POSIX ACLs, SELinux labels, user
