@@ -202,3 +202,51 @@ fn committed_objects_match_the_sources() {
         );
     }
 }
+
+/// A polyfill reaches a glibc function the binary already imports through the binary's
+/// own GOT slot, so the tables need not grow. On x86_64 that may be a PLT slot which, under
+/// lazy binding, still points into the PLT when the polyfill calls through it first: the
+/// call must bind and reach the function as a PLT call would. Here `stat` (polyfilled at
+/// 2.17) fails before the program has called `__errno_location` itself, so the polyfill's
+/// call through the shared slot is the one that binds it. Run without LD_BIND_NOW, on glibc
+/// 2.36 and 2.31.
+#[test]
+fn shared_plt_slot_binds_lazily() {
+    let src = "#include <errno.h>\n#include <stdio.h>\n#include <sys/random.h>\nint main(void){ char b[4]; int r = (int)getrandom(b, sizeof b, 0x7fff0000u); int e = errno; printf(\"r=%d errno=%d\\n\", r, e); return 0; }\n";
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let c = tmp.path().join("lazy.c");
+    std::fs::write(&c, src).expect("write");
+    let bin = tmp.path().join("lazy");
+    assert!(Command::new("gcc")
+        .args(["-O1", "-Wl,-z,lazy"])
+        .arg(&c)
+        .arg("-o")
+        .arg(&bin)
+        .status()
+        .expect("gcc")
+        .success());
+    let patched = tmp.path().join("lazy-2.17");
+    let plan = patch_to_2_17(&bin, &patched);
+    assert!(plan.contains("__errno_location"), "{plan}");
+    // One __errno_location in .dynsym: the binary's, shared.
+    let syms = Command::new("readelf")
+        .args(["--dyn-syms", "-W"])
+        .arg(&patched)
+        .output()
+        .expect("readelf");
+    let count = String::from_utf8_lossy(&syms.stdout)
+        .lines()
+        .filter(|l| l.contains(" __errno_location@"))
+        .count();
+    assert_eq!(count, 1, "the polyfill shares the binary's import");
+    let want = "r=-1 errno=22\n";
+    let mut cmd = Command::new(&patched);
+    cmd.env_remove("LD_BIND_NOW");
+    assert_eq!(output(cmd), want, "glibc 2.36, lazy binding");
+    let (loader, libpath) = common::old_runtime("amd64");
+    let mut cmd = Command::new(loader);
+    cmd.env_remove("LD_BIND_NOW")
+        .args(["--inhibit-cache", "--library-path", &libpath])
+        .arg(&patched);
+    assert_eq!(output(cmd), want, "glibc 2.31, lazy binding");
+}

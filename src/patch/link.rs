@@ -27,6 +27,9 @@ pub struct Prepared {
     table: SectionId,
     /// Per import: the relocation's index in the table.
     got_relocs: BTreeMap<String, usize>,
+    /// Per import reached through a GOT slot the binary already has: its relocation (to
+    /// read the slot's address once the layout is final).
+    shared_slots: BTreeMap<String, (SectionId, usize)>,
     /// Per polyfilled binary symbol: its dynamic symbol.
     bound: Vec<(String, DynamicSymbolId)>,
 }
@@ -133,7 +136,19 @@ pub fn prepare(b: &mut Builder<'_>, plan: &Plan) -> Result<Prepared, PatchError>
     );
 
     // Imports: a dynamic symbol at the planned version, and a GLOB_DAT into its slot.
+    // When the binary already imports the symbol at that version, its dynamic symbol
+    // serves, and so does its GOT slot if it has one the loader fills with the address:
+    // a GLOB_DAT slot, or (x86_64, functions) a PLT slot, which before lazy binding
+    // resolves it holds the address of the PLT entry's second half, so that a call through
+    // it binds and calls the function as the PLT entry would. No new symbol, string or
+    // relocation then: the tables need not grow.
+    let jump_slot = match arch {
+        Arch::X86_64 => Some(elf::R_X86_64_JUMP_SLOT.0),
+        // aarch64's PLT header finds the relocation through x16, which only a PLT entry sets.
+        Arch::Aarch64 => None,
+    };
     let mut got_relocs = BTreeMap::new();
+    let mut shared_slots = BTreeMap::new();
     for name in layout.got.keys() {
         let pi = plan
             .polyfill_imports
@@ -145,11 +160,46 @@ pub fn prepare(b: &mut Builder<'_>, plan: &Plan) -> Result<Prepared, PatchError>
             true => elf::STT_OBJECT.0,
             false => elf::STT_FUNC.0,
         };
-        let sym = b.dynamic_symbols.add();
-        sym.name = ByteString::from(name.as_bytes().to_vec());
-        sym.st_info = elf::SymbolInfo((elf::STB_GLOBAL.0 << 4) | kind);
-        sym.version = vid;
-        let sid = sym.id();
+        let existing = b
+            .dynamic_symbols
+            .iter()
+            .find(|s| {
+                s.name.as_slice() == name.as_bytes()
+                    && s.version == vid
+                    && s.st_shndx == elf::SHN_UNDEF
+                    && s.section.is_none()
+                    && s.st_info.0 >> 4 == elf::STB_GLOBAL.0
+            })
+            .map(|s| s.id());
+        let sid = match existing {
+            Some(id) => id,
+            None => {
+                let sym = b.dynamic_symbols.add();
+                sym.name = ByteString::from(name.as_bytes().to_vec());
+                sym.st_info = elf::SymbolInfo((elf::STB_GLOBAL.0 << 4) | kind);
+                sym.version = vid;
+                sym.id()
+            }
+        };
+        if existing.is_some() {
+            let is_function = kind == elf::STT_FUNC.0;
+            let slot = b.sections.iter().find_map(|s| match &s.data {
+                SectionData::DynamicRelocation(v) => v
+                    .iter()
+                    .position(|r| {
+                        r.symbol == Some(sid)
+                            && r.r_addend == 0
+                            && (r.r_type.0 == glob_dat
+                                || (is_function && Some(r.r_type.0) == jump_slot))
+                    })
+                    .map(|i| (s.id(), i)),
+                _ => None,
+            });
+            if let Some(slot) = slot {
+                shared_slots.insert(name.clone(), slot);
+                continue;
+            }
+        }
         if let SectionData::DynamicRelocation(v) = &mut b.sections.get_mut(table).data {
             v.push(DynamicRelocation {
                 r_offset: 0,
@@ -190,6 +240,7 @@ pub fn prepare(b: &mut Builder<'_>, plan: &Plan) -> Result<Prepared, PatchError>
         data,
         table,
         got_relocs,
+        shared_slots,
         bound: roots,
     })
 }
@@ -201,9 +252,18 @@ pub fn finish(b: &mut Builder<'_>, p: Prepared) -> Result<(), PatchError> {
     if text_base == 0 || data_base == 0 {
         return Err(PatchError::internal("polyfill sections were not placed"));
     }
+    let mut got_at = BTreeMap::new();
+    for (name, (sec, idx)) in &p.shared_slots {
+        if let SectionData::DynamicRelocation(v) = &b.sections.get(*sec).data {
+            let r = v
+                .get(*idx)
+                .ok_or_else(|| PatchError::internal("shared GOT slot relocation"))?;
+            got_at.insert(name.clone(), r.r_offset);
+        }
+    }
     let linked = p
         .layout
-        .link(text_base, data_base)
+        .link_with(text_base, data_base, &got_at)
         .map_err(|e| refuse(e.to_string()))?;
     for (id, bytes) in [(p.text, &linked.text), (p.data, &linked.data)] {
         if let SectionData::Data(d) = &mut b.sections.get_mut(id).data {

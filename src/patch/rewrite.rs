@@ -208,11 +208,9 @@ struct Block {
 }
 
 /// Which alloc sections must move, given `extra` more program headers.
-fn find_moves(b: &Builder<'_>, extra: usize) -> Result<Vec<SectionId>, PatchError> {
+/// `phend`: the file offset where the program header table the Builder writes ends.
+fn find_moves(b: &Builder<'_>, phend: u64) -> Result<Vec<SectionId>, PatchError> {
     let mut blocks = Vec::new();
-    let phend = b.header.e_phoff
-        + b.program_headers_size()
-        + extra as u64 * b.encoder().program_header_size();
     if let Some(seg) = b.segments.find_load_segment_from_offset(0) {
         let a = seg.address_from_offset(0);
         blocks.push(Block {
@@ -288,6 +286,85 @@ fn find_moves(b: &Builder<'_>, extra: usize) -> Result<Vec<SectionId>, PatchErro
     Ok(moved)
 }
 
+/// Lay the movable tables that follow the program header table in the first PT_LOAD out
+/// again, packed against the first thing after them that may not move, so that a table
+/// that grew takes room from the old program header table (which moves: see `layout`)
+/// instead of moving out whole. `floor` is the file offset below which nothing may go.
+/// Returns whether anything was laid out again; the Builder rewrites these tables and their
+/// DT_* entries from the new addresses, and the segments that describe them (PT_NOTE,
+/// PT_GNU_PROPERTY) follow.
+fn repack_front(b: &mut Builder<'_>, floor: u64) -> bool {
+    let Some(seg) = b.segments.find_load_segment_from_offset(0) else {
+        return false;
+    };
+    let (seg_vaddr, seg_offset, seg_end) = (seg.p_vaddr, seg.p_offset, seg.p_vaddr + seg.p_filesz);
+    let floor_addr = seg_vaddr + floor.saturating_sub(seg_offset);
+    let mut secs: Vec<(SectionId, u64, u64, u64)> = b
+        .sections
+        .iter()
+        .filter(|s| {
+            s.is_alloc()
+                && s.sh_type != elf::SHT_NOBITS
+                && !(s.name.as_slice().starts_with(NEW_SECTION_PREFIX.as_bytes()) && s.sh_addr == 0)
+                && s.sh_addr >= floor_addr
+                && s.sh_addr < seg_end
+        })
+        .map(|s| (s.id(), s.sh_addr, s.sh_size, s.sh_addralign.max(1)))
+        .collect();
+    secs.sort_by_key(|&(_, addr, size, _)| (addr, size));
+    let run_len = secs.iter().take_while(|(id, ..)| movable(b, *id)).count();
+    // The longest prefix of the run that fits, packed against the next section's old
+    // address (what does not fit is left to `find_moves`, which moves the smaller of two
+    // overlapping tables).
+    let mut placed = Vec::new();
+    for k in (1..=run_len).rev() {
+        let limit = secs.get(k).map_or(seg_end, |&(_, addr, ..)| addr);
+        let run = &secs[..k];
+        let overlaps = run.iter().enumerate().any(|(i, &(_, addr, size, _))| {
+            let next = run.get(i + 1).map_or(limit, |&(_, a, ..)| a);
+            addr + size > next
+        });
+        if !overlaps {
+            continue;
+        }
+        let mut end = limit;
+        let mut fits = true;
+        placed.clear();
+        for &(id, _, size, align) in run.iter().rev() {
+            match end.checked_sub(size).map(|a| a / align * align) {
+                Some(start) if start >= floor_addr => {
+                    placed.push((id, start));
+                    end = start;
+                }
+                _ => {
+                    fits = false;
+                    break;
+                }
+            }
+        }
+        if fits {
+            break;
+        }
+        placed.clear();
+    }
+    if placed.is_empty() {
+        return false;
+    }
+    for &(id, addr) in &placed {
+        let sec = b.sections.get_mut(id);
+        sec.sh_addr = addr;
+        sec.sh_offset = addr - seg_vaddr + seg_offset;
+    }
+    let ids: Vec<SectionId> = placed.iter().map(|&(id, _)| id).collect();
+    let sections = &b.sections;
+    for seg in b.segments.iter_mut() {
+        if seg.p_type != elf::PT_LOAD && seg.sections.iter().any(|s| ids.contains(s)) {
+            seg.recalculate_ranges(sections);
+        }
+    }
+    true
+}
+
 /// Give every alloc section that no longer fits a place in new PT_LOAD segment(s) at the
 /// end of the image. Without `relocate_phdrs` the program header table grows in place
 /// (the Builder keeps it right after the ELF header), pushing out what follows it if that
@@ -314,11 +391,21 @@ fn layout(b: &mut Builder<'_>, relocate_phdrs: bool) -> Result<Option<SectionId>
     }
     b.set_section_sizes();
 
+    let entry = b.encoder().program_header_size();
+    // When the table moves, the Builder writes a single stale entry in its old place
+    // (it insists on one there); the rest of the old table is free room.
+    let kept_end = b.header.e_phoff + entry;
+    let repacked = relocate_phdrs && repack_front(b, kept_end);
     let mut extra = 0usize;
     let mut phdr_section = None;
     loop {
-        let mut moved = find_moves(b, if relocate_phdrs { 0 } else { extra })?;
-        if moved.is_empty() {
+        let phend = if relocate_phdrs {
+            kept_end
+        } else {
+            b.header.e_phoff + b.program_headers_size() + extra as u64 * entry
+        };
+        let mut moved = find_moves(b, phend)?;
+        if moved.is_empty() && !repacked {
             return Ok(None);
         }
         if relocate_phdrs {
@@ -553,8 +640,15 @@ fn phdr_table(b: &mut Builder<'_>, sec: SectionId, original: &[SegmentId]) -> Ph
             bytes.extend_from_slice(&u32b(p_align as u32));
         }
     }
+    // The Builder writes the table where it was, so it keeps one entry (the first
+    // PT_LOAD); the room the rest took may hold tables now (`repack_front`).
+    let keep = b
+        .segments
+        .iter()
+        .find(|s| s.p_type == elf::PT_LOAD && original.contains(&s.id()))
+        .map(|s| s.id());
     for seg in b.segments.iter_mut() {
-        if !original.contains(&seg.id()) {
+        if Some(seg.id()) != keep {
             seg.delete = true;
         }
     }

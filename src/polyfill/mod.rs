@@ -260,6 +260,18 @@ pub struct Linked {
 impl Layout {
     /// Link at the final addresses of the two blobs.
     pub fn link(&self, text_base: u64, data_base: u64) -> Result<Linked, PolyfillError> {
+        self.link_with(text_base, data_base, &BTreeMap::new())
+    }
+
+    /// Like [`Layout::link`], but the imports named in `got_at` are reached through the
+    /// GOT slot at that address (one the binary already has, filled by the loader) instead
+    /// of the polyfills' own.
+    pub fn link_with(
+        &self,
+        text_base: u64,
+        data_base: u64,
+        got_at: &BTreeMap<String, u64>,
+    ) -> Result<Linked, PolyfillError> {
         let p = parse(self.arch)?;
         let mut text = vec![0u8; self.text_size as usize];
         let mut data = vec![0u8; self.data_size as usize];
@@ -310,7 +322,10 @@ impl Layout {
                     Some(ti) => addr_of_section(&ti.0).ok_or(PolyfillError::Range)? + sym.address(),
                     None => 0,
                 };
-                let got = self.got.get(name).map(|o| data_base + o);
+                let got = got_at
+                    .get(name)
+                    .copied()
+                    .or_else(|| self.got.get(name).map(|o| data_base + o));
                 let place = sec_addr + r_off;
                 let dst = if *is_text { &mut text } else { &mut data };
                 let at = (off + r_off) as usize;
