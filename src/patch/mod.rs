@@ -134,8 +134,9 @@ pub fn prepare<'a>(
 ) -> Result<Prepared<'a>, PatchError> {
     let file = ElfFile::parse(data)?;
     // A file whose layout is not sound is not rewritten: what it would become is anyone's
-    // guess, and the rewriter trusts the headers (sizes, offsets) it is given.
-    let unsound = verify::structure(&file);
+    // guess, and the rewriter trusts the headers (sizes, offsets) it is given. (Its hash
+    // tables are rebuilt, or kept and checked in the result.)
+    let unsound = verify::layout(&file);
     if !unsound.is_empty() {
         return Err(PatchError::Refused(format!(
             "the input is not structurally sound: {}",
