@@ -21,6 +21,15 @@ pub struct Image<'a> {
     pages: Vec<Option<Box<[u8]>>>,
     /// Where [`object::write::WritableBuffer`] appends next.
     pos: u64,
+    /// Set when a write reached past [`Image::limit`]: the output is not what was asked.
+    overflowed: bool,
+}
+
+/// The longest output an image holds: twice the input and 64 MiB. A patch adds tables that
+/// moved and polyfills, never more than the input again; a layout reaching further comes
+/// from hostile headers, and is refused rather than written (or looped over) page by page.
+fn limit(base_len: usize) -> u64 {
+    (base_len as u64).saturating_mul(2).saturating_add(64 << 20)
 }
 
 impl<'a> Image<'a> {
@@ -31,6 +40,7 @@ impl<'a> Image<'a> {
             len: base.len() as u64,
             pages: Vec::new(),
             pos: 0,
+            overflowed: false,
         }
     }
 
@@ -42,12 +52,18 @@ impl<'a> Image<'a> {
             len: 0,
             pages: Vec::new(),
             pos: 0,
+            overflowed: false,
         }
     }
 
     /// The output's length.
     pub fn len(&self) -> u64 {
         self.len
+    }
+
+    /// Whether a write reached past the limit (twice the input and 64 MiB) and was dropped.
+    pub fn overflowed(&self) -> bool {
+        self.overflowed
     }
 
     /// Whether the output is empty.
@@ -118,6 +134,10 @@ impl<'a> Image<'a> {
     /// Write `bytes` at `off`, growing the output if it ends past it. Only pages whose
     /// content actually changes are copied.
     pub fn write_at(&mut self, off: u64, bytes: &[u8]) {
+        if off.saturating_add(bytes.len() as u64) > limit(self.base.len()) {
+            self.overflowed = true;
+            return;
+        }
         let mut at = off as usize;
         let mut rest = bytes;
         while !rest.is_empty() {
@@ -137,6 +157,10 @@ impl<'a> Image<'a> {
 
     /// Zeros at `off..off+len`.
     pub fn zero_at(&mut self, off: u64, len: u64) {
+        if off.saturating_add(len) > limit(self.base.len()) {
+            self.overflowed = true;
+            return;
+        }
         let mut at = off as usize;
         let end = (off + len) as usize;
         while at < end {
@@ -340,7 +364,7 @@ impl object::write::WritableBuffer for Image<'_> {
 
     fn write_zeros(&mut self, additional: u64) {
         self.zero_at(self.pos, additional);
-        self.pos += additional;
+        self.pos = self.pos.saturating_add(additional);
     }
 
     fn write_bytes(&mut self, val: &[u8]) {
@@ -354,7 +378,7 @@ impl object::write::WritableBuffer for Image<'_> {
         } else {
             self.write_at(at, val);
         }
-        self.pos = at + val.len() as u64;
+        self.pos = at.saturating_add(val.len() as u64);
     }
 }
 

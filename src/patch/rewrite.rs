@@ -115,6 +115,11 @@ pub fn apply<'a>(
     if let Some(t) = table {
         t.apply(&mut out, is_64, endian);
     }
+    if out.overflowed() {
+        return Err(PatchError::Refused(
+            "the rewritten layout would reach far past the input's size (headers pointing outside the file?)".into(),
+        ));
+    }
     Ok(out)
 }
 
