@@ -92,8 +92,11 @@ pub fn apply<'a>(
     // before 5.17.2 compute AT_PHDR from the first PT_LOAD. So a library's table moves to
     // the new segment instead of growing in place and pushing out what follows it (often
     // `.dynsym`, megabytes of it).
-    let relocate_phdrs =
-        b.header.e_type == elf::ET_DYN && !b.segments.iter().any(|s| s.p_type == elf::PT_INTERP);
+    // A shared object with an entry point may be run as a program (libc.so.6, ld.so,
+    // libcap.so.2, a static PIE): the kernel computes its AT_PHDR too, so its table stays.
+    let relocate_phdrs = b.header.e_type == elf::ET_DYN
+        && b.header.e_entry == 0
+        && !b.segments.iter().any(|s| s.p_type == elf::PT_INTERP);
     let original_segments: Vec<SegmentId> = b.segments.iter().map(|s| s.id()).collect();
     let phdrs = layout(&mut b, relocate_phdrs)?;
     if let Some(pf) = pf {
