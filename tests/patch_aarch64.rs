@@ -141,3 +141,96 @@ fn aarch64_programs_run_patched_on_glibc_2_31() {
         println!("aarch64: {s}");
     }
 }
+
+/// A shared library (with its own constructor, pthread_* and dl* calls) and the program
+/// that needs it, both cross-compiled and patched to glibc 2.31: the library's tables grow
+/// (libpthread.so.0 and libdl.so.2 are added), so its program header table moves to a new
+/// segment (64 KiB-aligned here); the library checks through dl_iterate_phdr that the
+/// loader sees the file's table. Same output on bullseye's 2.31 and on Debian 12's 2.36 as
+/// the unpatched pair on 2.36.
+#[test]
+fn aarch64_shared_library_runs_patched_on_glibc_2_31() {
+    if !(common::have_tool("aarch64-linux-gnu-gcc") && common::have_tool("qemu-aarch64")) {
+        eprintln!("skipped: install gcc-aarch64-linux-gnu qemu-user");
+        return;
+    }
+    let (loader, libpath) = common::old_runtime("arm64");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let src = root().join("testdata/runtime");
+    let orig = dir.join("orig");
+    let new = dir.join("patched");
+    std::fs::create_dir_all(&orig).expect("mkdir");
+    std::fs::create_dir_all(&new).expect("mkdir");
+    let cc = |args: &[&std::ffi::OsStr]| {
+        let o = Command::new("aarch64-linux-gnu-gcc")
+            .args(args)
+            .output()
+            .expect("aarch64-linux-gnu-gcc");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    let lib = orig.join("libruntime.so");
+    let exe = orig.join("shlib");
+    cc(&[
+        "-O2".as_ref(),
+        "-fPIC".as_ref(),
+        "-shared".as_ref(),
+        "-pthread".as_ref(),
+        "-Wl,-soname,libruntime.so".as_ref(),
+        "-o".as_ref(),
+        lib.as_os_str(),
+        src.join("libruntime.c").as_os_str(),
+        "-ldl".as_ref(),
+    ]);
+    cc(&[
+        "-O2".as_ref(),
+        "-I".as_ref(),
+        src.as_os_str(),
+        "-o".as_ref(),
+        exe.as_os_str(),
+        src.join("shlib_main.c").as_os_str(),
+        "-L".as_ref(),
+        orig.as_os_str(),
+        "-lruntime".as_ref(),
+        "-Wl,-rpath,$ORIGIN".as_ref(),
+    ]);
+    for name in ["libruntime.so", "shlib"] {
+        let o = patch(&orig.join(name), &new.join(name), "2.31");
+        assert!(
+            o.status.success(),
+            "{name}: {}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let before = std::fs::read(&lib).expect("read");
+    let after = std::fs::read(new.join("libruntime.so")).expect("read");
+    let phoff = |b: &[u8]| u64::from_le_bytes(b[0x20..0x28].try_into().expect("e_phoff"));
+    assert_ne!(
+        phoff(&after),
+        phoff(&before),
+        "the library's program headers moved"
+    );
+    let reference = run_new(&exe);
+    assert_eq!(reference.code, Some(0), "{}", reference.stderr);
+    assert!(reference
+        .stdout
+        .contains("library program headers seen by the loader: ok"));
+    for (what, run) in [
+        ("glibc 2.36", run_new(&new.join("shlib"))),
+        ("glibc 2.31", run_old(&loader, &libpath, &new.join("shlib"))),
+    ] {
+        assert_eq!(
+            (run.code, run.stdout.as_str()),
+            (reference.code, reference.stdout.as_str()),
+            "{what}: {}",
+            run.stderr
+        );
+        let want = if what == "glibc 2.31" {
+            "running on glibc 2.31"
+        } else {
+            "running on glibc 2.36"
+        };
+        assert!(run.stderr.contains(want), "{what}: {}", run.stderr);
+    }
+}
