@@ -137,6 +137,11 @@ pub fn patch(a: PatchArgs<'_>, baseline: &Baseline) -> Result<u8, CliError> {
     }
     // Mapped, not read: a large library is not copied into fresh memory just to be parsed.
     // With --in-place the new file is renamed over the old one, whose mapping stays valid.
+    // The ABI database decodes (a few ms) on the other core while the input is mapped and
+    // parsed; the plan is the first to need it.
+    std::thread::spawn(|| {
+        elfcompat::abi::db();
+    });
     let map = elfcompat::elf::open(&input).map_err(|e| CliError::Usage(e.to_string()))?;
     let data = map.bytes();
     let shown = a.input.display().to_string();
