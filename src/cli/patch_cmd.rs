@@ -145,16 +145,20 @@ pub fn patch(a: PatchArgs<'_>, baseline: &Baseline) -> Result<u8, CliError> {
     let map = elfcompat::elf::open(&input).map_err(|e| CliError::Usage(e.to_string()))?;
     let data = map.bytes();
     let shown = a.input.display().to_string();
-    if a.dry_run {
+    // The plan alone, for --dry-run and to show what blocks a patch.
+    let plan_only = || -> Result<Plan, CliError> {
         let file = ElfFile::parse(data).map_err(|e| CliError::Usage(format!("{shown}: {e}")))?;
-        let plan = patch::plan_with(
+        patch::plan_with(
             &file,
             baseline,
             &patch::PlanOptions {
                 polyfill: a.polyfill,
             },
         )
-        .map_err(|e| CliError::Usage(format!("{shown}: {e}")))?;
+        .map_err(|e| CliError::Usage(format!("{shown}: {e}")))
+    };
+    if a.dry_run {
+        let plan = plan_only()?;
         if a.json {
             serde_json::to_writer_pretty(
                 &mut out,
@@ -203,16 +207,7 @@ pub fn patch(a: PatchArgs<'_>, baseline: &Baseline) -> Result<u8, CliError> {
     let prepared = match patch::prepare(data, baseline, &opts) {
         Ok(p) => p,
         Err(PatchError::Blocked(blockers)) => {
-            let file =
-                ElfFile::parse(data).map_err(|e| CliError::Usage(format!("{shown}: {e}")))?;
-            let plan = patch::plan_with(
-                &file,
-                baseline,
-                &patch::PlanOptions {
-                    polyfill: a.polyfill,
-                },
-            )
-            .map_err(|e| CliError::Usage(format!("{shown}: {e}")))?;
+            let plan = plan_only()?;
             if a.json {
                 serde_json::to_writer_pretty(
                     &mut out,
