@@ -103,30 +103,6 @@ impl Run {
     }
 }
 
-fn quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._-=:+,@%".contains(c))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
-}
-
-fn command_line(cmd: &Command) -> String {
-    let mut parts: Vec<String> = cmd
-        .get_envs()
-        .filter(|(k, _)| k.to_str().is_some_and(|k| k.starts_with("LD_")))
-        .filter_map(|(k, v)| {
-            v.map(|v| format!("{}={}", k.to_string_lossy(), quote(&v.to_string_lossy())))
-        })
-        .collect();
-    parts.push(quote(&cmd.get_program().to_string_lossy()));
-    parts.extend(cmd.get_args().map(|a| quote(&a.to_string_lossy())));
-    parts.join(" ")
-}
-
 fn read_capped(path: &Path) -> String {
     let mut buf = Vec::new();
     if let Ok(f) = std::fs::File::open(path) {
@@ -139,7 +115,7 @@ fn read_capped(path: &Path) -> String {
 /// `stem.out` / `stem.err`; at the deadline (or past the output cap) that group — the
 /// child and whatever it started — is killed, before the child is reaped.
 fn run(mut cmd: Command, stem: &Path, timeout: Duration) -> Run {
-    let command = command_line(&cmd);
+    let command = common::command_line(true, &cmd);
     let with_suffix = |suffix: &str| {
         let mut s = stem.as_os_str().to_owned();
         s.push(suffix);

@@ -143,32 +143,9 @@ impl Run {
     }
 }
 
-fn quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "/._-=:+,@%".contains(c))
-    {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
-}
-
-fn command_line(cmd: &Command) -> String {
-    let mut parts: Vec<String> = cmd
-        .get_envs()
-        .filter_map(|(k, v)| {
-            v.map(|v| format!("{}={}", k.to_string_lossy(), quote(&v.to_string_lossy())))
-        })
-        .collect();
-    parts.push(quote(&cmd.get_program().to_string_lossy()));
-    parts.extend(cmd.get_args().map(|a| quote(&a.to_string_lossy())));
-    parts.join(" ")
-}
-
 /// Run with a deadline; the child (and only it) is killed when it passes.
 fn run(mut cmd: Command) -> Run {
-    let command = command_line(&cmd);
+    let command = common::command_line(false, &cmd);
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

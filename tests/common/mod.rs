@@ -289,3 +289,36 @@ pub fn old_runtime(arch: &str) -> (String, String) {
     let rt = fetch_old_runtime("bullseye", arch).unwrap_or_else(|e| panic!("{e}"));
     (rt.loader.display().to_string(), rt.libpath)
 }
+
+/// `s` as a POSIX shell word: as it is when that is safe, else single-quoted.
+pub fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-=:+,@%".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// A command as a shell line to paste when a test fails: the environment it sets (only the
+/// LD_* variables with `only_ld`), the program, the arguments.
+pub fn command_line(only_ld: bool, cmd: &Command) -> String {
+    let mut parts: Vec<String> = cmd
+        .get_envs()
+        .filter(|(k, _)| !only_ld || k.to_str().is_some_and(|k| k.starts_with("LD_")))
+        .filter_map(|(k, v)| {
+            v.map(|v| {
+                format!(
+                    "{}={}",
+                    k.to_string_lossy(),
+                    shell_quote(&v.to_string_lossy())
+                )
+            })
+        })
+        .collect();
+    parts.push(shell_quote(&cmd.get_program().to_string_lossy()));
+    parts.extend(cmd.get_args().map(|a| shell_quote(&a.to_string_lossy())));
+    parts.join(" ")
+}
