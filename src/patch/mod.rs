@@ -88,7 +88,7 @@ pub enum Method {
     Unchanged,
     /// Same size: `.gnu.version`, `.gnu.version_r` and DT_VERNEEDNUM edited in place.
     InPlace,
-    /// Tables rebuilt and moved into a new PT_LOAD.
+    /// Tables rebuilt; what no longer fits where it was moved into a new PT_LOAD.
     Rewrite,
 }
 
