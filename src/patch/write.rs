@@ -91,7 +91,16 @@ impl Staging {
         let from = input.try_clone()?;
         let to = s.temp()?.as_file().try_clone()?;
         s.copy = Some(std::thread::spawn(move || {
-            super::image::copy_range(&from, &to, 0, len)
+            let n = super::image::copy_range(&from, &to, 0, len)?;
+            // Start writing the copy to disk now, while the rewrite runs: the fsync before
+            // the rename then waits only for what is left (the changed pages). A hint; the
+            // fsync is what makes it durable.
+            use std::os::fd::AsRawFd;
+            // SAFETY: the descriptor is open; the call only schedules writeback.
+            unsafe {
+                libc::sync_file_range(to.as_raw_fd(), 0, n as i64, libc::SYNC_FILE_RANGE_WRITE);
+            }
+            Ok(n)
         }));
         Ok(s)
     }
