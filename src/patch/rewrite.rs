@@ -305,8 +305,12 @@ fn repack_front(b: &mut Builder<'_>, floor: u64) -> bool {
     let Some(seg) = b.segments.find_load_segment_from_offset(0) else {
         return false;
     };
-    let (seg_vaddr, seg_offset, seg_end) = (seg.p_vaddr, seg.p_offset, seg.p_vaddr + seg.p_filesz);
-    let floor_addr = seg_vaddr + floor.saturating_sub(seg_offset);
+    let (seg_vaddr, seg_offset, seg_end) = (
+        seg.p_vaddr,
+        seg.p_offset,
+        seg.p_vaddr.saturating_add(seg.p_filesz),
+    );
+    let floor_addr = seg_vaddr.saturating_add(floor.saturating_sub(seg_offset));
     let mut secs: Vec<(SectionId, u64, u64, u64)> = b
         .sections
         .iter()
@@ -330,7 +334,7 @@ fn repack_front(b: &mut Builder<'_>, floor: u64) -> bool {
         let run = &secs[..k];
         let overlaps = run.iter().enumerate().any(|(i, &(_, addr, size, _))| {
             let next = run.get(i + 1).map_or(limit, |&(_, a, ..)| a);
-            addr + size > next
+            addr.saturating_add(size) > next
         });
         if !overlaps {
             continue;
@@ -361,7 +365,7 @@ fn repack_front(b: &mut Builder<'_>, floor: u64) -> bool {
     for &(id, addr) in &placed {
         let sec = b.sections.get_mut(id);
         sec.sh_addr = addr;
-        sec.sh_offset = addr - seg_vaddr + seg_offset;
+        sec.sh_offset = (addr - seg_vaddr).saturating_add(seg_offset);
     }
     let ids: Vec<SectionId> = placed.iter().map(|&(id, _)| id).collect();
     let sections = &b.sections;
