@@ -91,7 +91,9 @@ pub fn plan_text(path: &str, plan: &Plan, method: Option<Method>) -> String {
         let how = match m {
             Method::Unchanged => "unchanged",
             Method::InPlace => "edited in place (same size)",
-            Method::Rewrite => "rewritten (tables rebuilt; what no longer fits moved to a new PT_LOAD)",
+            Method::Rewrite => {
+                "rewritten (tables rebuilt; what no longer fits moved to a new PT_LOAD)"
+            }
         };
         s.push_str(&format!("  method    {how}\n"));
     }
