@@ -67,8 +67,11 @@ fn dir_of(target: &Path) -> &Path {
 pub struct Staging {
     /// Always Some until `commit` persists it.
     tmp: Option<tempfile::NamedTempFile>,
-    /// The background copy of the input: how many bytes it copied.
-    copy: Option<std::thread::JoinHandle<std::io::Result<u64>>>,
+    /// The background copy of the input: how many bytes it copied, sent as soon as the
+    /// copy is done (the thread goes on to start writeback).
+    copied: Option<std::sync::mpsc::Receiver<std::io::Result<u64>>>,
+    /// The background thread, joined before the file is renamed or removed.
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Staging {
@@ -80,7 +83,8 @@ impl Staging {
         let tmp = tempfile::Builder::new().prefix(&prefix).tempfile_in(dir)?;
         Ok(Staging {
             tmp: Some(tmp),
-            copy: None,
+            copied: None,
+            thread: None,
         })
     }
 
@@ -90,17 +94,20 @@ impl Staging {
         let mut s = Staging::new(target)?;
         let from = input.try_clone()?;
         let to = s.temp()?.as_file().try_clone()?;
-        s.copy = Some(std::thread::spawn(move || {
-            let n = super::image::copy_range(&from, &to, 0, len)?;
-            // Start writing the copy to disk now, while the rewrite runs: the fsync before
-            // the rename then waits only for what is left (the changed pages). A hint; the
-            // fsync is what makes it durable.
+        let (tx, rx) = std::sync::mpsc::channel();
+        s.copied = Some(rx);
+        s.thread = Some(std::thread::spawn(move || {
+            let copied = super::image::copy_range(&from, &to, 0, len);
+            let n = copied.as_ref().map_or(0, |n| *n);
+            let _ = tx.send(copied);
+            // Then start writing the copy to disk, while the rewrite runs (the changed pages
+            // are written meanwhile too): the fsync before the rename then waits only for
+            // what is left. A hint; the fsync is what makes it durable.
             use std::os::fd::AsRawFd;
             // SAFETY: the descriptor is open; the call only schedules writeback.
             unsafe {
                 libc::sync_file_range(to.as_raw_fd(), 0, n as i64, libc::SYNC_FILE_RANGE_WRITE);
             }
-            Ok(n)
         }));
         Ok(s)
     }
@@ -113,9 +120,16 @@ impl Staging {
 
     /// How many bytes the background copy put in place (0 without one, or if it failed).
     fn copied(&mut self) -> u64 {
-        match self.copy.take().map(|h| h.join()) {
+        match self.copied.take().map(|rx| rx.recv()) {
             Some(Ok(Ok(n))) => n,
             _ => 0,
+        }
+    }
+
+    /// Wait for the background thread (its writeback hint) to end.
+    fn join(&mut self) {
+        if let Some(h) = self.thread.take() {
+            let _ = h.join();
         }
     }
 
@@ -142,7 +156,7 @@ impl Staging {
             (Keep::Nothing { mode, .. }, _) => mode,
             (Keep::Everything, None) => 0o755,
         };
-        if self.copy.is_some() && self.copied() == image.base().len() as u64 {
+        if self.copied.is_some() && self.copied() == image.base().len() as u64 {
             image.write_changes(self.temp()?.as_file())?;
         } else {
             image.write_to(self.temp()?.as_file(), input)?;
@@ -185,6 +199,7 @@ impl Staging {
             .unwrap_or_else(|_| Err(std::io::Error::other("fsync panicked")));
         checked?;
         synced?;
+        self.join();
         if let Some(tmp) = self.tmp.take() {
             tmp.persist(target).map_err(|e| e.error)?;
         }
@@ -199,9 +214,7 @@ impl Staging {
 impl Drop for Staging {
     fn drop(&mut self) {
         // The copy writes through its own descriptor: let it finish before the file goes.
-        if let Some(h) = self.copy.take() {
-            let _ = h.join();
-        }
+        self.join();
     }
 }
 
