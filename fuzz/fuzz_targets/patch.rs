@@ -14,7 +14,10 @@
 //!   buffer of that size: a capacity-overflow panic, or an allocation of gigabytes to
 //!   petabytes (abort / OOM). Recognised by its signature: an allocation above 256 MiB
 //!   (refused by the allocator below) or a capacity overflow, with `Builder::write` on
-//!   the stack. The same symptom anywhere else is still a crash.
+//!   the stack. The same symptom anywhere else is still a crash. Since the rewrite writes
+//!   into a bounded `patch::Image` (input plus changed pages, at most twice the input and
+//!   64 MiB, else a refusal) instead of a buffer of the layout's size, the signature has
+//!   not occurred again (20-minute run without the skip); the switch stays for old trees.
 #![no_main]
 #![feature(alloc_error_hook)]
 
