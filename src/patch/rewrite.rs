@@ -215,9 +215,14 @@ struct Block {
     name: String,
 }
 
-/// Which alloc sections must move, given `extra` more program headers.
-/// `phend`: the file offset where the program header table the Builder writes ends.
-fn find_moves(b: &Builder<'_>, phend: u64) -> Result<Vec<SectionId>, PatchError> {
+/// Which alloc sections must move. `phend`: the file offset where the program header table
+/// the Builder writes ends; `gone`: sections already decided to move (left out of a
+/// repacked run), which take no room where they were.
+fn find_moves(
+    b: &Builder<'_>,
+    phend: u64,
+    gone: &[SectionId],
+) -> Result<Vec<SectionId>, PatchError> {
     let mut blocks = Vec::new();
     if let Some(seg) = b.segments.find_load_segment_from_offset(0) {
         let a = seg.address_from_offset(0);
@@ -238,7 +243,10 @@ fn find_moves(b: &Builder<'_>, phend: u64) -> Result<Vec<SectionId>, PatchError>
         });
     }
     for s in b.sections.iter() {
-        if !s.is_alloc() || (s.sh_type == elf::SHT_NOBITS && s.sh_flags.contains(elf::SHF_TLS)) {
+        if !s.is_alloc()
+            || (s.sh_type == elf::SHT_NOBITS && s.sh_flags.contains(elf::SHF_TLS))
+            || gone.contains(&s.id())
+        {
             continue;
         }
         let new_shim =
@@ -296,21 +304,23 @@ fn find_moves(b: &Builder<'_>, phend: u64) -> Result<Vec<SectionId>, PatchError>
 
 /// Lay the movable tables that follow the program header table in the first PT_LOAD out
 /// again, packed against the first thing after them that may not move, so that a table
-/// that grew takes room from the old program header table (which moves: see `layout`)
-/// instead of moving out whole. `floor` is the file offset below which nothing may go.
-/// Returns whether anything was laid out again; the Builder rewrites these tables and their
-/// DT_* entries from the new addresses, and the segments that describe them (PT_NOTE,
-/// PT_GNU_PROPERTY) follow.
-fn repack_front(b: &mut Builder<'_>, floor: u64) -> bool {
-    let Some(seg) = b.segments.find_load_segment_from_offset(0) else {
-        return false;
-    };
+/// that grew takes room that is free (the old program header table of a shared library,
+/// which moves: see `layout`) or that the smallest of them leave by moving out, instead of
+/// a large table moving out whole. The run starts at file offset `from` (the end of the
+/// program header table as it was) and may not start below `floor` (where the table the
+/// Builder writes will end). Returns None when nothing needed laying out again or nothing
+/// fitted, else the tables left out (they move to the new segment); the Builder rewrites
+/// the others and their DT_* entries from the new addresses, and the segments that
+/// describe them (PT_INTERP, PT_NOTE, PT_GNU_PROPERTY) follow.
+fn repack_front(b: &mut Builder<'_>, from: u64, floor: u64) -> Option<Vec<SectionId>> {
+    let seg = b.segments.find_load_segment_from_offset(0)?;
     let (seg_vaddr, seg_offset, seg_end) = (
         seg.p_vaddr,
         seg.p_offset,
         seg.p_vaddr.saturating_add(seg.p_filesz),
     );
-    let floor_addr = seg_vaddr.saturating_add(floor.saturating_sub(seg_offset));
+    let addr_of = |off: u64| seg_vaddr.saturating_add(off.saturating_sub(seg_offset));
+    let (from_addr, floor_addr) = (addr_of(from), addr_of(floor));
     let mut secs: Vec<(SectionId, u64, u64, u64)> = b
         .sections
         .iter()
@@ -318,50 +328,68 @@ fn repack_front(b: &mut Builder<'_>, floor: u64) -> bool {
             s.is_alloc()
                 && s.sh_type != elf::SHT_NOBITS
                 && !(s.name.as_slice().starts_with(NEW_SECTION_PREFIX.as_bytes()) && s.sh_addr == 0)
-                && s.sh_addr >= floor_addr
+                && s.sh_addr >= from_addr
                 && s.sh_addr < seg_end
         })
         .map(|s| (s.id(), s.sh_addr, s.sh_size, s.sh_addralign.max(1)))
         .collect();
     secs.sort_by_key(|&(_, addr, size, _)| (addr, size));
     let run_len = secs.iter().take_while(|(id, ..)| movable(b, *id)).count();
-    // The longest prefix of the run that fits, packed against the next section's old
-    // address (what does not fit is left to `find_moves`, which moves the smaller of two
-    // overlapping tables).
-    let mut placed = Vec::new();
+    // Pack `run` backwards from `limit`; None if it does not reach down only to `floor`.
+    let pack = |run: &[(SectionId, u64, u64, u64)], limit: u64| -> Option<Vec<(SectionId, u64)>> {
+        let mut end = limit;
+        let mut placed = Vec::with_capacity(run.len());
+        for &(id, _, size, align) in run.iter().rev() {
+            let start = end.checked_sub(size)? / align * align;
+            if start < floor_addr {
+                return None;
+            }
+            placed.push((id, start));
+            end = start;
+        }
+        Some(placed)
+    };
+    // The longest prefix of the run that needs it and fits, leaving out as few bytes of
+    // its smallest tables as it takes (what is left of the overlaps is for `find_moves`,
+    // which moves the smaller of two overlapping tables).
+    // (where the kept tables go, the tables left out)
+    type Layout = (Vec<(SectionId, u64)>, Vec<SectionId>);
+    let mut best: Option<Layout> = None;
     for k in (1..=run_len).rev() {
         let limit = secs.get(k).map_or(seg_end, |&(_, addr, ..)| addr);
         let run = &secs[..k];
-        let overlaps = run.iter().enumerate().any(|(i, &(_, addr, size, _))| {
-            let next = run.get(i + 1).map_or(limit, |&(_, a, ..)| a);
-            addr.saturating_add(size) > next
-        });
-        if !overlaps {
+        let needs = run.first().is_some_and(|&(_, a, ..)| a < floor_addr)
+            || run.iter().enumerate().any(|(i, &(_, addr, size, _))| {
+                let next = run.get(i + 1).map_or(limit, |&(_, a, ..)| a);
+                addr.saturating_add(size) > next
+            });
+        if !needs {
             continue;
         }
-        let mut end = limit;
-        let mut fits = true;
-        placed.clear();
-        for &(id, _, size, align) in run.iter().rev() {
-            match end.checked_sub(size).map(|a| a / align * align) {
-                Some(start) if start >= floor_addr => {
-                    placed.push((id, start));
-                    end = start;
-                }
-                _ => {
-                    fits = false;
-                    break;
-                }
+        let mut by_size: Vec<usize> = (0..k).collect();
+        by_size.sort_by_key(|&i| run[i].2);
+        let mut out: Vec<usize> = Vec::new();
+        loop {
+            let kept: Vec<_> = (0..k)
+                .filter(|i| !out.contains(i))
+                .map(|i| run[i])
+                .collect();
+            if let Some(placed) = pack(&kept, limit) {
+                best = Some((placed, out.iter().map(|&i| run[i].0).collect()));
+                break;
+            }
+            // Leaving out more than 64 KiB would cost more than it saves.
+            let left_out: u64 = out.iter().map(|&i| run[i].2).sum();
+            match by_size.get(out.len()) {
+                Some(&i) if left_out + run[i].2 <= 64 << 10 && out.len() + 1 < k => out.push(i),
+                _ => break,
             }
         }
-        if fits {
+        if best.is_some() {
             break;
         }
-        placed.clear();
     }
-    if placed.is_empty() {
-        return false;
-    }
+    let (placed, left_out) = best?;
     for &(id, addr) in &placed {
         let sec = b.sections.get_mut(id);
         sec.sh_addr = addr;
@@ -374,7 +402,7 @@ fn repack_front(b: &mut Builder<'_>, floor: u64) -> bool {
             seg.recalculate_ranges(sections);
         }
     }
-    true
+    Some(left_out)
 }
 
 /// Give every alloc section that no longer fits a place in new PT_LOAD segment(s) at the
@@ -405,18 +433,34 @@ fn layout(b: &mut Builder<'_>, relocate_phdrs: bool) -> Result<Option<SectionId>
 
     let entry = b.encoder().program_header_size();
     // When the table moves, the Builder writes a single stale entry in its old place
-    // (it insists on one there); the rest of the old table is free room.
+    // (it insists on one there); the rest of the old table is free room. When it stays
+    // (an executable), it grows by an entry per new segment: room for four is made by
+    // laying the tables after it out again, leaving the smallest out if need be.
     let kept_end = b.header.e_phoff + entry;
-    let repacked = relocate_phdrs && repack_front(b, kept_end);
+    let table_end = b.header.e_phoff + b.program_headers_size();
+    let left_out = if relocate_phdrs {
+        repack_front(b, kept_end, kept_end)
+    } else if !find_moves(b, table_end, &[])?.is_empty() {
+        repack_front(b, table_end, table_end + 4 * entry)
+    } else {
+        None
+    };
+    let repacked = left_out.is_some();
+    let left_out = left_out.unwrap_or_default();
     let mut extra = 0usize;
     let mut phdr_section = None;
     loop {
         let phend = if relocate_phdrs {
             kept_end
         } else {
-            b.header.e_phoff + b.program_headers_size() + extra as u64 * entry
+            table_end + extra as u64 * entry
         };
-        let mut moved = find_moves(b, phend)?;
+        let mut moved = find_moves(b, phend, &left_out)?;
+        for id in &left_out {
+            if !moved.contains(id) {
+                moved.push(*id);
+            }
+        }
         if moved.is_empty() && !repacked {
             return Ok(None);
         }
