@@ -41,6 +41,27 @@ fn patch_to_2_17(bin: &Path, out: &Path) -> String {
     text
 }
 
+/// A C program written to `name` in a fresh temp dir (kept alive by the returned guard).
+fn source_file(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let c = tmp.path().join(name);
+    std::fs::write(&c, text).expect("write");
+    (tmp, c)
+}
+
+/// Compile `src` to `out` with the host gcc and `flags`.
+fn gcc(src: &Path, out: &Path, flags: &[&str]) -> PathBuf {
+    assert!(Command::new("gcc")
+        .args(flags)
+        .arg(src)
+        .arg("-o")
+        .arg(out)
+        .status()
+        .expect("gcc")
+        .success());
+    out.to_path_buf()
+}
+
 fn fresh(dir: &Path, name: &str) -> PathBuf {
     let d = dir.join(name);
     let _ = std::fs::remove_dir_all(&d);
@@ -141,20 +162,12 @@ fn aarch64_polyfills_match_glibc() {
 /// it does to a COPY-relocated one), so the program sees what it saw before patching.
 #[test]
 fn data_polyfills_are_conservative() {
-    let src = "#include <stdio.h>\n#include <sys/single_threaded.h>\nint main(void){ printf(\"%d\\n\", __libc_single_threaded); return 0; }\n";
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let c = tmp.path().join("st.c");
-    std::fs::write(&c, src).expect("write");
+    let (tmp, c) = source_file(
+        "st.c",
+        "#include <stdio.h>\n#include <sys/single_threaded.h>\nint main(void){ printf(\"%d\\n\", __libc_single_threaded); return 0; }\n",
+    );
     for pie in ["-pie", "-no-pie"] {
-        let bin = tmp.path().join(format!("st{pie}"));
-        assert!(Command::new("gcc")
-            .args(["-O1", pie])
-            .arg(&c)
-            .arg("-o")
-            .arg(&bin)
-            .status()
-            .expect("gcc")
-            .success());
+        let bin = gcc(&c, &tmp.path().join(format!("st{pie}")), &["-O1", pie]);
         let patched = tmp.path().join(format!("st{pie}-2.17"));
         patch_to_2_17(&bin, &patched);
         let original = output(Command::new(&bin));
@@ -206,25 +219,17 @@ fn committed_objects_match_the_sources() {
 /// A polyfill reaches a glibc function the binary already imports through the binary's
 /// own GOT slot, so the tables need not grow. On x86_64 that may be a PLT slot which, under
 /// lazy binding, still points into the PLT when the polyfill calls through it first: the
-/// call must bind and reach the function as a PLT call would. Here `stat` (polyfilled at
-/// 2.17) fails before the program has called `__errno_location` itself, so the polyfill's
-/// call through the shared slot is the one that binds it. Run without LD_BIND_NOW, on glibc
-/// 2.36 and 2.31.
+/// call must bind and reach the function as a PLT call would. Here `getrandom` (polyfilled
+/// at 2.17 by a raw system call) fails with EINVAL before the program has called
+/// `__errno_location` itself, so the polyfill's call through the shared slot is the one
+/// that binds it. Run without LD_BIND_NOW, on glibc 2.36 and 2.31.
 #[test]
 fn shared_plt_slot_binds_lazily() {
-    let src = "#include <errno.h>\n#include <stdio.h>\n#include <sys/random.h>\nint main(void){ char b[4]; int r = (int)getrandom(b, sizeof b, 0x7fff0000u); int e = errno; printf(\"r=%d errno=%d\\n\", r, e); return 0; }\n";
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let c = tmp.path().join("lazy.c");
-    std::fs::write(&c, src).expect("write");
-    let bin = tmp.path().join("lazy");
-    assert!(Command::new("gcc")
-        .args(["-O1", "-Wl,-z,lazy"])
-        .arg(&c)
-        .arg("-o")
-        .arg(&bin)
-        .status()
-        .expect("gcc")
-        .success());
+    let (tmp, c) = source_file(
+        "lazy.c",
+        "#include <errno.h>\n#include <stdio.h>\n#include <sys/random.h>\nint main(void){ char b[4]; int r = (int)getrandom(b, sizeof b, 0x7fff0000u); int e = errno; printf(\"r=%d errno=%d\\n\", r, e); return 0; }\n",
+    );
+    let bin = gcc(&c, &tmp.path().join("lazy"), &["-O1", "-Wl,-z,lazy"]);
     let patched = tmp.path().join("lazy-2.17");
     let plan = patch_to_2_17(&bin, &patched);
     assert!(plan.contains("__errno_location"), "{plan}");
