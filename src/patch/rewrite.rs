@@ -40,6 +40,23 @@ pub fn apply<'a>(
     let mut b = Builder::read(data).map_err(|e| {
         PatchError::Refused(format!("the ELF rewriter cannot handle this file: {e}"))
     })?;
+    // The Builder rebuilds the hash tables with the bucket counts their section headers
+    // give (which the loader never reads when no DT_ tag points there): counts out of all
+    // proportion to the symbols would make it build tables of gigabytes, bucket by bucket.
+    // Linkers use about one bucket per symbol or fewer.
+    let sane = 4 * b.dynamic_symbols.count() as u64 + 1024;
+    for (what, n) in [
+        ("DT_HASH bucket", b.hash_bucket_count),
+        ("DT_GNU_HASH bucket", b.gnu_hash_bucket_count),
+        ("DT_GNU_HASH Bloom word", b.gnu_hash_bloom_count),
+    ] {
+        if u64::from(n) > sane {
+            return Err(PatchError::Refused(format!(
+                "the input's hash table claims {n} {what}s for {} dynamic symbols",
+                b.dynamic_symbols.count()
+            )));
+        }
+    }
     for c in &plan.changes {
         let vid = if c.how == How::Unversion {
             VersionId::global()

@@ -42,6 +42,68 @@ impl Raw<'_> {
     }
 }
 
+/// The hash tables' fixed parts (headers, Bloom filter, buckets, and DT_HASH's chains)
+/// must lie inside the file: the loader indexes the buckets by hash, so a bucket count the
+/// file cannot hold sends it past the table, and a rewriter that keeps the count builds a
+/// table of that size. Cheap (no symbol is hashed): part of the layout checks.
+pub(super) fn headers(file: &ElfFile<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let Some(dynamic) = &file.dynamic else {
+        return out;
+    };
+    let raw = Raw {
+        data: file.data,
+        big: file.byte_order == ByteOrder::Big,
+    };
+    let len = file.data.len() as u64;
+    let wide = file.class == Class::Elf64;
+    if let Some(g) = dynamic.layout.gnu_hash {
+        let fits = (|| {
+            let nbuckets = u64::from(raw.u32(g.offset)?);
+            let bloom = u64::from(raw.u32(g.offset + 8)?);
+            let word = if wide { 8 } else { 4 };
+            let end = g
+                .offset
+                .checked_add(16)?
+                .checked_add(bloom.checked_mul(word)?)?
+                .checked_add(nbuckets.checked_mul(4)?)?;
+            Some(end <= len)
+        })();
+        if fits != Some(true) {
+            out.push(finding(
+                "gnu-hash",
+                "DT_GNU_HASH's header, Bloom filter or buckets reach past the end of the file",
+            ));
+        }
+    }
+    if let Some(h) = dynamic.layout.hash {
+        let entry: u64 = if file.machine == object::elf::EM_S390.0 && wide {
+            8
+        } else {
+            4
+        };
+        let fits = (|| {
+            let (nbucket, nchain) = if entry == 8 {
+                (raw.u64(h.offset)?, raw.u64(h.offset + 8)?)
+            } else {
+                (
+                    u64::from(raw.u32(h.offset)?),
+                    u64::from(raw.u32(h.offset + 4)?),
+                )
+            };
+            let words = nbucket.checked_add(nchain)?.checked_add(2)?;
+            Some(h.offset.checked_add(words.checked_mul(entry)?)? <= len)
+        })();
+        if fits != Some(true) {
+            out.push(finding(
+                "sysv-hash",
+                "DT_HASH's buckets and chains reach past the end of the file",
+            ));
+        }
+    }
+    out
+}
+
 /// Check both hash tables against `.dynsym`.
 pub(super) fn check(file: &ElfFile<'_>) -> Vec<Finding> {
     let mut out = Vec::new();

@@ -112,6 +112,7 @@ pub fn layout(file: &ElfFile<'_>) -> Vec<Finding> {
         }
     }
     phdr_mapping(file, &loads, &mut out);
+    out.extend(hash::headers(file));
     let Some(dynamic) = &file.dynamic else {
         return out;
     };
