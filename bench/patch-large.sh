@@ -63,16 +63,8 @@ if [[ ${BENCH_NO_INSTALL:-0} != 1 ]]; then
     if (($# == 0)); then
         for d in "${defaults[@]}"; do [[ -e ${d%%=*} ]] || need+=("${d#*=}"); done
     fi
-    if ((${#need[@]})); then
-        say "apt-get install ${need[*]}"
-        apt-get update -qq
-        if ! apt-get install -y -qq "${need[@]}" >/dev/null; then
-            # linux-perf may be missing on some images: the timings work without it.
-            rest=()
-            for p in "${need[@]}"; do [[ $p == linux-perf ]] || rest+=("$p"); done
-            ((${#rest[@]} == 0)) || apt-get install -y -qq "${rest[@]}" >/dev/null
-        fi
-    fi
+    . "$here/apt.sh"
+    apt_install ${need[@]+"${need[@]}"}
     if [[ ! -x $venv/bin/python ]]; then
         say "python venv in bench/.venv"
         python3 -m venv "$venv"

@@ -39,16 +39,8 @@ if [[ ${BENCH_NO_INSTALL:-0} != 1 ]]; then
     command -v readelf >/dev/null || need+=(binutils)
     command -v perf >/dev/null || need+=(linux-perf)
     command -v python3 >/dev/null || need+=(python3 python3-venv)
-    if ((${#need[@]})); then
-        say "apt-get install ${need[*]}"
-        apt-get update -qq
-        # linux-perf may be missing on some images: the rest still works without it.
-        if ! apt-get install -y -qq "${need[@]}" >/dev/null; then
-            rest=()
-            for p in "${need[@]}"; do [[ $p == linux-perf ]] || rest+=("$p"); done
-            ((${#rest[@]} == 0)) || apt-get install -y -qq "${rest[@]}" >/dev/null
-        fi
-    fi
+    . "$here/apt.sh"
+    apt_install ${need[@]+"${need[@]}"}
     if [[ ! -x $venv/bin/python ]]; then
         say "python venv with pyelftools and lief in bench/.venv"
         python3 -m venv "$venv" || { apt-get install -y -qq python3-venv >/dev/null && python3 -m venv "$venv"; }

@@ -13,14 +13,14 @@
 //! A regression file added here fails until the bug is fixed: that is the point. See
 //! `testdata/fuzz-regressions/README.md` for what each one is.
 
+mod common;
 #[path = "../fuzz/harness.rs"]
 mod harness;
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 /// Set in the child: the file to run.
 const CHILD_ENV: &str = "ELFCOMPAT_FUZZ_REGRESSION_INPUT";
@@ -66,42 +66,16 @@ fn run_child(file: &Path) -> Option<String> {
         "--nocapture",
     ])
     .env(CHILD_ENV, file)
-    .env("RUST_BACKTRACE", "1")
-    .stdin(Stdio::null())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("spawn the child test process");
-    // Drain the pipes on their own threads so a chatty child cannot block.
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out_t = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let err_t = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s);
-        s
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for the child") {
-            break Some(status);
-        }
-        if start.elapsed() > TIME_LIMIT {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let text = format!("{}{}", out_t.join().unwrap(), err_t.join().unwrap());
+    .env("RUST_BACKTRACE", "1");
+    let run = common::run_command(cmd, TIME_LIMIT);
+    let text = format!("{}{}", run.stdout, run.stderr);
+    let hung = run.stderr.contains("[test harness: killed after");
     let tail = || summarize(&text);
-    match status {
-        None => Some(format!("hang: no answer in {TIME_LIMIT:?}\n    {}", tail())),
-        Some(s) if s.success() && text.contains("1 passed") => None,
-        Some(s) => Some(format!("{s}\n    {}", tail())),
+    match run.code {
+        _ if hung => Some(format!("hang: no answer in {TIME_LIMIT:?}\n    {}", tail())),
+        Some(0) if text.contains("1 passed") => None,
+        Some(c) => Some(format!("exit status {c}\n    {}", tail())),
+        None => Some(format!("killed by a signal\n    {}", tail())),
     }
 }
 

@@ -270,9 +270,10 @@ pub fn patch(a: PatchArgs<'_>, baseline: &Baseline) -> Result<u8, CliError> {
             }
         };
         let written = match staging {
-            Some(s) => s.commit(&target, &patched.image, map.file(), keep, check),
-            None => patch::write_atomic(&target, &patched.image, map.file(), keep, check),
-        };
+            Some(s) => Ok(s),
+            None => patch::Staging::new(&target).map_err(PatchError::from),
+        }
+        .and_then(|s| s.commit(&target, &patched.image, map.file(), keep, check));
         if let Err(e) = written {
             eprintln!("elfcompat: {}: {e}; nothing written", target.display());
             return Ok(EXIT_ERROR);

@@ -17,7 +17,7 @@ pub use plan::{
     plan, plan_requirements, plan_with, Blocker, How, Plan, PlanError, PlanOptions, PolyfillImport,
     PolyfillUse, SymbolChange, VersionRef,
 };
-pub use write::{remove_stale_temps, write_atomic, Keep, Staging, TEMP_PREFIX};
+pub use write::{remove_stale_temps, Keep, Staging, TEMP_PREFIX};
 
 use crate::baseline::Baseline;
 use crate::elf::{ElfError, ElfFile};
@@ -103,7 +103,7 @@ pub struct Patched<'a> {
 }
 
 impl Patched<'_> {
-    /// The new file's bytes, materialised (tests and in-memory callers; `write_atomic`
+    /// The new file's bytes, materialised (tests and in-memory callers; `Staging::commit`
     /// writes the image without this copy).
     pub fn bytes(&self) -> Vec<u8> {
         self.image.to_vec()

@@ -218,19 +218,6 @@ impl Drop for Staging {
     }
 }
 
-/// Write `image` to `target` atomically (see [`Staging::commit`]). The pages it shares
-/// with its input are copied from `input` (the file the image's base maps, if the caller
-/// has it) inside the kernel.
-pub fn write_atomic<E: From<std::io::Error>>(
-    target: &Path,
-    image: &Image<'_>,
-    input: Option<&std::fs::File>,
-    keep: Keep,
-    check: impl FnOnce(&[u8]) -> Result<(), E>,
-) -> Result<(), E> {
-    Staging::new(target)?.commit(target, image, input, keep, check)
-}
-
 /// Copy every extended attribute (file capabilities, POSIX ACLs, SELinux labels, user
 /// attributes) of `from` to `to`. A file system without xattrs has none to copy.
 fn copy_xattrs(from: &Path, to: &Path) -> std::io::Result<()> {

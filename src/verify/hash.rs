@@ -42,6 +42,42 @@ impl Raw<'_> {
     }
 }
 
+/// A file's bytes as its hash tables are read: their byte order, the Bloom filter's word
+/// size, and DT_HASH's entry size (8 bytes on 64-bit s390, 4 everywhere else).
+struct Tables<'a> {
+    raw: Raw<'a>,
+    wide: bool,
+    sysv_entry: u64,
+}
+
+impl<'a> Tables<'a> {
+    fn of(file: &ElfFile<'a>) -> Self {
+        let wide = file.class == Class::Elf64;
+        Tables {
+            raw: Raw {
+                data: file.data,
+                big: file.byte_order == ByteOrder::Big,
+            },
+            wide,
+            sysv_entry: if file.machine == object::elf::EM_S390.0 && wide {
+                8
+            } else {
+                4
+            },
+        }
+    }
+
+    /// Entry `k` of the DT_HASH table at `base` (0: nbucket, 1: nchain, then buckets and
+    /// chains).
+    fn sysv(&self, base: u64, k: u64) -> Option<u64> {
+        if self.sysv_entry == 8 {
+            self.raw.u64(base + 8 * k)
+        } else {
+            self.raw.u32(base + 4 * k).map(u64::from)
+        }
+    }
+}
+
 /// The hash tables' fixed parts (headers, Bloom filter, buckets, and DT_HASH's chains)
 /// must lie inside the file: the loader indexes the buckets by hash, so a bucket count the
 /// file cannot hold sends it past the table, and a rewriter that keeps the count builds a
@@ -51,17 +87,13 @@ pub(super) fn headers(file: &ElfFile<'_>) -> Vec<Finding> {
     let Some(dynamic) = &file.dynamic else {
         return out;
     };
-    let raw = Raw {
-        data: file.data,
-        big: file.byte_order == ByteOrder::Big,
-    };
+    let t = Tables::of(file);
     let len = file.data.len() as u64;
-    let wide = file.class == Class::Elf64;
     if let Some(g) = dynamic.layout.gnu_hash {
         let fits = (|| {
-            let nbuckets = u64::from(raw.u32(g.offset)?);
-            let bloom = u64::from(raw.u32(g.offset + 8)?);
-            let word = if wide { 8 } else { 4 };
+            let nbuckets = u64::from(t.raw.u32(g.offset)?);
+            let bloom = u64::from(t.raw.u32(g.offset + 8)?);
+            let word = if t.wide { 8 } else { 4 };
             let end = g
                 .offset
                 .checked_add(16)?
@@ -77,22 +109,10 @@ pub(super) fn headers(file: &ElfFile<'_>) -> Vec<Finding> {
         }
     }
     if let Some(h) = dynamic.layout.hash {
-        let entry: u64 = if file.machine == object::elf::EM_S390.0 && wide {
-            8
-        } else {
-            4
-        };
         let fits = (|| {
-            let (nbucket, nchain) = if entry == 8 {
-                (raw.u64(h.offset)?, raw.u64(h.offset + 8)?)
-            } else {
-                (
-                    u64::from(raw.u32(h.offset)?),
-                    u64::from(raw.u32(h.offset + 4)?),
-                )
-            };
+            let (nbucket, nchain) = (t.sysv(h.offset, 0)?, t.sysv(h.offset, 1)?);
             let words = nbucket.checked_add(nchain)?.checked_add(2)?;
-            Some(h.offset.checked_add(words.checked_mul(entry)?)? <= len)
+            Some(h.offset.checked_add(words.checked_mul(t.sysv_entry)?)? <= len)
         })();
         if fits != Some(true) {
             out.push(finding(
@@ -110,11 +130,8 @@ pub(super) fn check(file: &ElfFile<'_>) -> Vec<Finding> {
     let Some(dynamic) = &file.dynamic else {
         return out;
     };
-    let raw = Raw {
-        data: file.data,
-        big: file.byte_order == ByteOrder::Big,
-    };
-    let wide = file.class == Class::Elf64;
+    let t = Tables::of(file);
+    let (raw, wide) = (&t.raw, t.wide);
     let defined: Vec<(usize, &str)> = dynamic
         .symbols
         .iter()
@@ -189,18 +206,7 @@ pub(super) fn check(file: &ElfFile<'_>) -> Vec<Finding> {
         }
     }
     if let Some(hsh) = dynamic.layout.hash {
-        let entry: u64 = if file.machine == object::elf::EM_S390.0 && wide {
-            8
-        } else {
-            4
-        };
-        let get = |k: u64| -> Option<u64> {
-            if entry == 8 {
-                raw.u64(hsh.offset + 8 * k)
-            } else {
-                raw.u32(hsh.offset + 4 * k).map(u64::from)
-            }
-        };
+        let get = |k: u64| t.sysv(hsh.offset, k);
         for (i, name) in &defined {
             let reach = (|| -> Option<bool> {
                 let nbucket = get(0)?;

@@ -252,9 +252,6 @@ impl Requirements {
                 });
                 continue;
             }
-            if index >= 2 && !defined_by_index.contains_key(&index) {
-                req.dangling_indices.push((i, raw));
-            }
             if sym.is_undefined() {
                 req.imports.push(ImportedSymbol {
                     name: sym.name.to_string(),
@@ -281,11 +278,13 @@ impl Requirements {
                 });
             }
         }
+        req.dangling_indices = Self::dangling_in(file);
         req
     }
 
     /// `.gnu.version` entries (dynsym index, raw value) naming an index that no verneed or
-    /// verdef entry has: what [`Requirements::dangling_indices`] holds, without the model.
+    /// verdef entry has (what [`Requirements::dangling_indices`] holds), for checks that
+    /// need nothing else of the model.
     pub fn dangling_in(file: &ElfFile<'_>) -> Vec<(usize, u16)> {
         let Some(dynamic) = &file.dynamic else {
             return Vec::new();
