@@ -9,5 +9,6 @@ pub mod patch;
 pub mod polyfill;
 pub mod report;
 pub mod scan;
+pub mod timing;
 pub mod verify;
 pub mod versym;

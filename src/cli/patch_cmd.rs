@@ -144,6 +144,7 @@ pub fn patch(a: PatchArgs<'_>, baseline: &Baseline) -> Result<u8, CliError> {
     std::thread::spawn(|| {
         elfcompat::abi::db();
     });
+    elfcompat::timing::mark("start");
     let map = elfcompat::elf::open(&input).map_err(|e| CliError::Usage(e.to_string()))?;
     let data = map.bytes();
     let shown = a.input.display().to_string();
@@ -198,7 +199,9 @@ pub fn patch(a: PatchArgs<'_>, baseline: &Baseline) -> Result<u8, CliError> {
     // only the changed pages are written after it. With --in-place, once it is known that
     // something changes. If the temp file cannot be made here, writing reports why below.
     let start_staging = || match map.file() {
-        Some(f) => patch::Staging::start(&target, f, data.len() as u64).ok(),
+        Some(f) => {
+            patch::Staging::start(&target, f, data.len() as u64, patch::front_tables_end(data)).ok()
+        }
         None => None,
     };
     let early = if target != input {

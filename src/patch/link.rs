@@ -84,13 +84,14 @@ pub fn prepare(b: &mut Builder<'_>, plan: &Plan) -> Result<Prepared, PatchError>
     // are linked.
     let mut roots = Vec::new();
     let mut copies = Vec::new();
+    let symbols = super::rewrite::dynamic_symbol_ids(b);
     for c in plan.changes.iter().filter(|c| c.how == How::Polyfill) {
-        let id = b
-            .dynamic_symbols
-            .iter()
-            .enumerate()
-            .find(|(i, s)| *i + 1 == c.dynsym_index && s.name.as_slice() == c.symbol.as_bytes())
-            .map(|(_, s)| s.id())
+        let id = c
+            .dynsym_index
+            .checked_sub(1)
+            .and_then(|i| symbols.get(i))
+            .copied()
+            .filter(|id| b.dynamic_symbols.get(*id).name.as_slice() == c.symbol.as_bytes())
             .ok_or_else(|| {
                 PatchError::internal(format!(
                     "dynamic symbol #{} is not {}",
@@ -147,8 +148,10 @@ pub fn prepare(b: &mut Builder<'_>, plan: &Plan) -> Result<Prepared, PatchError>
         // aarch64's PLT header finds the relocation through x16, which only a PLT entry sets.
         Arch::Aarch64 => None,
     };
-    let mut got_relocs = BTreeMap::new();
-    let mut shared_slots = BTreeMap::new();
+    // What each import needs: its version, its kind, and the binary's own dynamic symbol
+    // for it if there is one (found in one pass over the symbols, and their GOT slots in
+    // one pass over the relocations: a large library has hundreds of thousands).
+    let mut imports = Vec::new();
     for name in layout.got.keys() {
         let pi = plan
             .polyfill_imports
@@ -160,17 +163,47 @@ pub fn prepare(b: &mut Builder<'_>, plan: &Plan) -> Result<Prepared, PatchError>
             true => elf::STT_OBJECT.0,
             false => elf::STT_FUNC.0,
         };
-        let existing = b
-            .dynamic_symbols
-            .iter()
-            .find(|s| {
-                s.name.as_slice() == name.as_bytes()
-                    && s.version == vid
-                    && s.st_shndx == elf::SHN_UNDEF
-                    && s.section.is_none()
-                    && s.st_info.0 >> 4 == elf::STB_GLOBAL.0
-            })
-            .map(|s| s.id());
+        imports.push((name, vid, kind, None));
+    }
+    for s in b.dynamic_symbols.iter() {
+        if s.st_shndx != elf::SHN_UNDEF
+            || s.section.is_some()
+            || s.st_info.0 >> 4 != elf::STB_GLOBAL.0
+        {
+            continue;
+        }
+        for (name, vid, _, existing) in imports.iter_mut() {
+            if existing.is_none() && s.version == *vid && s.name.as_slice() == name.as_bytes() {
+                *existing = Some(s.id());
+            }
+        }
+    }
+    // The first GLOB_DAT (or, for a function, JUMP_SLOT) relocation of each existing
+    // symbol, in section order.
+    let mut slots: Vec<Option<(SectionId, usize)>> = vec![None; imports.len()];
+    for sec in b.sections.iter() {
+        let SectionData::DynamicRelocation(v) = &sec.data else {
+            continue;
+        };
+        for (i, r) in v.iter().enumerate() {
+            let Some(sym) = r.symbol else { continue };
+            if r.r_addend != 0 || (r.r_type.0 != glob_dat && Some(r.r_type.0) != jump_slot) {
+                continue;
+            }
+            for (k, (_, _, kind, existing)) in imports.iter().enumerate() {
+                let is_function = *kind == elf::STT_FUNC.0;
+                if slots[k].is_none()
+                    && *existing == Some(sym)
+                    && (r.r_type.0 == glob_dat || is_function)
+                {
+                    slots[k] = Some((sec.id(), i));
+                }
+            }
+        }
+    }
+    let mut got_relocs = BTreeMap::new();
+    let mut shared_slots = BTreeMap::new();
+    for ((name, vid, kind, existing), slot) in imports.into_iter().zip(slots) {
         let sid = match existing {
             Some(id) => id,
             None => {
@@ -181,24 +214,9 @@ pub fn prepare(b: &mut Builder<'_>, plan: &Plan) -> Result<Prepared, PatchError>
                 sym.id()
             }
         };
-        if existing.is_some() {
-            let is_function = kind == elf::STT_FUNC.0;
-            let slot = b.sections.iter().find_map(|s| match &s.data {
-                SectionData::DynamicRelocation(v) => v
-                    .iter()
-                    .position(|r| {
-                        r.symbol == Some(sid)
-                            && r.r_addend == 0
-                            && (r.r_type.0 == glob_dat
-                                || (is_function && Some(r.r_type.0) == jump_slot))
-                    })
-                    .map(|i| (s.id(), i)),
-                _ => None,
-            });
-            if let Some(slot) = slot {
-                shared_slots.insert(name.clone(), slot);
-                continue;
-            }
+        if let Some(slot) = slot {
+            shared_slots.insert(name.clone(), slot);
+            continue;
         }
         if let SectionData::DynamicRelocation(v) = &mut b.sections.get_mut(table).data {
             v.push(DynamicRelocation {

@@ -133,6 +133,7 @@ pub fn prepare<'a>(
     opts: &Options,
 ) -> Result<Prepared<'a>, PatchError> {
     let file = ElfFile::parse(data)?;
+    crate::timing::mark("parse");
     // A file whose layout is not sound is not rewritten: what it would become is anyone's
     // guess, and the rewriter trusts the headers (sizes, offsets) it is given. (Its hash
     // tables are rebuilt, or kept and checked in the result.)
@@ -154,6 +155,7 @@ pub fn prepare<'a>(
             polyfill: opts.polyfill,
         },
     )?;
+    crate::timing::mark("check and plan");
     if !plan.blockers.is_empty() && !opts.allow_blockers {
         return Err(PatchError::Blocked(plan.blockers.clone()));
     }
@@ -210,6 +212,35 @@ pub fn apply<'a>(
     })
 }
 
+/// The file offset where the tables at the front of an ELF file (notes, `.dynsym`,
+/// `.dynstr`, hash and version tables, relocations) end: its first code section. A rewrite
+/// usually changes bytes before it and none after it but a few in `.dynamic` and the GOT.
+/// 0 when the file has no section headers or no code.
+pub fn front_tables_end(data: &[u8]) -> u64 {
+    use object::read::elf::{FileHeader, SectionHeader};
+    fn first_code<H: FileHeader<Endian = object::Endianness>>(data: &[u8]) -> Option<u64> {
+        let h = H::parse(data).ok()?;
+        let e = h.endian().ok()?;
+        let sections = h.sections(e, data).ok()?;
+        sections
+            .iter()
+            .filter(|s| {
+                let f: u64 = s.sh_flags(e).0;
+                s.sh_type(e) != object::elf::SHT_NOBITS
+                    && f & object::elf::SHF_ALLOC.0 != 0
+                    && f & object::elf::SHF_EXECINSTR.0 != 0
+            })
+            .map(|s| s.sh_offset(e).into())
+            .min()
+    }
+    let first = match data.get(4) {
+        Some(1) => first_code::<object::elf::FileHeader32<object::Endianness>>(data),
+        Some(2) => first_code::<object::elf::FileHeader64<object::Endianness>>(data),
+        _ => None,
+    };
+    first.unwrap_or(0).min(data.len() as u64)
+}
+
 /// Verify patched bytes: structure, and the baseline except for what the plan reported as
 /// blockers (left as they are with `--allow-blockers`).
 pub fn verify_output(
@@ -218,7 +249,9 @@ pub fn verify_output(
     plan: &Plan,
 ) -> Result<Vec<Finding>, PatchError> {
     let out = ElfFile::parse(bytes)?;
+    crate::timing::mark("read back: parse");
     let findings = verify::verify(&out, baseline);
+    crate::timing::mark("read back: verify");
     // A blocker forgives exactly its own finding (same symbol, version and library, in the
     // words `verify` uses), never another symbol that happens to share its version.
     let forgiven: Vec<String> = plan

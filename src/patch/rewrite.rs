@@ -6,7 +6,8 @@
 //! The Builder reads through section headers, so this path refuses files without them.
 
 use object::build::elf::{
-    Builder, Dynamic, SectionData, SectionId, SegmentId, VersionData, VersionId, VersionNeed,
+    Builder, Dynamic, DynamicSymbolId, SectionData, SectionId, SegmentId, VersionData, VersionId,
+    VersionNeed,
 };
 use object::build::ByteString;
 use object::elf;
@@ -57,21 +58,22 @@ pub fn apply<'a>(
             )));
         }
     }
+    crate::timing::mark("rewrite: read");
+    let symbols = dynamic_symbol_ids(&b);
     for c in &plan.changes {
         let vid = if c.how == How::Unversion {
             VersionId::global()
         } else {
             find_or_add_need(&mut b, &c.to_library, &c.to_version)?
         };
-        let sym = b
-            .dynamic_symbols
-            .iter_mut()
-            .enumerate()
-            .find(|(i, _)| *i + 1 == c.dynsym_index)
-            .map(|(_, s)| s)
+        let id = c
+            .dynsym_index
+            .checked_sub(1)
+            .and_then(|i| symbols.get(i))
             .ok_or_else(|| {
                 PatchError::internal(format!("dynamic symbol #{} not found", c.dynsym_index))
             })?;
+        let sym = b.dynamic_symbols.get_mut(*id);
         if sym.name.as_slice() != c.symbol.as_bytes() {
             return Err(PatchError::internal(format!(
                 "dynamic symbol #{} is not {}",
@@ -102,6 +104,7 @@ pub fn apply<'a>(
     } else {
         Some(link::prepare(&mut b, plan)?)
     };
+    crate::timing::mark("rewrite: edit");
     let rela_table = relr::table_of(&b);
     let jmprel = relr::jmprel_of(&b);
     // A shared library's program header table may live anywhere in a loaded segment (the
@@ -115,7 +118,8 @@ pub fn apply<'a>(
         && b.header.e_entry == 0
         && !b.segments.iter().any(|s| s.p_type == elf::PT_INTERP);
     let original_segments: Vec<SegmentId> = b.segments.iter().map(|s| s.id()).collect();
-    let phdrs = layout(&mut b, relocate_phdrs)?;
+    let phdrs = layout(&mut b, relocate_phdrs, data)?;
+    crate::timing::mark("rewrite: lay out");
     if let Some(pf) = pf {
         link::finish(&mut b, pf)?;
     }
@@ -128,6 +132,7 @@ pub fn apply<'a>(
     if let Some(shim) = shim {
         startup::finish(&mut b, shim)?;
     }
+    crate::timing::mark("rewrite: edit and lay out");
     let table = phdrs.map(|sec| phdr_table(&mut b, sec, &original_segments));
     let (is_64, endian) = (b.is_64, b.endian);
     let mut out = Image::empty(data);
@@ -135,12 +140,18 @@ pub fn apply<'a>(
     if let Some(t) = table {
         t.apply(&mut out, is_64, endian);
     }
+    crate::timing::mark("rewrite: write");
     if out.overflowed() {
         return Err(PatchError::Refused(
             "the rewritten layout would reach far past the input's size (headers pointing outside the file?)".into(),
         ));
     }
     Ok(out)
+}
+
+/// The dynamic symbols as read, in `.dynsym` order: entry `i` is symbol index `i + 1`.
+pub(super) fn dynamic_symbol_ids(b: &Builder<'_>) -> Vec<DynamicSymbolId> {
+    b.dynamic_symbols.iter().map(|s| s.id()).collect()
 }
 
 /// The vernaux (file, version), added with its verneed file when missing. Existing
@@ -197,6 +208,118 @@ fn add_needed(b: &mut Builder<'_>, file: &str) -> Result<(), PatchError> {
         },
     );
     Ok(())
+}
+
+/// Give every allocated section its size, as the Builder will write it. The same as the
+/// Builder's own `set_section_sizes`, but for `.dynstr`, whose size it finds by gathering
+/// every dynamic string in a hash set and sorting them all to tail-merge them (tens of
+/// milliseconds for a large C++ library, and its `write` does it all again): see
+/// `dynstr_size`.
+fn set_section_sizes(b: &mut Builder<'_>, data: &[u8]) {
+    let dynstr = dynstr_size(b, data);
+    let ids: Vec<SectionId> = b.sections.iter().map(|s| s.id()).collect();
+    for id in ids {
+        let s = b.sections.get(id);
+        if s.delete || !s.is_alloc() {
+            continue;
+        }
+        let size = match s.data {
+            SectionData::DynamicString => dynstr,
+            _ => b.section_size(s),
+        };
+        b.sections.get_mut(id).sh_size = size;
+    }
+}
+
+/// The size of the `.dynstr` the Builder will write. It stores each distinct string once,
+/// and a string that is the tail of another inside that one: 1 (the leading NUL) + the sum
+/// of (length + 1) over the distinct strings that are the tail of no other. Most strings
+/// were read from the input, as slices of it ending at a NUL: the ones the same NUL ends
+/// are tails of the longest of them, so only that one is a candidate; the candidates and
+/// the new strings are then sorted by their reversed bytes, where a string's tails come
+/// right before it. Equal to `Builder::dynamic_string_size` (a test compares them on real
+/// libraries); were it ever short, the Builder's write would fail on the next section's
+/// offset (a refusal, nothing written).
+fn dynstr_size<'b>(b: &'b Builder<'_>, data: &[u8]) -> u64 {
+    let range = data.as_ptr_range();
+    // (end of the string in the input, the string), or (usize::MAX, it) when not read from
+    // the input.
+    let mut all: Vec<(usize, &'b [u8])> = Vec::with_capacity(b.dynamic_symbols.count() + 64);
+    let mut add = |s: &'b [u8]| {
+        let p = s.as_ptr();
+        let end = p as usize - range.start as usize + s.len();
+        let from_input = range.contains(&p) && data.get(end) == Some(&0);
+        all.push((if from_input { end } else { usize::MAX }, s));
+    };
+    gather_dynamic_strings(b, &mut add);
+    // Longest first within each NUL, so the first of each run is the candidate.
+    all.sort_unstable_by(|x, y| x.0.cmp(&y.0).then(y.1.len().cmp(&x.1.len())));
+    let mut candidates: Vec<&[u8]> = Vec::with_capacity(all.len());
+    let mut last_end = None;
+    for (end, s) in all {
+        if end == usize::MAX || last_end != Some(end) {
+            candidates.push(s);
+        }
+        last_end = Some(end);
+    }
+    let had_strings = !candidates.is_empty();
+    candidates.retain(|s| !s.is_empty());
+    // Reversed copies in one buffer, so that comparisons are plain memcmp, each with its
+    // first eight bytes as a number, which decides most comparisons.
+    let mut reversed: Vec<u8> = Vec::with_capacity(candidates.iter().map(|s| s.len()).sum());
+    let mut spans = Vec::with_capacity(candidates.len());
+    for s in &candidates {
+        let at = reversed.len();
+        reversed.extend(s.iter().rev());
+        let mut key = [0u8; 8];
+        let head = &reversed[at..];
+        key[..head.len().min(8)].copy_from_slice(&head[..head.len().min(8)]);
+        spans.push((u64::from_be_bytes(key), at..reversed.len()));
+    }
+    let rev = |r: &std::ops::Range<usize>| &reversed[r.clone()];
+    spans.sort_unstable_by(|x, y| x.0.cmp(&y.0).then_with(|| rev(&x.1).cmp(rev(&y.1))));
+    spans.dedup_by(|x, y| rev(&x.1) == rev(&y.1));
+    let mut size = 1u64;
+    for (i, (_, s)) in spans.iter().enumerate() {
+        let tail_of_next = spans
+            .get(i + 1)
+            .is_some_and(|(_, n)| rev(n).starts_with(rev(s)));
+        if !tail_of_next {
+            size += s.len() as u64 + 1;
+        }
+    }
+    if spans.is_empty() && had_strings {
+        size += 1; // only empty strings: one is written
+    }
+    size
+}
+
+/// Every string the Builder puts in `.dynstr`, as its `dynamic_string_size` gathers them.
+fn gather_dynamic_strings<'b>(b: &'b Builder<'_>, add: &mut impl FnMut(&'b [u8])) {
+    for section in b.sections.iter() {
+        if let SectionData::Dynamic(dynamics) = &section.data {
+            for d in dynamics {
+                if let Dynamic::String { val, .. } = d {
+                    add(val);
+                }
+            }
+        }
+    }
+    for sym in b.dynamic_symbols.iter() {
+        add(&sym.name);
+    }
+    if let Some(base) = &b.version_base {
+        add(base);
+    }
+    for v in b.versions.iter() {
+        match &v.data {
+            VersionData::Def(def) => def.names.iter().for_each(|n| add(n)),
+            VersionData::Need(need) => add(&need.name),
+        }
+    }
+    for f in b.version_files.iter() {
+        add(&f.name);
+    }
 }
 
 /// Sections nothing but DT_* values (which the Builder regenerates) or PT_INTERP/PT_NOTE
@@ -428,7 +551,11 @@ fn repack_front(b: &mut Builder<'_>, from: u64, floor: u64) -> Option<Vec<Sectio
 /// may move. With it, the table is left as it is and a section sized for the whole new
 /// table joins the moved ones: its id is returned, for [`phdr_table`] to fill after the
 /// Builder has written the file.
-fn layout(b: &mut Builder<'_>, relocate_phdrs: bool) -> Result<Option<SectionId>, PatchError> {
+fn layout(
+    b: &mut Builder<'_>,
+    relocate_phdrs: bool,
+    data: &[u8],
+) -> Result<Option<SectionId>, PatchError> {
     b.delete_orphans();
     b.delete_unused_versions();
     // .dynamic cannot move: pad it back to its old size with DT_NULLs so sh_size keeps
@@ -446,7 +573,7 @@ fn layout(b: &mut Builder<'_>, relocate_phdrs: bool) -> Result<Option<SectionId>
             }
         }
     }
-    b.set_section_sizes();
+    set_section_sizes(b, data);
 
     let entry = b.encoder().program_header_size();
     // When the table moves, the Builder writes a single stale entry in its old place
@@ -757,5 +884,69 @@ fn make_room(d: &mut Vec<Dynamic<'_>>, slots: u64) {
                 None => break,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `dynstr_size` must equal the Builder's own count, on the fixtures of every
+    /// architecture and on this machine's large libraries, as read and with new strings
+    /// (a new version file and version, a renamed symbol: strings not from the input).
+    #[test]
+    fn dynstr_size_equals_the_builders() {
+        let mut files: Vec<std::path::PathBuf> = Vec::new();
+        for arch in std::fs::read_dir("testdata/bin").unwrap().flatten() {
+            for f in std::fs::read_dir(arch.path()).unwrap().flatten() {
+                files.push(f.path());
+            }
+        }
+        for lib in [
+            "/usr/lib/x86_64-linux-gnu/libstdc++.so.6",
+            "/usr/lib/x86_64-linux-gnu/libc.so.6",
+            "/usr/lib/x86_64-linux-gnu/libLLVM-16.so.1",
+            "/usr/lib/llvm-14/lib/libclang-cpp.so.14",
+            "/usr/bin/python3",
+        ] {
+            if std::path::Path::new(lib).exists() {
+                files.push(lib.into());
+            }
+        }
+        let mut compared = 0;
+        for f in &files {
+            let data = std::fs::read(f).unwrap();
+            let Ok(mut b) = Builder::read(&data[..]) else {
+                continue;
+            };
+            if !b
+                .sections
+                .iter()
+                .any(|s| matches!(s.data, SectionData::DynamicString))
+            {
+                continue;
+            }
+            b.delete_orphans();
+            b.delete_unused_versions();
+            assert_eq!(
+                dynstr_size(&b, &data),
+                b.dynamic_string_size(),
+                "{} as read",
+                f.display()
+            );
+            find_or_add_need(&mut b, "libelfcompat-test.so.1", "GLIBC_2.2.5").unwrap();
+            find_or_add_need(&mut b, "libc.so.6", "ELFCOMPAT_TEST_1.0").unwrap();
+            if let Some(sym) = b.dynamic_symbols.iter_mut().next() {
+                sym.name = ByteString::from(b"elfcompat_renamed_symbol".to_vec());
+            }
+            assert_eq!(
+                dynstr_size(&b, &data),
+                b.dynamic_string_size(),
+                "{} with new strings",
+                f.display()
+            );
+            compared += 1;
+        }
+        assert!(compared >= 10, "only {compared} files compared");
     }
 }

@@ -89,25 +89,25 @@ impl Staging {
     }
 
     /// A temp file for `target` into which the first `len` bytes of `input` are being
-    /// copied (inside the kernel) by a background thread.
-    pub fn start(target: &Path, input: &std::fs::File, len: u64) -> std::io::Result<Staging> {
+    /// copied (inside the kernel) by a background thread, which starts writing each part
+    /// to disk as soon as it is copied, except the first `hold_back` bytes: those are the
+    /// ones a rewrite is likely to change (see `front_tables_end`), and a page the disk is
+    /// being written from cannot be written to until that write ends.
+    pub fn start(
+        target: &Path,
+        input: &std::fs::File,
+        len: u64,
+        hold_back: u64,
+    ) -> std::io::Result<Staging> {
         let mut s = Staging::new(target)?;
         let from = input.try_clone()?;
         let to = s.temp()?.as_file().try_clone()?;
         let (tx, rx) = std::sync::mpsc::channel();
         s.copied = Some(rx);
         s.thread = Some(std::thread::spawn(move || {
-            let copied = super::image::copy_range(&from, &to, 0, len);
-            let n = copied.as_ref().map_or(0, |n| *n);
+            let copied = copy_and_write_back(&from, &to, len, hold_back);
+            crate::timing::mark("copy");
             let _ = tx.send(copied);
-            // Then start writing the copy to disk, while the rewrite runs (the changed pages
-            // are written meanwhile too): the fsync before the rename then waits only for
-            // what is left. A hint; the fsync is what makes it durable.
-            use std::os::fd::AsRawFd;
-            // SAFETY: the descriptor is open; the call only schedules writeback.
-            unsafe {
-                libc::sync_file_range(to.as_raw_fd(), 0, n as i64, libc::SYNC_FILE_RANGE_WRITE);
-            }
         }));
         Ok(s)
     }
@@ -161,6 +161,7 @@ impl Staging {
         } else {
             image.write_to(self.temp()?.as_file(), input)?;
         }
+        crate::timing::mark("changed pages written");
         let tmp = self.temp()?;
         // Replacing a file keeps its owner and group (and mode): a patch must not hand a
         // root-owned binary to whoever ran it, or the reverse.
@@ -194,9 +195,11 @@ impl Staging {
             }
             check(back.bytes())
         })();
+        crate::timing::mark("read back");
         let synced = syncing
             .join()
             .unwrap_or_else(|_| Err(std::io::Error::other("fsync panicked")));
+        crate::timing::mark("fsync");
         checked?;
         synced?;
         self.join();
@@ -207,8 +210,47 @@ impl Staging {
         if let Ok(d) = std::fs::File::open(dir_of(target)) {
             let _ = d.sync_all();
         }
+        crate::timing::mark("renamed");
         Ok(())
     }
+}
+
+/// Copy `len` bytes of `from` to `to` in parts, scheduling each part's writeback as soon as
+/// it is copied (past `hold_back`), so that the disk works while the rest is copied and
+/// while the patch is computed: the fsync before the rename then waits only for what is
+/// left. Returns how many bytes were copied (fewer when the kernel cannot copy between
+/// these files: the caller writes the rest).
+fn copy_and_write_back(
+    from: &std::fs::File,
+    to: &std::fs::File,
+    len: u64,
+    hold_back: u64,
+) -> std::io::Result<u64> {
+    use std::os::fd::AsRawFd;
+    const PART: u64 = 8 << 20;
+    let mut done = 0;
+    while done < len {
+        let want = PART.min(len - done);
+        let n = super::image::copy_range(from, to, done, want)?;
+        let start = done.max(hold_back);
+        done += n;
+        if done > start {
+            // SAFETY: the descriptor is open; the call only schedules writeback (a hint:
+            // the fsync is what makes the data durable).
+            unsafe {
+                libc::sync_file_range(
+                    to.as_raw_fd(),
+                    start as i64,
+                    (done - start) as i64,
+                    libc::SYNC_FILE_RANGE_WRITE,
+                );
+            }
+        }
+        if n < want {
+            break;
+        }
+    }
+    Ok(done)
 }
 
 impl Drop for Staging {
