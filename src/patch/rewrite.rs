@@ -247,9 +247,11 @@ fn dynstr_size<'b>(b: &'b Builder<'_>, data: &[u8]) -> u64 {
     let mut all: Vec<(usize, &'b [u8])> = Vec::with_capacity(b.dynamic_symbols.count() + 64);
     let mut add = |s: &'b [u8]| {
         let p = s.as_ptr();
-        let end = p as usize - range.start as usize + s.len();
-        let from_input = range.contains(&p) && data.get(end) == Some(&0);
-        all.push((if from_input { end } else { usize::MAX }, s));
+        let end = range
+            .contains(&p)
+            .then(|| p as usize - range.start as usize + s.len())
+            .filter(|&end| data.get(end) == Some(&0));
+        all.push((end.unwrap_or(usize::MAX), s));
     };
     gather_dynamic_strings(b, &mut add);
     // Longest first within each NUL, so the first of each run is the candidate.
