@@ -274,3 +274,38 @@ pub fn verify_output(
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The front tables end where the first code section starts, for every fixture with
+    /// section headers (goblin, an independent parser, says where that is); 0 without
+    /// section headers or for bytes that are not ELF.
+    #[test]
+    fn front_tables_end_at_the_first_code_section() {
+        let mut checked = 0;
+        for arch in std::fs::read_dir("testdata/bin").unwrap().flatten() {
+            for f in std::fs::read_dir(arch.path()).unwrap().flatten() {
+                let data = std::fs::read(f.path()).unwrap();
+                let elf = goblin::elf::Elf::parse(&data).unwrap();
+                let want = elf
+                    .section_headers
+                    .iter()
+                    .filter(|s| {
+                        s.sh_type != goblin::elf::section_header::SHT_NOBITS
+                            && s.is_alloc()
+                            && s.is_executable()
+                    })
+                    .map(|s| s.sh_offset)
+                    .min()
+                    .unwrap_or(0);
+                assert_eq!(front_tables_end(&data), want, "{}", f.path().display());
+                checked += 1;
+            }
+        }
+        assert!(checked >= 40, "{checked} fixtures");
+        assert_eq!(front_tables_end(b"not an ELF file"), 0);
+        assert_eq!(front_tables_end(&[]), 0);
+    }
+}
