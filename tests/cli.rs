@@ -790,3 +790,65 @@ fn json_outputs_name_the_schema() {
     );
     assert!(!v["files"][0]["violations"].as_array().unwrap().is_empty());
 }
+
+/// `ELFCOMPAT_TIMINGS=1` makes `patch` name each phase on stderr as it ends, in order,
+/// through to the rename; without it, stderr has no timing lines.
+#[test]
+fn patch_timings_name_each_phase() {
+    let dir = tempdir();
+    let out = dir.path().join("hello-2.17");
+    let run = |timings: bool| {
+        let _ = std::fs::remove_file(&out);
+        let mut cmd = Command::new(common::bin());
+        cmd.current_dir(common::crate_root())
+            .args(["patch", "--glibc", "2.17"])
+            .arg(fixture("x86_64/hello"))
+            .arg("-o")
+            .arg(&out);
+        if timings {
+            cmd.env("ELFCOMPAT_TIMINGS", "1");
+        } else {
+            cmd.env_remove("ELFCOMPAT_TIMINGS");
+        }
+        let r = common::run_command(cmd, std::time::Duration::from_secs(60));
+        r.assert_code(0);
+        r
+    };
+    let quiet = run(false);
+    assert!(!quiet.stderr.contains("timing"), "{}", quiet.stderr);
+    let timed = run(true);
+    // "elfcompat: timing   12.34 ms  THREAD     PHASE"
+    let phases: Vec<String> = timed
+        .stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("elfcompat: timing "))
+        .map(|l| l.split_whitespace().skip(3).collect::<Vec<_>>().join(" "))
+        .collect();
+    let main: Vec<&str> = phases
+        .iter()
+        .map(String::as_str)
+        .filter(|p| *p != "copy")
+        .collect();
+    assert_eq!(
+        main,
+        [
+            "start",
+            "parse",
+            "check and plan",
+            "rewrite: read",
+            "rewrite: edit",
+            "rewrite: lay out",
+            "rewrite: link and fix up",
+            "rewrite: write",
+            "changed pages written",
+            "read back: parse",
+            "read back: verify",
+            "read back",
+            "fsync",
+            "renamed",
+        ],
+        "{}",
+        timed.stderr
+    );
+    assert!(phases.iter().any(|p| p == "copy"), "{}", timed.stderr);
+}

@@ -132,7 +132,7 @@ pub fn apply<'a>(
     if let Some(shim) = shim {
         startup::finish(&mut b, shim)?;
     }
-    crate::timing::mark("rewrite: edit and lay out");
+    crate::timing::mark("rewrite: link and fix up");
     let table = phdrs.map(|sec| phdr_table(&mut b, sec, &original_segments));
     let (is_64, endian) = (b.is_64, b.endian);
     let mut out = Image::empty(data);
