@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+
 use elfcompat::elf::ElfFile;
 use elfcompat::versym::Requirements;
 use rayon::prelude::*;
@@ -273,4 +275,75 @@ fn requirements_agree_with_readelf_and_goblin() {
         "{} files disagree with goblin",
         goblin_bad.len()
     );
+}
+
+/// A library with more dynamic symbols than the reader looks up in one piece (it splits
+/// the names of large tables into parts, in parallel): 20,000 functions in three version
+/// nodes, built here, read the same by us, readelf and goblin, symbol by symbol, values and
+/// sizes included.
+#[test]
+fn a_large_symbol_table_agrees_with_readelf_and_goblin() {
+    if !common::have_tool("gcc") {
+        eprintln!("SKIPPED a_large_symbol_table_agrees_with_readelf_and_goblin: no gcc");
+        return;
+    }
+    const N: usize = 20_000;
+    let dir = common::tempdir();
+    let mut c = String::new();
+    for i in 0..N {
+        c.push_str(&format!(
+            "int elfcompat_large_{i}(int x) {{ return x + {i}; }}\n"
+        ));
+    }
+    std::fs::write(dir.path().join("large.c"), c).unwrap();
+    let mut map = String::from("LARGE_1 { global: ");
+    for i in (0..N).step_by(3) {
+        map.push_str(&format!("elfcompat_large_{i}; "));
+    }
+    map.push_str("local: *; };\nLARGE_2 { global: ");
+    for i in (1..N).step_by(3) {
+        map.push_str(&format!("elfcompat_large_{i}; "));
+    }
+    map.push_str("} LARGE_1;\nLARGE_3 { global: ");
+    for i in (2..N).step_by(3) {
+        map.push_str(&format!("elfcompat_large_{i}; "));
+    }
+    map.push_str("} LARGE_2;\n");
+    std::fs::write(dir.path().join("large.map"), map).unwrap();
+    let lib = dir.path().join("liblarge.so");
+    let st = Command::new("gcc")
+        .current_dir(dir.path())
+        .args([
+            "-O0",
+            "-shared",
+            "-fPIC",
+            "-Wl,--version-script=large.map",
+            "large.c",
+            "-o",
+        ])
+        .arg(&lib)
+        .status()
+        .expect("gcc");
+    assert!(st.success(), "gcc failed");
+    let data = std::fs::read(&lib).unwrap();
+
+    let file = ElfFile::parse(&data).expect("parse");
+    let symbols = &file.dynamic.as_ref().expect("dynamic").symbols;
+    assert!(symbols.len() > N, "{} symbols", symbols.len());
+    let elf = goblin::elf::Elf::parse(&data).expect("goblin");
+    let theirs: Vec<_> = elf.dynsyms.iter().collect();
+    assert_eq!(symbols.len(), theirs.len());
+    for (i, (m, t)) in symbols.iter().zip(&theirs).enumerate() {
+        let name = elf.dynstrtab.get_at(t.st_name).unwrap_or("");
+        assert_eq!(
+            (&*m.name, m.value, m.size, m.shndx as usize),
+            (name, t.st_value, t.st_size, t.st_shndx),
+            "symbol #{i}"
+        );
+    }
+    let mine = ours(&data).expect("ours");
+    assert_eq!(Some(&mine), goblin_view(&data).as_ref(), "against goblin");
+    assert_eq!(Some(&mine), readelf_view(&lib).as_ref(), "against readelf");
+    let versioned = mine.values().filter(|v| v.contains("@@LARGE_")).count();
+    assert!(versioned >= N, "{versioned} symbols with a LARGE_ version");
 }

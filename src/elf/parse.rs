@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use object::elf as E;
-use object::read::elf::{Dyn as _, FileHeader, ProgramHeader as _, SectionHeader as _, Sym as _};
+use object::read::elf::{Dyn as _, FileHeader, ProgramHeader as _, SectionHeader as _};
 use object::{Endianness, Pod, ReadRef};
 
 use super::{
@@ -34,7 +34,7 @@ pub(super) fn parse(data: &[u8]) -> Result<ElfFile<'_>> {
     }
 }
 
-fn parse_class<'data, Elf: FileHeader<Endian = Endianness>>(
+fn parse_class<'data, Elf: FileHeader<Endian = Endianness, Sym: Sync>>(
     data: &'data [u8],
 ) -> Result<ElfFile<'data>> {
     let header = Elf::parse(data)
@@ -239,7 +239,13 @@ impl<'data> Strtab<'data> {
                 format!("string at {offset:#x} has no terminator within DT_STRSZ"),
             )
         })?;
-        let used = self.used.get() + end as u64;
+        self.charge(what, end as u64)?;
+        Ok(String::from_utf8_lossy(&tail[..end]))
+    }
+
+    /// Count `n` more bytes of strings handed out against the budget.
+    fn charge(&self, what: &'static str, n: u64) -> Result<()> {
+        let used = self.used.get().saturating_add(n);
         if used > self.budget {
             return Err(ElfError::malformed(
                 what,
@@ -247,13 +253,62 @@ impl<'data> Strtab<'data> {
             ));
         }
         self.used.set(used);
-        Ok(String::from_utf8_lossy(&tail[..end]))
+        Ok(())
     }
+}
+
+/// The dynamic symbols with their names. A large library's tens of thousands of names are
+/// as many scattered reads of the string table: they are looked up in parts, in parallel,
+/// each part with its own count of string bytes, all charged to the table's budget.
+fn symbols_of<'data, S: object::read::elf::Sym<Endian = Endianness> + Sync>(
+    syms: &[S],
+    endian: Endianness,
+    strtab: &Strtab<'data>,
+) -> Result<Vec<DynSymbol<'data>>> {
+    const PART: usize = 8192;
+    let part_of = |part: &[S], tab: &Strtab<'data>| -> Result<Vec<DynSymbol<'data>>> {
+        part.iter()
+            .map(|sym| {
+                Ok(DynSymbol {
+                    name: tab.get("symbol name", sym.st_name(endian))?,
+                    value: sym.st_value(endian).into(),
+                    size: sym.st_size(endian).into(),
+                    kind: sym.st_type().0,
+                    bind: sym.st_bind().0,
+                    other: sym.st_other().0,
+                    shndx: sym.st_shndx(endian).0,
+                })
+            })
+            .collect()
+    };
+    if syms.len() < 2 * PART {
+        return part_of(syms, strtab);
+    }
+    use rayon::prelude::*;
+    let (bytes, budget) = (strtab.bytes, strtab.budget);
+    let parts: Vec<(Result<Vec<DynSymbol<'data>>>, u64)> = syms
+        .par_chunks(PART)
+        .map(|part| {
+            let tab = Strtab {
+                bytes,
+                used: std::cell::Cell::new(0),
+                budget,
+            };
+            let r = part_of(part, &tab);
+            (r, tab.used.get())
+        })
+        .collect();
+    let mut all = Vec::with_capacity(syms.len());
+    for (part, used) in parts {
+        all.extend(part?);
+        strtab.charge("symbol name", used)?;
+    }
+    Ok(all)
 }
 
 type DynResult<'data> = Result<(Dynamic<'data>, Vec<String>)>;
 
-fn parse_dynamic<'data, Elf: FileHeader<Endian = Endianness>>(
+fn parse_dynamic<'data, Elf: FileHeader<Endian = Endianness, Sym: Sync>>(
     file: &ElfFile<'data>,
     _header: &Elf,
     endian: Endianness,
@@ -418,19 +473,7 @@ fn parse_dynamic<'data, Elf: FileHeader<Endian = Endianness>>(
         let syms: &[Elf::Sym] = data
             .read_slice_at(offset, count as usize)
             .map_err(|_| ElfError::malformed("DT_SYMTAB", "outside the file"))?;
-        dynamic.symbols.reserve(syms.len());
-        for sym in syms {
-            let name = strtab.get("symbol name", sym.st_name(endian))?;
-            dynamic.symbols.push(DynSymbol {
-                name,
-                value: sym.st_value(endian).into(),
-                size: sym.st_size(endian).into(),
-                kind: sym.st_type().0,
-                bind: sym.st_bind().0,
-                other: sym.st_other().0,
-                shndx: sym.st_shndx(endian).0,
-            });
-        }
+        dynamic.symbols = symbols_of(syms, endian, &strtab)?;
     } else {
         dynamic.symbol_count_source = Some(SymbolCountSource::None);
     }
