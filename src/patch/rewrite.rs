@@ -239,7 +239,8 @@ fn set_section_sizes(b: &mut Builder<'_>, data: &[u8]) {
 /// the new strings are then sorted by their reversed bytes, where a string's tails come
 /// right before it. Equal to `Builder::dynamic_string_size` (a test compares them on real
 /// libraries); were it ever short, the Builder's write would fail on the next section's
-/// offset (a refusal, nothing written).
+/// offset (a refusal, nothing written), or with nothing after it in its segment the table
+/// would reach into free room, which the read-back verification checks like any other.
 fn dynstr_size<'b>(b: &'b Builder<'_>, data: &[u8]) -> u64 {
     let range = data.as_ptr_range();
     // (end of the string in the input, the string), or (usize::MAX, it) when not read from
