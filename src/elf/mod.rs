@@ -13,7 +13,7 @@ mod parse;
 
 pub use error::{ElfError, FileError};
 pub use file::{open, open_if_elf, MappedFile};
-pub use parse::SectionInfo;
+pub use parse::{section_infos, SectionInfo};
 
 use std::borrow::Cow;
 

@@ -220,10 +220,17 @@ struct Strtab<'data> {
 
 impl<'data> Strtab<'data> {
     fn new(bytes: &'data [u8], file_len: usize) -> Self {
+        Strtab::with_budget(
+            bytes,
+            (file_len as u64).saturating_mul(8).saturating_add(1 << 16),
+        )
+    }
+
+    fn with_budget(bytes: &'data [u8], budget: u64) -> Self {
         Strtab {
             bytes,
             used: std::cell::Cell::new(0),
-            budget: (file_len as u64).saturating_mul(8).saturating_add(1 << 16),
+            budget,
         }
     }
 }
@@ -289,11 +296,7 @@ fn symbols_of<'data, S: object::read::elf::Sym<Endian = Endianness> + Sync>(
     let parts: Vec<(Result<Vec<DynSymbol<'data>>>, u64)> = syms
         .par_chunks(PART)
         .map(|part| {
-            let tab = Strtab {
-                bytes,
-                used: std::cell::Cell::new(0),
-                budget,
-            };
+            let tab = Strtab::with_budget(bytes, budget);
             let r = part_of(part, &tab);
             (r, tab.used.get())
         })
@@ -919,8 +922,9 @@ pub struct SectionInfo {
     pub addralign: u64,
 }
 
-/// The section headers (empty when there are none or they cannot be read).
-pub(super) fn section_infos(data: &[u8]) -> Vec<SectionInfo> {
+/// The section headers of an ELF file's bytes, without parsing the rest (empty when there
+/// are none or they cannot be read).
+pub fn section_infos(data: &[u8]) -> Vec<SectionInfo> {
     fn go<Elf: FileHeader<Endian = Endianness>>(data: &[u8]) -> Option<Vec<SectionInfo>> {
         let header = Elf::parse(data).ok()?;
         let endian = header.endian().ok()?;

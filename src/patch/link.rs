@@ -63,7 +63,11 @@ fn object_kind(arch: Arch, name: &str) -> bool {
 }
 
 /// Add the sections, imports and GLOB_DAT relocations, and bind the binary's symbols.
-pub fn prepare(b: &mut Builder<'_>, plan: &Plan) -> Result<Prepared, PatchError> {
+pub fn prepare(
+    b: &mut Builder<'_>,
+    plan: &Plan,
+    symbols: &[DynamicSymbolId],
+) -> Result<Prepared, PatchError> {
     let arch = Arch::of(
         b.header.e_machine.0,
         b.is_64,
@@ -84,7 +88,6 @@ pub fn prepare(b: &mut Builder<'_>, plan: &Plan) -> Result<Prepared, PatchError>
     // are linked.
     let mut roots = Vec::new();
     let mut copies = Vec::new();
-    let symbols = super::rewrite::dynamic_symbol_ids(b);
     for c in plan.changes.iter().filter(|c| c.how == How::Polyfill) {
         let id = c
             .dynsym_index

@@ -217,28 +217,18 @@ pub fn apply<'a>(
 /// usually changes bytes before it and none after it but a few in `.dynamic` and the GOT.
 /// 0 when the file has no section headers or no code.
 pub fn front_tables_end(data: &[u8]) -> u64 {
-    use object::read::elf::{FileHeader, SectionHeader};
-    fn first_code<H: FileHeader<Endian = object::Endianness>>(data: &[u8]) -> Option<u64> {
-        let h = H::parse(data).ok()?;
-        let e = h.endian().ok()?;
-        let sections = h.sections(e, data).ok()?;
-        sections
-            .iter()
-            .filter(|s| {
-                let f: u64 = s.sh_flags(e).0;
-                s.sh_type(e) != object::elf::SHT_NOBITS
-                    && f & object::elf::SHF_ALLOC.0 != 0
-                    && f & object::elf::SHF_EXECINSTR.0 != 0
-            })
-            .map(|s| s.sh_offset(e).into())
-            .min()
-    }
-    let first = match data.get(4) {
-        Some(1) => first_code::<object::elf::FileHeader32<object::Endianness>>(data),
-        Some(2) => first_code::<object::elf::FileHeader64<object::Endianness>>(data),
-        _ => None,
-    };
-    first.unwrap_or(0).min(data.len() as u64)
+    use object::elf::{SHF_ALLOC, SHF_EXECINSTR, SHT_NOBITS};
+    crate::elf::section_infos(data)
+        .iter()
+        .filter(|s| {
+            s.sh_type != SHT_NOBITS.0
+                && s.flags & SHF_ALLOC.0 != 0
+                && s.flags & SHF_EXECINSTR.0 != 0
+        })
+        .map(|s| s.offset)
+        .min()
+        .unwrap_or(0)
+        .min(data.len() as u64)
 }
 
 /// Verify patched bytes: structure, and the baseline except for what the plan reported as

@@ -102,7 +102,7 @@ pub fn apply<'a>(
     let pf = if plan.polyfills.is_empty() {
         None
     } else {
-        Some(link::prepare(&mut b, plan)?)
+        Some(link::prepare(&mut b, plan, &symbols)?)
     };
     crate::timing::mark("rewrite: edit");
     let rela_table = relr::table_of(&b);
@@ -118,7 +118,7 @@ pub fn apply<'a>(
         && b.header.e_entry == 0
         && !b.segments.iter().any(|s| s.p_type == elf::PT_INTERP);
     let original_segments: Vec<SegmentId> = b.segments.iter().map(|s| s.id()).collect();
-    let phdrs = layout(&mut b, relocate_phdrs, data)?;
+    let phdrs = layout(&mut b, relocate_phdrs)?;
     crate::timing::mark("rewrite: lay out");
     if let Some(pf) = pf {
         link::finish(&mut b, pf)?;
@@ -150,7 +150,7 @@ pub fn apply<'a>(
 }
 
 /// The dynamic symbols as read, in `.dynsym` order: entry `i` is symbol index `i + 1`.
-pub(super) fn dynamic_symbol_ids(b: &Builder<'_>) -> Vec<DynamicSymbolId> {
+fn dynamic_symbol_ids(b: &Builder<'_>) -> Vec<DynamicSymbolId> {
     b.dynamic_symbols.iter().map(|s| s.id()).collect()
 }
 
@@ -215,8 +215,8 @@ fn add_needed(b: &mut Builder<'_>, file: &str) -> Result<(), PatchError> {
 /// every dynamic string in a hash set and sorting them all to tail-merge them (tens of
 /// milliseconds for a large C++ library, and its `write` does it all again): see
 /// `dynstr_size`.
-fn set_section_sizes(b: &mut Builder<'_>, data: &[u8]) {
-    let dynstr = dynstr_size(b, data);
+fn set_section_sizes(b: &mut Builder<'_>) {
+    let dynstr = dynstr_size(b);
     let ids: Vec<SectionId> = b.sections.iter().map(|s| s.id()).collect();
     for id in ids {
         let s = b.sections.get(id);
@@ -233,52 +233,29 @@ fn set_section_sizes(b: &mut Builder<'_>, data: &[u8]) {
 
 /// The size of the `.dynstr` the Builder will write. It stores each distinct string once,
 /// and a string that is the tail of another inside that one: 1 (the leading NUL) + the sum
-/// of (length + 1) over the distinct strings that are the tail of no other. Most strings
-/// were read from the input, as slices of it ending at a NUL: the ones the same NUL ends
-/// are tails of the longest of them, so only that one is a candidate; the candidates and
-/// the new strings are then sorted by their reversed bytes, where a string's tails come
-/// right before it. Equal to `Builder::dynamic_string_size` (a test compares them on real
-/// libraries); were it ever short, the Builder's write would fail on the next section's
-/// offset (a refusal, nothing written), or with nothing after it in its segment the table
-/// would reach into free room, which the read-back verification checks like any other.
-fn dynstr_size<'b>(b: &'b Builder<'_>, data: &[u8]) -> u64 {
-    let range = data.as_ptr_range();
-    // (end of the string in the input, the string), or (usize::MAX, it) when not read from
-    // the input.
-    let mut all: Vec<(usize, &'b [u8])> = Vec::with_capacity(b.dynamic_symbols.count() + 64);
-    let mut add = |s: &'b [u8]| {
-        let p = s.as_ptr();
-        let end = range
-            .contains(&p)
-            .then(|| p as usize - range.start as usize + s.len())
-            .filter(|&end| data.get(end) == Some(&0));
-        all.push((end.unwrap_or(usize::MAX), s));
-    };
-    gather_dynamic_strings(b, &mut add);
-    // Longest first within each NUL, so the first of each run is the candidate.
-    all.sort_unstable_by(|x, y| x.0.cmp(&y.0).then(y.1.len().cmp(&x.1.len())));
-    let mut candidates: Vec<&[u8]> = Vec::with_capacity(all.len());
-    let mut last_end = None;
-    for (end, s) in all {
-        if end == usize::MAX || last_end != Some(end) {
-            candidates.push(s);
-        }
-        last_end = Some(end);
-    }
-    let had_strings = !candidates.is_empty();
-    candidates.retain(|s| !s.is_empty());
+/// of (length + 1) over the distinct non-empty strings that are the tail of no other.
+/// Sorted by their reversed bytes, a string's tails come right before it, so a string is
+/// such a tail exactly when the next one ends with it. Equal to
+/// `Builder::dynamic_string_size` (a test compares them on real libraries); were it ever
+/// short, the Builder's write would fail on the next section's offset (a refusal, nothing
+/// written), or with nothing after it in its segment the table would reach into free
+/// room, which the read-back verification checks like any other.
+fn dynstr_size(b: &Builder<'_>) -> u64 {
     // Reversed copies in one buffer, so that comparisons are plain memcmp, each with its
     // first eight bytes as a number, which decides most comparisons.
-    let mut reversed: Vec<u8> = Vec::with_capacity(candidates.iter().map(|s| s.len()).sum());
-    let mut spans = Vec::with_capacity(candidates.len());
-    for s in &candidates {
+    let mut reversed: Vec<u8> = Vec::new();
+    let mut spans = Vec::with_capacity(b.dynamic_symbols.count() + 64);
+    gather_dynamic_strings(b, &mut |s: &[u8]| {
+        if s.is_empty() {
+            return;
+        }
         let at = reversed.len();
         reversed.extend(s.iter().rev());
         let mut key = [0u8; 8];
-        let head = &reversed[at..];
-        key[..head.len().min(8)].copy_from_slice(&head[..head.len().min(8)]);
+        let n = s.len().min(8);
+        key[..n].copy_from_slice(&reversed[at..at + n]);
         spans.push((u64::from_be_bytes(key), at..reversed.len()));
-    }
+    });
     let rev = |r: &std::ops::Range<usize>| &reversed[r.clone()];
     spans.sort_unstable_by(|x, y| x.0.cmp(&y.0).then_with(|| rev(&x.1).cmp(rev(&y.1))));
     spans.dedup_by(|x, y| rev(&x.1) == rev(&y.1));
@@ -291,14 +268,11 @@ fn dynstr_size<'b>(b: &'b Builder<'_>, data: &[u8]) -> u64 {
             size += s.len() as u64 + 1;
         }
     }
-    if spans.is_empty() && had_strings {
-        size += 1; // only empty strings: one is written
-    }
     size
 }
 
 /// Every string the Builder puts in `.dynstr`, as its `dynamic_string_size` gathers them.
-fn gather_dynamic_strings<'b>(b: &'b Builder<'_>, add: &mut impl FnMut(&'b [u8])) {
+fn gather_dynamic_strings(b: &Builder<'_>, add: &mut impl FnMut(&[u8])) {
     for section in b.sections.iter() {
         if let SectionData::Dynamic(dynamics) = &section.data {
             for d in dynamics {
@@ -554,11 +528,7 @@ fn repack_front(b: &mut Builder<'_>, from: u64, floor: u64) -> Option<Vec<Sectio
 /// may move. With it, the table is left as it is and a section sized for the whole new
 /// table joins the moved ones: its id is returned, for [`phdr_table`] to fill after the
 /// Builder has written the file.
-fn layout(
-    b: &mut Builder<'_>,
-    relocate_phdrs: bool,
-    data: &[u8],
-) -> Result<Option<SectionId>, PatchError> {
+fn layout(b: &mut Builder<'_>, relocate_phdrs: bool) -> Result<Option<SectionId>, PatchError> {
     b.delete_orphans();
     b.delete_unused_versions();
     // .dynamic cannot move: pad it back to its old size with DT_NULLs so sh_size keeps
@@ -576,7 +546,7 @@ fn layout(
             }
         }
     }
-    set_section_sizes(b, data);
+    set_section_sizes(b);
 
     let entry = b.encoder().program_header_size();
     // When the table moves, the Builder writes a single stale entry in its old place
@@ -932,7 +902,7 @@ mod tests {
             b.delete_orphans();
             b.delete_unused_versions();
             assert_eq!(
-                dynstr_size(&b, &data),
+                dynstr_size(&b),
                 b.dynamic_string_size(),
                 "{} as read",
                 f.display()
@@ -943,7 +913,7 @@ mod tests {
                 sym.name = ByteString::from(b"elfcompat_renamed_symbol".to_vec());
             }
             assert_eq!(
-                dynstr_size(&b, &data),
+                dynstr_size(&b),
                 b.dynamic_string_size(),
                 "{} with new strings",
                 f.display()
