@@ -9,6 +9,7 @@ pub mod patch;
 pub mod polyfill;
 pub mod report;
 pub mod scan;
+pub mod silent;
 pub mod timing;
 pub mod verify;
 pub mod versym;

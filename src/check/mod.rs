@@ -37,6 +37,14 @@ pub enum Fix {
         /// Its version at the baseline.
         version: String,
     },
+    /// The version is within the baseline, but the code passes the function an argument
+    /// that only a newer glibc understands (`silent`); elfcompat links a wrapper.
+    Wrap {
+        /// The call as written: `sysconf(_SC_SIGSTKSZ)`.
+        what: String,
+        /// The release that gave the argument its meaning.
+        since: String,
+    },
     /// Nothing in the baseline provides it.
     Blocker {
         /// Why.
@@ -63,6 +71,9 @@ impl Fix {
                 "fixable: polyfill (no older version; elfcompat links its own)".to_string()
             }
             Fix::Rename { to, version } => format!("fixable: rename to {to}@{version} (same ABI)"),
+            Fix::Wrap { what, since } => format!(
+                "fixable: wrap ({what} means something only since glibc {since}; elfcompat links a wrapper)"
+            ),
             Fix::Blocker { reason } => format!("blocker: {reason}"),
         }
     }

@@ -32,6 +32,7 @@ pub fn plan_text(path: &str, plan: &Plan, method: Option<Method>) -> String {
                 c.symbol, c.from_version, c.from_library, c.to_version, c.to_library
             ),
             How::Polyfill => format!("  polyfill  {:<28} {} ({}) -> elfcompat's implementation, linked in", c.symbol, c.from_version, c.from_library),
+            How::Wrap => format!("  wrap      {:<28} {} ({}) -> elfcompat's wrapper, linked in (answers what glibc {} and later added)", c.symbol, c.from_version, c.from_library, elfcompat::patch::wrappers::WRAPPERS.iter().find(|w| w.symbol == c.symbol).map(|w| w.since.to_string()).unwrap_or_default()),
             How::Unversion => format!("  unversion {:<28} {} ({}) -> weak, unversioned: NULL where the old glibc lacks it", c.symbol, c.from_version, c.from_library),
             How::Rename => format!(
                 "  rename    {:<28} {} -> {}@{} ({})",
@@ -57,7 +58,12 @@ pub fn plan_text(path: &str, plan: &Plan, method: Option<Method>) -> String {
         ));
     }
     for p in &plan.polyfills {
-        if p.copy_relocated {
+        if p.wrapper {
+            s.push_str(&format!(
+                "  wrapper   {} ({} bytes with what it reaches)\n",
+                p.symbol, p.size
+            ));
+        } else if p.copy_relocated {
             s.push_str(&format!("  polyfill  {} (copy-relocated object: its copy in the executable becomes the object, initially 0)\n", p.symbol));
         } else {
             s.push_str(&format!(

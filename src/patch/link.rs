@@ -30,7 +30,7 @@ pub struct Prepared {
     /// Per import reached through a GOT slot the binary already has: its relocation (to
     /// read the slot's address once the layout is final).
     shared_slots: BTreeMap<String, (SectionId, usize)>,
-    /// Per polyfilled binary symbol: its dynamic symbol.
+    /// Per polyfill or wrapper (the object's symbol name): the binary's dynamic symbol.
     bound: Vec<(String, DynamicSymbolId)>,
 }
 
@@ -88,7 +88,11 @@ pub fn prepare(
     // are linked.
     let mut roots = Vec::new();
     let mut copies = Vec::new();
-    for c in plan.changes.iter().filter(|c| c.how == How::Polyfill) {
+    for c in plan
+        .changes
+        .iter()
+        .filter(|c| matches!(c.how, How::Polyfill | How::Wrap))
+    {
         let id = c
             .dynsym_index
             .checked_sub(1)
@@ -106,7 +110,7 @@ pub fn prepare(
         {
             copies.push(id);
         } else {
-            roots.push((c.symbol.clone(), id));
+            roots.push((polyfill::object_symbol(&c.symbol, c.how == How::Wrap), id));
         }
     }
     for id in &copies {

@@ -10,6 +10,7 @@ mod relr;
 pub mod renames;
 mod rewrite;
 mod startup;
+pub mod wrappers;
 mod write;
 
 pub use image::Image;

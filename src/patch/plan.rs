@@ -25,6 +25,10 @@ pub enum How {
     /// No older version exists: elfcompat links its own implementation (`polyfill/`)
     /// into the binary and binds the reference to it.
     Polyfill,
+    /// The version is within the baseline, but a newer glibc header gave the function
+    /// arguments the older release refuses (`wrappers`): elfcompat links a wrapper that
+    /// supplies the newer answers and binds the reference to it.
+    Wrap,
 }
 
 /// One polyfill the plan links in.
@@ -37,6 +41,16 @@ pub struct PolyfillUse {
     /// A COPY-relocated object of a non-PIE executable: its copy in the executable becomes
     /// the object itself (the COPY relocation is removed; it starts as 0).
     pub copy_relocated: bool,
+    /// A wrapper of a function the baseline has (`How::Wrap`), not a polyfill.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub wrapper: bool,
+}
+
+impl PolyfillUse {
+    /// Its symbol in the polyfill object.
+    pub fn object_symbol(&self) -> String {
+        crate::polyfill::object_symbol(&self.symbol, self.wrapper)
+    }
 }
 
 /// A glibc function a polyfill calls, imported at a version the baseline has.
@@ -173,6 +187,87 @@ fn semantic_note(symbol: &str, to_version: &str) -> Option<String> {
     })
 }
 
+/// Bind imported functions that a newer header extended to elfcompat's wrappers
+/// (`wrappers`), when lowering below that release. A binary that needs nothing else
+/// lowered is wrapped only where its code shows the use (`seen`): one that needs other
+/// changes was built against newer headers and is wrapped whenever it imports the function,
+/// since the use cannot always be seen (a computed argument) and the wrapper changes no
+/// answer the older glibc gives.
+fn wrap_functions(
+    plan: &mut Plan,
+    req: &Requirements,
+    baseline: &Baseline,
+    polyfill_arch: Option<crate::polyfill::Arch>,
+    seen: &[crate::silent::SeenUse],
+    exceeds: &dyn Fn(&VersionName) -> bool,
+) {
+    let relr = req
+        .version_requirements()
+        .any(|(_, vr)| vr.name.as_str() == DT_RELR_MARKER && exceeds(&vr.name));
+    let lowering = !plan.changes.is_empty() || relr;
+    for imp in &req.imports {
+        let (Some(lib), Some(ver)) = (&imp.library, &imp.version) else {
+            continue;
+        };
+        let Some(w) = super::wrappers::wrapper_for(&imp.name, lib, baseline.glibc) else {
+            continue;
+        };
+        if exceeds(ver)
+            || imp.copy_relocated
+            || !matches!(
+                imp.kind,
+                crate::versym::SymbolKind::Function | crate::versym::SymbolKind::Other
+            )
+            || plan
+                .changes
+                .iter()
+                .any(|c| c.dynsym_index == imp.dynsym_index)
+        {
+            continue;
+        }
+        let uses: Vec<&crate::silent::SeenUse> =
+            seen.iter().filter(|u| u.symbol == imp.name).collect();
+        if !lowering && uses.is_empty() {
+            continue;
+        }
+        match polyfill_arch.filter(|a| crate::polyfill::wraps(*a, &imp.name)) {
+            Some(_) => {
+                plan.changes.push(SymbolChange {
+                    dynsym_index: imp.dynsym_index,
+                    symbol: imp.name.clone(),
+                    from_library: lib.clone(),
+                    from_version: ver.as_str().to_string(),
+                    to_symbol: imp.name.clone(),
+                    to_library: String::new(),
+                    to_version: String::new(),
+                    how: How::Wrap,
+                });
+                plan.polyfills.push(PolyfillUse {
+                    symbol: imp.name.clone(),
+                    size: 0,
+                    copy_relocated: false,
+                    wrapper: true,
+                });
+                plan.notes.push(w.why.to_string());
+            }
+            None if !uses.is_empty() => plan.blockers.push(Blocker {
+                symbol: Some(imp.name.clone()),
+                library: lib.clone(),
+                version: ver.as_str().to_string(),
+                reason: format!(
+                    "{} needs glibc {}'s meaning, and elfcompat has no wrapper for this \
+                     architecture (or --polyfill=none)",
+                    uses[0].what, w.since
+                ),
+            }),
+            None => plan.notes.push(format!(
+                "{} is not wrapped (no wrapper for this architecture, or --polyfill=none): {}",
+                imp.name, w.why
+            )),
+        }
+    }
+}
+
 /// Decide what to change so that `file` needs nothing above `baseline` (polyfills allowed).
 pub fn plan(file: &ElfFile<'_>, baseline: &Baseline) -> Result<Plan, PlanError> {
     plan_with(file, baseline, &PlanOptions::default())
@@ -193,6 +288,7 @@ pub fn plan_with(
     }
     let req = Requirements::of_imports(file);
     let target = crate::report::target_of_file(file);
+    let seen = crate::silent::seen_uses(file, &req, baseline.glibc);
     let arch = if opts.polyfill {
         crate::polyfill::Arch::of(
             file.machine,
@@ -209,6 +305,7 @@ pub fn plan_with(
         file.linkage(),
         baseline,
         arch,
+        &seen,
     ))
 }
 
@@ -220,6 +317,7 @@ pub fn plan_requirements(
     linkage: Linkage,
     baseline: &Baseline,
     polyfill_arch: Option<crate::polyfill::Arch>,
+    seen: &[crate::silent::SeenUse],
 ) -> Plan {
     let db = abi::db();
     let mut plan = Plan {
@@ -293,6 +391,7 @@ pub fn plan_requirements(
                     symbol: imp.name.clone(),
                     size: 0,
                     copy_relocated: true,
+                    wrapper: false,
                 });
                 continue;
             }
@@ -352,22 +451,29 @@ pub fn plan_requirements(
                                 symbol: imp.name.clone(),
                                 size: 0,
                                 copy_relocated: false,
+                                wrapper: false,
                             });
                         }
                         _ => plan.blockers.push(blocker(reason)),
                     },
                 }
             }
-            Fix::DropUnused | Fix::ExpandRelr | Fix::Polyfill | Fix::Rename { .. } => {}
+            Fix::DropUnused
+            | Fix::ExpandRelr
+            | Fix::Polyfill
+            | Fix::Rename { .. }
+            | Fix::Wrap { .. } => {}
         }
     }
+
+    wrap_functions(&mut plan, req, baseline, polyfill_arch, seen, &exceeds);
 
     // Polyfills: each one's size, and the glibc functions they call at baseline versions.
     // A polyfill whose own imports the baseline lacks is a blocker after all.
     if let (Some(arch), Some(t)) = (polyfill_arch, target) {
         let mut unusable: Vec<(String, String)> = Vec::new();
         for pf in plan.polyfills.iter_mut().filter(|p| !p.copy_relocated) {
-            match crate::polyfill::need(arch, std::slice::from_ref(&pf.symbol)) {
+            match crate::polyfill::need(arch, &[pf.object_symbol()]) {
                 Ok(need) => {
                     pf.size = need.size;
                     for import in need.imports {
@@ -401,14 +507,17 @@ pub fn plan_requirements(
             .polyfills
             .iter()
             .filter(|p| !p.copy_relocated)
-            .map(|p| p.symbol.clone())
+            .map(PolyfillUse::object_symbol)
             .collect();
         if !roots.is_empty() {
             if let Err(e) =
                 crate::polyfill::layout(arch, &roots).and_then(|l| l.link(0x4000_0000, 0x5000_0000))
             {
-                for r in &roots {
-                    unusable.push((r.clone(), format!("its polyfill cannot be linked: {e}")));
+                for p in plan.polyfills.iter().filter(|p| !p.copy_relocated) {
+                    unusable.push((
+                        p.symbol.clone(),
+                        format!("its polyfill cannot be linked: {e}"),
+                    ));
                 }
             }
         }
@@ -417,7 +526,7 @@ pub fn plan_requirements(
             if let Some(pos) = plan
                 .changes
                 .iter()
-                .position(|c| c.symbol == sym && c.how == How::Polyfill)
+                .position(|c| c.symbol == sym && matches!(c.how, How::Polyfill | How::Wrap))
             {
                 let c = plan.changes.remove(pos);
                 plan.blockers.push(Blocker {
@@ -478,7 +587,7 @@ pub fn plan_requirements(
             .iter()
             .find(|c| c.dynsym_index == imp.dynsym_index)
         {
-            Some(c) if c.how == How::Unversion || c.how == How::Polyfill => continue,
+            Some(c) if matches!(c.how, How::Unversion | How::Polyfill | How::Wrap) => continue,
             Some(c) => VersionRef {
                 library: c.to_library.clone(),
                 version: c.to_version.clone(),

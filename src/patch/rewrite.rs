@@ -61,7 +61,8 @@ pub fn apply<'a>(
     crate::timing::mark("rewrite: read");
     let symbols = dynamic_symbol_ids(&b);
     for c in &plan.changes {
-        let vid = if c.how == How::Unversion {
+        // Polyfilled and wrapped symbols become definitions (`link::prepare`): unversioned.
+        let vid = if matches!(c.how, How::Unversion | How::Polyfill | How::Wrap) {
             VersionId::global()
         } else {
             find_or_add_need(&mut b, &c.to_library, &c.to_version)?

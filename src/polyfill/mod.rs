@@ -21,6 +21,19 @@ use object::{
 /// The prefix that names a polyfill in the object.
 pub const PREFIX: &str = "__elfcompat_pf_";
 
+/// The prefix that names a wrapper in the object: a function every baseline has, whose
+/// meaning a newer glibc header extended (`polyfill/src/wrap_*.c`).
+pub const WRAP_PREFIX: &str = "__elfcompat_wrap_";
+
+/// The object's symbol for glibc's `symbol`: its polyfill, or its wrapper.
+pub fn object_symbol(symbol: &str, wrapper: bool) -> String {
+    if wrapper {
+        format!("{WRAP_PREFIX}{symbol}")
+    } else {
+        format!("{PREFIX}{symbol}")
+    }
+}
+
 static X86_64: &[u8] = include_bytes!("../../polyfill/obj/x86_64.o");
 static AARCH64: &[u8] = include_bytes!("../../polyfill/obj/aarch64.o");
 
@@ -98,7 +111,12 @@ fn parse(arch: Arch) -> Result<Parsed<'static>, PolyfillError> {
 
 /// Whether `symbol` has a polyfill on `arch`.
 pub fn provides(arch: Arch, symbol: &str) -> bool {
-    parse(arch).is_ok_and(|p| p.symbol(&format!("{PREFIX}{symbol}")).is_some())
+    parse(arch).is_ok_and(|p| p.symbol(&object_symbol(symbol, false)).is_some())
+}
+
+/// Whether `symbol` has a wrapper on `arch`.
+pub fn wraps(arch: Arch, symbol: &str) -> bool {
+    parse(arch).is_ok_and(|p| p.symbol(&object_symbol(symbol, true)).is_some())
 }
 
 /// Every symbol with a polyfill on `arch`.
@@ -123,8 +141,9 @@ impl<'a> Parsed<'a> {
             .find(|s| s.name() == Ok(name) && s.is_definition())
     }
 
-    /// The sections reachable from the roots through relocations, and the undefined
-    /// symbols (glibc imports) they reference.
+    /// The sections reachable from the roots (the object's symbol names, see
+    /// [`object_symbol`]) through relocations, and the undefined symbols (glibc imports)
+    /// they reference.
     fn closure(
         &self,
         roots: &[String],
@@ -134,7 +153,7 @@ impl<'a> Parsed<'a> {
         let mut todo = Vec::new();
         for r in roots {
             let sym = self
-                .symbol(&format!("{PREFIX}{r}"))
+                .symbol(r)
                 .ok_or_else(|| PolyfillError::Unknown(r.clone()))?;
             if let Some(i) = sym.section_index() {
                 todo.push(i.0);
@@ -172,7 +191,7 @@ impl<'a> Parsed<'a> {
     }
 }
 
-/// What a set of polyfills needs, for the plan.
+/// What a set of polyfills and wrappers (named by [`object_symbol`]) needs, for the plan.
 pub fn need(arch: Arch, roots: &[String]) -> Result<Need, PolyfillError> {
     let p = parse(arch)?;
     let (sections, imports) = p.closure(roots)?;
@@ -207,7 +226,7 @@ fn align(v: u64, a: u64) -> u64 {
     v.div_ceil(a) * a
 }
 
-/// Lay out the polyfills `roots` need.
+/// Lay out the polyfills and wrappers `roots` (named by [`object_symbol`]) need.
 pub fn layout(arch: Arch, roots: &[String]) -> Result<Layout, PolyfillError> {
     let p = parse(arch)?;
     let (sections, imports) = p.closure(roots)?;
@@ -253,7 +272,7 @@ pub struct Linked {
     pub text: Vec<u8>,
     /// Writable data and the GOT (zero until the loader fills it).
     pub data: Vec<u8>,
-    /// Per polyfilled glibc symbol: (address, size, is it in the text blob).
+    /// Per root (the object's symbol name): (address, size, is it in the text blob).
     pub symbols: BTreeMap<String, (u64, u64, bool)>,
 }
 
@@ -335,7 +354,7 @@ impl Layout {
         let mut symbols = BTreeMap::new();
         for r in &self.roots {
             let sym = p
-                .symbol(&format!("{PREFIX}{r}"))
+                .symbol(r)
                 .ok_or_else(|| PolyfillError::Unknown(r.clone()))?;
             let si = sym
                 .section_index()
@@ -467,17 +486,30 @@ mod tests {
             ] {
                 assert!(c.iter().any(|x| x == s), "{arch:?} lacks {s}");
             }
-            let n = need(arch, &["stat".to_string()]).expect("need");
+            let n = need(arch, &[object_symbol("stat", false)]).expect("need");
             assert_eq!(n.imports, vec!["__xstat".to_string()]);
             // Only what is needed: stat does not drag in the random functions.
+            let c: Vec<String> = c.iter().map(|s| object_symbol(s, false)).collect();
             let all = need(arch, &c).expect("all");
             assert!(n.size < all.size / 4, "{} vs {}", n.size, all.size);
             // Every relocation type in the object is one the linker applies.
             let everything = layout(arch, &c).expect("layout all");
             everything.link(0x10_0000, 0x20_0000).expect("link all");
-            let l = layout(arch, &["strlcat".to_string(), "stat".to_string()]).expect("layout");
+            let roots = [
+                object_symbol("strlcat", false),
+                object_symbol("stat", false),
+            ];
+            let l = layout(arch, &roots).expect("layout");
             let linked = l.link(0x10_0000, 0x20_0000).expect("link");
-            assert!(linked.symbols.contains_key("strlcat"));
+            assert!(linked.symbols.contains_key(&roots[0]));
+            // The sysconf wrapper calls glibc's other name for it, never `sysconf` itself
+            // (which the binary then defines), and is not a polyfill.
+            assert!(wraps(arch, "sysconf") && !provides(arch, "sysconf"));
+            let w = need(arch, &[object_symbol("sysconf", true)]).expect("wrapper");
+            assert_eq!(
+                w.imports,
+                vec!["__errno_location".to_string(), "__sysconf".to_string()]
+            );
         }
     }
 }

@@ -276,7 +276,11 @@ fn analyze(file: &ElfFile<'_>, baseline: Option<&Baseline>) -> Analysis {
     }
 
     let violations = match baseline {
-        Some(b) => check::violations(&req, target, b),
+        Some(b) => {
+            let mut v = check::violations(&req, target, b);
+            v.extend(silent_violations(file, &req, b));
+            v
+        }
         None => Vec::new(),
     };
     let mut a = Analysis {
@@ -337,6 +341,49 @@ fn analyze(file: &ElfFile<'_>, baseline: Option<&Baseline>) -> Analysis {
         a.runs_on = runs_on(&a);
     }
     a
+}
+
+/// Calls the code makes with arguments the baseline's glibc refuses (`silent`), with the
+/// fix the planner applies: a wrapper where the architecture has one, else a blocker.
+fn silent_violations(
+    file: &ElfFile<'_>,
+    req: &crate::versym::Requirements,
+    baseline: &Baseline,
+) -> Vec<check::Violation> {
+    let arch = crate::polyfill::Arch::of(
+        file.machine,
+        file.class == elf::Class::Elf64,
+        file.byte_order == elf::ByteOrder::Big,
+    );
+    crate::silent::seen_uses(file, req, baseline.glibc)
+        .into_iter()
+        .filter_map(|u| {
+            let imp = req.imports.iter().find(|i| i.name == u.symbol)?;
+            let fix = if arch.is_some_and(|a| crate::polyfill::wraps(a, &u.symbol)) {
+                check::Fix::Wrap {
+                    what: u.what.clone(),
+                    since: u.since.clone(),
+                }
+            } else {
+                check::Fix::Blocker {
+                    reason: format!(
+                        "{} needs glibc {}'s meaning, and elfcompat has no wrapper for this architecture",
+                        u.what, u.since
+                    ),
+                }
+            };
+            Some(check::Violation {
+                symbol: Some(u.symbol.clone()),
+                library: imp.library.clone().unwrap_or_default(),
+                version: imp
+                    .version
+                    .clone()
+                    .unwrap_or_else(|| crate::versym::VersionName::parse("")),
+                family: crate::versym::Family::Glibc,
+                fix,
+            })
+        })
+        .collect()
 }
 
 /// The oldest release of each distribution family (and manylinux policy) that provides

@@ -1,0 +1,347 @@
+//! Silent changes: arguments a newer glibc header passes to a function every baseline has,
+//! which an older glibc refuses or reads differently. No symbol version shows them, so they
+//! are found in the code: a call through the function's PLT entry or GOT slot with the
+//! argument as an immediate just before it (`mov $250, %edi; call sysconf@plt`). What is
+//! seen is certain; what is not seen may still happen (a computed argument), which is why
+//! `patch` wraps such functions whenever it lowers a binary built against newer headers
+//! (`patch::wrappers`). docs/silent-changes.md lists the class.
+
+use crate::abi::GlibcVersion;
+use crate::elf::{ByteOrder, Class, ElfFile};
+use crate::versym::Requirements;
+
+/// An argument value of a function whose meaning a glibc release introduced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArgRule {
+    /// The glibc function.
+    pub symbol: &'static str,
+    /// Which integer argument (0 = first).
+    pub arg: u8,
+    /// The values, with the names a program writes for them.
+    pub values: &'static [(u64, &'static str)],
+    /// The release that gave them their meaning.
+    pub since: GlibcVersion,
+}
+
+/// The committed table of argument rules.
+pub const ARG_RULES: &[ArgRule] = &[ArgRule {
+    symbol: "sysconf",
+    arg: 0,
+    values: &[(249, "_SC_MINSIGSTKSZ"), (250, "_SC_SIGSTKSZ")],
+    since: GlibcVersion::new(2, 34, 0),
+}];
+
+/// One use seen in the code.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct SeenUse {
+    /// The glibc function.
+    pub symbol: String,
+    /// The call as a program writes it: `sysconf(_SC_SIGSTKSZ)`.
+    pub what: String,
+    /// The release that gave the argument its meaning.
+    pub since: String,
+    /// The address of the call.
+    pub address: u64,
+}
+
+/// Every use of an [`ARG_RULES`] argument that a baseline below its release would refuse,
+/// seen in `file`'s code (x86_64 and little-endian aarch64; other architectures: none seen).
+pub fn seen_uses(file: &ElfFile<'_>, req: &Requirements, baseline: GlibcVersion) -> Vec<SeenUse> {
+    let rules: Vec<&ArgRule> = ARG_RULES
+        .iter()
+        .filter(|r| baseline < r.since && req.imports.iter().any(|i| i.name == r.symbol))
+        .collect();
+    if rules.is_empty() {
+        return Vec::new();
+    }
+    let Some(code) = Code::of(file) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for rule in rules {
+        let slots = code.got_slots(rule.symbol);
+        if slots.is_empty() {
+            continue;
+        }
+        for (site, value) in code.calls_with_immediate(&slots, rule.arg) {
+            if let Some((_, name)) = rule.values.iter().find(|(v, _)| *v == value) {
+                let u = SeenUse {
+                    symbol: rule.symbol.to_string(),
+                    what: format!("{}({name})", rule.symbol),
+                    since: rule.since.to_string(),
+                    address: site,
+                };
+                if !out.iter().any(|o: &SeenUse| o.what == u.what) {
+                    out.push(u);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum Isa {
+    X86_64,
+    Aarch64,
+}
+
+/// The executable bytes and relocations of a 64-bit little-endian file.
+struct Code<'a> {
+    isa: Isa,
+    file: &'a ElfFile<'a>,
+    /// (vaddr, bytes) of each executable PT_LOAD.
+    text: Vec<(u64, &'a [u8])>,
+}
+
+const PF_X: u32 = 1;
+
+fn u32_at(b: &[u8], at: usize) -> Option<u32> {
+    let s = b.get(at..at.checked_add(4)?)?;
+    Some(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+}
+
+fn u64_at(b: &[u8], at: usize) -> Option<u64> {
+    let s = b.get(at..at.checked_add(8)?)?;
+    let mut a = [0u8; 8];
+    a.copy_from_slice(s);
+    Some(u64::from_le_bytes(a))
+}
+
+impl<'a> Code<'a> {
+    fn of(file: &'a ElfFile<'a>) -> Option<Code<'a>> {
+        if file.class != Class::Elf64 || file.byte_order != ByteOrder::Little {
+            return None;
+        }
+        let isa = match file.machine {
+            m if m == object::elf::EM_X86_64.0 => Isa::X86_64,
+            m if m == object::elf::EM_AARCH64.0 => Isa::Aarch64,
+            _ => return None,
+        };
+        let text = file
+            .segments
+            .iter()
+            .filter(|s| s.p_type == object::elf::PT_LOAD.0 && s.flags & PF_X != 0)
+            .filter_map(|s| {
+                let start = usize::try_from(s.offset).ok()?;
+                let end = start.checked_add(usize::try_from(s.filesz).ok()?)?;
+                Some((s.vaddr, file.data.get(start..end)?))
+            })
+            .collect();
+        Some(Code { isa, file, text })
+    }
+
+    /// The file offset of a virtual address in a PT_LOAD's file bytes.
+    fn offset_of(&self, vaddr: u64, len: u64) -> Option<usize> {
+        self.file
+            .segments
+            .iter()
+            .filter(|s| s.p_type == object::elf::PT_LOAD.0)
+            .find(|s| {
+                vaddr >= s.vaddr && vaddr.saturating_add(len) <= s.vaddr.saturating_add(s.filesz)
+            })
+            .and_then(|s| usize::try_from(s.offset + (vaddr - s.vaddr)).ok())
+    }
+
+    /// The GOT slots that the loader fills with `symbol`'s address (its JUMP_SLOT and
+    /// GLOB_DAT relocations in DT_RELA and DT_JMPREL).
+    fn got_slots(&self, symbol: &str) -> Vec<u64> {
+        let Some(dynamic) = &self.file.dynamic else {
+            return Vec::new();
+        };
+        let indices: Vec<u64> = dynamic
+            .symbols
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.is_undefined() && s.name == symbol)
+            .map(|(i, _)| i as u64)
+            .collect();
+        if indices.is_empty() {
+            return Vec::new();
+        }
+        let (jump_slot, glob_dat) = match self.isa {
+            Isa::X86_64 => (
+                object::elf::R_X86_64_JUMP_SLOT.0,
+                object::elf::R_X86_64_GLOB_DAT.0,
+            ),
+            Isa::Aarch64 => (
+                object::elf::R_AARCH64_JUMP_SLOT.0,
+                object::elf::R_AARCH64_GLOB_DAT.0,
+            ),
+        };
+        let tables = [
+            (object::elf::DT_RELA, object::elf::DT_RELASZ),
+            (object::elf::DT_JMPREL, object::elf::DT_PLTRELSZ),
+        ];
+        let mut slots = Vec::new();
+        for (addr_tag, size_tag) in tables {
+            let (Some(addr), Some(size)) = (
+                dynamic.value(addr_tag.0),
+                dynamic.value(size_tag.0),
+            ) else {
+                continue;
+            };
+            let Some(start) = self.offset_of(addr, size) else {
+                continue;
+            };
+            let data = self.file.data;
+            for k in 0..(size / 24) as usize {
+                let at = start + 24 * k;
+                let (Some(r_offset), Some(r_info)) = (u64_at(data, at), u64_at(data, at + 8))
+                else {
+                    break;
+                };
+                let (sym, ty) = (r_info >> 32, (r_info & 0xffff_ffff) as u32);
+                if (ty == jump_slot || ty == glob_dat) && indices.contains(&sym) {
+                    slots.push(r_offset);
+                }
+            }
+        }
+        slots
+    }
+
+    /// Each call (or tail call) that reaches one of `slots`, directly through the slot or
+    /// through a PLT entry that jumps through it, with the immediate the instructions just
+    /// before it put in integer argument register `arg`.
+    fn calls_with_immediate(&self, slots: &[u64], arg: u8) -> Vec<(u64, u64)> {
+        match self.isa {
+            Isa::X86_64 => self.x86_64_calls(slots, arg),
+            Isa::Aarch64 => self.aarch64_calls(slots, arg),
+        }
+    }
+
+    fn x86_64_calls(&self, slots: &[u64], arg: u8) -> Vec<(u64, u64)> {
+        // `mov $imm32, %edi/%esi/%edx/%ecx` is 0xb8+reg followed by imm32.
+        let Some(&mov) = [0xbfu8, 0xbe, 0xba, 0xb9].get(usize::from(arg)) else {
+            return Vec::new();
+        };
+        // PLT entries: `jmp *slot(%rip)` (ff 25), possibly after `bnd` (f2) and `endbr64`.
+        let mut entries = Vec::new();
+        let mut sites = Vec::new();
+        for (base, bytes) in &self.text {
+            for i in 0..bytes.len().saturating_sub(6) {
+                if bytes[i] != 0xff || (bytes[i + 1] != 0x25 && bytes[i + 1] != 0x15) {
+                    continue;
+                }
+                let Some(disp) = u32_at(bytes, i + 2) else {
+                    continue;
+                };
+                let at = base + i as u64;
+                let target = (at + 6).wrapping_add(disp as i32 as i64 as u64);
+                if !slots.contains(&target) {
+                    continue;
+                }
+                if bytes[i + 1] == 0x15 {
+                    sites.push((i, *base)); // call *slot(%rip)
+                    continue;
+                }
+                entries.push(at);
+                let mut start = i;
+                if start >= 1 && bytes[start - 1] == 0xf2 {
+                    start -= 1;
+                    entries.push(base + start as u64);
+                }
+                if start >= 4 && bytes[start - 4..start] == [0xf3, 0x0f, 0x1e, 0xfa] {
+                    entries.push(base + start as u64 - 4);
+                }
+            }
+        }
+        for (base, bytes) in &self.text {
+            for i in 0..bytes.len().saturating_sub(5) {
+                if bytes[i] != 0xe8 && bytes[i] != 0xe9 {
+                    continue;
+                }
+                let Some(rel) = u32_at(bytes, i + 1) else {
+                    continue;
+                };
+                let target = (base + i as u64 + 5).wrapping_add(rel as i32 as i64 as u64);
+                if entries.contains(&target) {
+                    sites.push((i, *base));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for (i, base) in sites {
+            let Some((_, bytes)) = self.text.iter().find(|(b, _)| *b == base) else {
+                continue;
+            };
+            // The immediate is loaded within the few instructions before the call.
+            let from = i.saturating_sub(24);
+            let mut found = None;
+            for j in (from..i.saturating_sub(4)).rev() {
+                if bytes[j] == mov && j + 5 <= i {
+                    if let Some(v) = u32_at(bytes, j + 1) {
+                        found = Some(u64::from(v));
+                        break;
+                    }
+                }
+            }
+            if let Some(v) = found {
+                out.push((base + i as u64, v));
+            }
+        }
+        out
+    }
+
+    fn aarch64_calls(&self, slots: &[u64], arg: u8) -> Vec<(u64, u64)> {
+        let insn = |bytes: &[u8], k: usize| u32_at(bytes, 4 * k);
+        // PLT entries: adrp x16, page; ldr x17, [x16, #lo]; add x16, x16, #lo; br x17,
+        // possibly after `bti c`.
+        let mut entries = Vec::new();
+        for (base, bytes) in &self.text {
+            let n = bytes.len() / 4;
+            for k in 0..n.saturating_sub(3) {
+                let (Some(a), Some(l), Some(br)) =
+                    (insn(bytes, k), insn(bytes, k + 1), insn(bytes, k + 3))
+                else {
+                    continue;
+                };
+                if a & 0x9f00_001f != 0x9000_0010
+                    || l & 0xffc0_03ff != 0xf940_0211
+                    || br != 0xd61f_0220
+                {
+                    continue;
+                }
+                let pc = base + 4 * k as u64;
+                let immlo = u64::from((a >> 29) & 3);
+                let immhi = u64::from((a >> 5) & 0x7_ffff);
+                let pages = ((immhi << 2 | immlo) << 43) as i64 >> 43;
+                let page = (pc & !0xfff).wrapping_add((pages << 12) as u64);
+                let slot = page + u64::from((l >> 10) & 0xfff) * 8;
+                if slots.contains(&slot) {
+                    entries.push(pc);
+                    if k >= 1 && insn(bytes, k - 1) == Some(0xd503_245f) {
+                        entries.push(pc - 4);
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for (base, bytes) in &self.text {
+            let n = bytes.len() / 4;
+            for k in 0..n {
+                let Some(i) = insn(bytes, k) else { continue };
+                // bl / b
+                if i & 0x7c00_0000 != 0x1400_0000 {
+                    continue;
+                }
+                let pc = base + 4 * k as u64;
+                let off = (((i & 0x03ff_ffff) << 6) as i32 >> 4) as i64;
+                if !entries.contains(&pc.wrapping_add(off as u64)) {
+                    continue;
+                }
+                // movz w<arg>/x<arg>, #imm within the six instructions before.
+                for back in 1..=6.min(k) {
+                    let Some(m) = insn(bytes, k - back) else {
+                        break;
+                    };
+                    if m & 0x7fe0_001f == 0x5280_0000 | u32::from(arg) {
+                        out.push((pc, u64::from((m >> 5) & 0xffff)));
+                        break;
+                    }
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,302 @@
+//! Silent changes: programs whose symbol versions all resolve on an old glibc, but that
+//! pass an old function arguments only a newer glibc understands (docs/silent-changes.md).
+//! Each program is compiled at test time against the host's headers (glibc 2.36), patched
+//! to 2.31 and run under bullseye's glibc 2.31 and the host's with LD_BIND_NOW=1: the
+//! output must be the unpatched program's on the host. Patched to 2.17, it must pass
+//! `verify --loader-check`. The same on aarch64 under qemu-user.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use common::{run_command, Run};
+
+fn src(name: &str) -> PathBuf {
+    common::crate_root().join("testdata/silent").join(name)
+}
+
+fn compile(cc: &str, sources: &[&str], out: &Path, flags: &[&str]) {
+    let mut cmd = Command::new(cc);
+    for s in sources {
+        cmd.arg(src(s));
+    }
+    cmd.args(flags).arg("-o").arg(out);
+    let r = run_command(cmd, Duration::from_secs(120));
+    assert_eq!(r.code(), 0, "{cc} {sources:?}: {}", r.describe());
+}
+
+fn elfcompat(args: &[&str], files: &[&Path]) -> Run {
+    let mut cmd = Command::new(common::bin());
+    cmd.args(args);
+    for f in files {
+        cmd.arg(f);
+    }
+    run_command(cmd, Duration::from_secs(120))
+}
+
+fn patch(input: &Path, output: &Path, glibc: &str) -> Run {
+    let r = elfcompat(&["patch", "--glibc", glibc, "-o"], &[output, input]);
+    assert_eq!(
+        r.code(),
+        0,
+        "patch {glibc} {}: {}",
+        input.display(),
+        r.describe()
+    );
+    r
+}
+
+/// Run on the host (glibc 2.36) or, with `old`, under bullseye's loader and libraries;
+/// `extra` is prepended to the library path.
+fn run(prog: &Path, old: Option<&(String, String)>, extra: Option<&Path>) -> Run {
+    let extra = extra.map(|p| p.display().to_string());
+    let mut cmd = match old {
+        Some((loader, libpath)) => {
+            let mut c = Command::new(loader);
+            let path = match &extra {
+                Some(e) => format!("{e}:{libpath}"),
+                None => libpath.clone(),
+            };
+            c.args(["--inhibit-cache", "--library-path", &path])
+                .arg(prog);
+            c
+        }
+        None => {
+            let mut c = Command::new(prog);
+            if let Some(e) = &extra {
+                c.env("LD_LIBRARY_PATH", e);
+            }
+            c
+        }
+    };
+    cmd.env("LD_BIND_NOW", "1");
+    run_command(cmd, Duration::from_secs(60))
+}
+
+/// The program's output on the host, unpatched; then patched to 2.31, the same output on
+/// bullseye's 2.31 and on the host; patched to 2.17, accepted by the loader check.
+fn same_after_patch(name: &str, prog: &Path, lib_dir: Option<&Path>, old: &(String, String)) {
+    let reference = run(prog, None, lib_dir);
+    assert_eq!(
+        reference.code(),
+        0,
+        "{name} on the host: {}",
+        reference.describe()
+    );
+    let dir = prog.parent().expect("dir");
+    let patched = dir.join(format!("{name}.2.31"));
+    let plan = patch(prog, &patched, "2.31");
+    assert!(
+        plan.stdout.contains("wrap      sysconf"),
+        "{name}: sysconf must be wrapped:\n{}",
+        plan.stdout
+    );
+    for (label, r) in [
+        ("bullseye's 2.31", run(&patched, Some(old), lib_dir)),
+        ("the host's 2.36", run(&patched, None, lib_dir)),
+    ] {
+        assert_eq!(
+            r.triple(),
+            reference.triple(),
+            "{name} patched to 2.31, run on {label}"
+        );
+    }
+    let el7 = dir.join(format!("{name}.2.17"));
+    patch(prog, &el7, "2.17");
+    let v = elfcompat(&["verify", "--glibc", "2.17", "--loader-check"], &[&el7]);
+    assert_eq!(v.code(), 0, "{name} patched to 2.17: {}", v.describe());
+    eprintln!(
+        "silent: {name}: {} on the host and, patched, on glibc 2.31 and 2.36; 2.17 loader check OK",
+        reference.stdout.trim()
+    );
+}
+
+#[test]
+fn sigstksz_programs_behave_the_same_on_glibc_2_31() {
+    assert!(common::have_tool("gcc") && common::have_tool("g++"));
+    let old = common::old_runtime("amd64");
+    let tmp = common::tempdir();
+    let t = tmp.path();
+
+    // C: SIGSTKSZ and MINSIGSTKSZ printed.
+    let c = t.join("sigstksz");
+    compile("gcc", &["sigstksz.c"], &c, &["-O2"]);
+    // Unpatched, the loader refuses it on 2.31 (it needs 2.34), so patching is the only way.
+    let r = run(&c, Some(&old), None);
+    assert!(
+        r.stderr.contains("GLIBC_2.34' not found"),
+        "{}",
+        r.describe()
+    );
+    // check sees the calls and says what fixes them.
+    let chk = elfcompat(&["check", "--glibc", "2.31"], &[&c]);
+    assert_eq!(chk.code(), 1, "{}", chk.describe());
+    assert!(
+        chk.stdout.contains("fixable: wrap (sysconf(_SC_SIGSTKSZ)"),
+        "{}",
+        chk.describe()
+    );
+    same_after_patch("sigstksz", &c, None, &old);
+
+    // The wrapper is what makes the difference. Without it (--polyfill none) the seen call
+    // is a blocker; forced through with --allow-blockers, the program answers -1 on 2.31.
+    let bare = t.join("sigstksz.bare");
+    let p = elfcompat(
+        &["patch", "--glibc", "2.31", "--polyfill", "none", "-o"],
+        &[&bare, &c],
+    );
+    assert_eq!(p.code(), 1, "{}", p.describe());
+    assert!(
+        p.stdout.contains("BLOCKER   sysconf@GLIBC_2.2.5"),
+        "{}",
+        p.describe()
+    );
+    assert!(!bare.exists(), "nothing written for a blocker");
+    let p = elfcompat(
+        &[
+            "patch",
+            "--glibc",
+            "2.31",
+            "--polyfill",
+            "none",
+            "--allow-blockers",
+            "-o",
+        ],
+        &[&bare, &c],
+    );
+    assert_eq!(p.code(), 0, "{}", p.describe());
+    let r = run(&bare, Some(&old), None);
+    assert!(r.stdout.contains("SIGSTKSZ -1"), "{}", r.describe());
+
+    // C++: new char[SIGSTKSZ] and sigaltstack.
+    let cxx = t.join("altstack");
+    compile("g++", &["altstack.cc"], &cxx, &["-O2"]);
+    same_after_patch("altstack", &cxx, None, &old);
+}
+
+/// A library whose versions need nothing newer than 2.2.5: only its code shows the
+/// sysconf (_SC_SIGSTKSZ) call. `check` must fail it and `patch` must wrap it.
+#[test]
+fn a_library_that_only_its_code_betrays_is_wrapped() {
+    assert!(common::have_tool("gcc"));
+    let old = common::old_runtime("amd64");
+    let tmp = common::tempdir();
+    let t = tmp.path();
+    let libdir = t.join("lib");
+    std::fs::create_dir(&libdir).expect("mkdir");
+    let lib = libdir.join("libsigsize.so");
+    compile("gcc", &["libsigsize.c"], &lib, &["-O2", "-shared", "-fPIC"]);
+    let prog = t.join("usesigsize");
+    let libflag = format!("-L{}", libdir.display());
+    compile(
+        "gcc",
+        &["usesigsize.c"],
+        &prog,
+        &["-O2", &libflag, "-lsigsize"],
+    );
+
+    let chk = elfcompat(&["check", "--glibc", "2.31"], &[&lib]);
+    assert_eq!(chk.code(), 1, "{}", chk.describe());
+    assert!(
+        chk.stdout.contains("sysconf(_SC_SIGSTKSZ)"),
+        "{}",
+        chk.describe()
+    );
+    // At 2.34 the call means what it says: nothing to report.
+    let chk = elfcompat(&["check", "--glibc", "2.34"], &[&lib]);
+    assert_eq!(chk.code(), 0, "{}", chk.describe());
+
+    let reference = run(&prog, None, Some(&libdir));
+    assert_eq!(reference.code(), 0, "{}", reference.describe());
+    // Unpatched library, patched program: the library's answer is wrong on 2.31.
+    let prog31 = t.join("usesigsize.2.31");
+    patch(&prog, &prog31, "2.31");
+    let r = run(&prog31, Some(&old), Some(&libdir));
+    assert!(r.stdout.contains("is -1"), "{}", r.describe());
+
+    let patched_dir = t.join("lib31");
+    std::fs::create_dir(&patched_dir).expect("mkdir");
+    let plan = patch(&lib, &patched_dir.join("libsigsize.so"), "2.31");
+    assert!(plan.stdout.contains("wrap      sysconf"), "{}", plan.stdout);
+    for (label, r) in [
+        ("2.31", run(&prog31, Some(&old), Some(&patched_dir))),
+        ("2.36", run(&prog31, None, Some(&patched_dir))),
+    ] {
+        assert_eq!(r.triple(), reference.triple(), "run on {label}");
+    }
+    let v = elfcompat(
+        &["verify", "--glibc", "2.31", "--loader-check"],
+        &[&patched_dir.join("libsigsize.so")],
+    );
+    assert_eq!(v.code(), 0, "{}", v.describe());
+    eprintln!("silent: libsigsize: {}", reference.stdout.trim());
+}
+
+fn qemu(prog: &Path, old: Option<&(String, String)>) -> Run {
+    let mut cmd = Command::new("qemu-aarch64");
+    match old {
+        Some((loader, libpath)) => {
+            cmd.args([
+                "-E",
+                "LD_BIND_NOW=1",
+                loader,
+                "--inhibit-cache",
+                "--library-path",
+                libpath,
+            ]);
+        }
+        None => {
+            cmd.args(["-L", "/usr/aarch64-linux-gnu", "-E", "LD_BIND_NOW=1"]);
+        }
+    }
+    cmd.arg(prog);
+    run_command(cmd, Duration::from_secs(120))
+}
+
+#[test]
+fn aarch64_sigstksz_programs_behave_the_same_on_glibc_2_31() {
+    assert!(
+        common::have_tool("aarch64-linux-gnu-gcc")
+            && common::have_tool("aarch64-linux-gnu-g++")
+            && common::have_tool("qemu-aarch64")
+    );
+    let old = common::old_runtime("arm64");
+    let tmp = common::tempdir();
+    for (name, cc, source) in [
+        ("sigstksz", "aarch64-linux-gnu-gcc", "sigstksz.c"),
+        ("altstack", "aarch64-linux-gnu-g++", "altstack.cc"),
+    ] {
+        let prog = tmp.path().join(name);
+        compile(cc, &[source], &prog, &["-O2"]);
+        let reference = qemu(&prog, None);
+        assert_eq!(
+            reference.code(),
+            0,
+            "{name} on 2.36: {}",
+            reference.describe()
+        );
+        let chk = elfcompat(&["check", "--glibc", "2.31"], &[&prog]);
+        assert!(
+            chk.stdout.contains("fixable: wrap (sysconf(_SC_SIGSTKSZ)"),
+            "{}",
+            chk.describe()
+        );
+        let out = tmp.path().join(format!("{name}.2.31"));
+        let plan = patch(&prog, &out, "2.31");
+        assert!(plan.stdout.contains("wrap      sysconf"), "{}", plan.stdout);
+        for (label, r) in [("2.31", qemu(&out, Some(&old))), ("2.36", qemu(&out, None))] {
+            assert_eq!(
+                r.triple(),
+                reference.triple(),
+                "{name} patched, run on {label}"
+            );
+        }
+        let el7 = tmp.path().join(format!("{name}.2.17"));
+        patch(&prog, &el7, "2.17");
+        let v = elfcompat(&["verify", "--glibc", "2.17", "--loader-check"], &[&el7]);
+        assert_eq!(v.code(), 0, "{}", v.describe());
+        eprintln!("silent: aarch64 {name}: {}", reference.stdout.trim());
+    }
+}
