@@ -300,3 +300,168 @@ fn aarch64_sigstksz_programs_behave_the_same_on_glibc_2_31() {
         eprintln!("silent: aarch64 {name}: {}", reference.stdout.trim());
     }
 }
+
+/// O_TMPFILE: before glibc 2.22 openat (and on aarch64 open) dropped the mode. Patched to
+/// 2.17 the program gets the wrapper, passes the loader check for 2.17, and keeps its
+/// output on 2.31 and 2.36 (no glibc before 2.22 can be run here: the wrapper's own path
+/// is what runs on every glibc, since it makes O_TMPFILE opens itself).
+#[test]
+fn o_tmpfile_opens_are_wrapped_below_2_22() {
+    assert!(common::have_tool("gcc"));
+    let old = common::old_runtime("amd64");
+    let tmp = common::tempdir();
+    let prog = tmp.path().join("tmpfile");
+    compile("gcc", &["tmpfile.c"], &prog, &["-O2"]);
+    let dir = tmp.path().display().to_string();
+    let run_in = |p: &Path, old: Option<&(String, String)>| {
+        let mut cmd = match old {
+            Some((loader, libpath)) => {
+                let mut c = Command::new(loader);
+                c.args(["--inhibit-cache", "--library-path", libpath])
+                    .arg(p);
+                c
+            }
+            None => Command::new(p),
+        };
+        cmd.arg(&dir).env("LD_BIND_NOW", "1");
+        run_command(cmd, Duration::from_secs(60))
+    };
+    let reference = run_in(&prog, None);
+    assert_eq!(reference.code(), 0, "{}", reference.describe());
+    assert!(
+        reference.stdout.contains("mode 0640"),
+        "{}",
+        reference.describe()
+    );
+
+    let chk = elfcompat(&["check", "--glibc", "2.17"], &[&prog]);
+    assert!(
+        chk.stdout.contains("fixable: wrap (openat with O_TMPFILE"),
+        "{}",
+        chk.describe()
+    );
+    // 2.22 and later read the mode: nothing to wrap for a 2.28 baseline.
+    let plan = elfcompat(&["patch", "--glibc", "2.28", "--dry-run"], &[&prog]);
+    assert!(
+        !plan.stdout.contains("wrap      openat"),
+        "{}",
+        plan.describe()
+    );
+
+    let el7 = tmp.path().join("tmpfile.2.17");
+    let plan = patch(&prog, &el7, "2.17");
+    assert!(plan.stdout.contains("wrap      openat"), "{}", plan.stdout);
+    let v = elfcompat(&["verify", "--glibc", "2.17", "--loader-check"], &[&el7]);
+    assert_eq!(v.code(), 0, "{}", v.describe());
+    for (label, r) in [
+        ("2.31", run_in(&el7, Some(&old))),
+        ("2.36", run_in(&el7, None)),
+    ] {
+        assert_eq!(
+            r.triple(),
+            reference.triple(),
+            "patched to 2.17, run on {label}"
+        );
+    }
+    eprintln!(
+        "silent: tmpfile: {}",
+        reference.stdout.trim().replace('\n', "; ")
+    );
+}
+
+/// Re-pointing to an older version whose meaning differs would break the program
+/// silently: fmemopen@GLIBC_2.22 is refused below 2.22, with the reason, by check and by
+/// patch alike; at 2.22 and later it needs nothing.
+#[test]
+fn older_versions_that_mean_something_else_are_refused() {
+    assert!(common::have_tool("gcc"));
+    let tmp = common::tempdir();
+    let src_file = tmp.path().join("fm.c");
+    std::fs::write(
+        &src_file,
+        "#include <stdio.h>\nint main(void) { char b[16] = \"hello\"; FILE *f = fmemopen(b, sizeof b, \"r+\");\n\
+         fseek(f, -2, SEEK_END); printf(\"%ld\\n\", ftell(f)); return 0; }\n",
+    )
+    .expect("write");
+    let prog = tmp.path().join("fm");
+    let mut cmd = Command::new("gcc");
+    cmd.arg(&src_file).args(["-O2", "-o"]).arg(&prog);
+    assert_eq!(run_command(cmd, Duration::from_secs(60)).code(), 0);
+    let chk = elfcompat(&["check", "--glibc", "2.17"], &[&prog]);
+    assert_eq!(chk.code(), 1, "{}", chk.describe());
+    assert!(
+        chk.stdout.contains("fmemopen")
+            && chk
+                .stdout
+                .contains("blocker: the older version means something else"),
+        "{}",
+        chk.describe()
+    );
+    let dry = elfcompat(&["patch", "--glibc", "2.17", "--dry-run"], &[&prog]);
+    assert_eq!(dry.code(), 1, "{}", dry.describe());
+    assert!(
+        dry.stdout.contains("BLOCKER   fmemopen@GLIBC_2.22"),
+        "{}",
+        dry.describe()
+    );
+    let out = tmp.path().join("fm.2.17");
+    let p = elfcompat(&["patch", "--glibc", "2.17", "-o"], &[&out, &prog]);
+    assert_eq!(p.code(), 1, "{}", p.describe());
+    assert!(!out.exists(), "nothing written");
+    let ok = elfcompat(&["patch", "--glibc", "2.28", "--dry-run"], &[&prog]);
+    assert_eq!(ok.code(), 0, "{}", ok.describe());
+    assert!(!ok.stdout.contains("fmemopen"), "{}", ok.describe());
+}
+
+/// aarch64's open, open64, openat and openat64 all dropped the O_TMPFILE mode before 2.22.
+#[test]
+fn aarch64_o_tmpfile_opens_are_wrapped_below_2_22() {
+    assert!(common::have_tool("aarch64-linux-gnu-gcc") && common::have_tool("qemu-aarch64"));
+    let old = common::old_runtime("arm64");
+    let tmp = common::tempdir();
+    let prog = tmp.path().join("tmpfile");
+    compile("aarch64-linux-gnu-gcc", &["tmpfile.c"], &prog, &["-O2"]);
+    let dir = tmp.path().display().to_string();
+    let run_q = |p: &Path, old: Option<&(String, String)>| {
+        let mut cmd = Command::new("qemu-aarch64");
+        match old {
+            Some((loader, libpath)) => {
+                cmd.args([
+                    "-E",
+                    "LD_BIND_NOW=1",
+                    loader,
+                    "--inhibit-cache",
+                    "--library-path",
+                    libpath,
+                ]);
+            }
+            None => {
+                cmd.args(["-L", "/usr/aarch64-linux-gnu", "-E", "LD_BIND_NOW=1"]);
+            }
+        }
+        cmd.arg(p).arg(&dir);
+        run_command(cmd, Duration::from_secs(120))
+    };
+    let reference = run_q(&prog, None);
+    assert_eq!(reference.code(), 0, "{}", reference.describe());
+    let el7 = tmp.path().join("tmpfile.2.17");
+    let plan = patch(&prog, &el7, "2.17");
+    assert!(plan.stdout.contains("wrap      openat"), "{}", plan.stdout);
+    assert!(plan.stdout.contains("wrap      open "), "{}", plan.stdout);
+    let v = elfcompat(&["verify", "--glibc", "2.17", "--loader-check"], &[&el7]);
+    assert_eq!(v.code(), 0, "{}", v.describe());
+    for (label, r) in [
+        ("2.31", run_q(&el7, Some(&old))),
+        ("2.36", run_q(&el7, None)),
+    ] {
+        assert_eq!(
+            r.triple(),
+            reference.triple(),
+            "patched to 2.17, run on {label}"
+        );
+    }
+    eprintln!(
+        "silent: aarch64 tmpfile: {}",
+        reference.stdout.trim().replace('\n', "; ")
+    );
+}

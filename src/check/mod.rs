@@ -5,6 +5,8 @@ use crate::abi::{self, GlibcVersion, Lib, Target};
 use crate::baseline::Baseline;
 use crate::versym::{Family, Requirements, VersionName};
 
+pub mod changed;
+
 /// The version requirement glibc 2.36 added for binaries with DT_RELR relocations.
 pub const DT_RELR_MARKER: &str = "GLIBC_ABI_DT_RELR";
 
@@ -158,7 +160,7 @@ pub fn violations(
         }
         for name in users {
             let fix = match family {
-                Family::Glibc => match glibc_fix(db, target, name, &lib.soname, baseline.glibc) {
+                Family::Glibc => match glibc_fix(db, target, name, &lib.soname, &vr.name, baseline.glibc) {
                     Fix::Blocker { .. } if rename_fix(db, target, name, baseline.glibc).is_some() => {
                         rename_fix(db, target, name, baseline.glibc).unwrap_or(Fix::DropUnused)
                     }
@@ -195,6 +197,40 @@ pub fn violations(
 
 /// What the ABI database says about lowering one glibc symbol.
 pub fn glibc_fix(
+    db: &abi::AbiDb,
+    target: Option<Target>,
+    symbol: &str,
+    soname: &str,
+    required: &VersionName,
+    baseline: GlibcVersion,
+) -> Fix {
+    let fix = older_version_fix(db, target, symbol, soname, baseline);
+    // An older version whose meaning differs is no fix (`changed`).
+    let older = match &fix {
+        Fix::Repoint { version } | Fix::MoveLibrary { version, .. } => {
+            VersionName::parse(version).glibc_triple()
+        }
+        _ => None,
+    };
+    if let (Some((a, b, c)), Some((ra, rb, rc))) = (older, required.glibc_triple()) {
+        if let Some(ch) = changed::changed_between(
+            symbol,
+            GlibcVersion::new(a, b, c),
+            GlibcVersion::new(ra, rb, rc),
+        ) {
+            return Fix::Blocker {
+                reason: format!(
+                    "the older version means something else: {} (a re-point would break the program silently)",
+                    ch.why
+                ),
+            };
+        }
+    }
+    fix
+}
+
+/// The older version of the symbol the baseline has, by the ABI database alone.
+fn older_version_fix(
     db: &abi::AbiDb,
     target: Option<Target>,
     symbol: &str,

@@ -250,14 +250,27 @@ pub fn prepare(
             elf::STT_OBJECT.0
         };
         sym.st_info = elf::SymbolInfo((elf::STB_GLOBAL.0 << 4) | kind);
-        sym.st_other = elf::SymbolOther(elf::STV_DEFAULT.0);
+        // A function is protected, and its version index (global) hidden. Protected: the
+        // loader binds the binary's own references to it, whatever comes before the binary
+        // in the lookup scope (a shared library after libc.so.6 would otherwise get the
+        // old glibc's function of that name, which a wrapper exists to correct). Hidden: a
+        // versioned reference never matches it, so other objects keep binding to glibc,
+        // and the wrapper's own import of the same name (`sysconf@GLIBC_2.2.5`) reaches
+        // glibc's function instead of the wrapper. Both rules are in every glibc's
+        // loader (dl-lookup.c check_match and the STV_PROTECTED case, dl-runtime.c).
+        let protect = in_text;
+        sym.st_other = elf::SymbolOther(if protect {
+            elf::STV_PROTECTED.0
+        } else {
+            elf::STV_DEFAULT.0
+        });
         sym.section = Some(if in_text { text } else { data });
         // object's Builder counts hashed symbols by st_shndx when sizing .gnu.hash, but
         // writes st_shndx from `section`: set both, or .gnu.hash is sized too small.
         sym.st_shndx = elf::SHN_ABS;
         sym.st_size = size;
         sym.version = VersionId::global();
-        sym.version_hidden = false;
+        sym.version_hidden = protect;
     }
     Ok(Prepared {
         layout,

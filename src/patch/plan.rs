@@ -196,11 +196,27 @@ fn semantic_note(symbol: &str, to_version: &str) -> Option<String> {
 fn wrap_functions(
     plan: &mut Plan,
     req: &Requirements,
+    machine: u16,
     baseline: &Baseline,
     polyfill_arch: Option<crate::polyfill::Arch>,
     seen: &[crate::silent::SeenUse],
     exceeds: &dyn Fn(&VersionName) -> bool,
 ) {
+    // Seen uses nothing handles yet: refused, with the reason.
+    for u in seen {
+        if let crate::silent::Remedy::Refuse(reason) = u.remedy {
+            let imp = req.imports.iter().find(|i| i.name == u.symbol);
+            plan.blockers.push(Blocker {
+                symbol: Some(u.symbol.clone()),
+                library: imp.and_then(|i| i.library.clone()).unwrap_or_default(),
+                version: imp
+                    .and_then(|i| i.version.as_ref())
+                    .map(|v| v.as_str().to_string())
+                    .unwrap_or_default(),
+                reason: format!("{} (seen at {:#x}): {reason}", u.what, u.address),
+            });
+        }
+    }
     let relr = req
         .version_requirements()
         .any(|(_, vr)| vr.name.as_str() == DT_RELR_MARKER && exceeds(&vr.name));
@@ -209,7 +225,7 @@ fn wrap_functions(
         let (Some(lib), Some(ver)) = (&imp.library, &imp.version) else {
             continue;
         };
-        let Some(w) = super::wrappers::wrapper_for(&imp.name, lib, baseline.glibc) else {
+        let Some(w) = super::wrappers::wrapper_for(&imp.name, lib, machine, baseline.glibc) else {
             continue;
         };
         if exceeds(ver)
@@ -225,8 +241,10 @@ fn wrap_functions(
         {
             continue;
         }
-        let uses: Vec<&crate::silent::SeenUse> =
-            seen.iter().filter(|u| u.symbol == imp.name).collect();
+        let uses: Vec<&crate::silent::SeenUse> = seen
+            .iter()
+            .filter(|u| u.symbol == imp.name && u.remedy == crate::silent::Remedy::Wrap)
+            .collect();
         if !lowering && uses.is_empty() {
             continue;
         }
@@ -303,6 +321,7 @@ pub fn plan_with(
         target,
         file.class == crate::elf::Class::Elf64,
         file.linkage(),
+        file.machine,
         baseline,
         arch,
         &seen,
@@ -315,6 +334,7 @@ pub fn plan_requirements(
     target: Option<Target>,
     is_64bit: bool,
     linkage: Linkage,
+    machine: u16,
     baseline: &Baseline,
     polyfill_arch: Option<crate::polyfill::Arch>,
     seen: &[crate::silent::SeenUse],
@@ -374,7 +394,7 @@ pub fn plan_requirements(
         if imp.copy_relocated {
             // A COPY-relocated object's size is fixed in the executable: only a version
             // with the same size could be used, which the database cannot promise.
-            let fix = check::glibc_fix(db, target, &imp.name, lib, baseline.glibc);
+            let fix = check::glibc_fix(db, target, &imp.name, lib, ver, baseline.glibc);
             let polyfilled = polyfill_arch.is_some_and(|a| crate::polyfill::provides(a, &imp.name));
             if !matches!(fix, Fix::Repoint { .. }) && polyfilled {
                 plan.changes.push(SymbolChange {
@@ -403,7 +423,7 @@ pub fn plan_requirements(
                 continue;
             }
         }
-        let fix = check::glibc_fix(db, target, &imp.name, lib, baseline.glibc);
+        let fix = check::glibc_fix(db, target, &imp.name, lib, ver, baseline.glibc);
         let change =
             |to_symbol: &str, to_library: &str, to_version: String, how: How| SymbolChange {
                 dynsym_index: imp.dynsym_index,
@@ -466,7 +486,15 @@ pub fn plan_requirements(
         }
     }
 
-    wrap_functions(&mut plan, req, baseline, polyfill_arch, seen, &exceeds);
+    wrap_functions(
+        &mut plan,
+        req,
+        machine,
+        baseline,
+        polyfill_arch,
+        seen,
+        &exceeds,
+    );
 
     // Polyfills: each one's size, and the glibc functions they call at baseline versions.
     // A polyfill whose own imports the baseline lacks is a blocker after all.

@@ -15,31 +15,96 @@ pub struct Wrapper {
     pub symbol: &'static str,
     /// Its library.
     pub library: &'static str,
-    /// The release whose headers gave it new arguments.
+    /// Only on this e_machine (None: everywhere).
+    pub machine: Option<u16>,
+    /// The release from which the function understands what newer headers pass it.
     pub since: GlibcVersion,
     /// What the wrapper restores, for the plan's note.
     pub why: &'static str,
 }
 
-/// The committed table of wrappers.
-pub const WRAPPERS: &[Wrapper] = &[Wrapper {
-    symbol: "sysconf",
-    library: "libc.so.6",
-    since: GlibcVersion::new(2, 34, 0),
-    why: "sysconf wrapped: since glibc 2.34, SIGSTKSZ and MINSIGSTKSZ (with _GNU_SOURCE) are \
-          sysconf (_SC_SIGSTKSZ) / sysconf (_SC_MINSIGSTKSZ), which an older sysconf refuses \
-          with -1; the wrapper answers them as glibc 2.34 does (from the kernel's \
-          AT_MINSIGSTKSZ, else the architecture's signal frame size) and passes every other \
-          name to the real sysconf",
-}];
+const SYSCONF: &str = "sysconf wrapped: since glibc 2.34, SIGSTKSZ and MINSIGSTKSZ (with \
+_GNU_SOURCE) are sysconf (_SC_SIGSTKSZ), which an older sysconf refuses with -1; the wrapper \
+answers _SC_SIGSTKSZ and _SC_MINSIGSTKSZ as glibc 2.34 does (from the kernel's \
+AT_MINSIGSTKSZ, else the architecture's signal frame size) and passes every other name to the \
+real sysconf";
 
-/// The wrapper of `symbol` from `library` that a baseline below its release needs.
+const OPEN_TMPFILE: &str = "wrapped for O_TMPFILE: before glibc 2.22 this function read its \
+mode argument only for O_CREAT, so an O_TMPFILE file got mode 0000; the wrapper makes O_TMPFILE \
+opens itself with the mode (one openat system call, not a cancellation point) and passes every \
+other open to the real function";
+
+const AARCH64: Option<u16> = Some(object::elf::EM_AARCH64.0);
+
+/// The committed table of wrappers.
+pub const WRAPPERS: &[Wrapper] = &[
+    Wrapper {
+        symbol: "sysconf",
+        library: "libc.so.6",
+        machine: None,
+        since: GlibcVersion::new(2, 34, 0),
+        why: SYSCONF,
+    },
+    // x86_64's open and open64 were system-call stubs that pass the mode register through.
+    Wrapper {
+        symbol: "openat",
+        library: "libc.so.6",
+        machine: None,
+        since: GlibcVersion::new(2, 22, 0),
+        why: OPEN_TMPFILE,
+    },
+    Wrapper {
+        symbol: "openat64",
+        library: "libc.so.6",
+        machine: None,
+        since: GlibcVersion::new(2, 22, 0),
+        why: OPEN_TMPFILE,
+    },
+    Wrapper {
+        symbol: "open",
+        library: "libc.so.6",
+        machine: AARCH64,
+        since: GlibcVersion::new(2, 22, 0),
+        why: OPEN_TMPFILE,
+    },
+    Wrapper {
+        symbol: "open64",
+        library: "libc.so.6",
+        machine: AARCH64,
+        since: GlibcVersion::new(2, 22, 0),
+        why: OPEN_TMPFILE,
+    },
+];
+
+/// The wrapper of `symbol` from `library` that a baseline below its release needs on
+/// `machine`.
 pub fn wrapper_for(
     symbol: &str,
     library: &str,
+    machine: u16,
     baseline: GlibcVersion,
 ) -> Option<&'static Wrapper> {
-    WRAPPERS
-        .iter()
-        .find(|w| w.symbol == symbol && w.library == library && baseline < w.since)
+    WRAPPERS.iter().find(|w| {
+        w.symbol == symbol
+            && w.library == library
+            && w.machine.is_none_or(|m| m == machine)
+            && baseline < w.since
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_machine_and_release() {
+        let v = |m| GlibcVersion::new(2, m, 0);
+        let x86 = object::elf::EM_X86_64.0;
+        let arm = object::elf::EM_AARCH64.0;
+        assert!(wrapper_for("sysconf", "libc.so.6", x86, v(31)).is_some());
+        assert!(wrapper_for("sysconf", "libc.so.6", x86, v(34)).is_none());
+        assert!(wrapper_for("open", "libc.so.6", x86, v(17)).is_none());
+        assert!(wrapper_for("open", "libc.so.6", arm, v(17)).is_some());
+        assert!(wrapper_for("openat", "libc.so.6", x86, v(22)).is_none());
+    }
 }

@@ -359,7 +359,11 @@ fn silent_violations(
         .into_iter()
         .filter_map(|u| {
             let imp = req.imports.iter().find(|i| i.name == u.symbol)?;
-            let fix = if arch.is_some_and(|a| crate::polyfill::wraps(a, &u.symbol)) {
+            let fix = if let crate::silent::Remedy::Refuse(reason) = u.remedy {
+                check::Fix::Blocker {
+                    reason: format!("{} (seen at {:#x}): {reason}", u.what, u.address),
+                }
+            } else if arch.is_some_and(|a| crate::polyfill::wraps(a, &u.symbol)) {
                 check::Fix::Wrap {
                     what: u.what.clone(),
                     since: u.since.clone(),

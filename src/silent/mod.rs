@@ -10,26 +10,118 @@ use crate::abi::GlibcVersion;
 use crate::elf::{ByteOrder, Class, ElfFile};
 use crate::versym::Requirements;
 
+/// Which argument values a rule is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ArgMatch {
+    /// Any of these values, with the names a program writes for them.
+    Values(&'static [(u64, &'static str)]),
+    /// Every bit of the mask set, with the flag's name.
+    AllBits(u64, &'static str),
+}
+
+/// What elfcompat does about a seen use.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Remedy {
+    /// `patch` binds the function to its wrapper (`patch::wrappers`).
+    Wrap,
+    /// Nothing yet: `check` and `patch` refuse, with this reason.
+    Refuse(&'static str),
+}
+
 /// An argument value of a function whose meaning a glibc release introduced.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ArgRule {
     /// The glibc function.
     pub symbol: &'static str,
+    /// Only on this e_machine (None: every architecture the scanner reads).
+    pub machine: Option<u16>,
     /// Which integer argument (0 = first).
     pub arg: u8,
-    /// The values, with the names a program writes for them.
-    pub values: &'static [(u64, &'static str)],
+    /// The values.
+    pub matches: ArgMatch,
     /// The release that gave them their meaning.
     pub since: GlibcVersion,
+    /// What elfcompat does.
+    pub remedy: Remedy,
 }
 
-/// The committed table of argument rules.
-pub const ARG_RULES: &[ArgRule] = &[ArgRule {
-    symbol: "sysconf",
-    arg: 0,
-    values: &[(249, "_SC_MINSIGSTKSZ"), (250, "_SC_SIGSTKSZ")],
-    since: GlibcVersion::new(2, 34, 0),
-}];
+const X86_64: Option<u16> = Some(object::elf::EM_X86_64.0);
+const AARCH64: Option<u16> = Some(object::elf::EM_AARCH64.0);
+/// O_TMPFILE is __O_TMPFILE | O_DIRECTORY, whose values differ between the two.
+const O_TMPFILE_X86_64: ArgMatch = ArgMatch::AllBits(0o20_200_000, "O_TMPFILE");
+const O_TMPFILE_AARCH64: ArgMatch = ArgMatch::AllBits(0o20_040_000, "O_TMPFILE");
+
+/// The committed table of argument rules (docs/silent-changes.md).
+pub const ARG_RULES: &[ArgRule] = &[
+    ArgRule {
+        symbol: "sysconf",
+        machine: None,
+        arg: 0,
+        matches: ArgMatch::Values(&[(249, "_SC_MINSIGSTKSZ"), (250, "_SC_SIGSTKSZ")]),
+        since: GlibcVersion::new(2, 34, 0),
+        remedy: Remedy::Wrap,
+    },
+    // x86_64's open and open64 were system-call stubs that pass the mode register
+    // through; openat and openat64 were C functions. On aarch64 all four were C.
+    ArgRule {
+        symbol: "openat",
+        machine: X86_64,
+        arg: 2,
+        matches: O_TMPFILE_X86_64,
+        since: GlibcVersion::new(2, 22, 0),
+        remedy: Remedy::Wrap,
+    },
+    ArgRule {
+        symbol: "openat64",
+        machine: X86_64,
+        arg: 2,
+        matches: O_TMPFILE_X86_64,
+        since: GlibcVersion::new(2, 22, 0),
+        remedy: Remedy::Wrap,
+    },
+    ArgRule {
+        symbol: "openat",
+        machine: AARCH64,
+        arg: 2,
+        matches: O_TMPFILE_AARCH64,
+        since: GlibcVersion::new(2, 22, 0),
+        remedy: Remedy::Wrap,
+    },
+    ArgRule {
+        symbol: "openat64",
+        machine: AARCH64,
+        arg: 2,
+        matches: O_TMPFILE_AARCH64,
+        since: GlibcVersion::new(2, 22, 0),
+        remedy: Remedy::Wrap,
+    },
+    ArgRule {
+        symbol: "open",
+        machine: AARCH64,
+        arg: 1,
+        matches: O_TMPFILE_AARCH64,
+        since: GlibcVersion::new(2, 22, 0),
+        remedy: Remedy::Wrap,
+    },
+    ArgRule {
+        symbol: "open64",
+        machine: AARCH64,
+        arg: 1,
+        matches: O_TMPFILE_AARCH64,
+        since: GlibcVersion::new(2, 22, 0),
+        remedy: Remedy::Wrap,
+    },
+];
+
+impl ArgMatch {
+    /// The name of the value, when it matches.
+    fn name_of(&self, value: u64) -> Option<&'static str> {
+        match self {
+            ArgMatch::Values(vs) => vs.iter().find(|(v, _)| *v == value).map(|(_, n)| *n),
+            ArgMatch::AllBits(mask, name) => (value & mask == *mask).then_some(*name),
+        }
+    }
+}
 
 /// One use seen in the code.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -42,6 +134,9 @@ pub struct SeenUse {
     pub since: String,
     /// The address of the call.
     pub address: u64,
+    /// What elfcompat does about it.
+    #[serde(skip)]
+    pub remedy: Remedy,
 }
 
 /// Every use of an [`ARG_RULES`] argument that a baseline below its release would refuse,
@@ -49,7 +144,8 @@ pub struct SeenUse {
 pub fn seen_uses(file: &ElfFile<'_>, req: &Requirements, baseline: GlibcVersion) -> Vec<SeenUse> {
     let rules: Vec<&ArgRule> = ARG_RULES
         .iter()
-        .filter(|r| baseline < r.since && req.imports.iter().any(|i| i.name == r.symbol))
+        .filter(|r| baseline < r.since && r.machine.is_none_or(|m| m == file.machine))
+        .filter(|r| req.imports.iter().any(|i| i.name == r.symbol))
         .collect();
     if rules.is_empty() {
         return Vec::new();
@@ -64,12 +160,17 @@ pub fn seen_uses(file: &ElfFile<'_>, req: &Requirements, baseline: GlibcVersion)
             continue;
         }
         for (site, value) in code.calls_with_immediate(&slots, rule.arg) {
-            if let Some((_, name)) = rule.values.iter().find(|(v, _)| *v == value) {
+            if let Some(name) = rule.matches.name_of(value) {
+                let what = match rule.matches {
+                    ArgMatch::Values(_) => format!("{}({name})", rule.symbol),
+                    ArgMatch::AllBits(..) => format!("{} with {name}", rule.symbol),
+                };
                 let u = SeenUse {
                     symbol: rule.symbol.to_string(),
-                    what: format!("{}({name})", rule.symbol),
+                    what,
                     since: rule.since.to_string(),
                     address: site,
+                    remedy: rule.remedy.clone(),
                 };
                 if !out.iter().any(|o: &SeenUse| o.what == u.what) {
                     out.push(u);
@@ -175,10 +276,8 @@ impl<'a> Code<'a> {
         ];
         let mut slots = Vec::new();
         for (addr_tag, size_tag) in tables {
-            let (Some(addr), Some(size)) = (
-                dynamic.value(addr_tag.0),
-                dynamic.value(size_tag.0),
-            ) else {
+            let (Some(addr), Some(size)) = (dynamic.value(addr_tag.0), dynamic.value(size_tag.0))
+            else {
                 continue;
             };
             let Some(start) = self.offset_of(addr, size) else {
