@@ -465,3 +465,27 @@ fn aarch64_o_tmpfile_opens_are_wrapped_below_2_22() {
         reference.stdout.trim().replace('\n', "; ")
     );
 }
+
+/// printf's %b (2.35) cannot be wrapped; the string is seen in the file and named in
+/// check's and the plan's notes. The strftime "%b %d %H:%M" in the same file is not.
+#[test]
+fn newer_printf_conversions_are_named() {
+    assert!(common::have_tool("gcc"));
+    let tmp = common::tempdir();
+    let prog = tmp.path().join("printf_b");
+    compile("gcc", &["printf_b.c"], &prog, &["-O2", "-Wno-format"]);
+    let chk = elfcompat(&["check", "--glibc", "2.31"], &[&prog]);
+    assert!(
+        chk.stdout
+            .contains("note: printf strings in the file use %b/%B (1 of them"),
+        "{}",
+        chk.describe()
+    );
+    let plan = elfcompat(&["patch", "--glibc", "2.31", "--dry-run"], &[&prog]);
+    assert_eq!(plan.code(), 0, "{}", plan.describe());
+    assert!(plan.stdout.contains("%08b|%s"), "{}", plan.describe());
+    assert!(!plan.stdout.contains("%H:%M"), "{}", plan.describe());
+    // From 2.35 on the conversion is known: no note.
+    let chk = elfcompat(&["check", "--glibc", "2.35", "--json"], &[&prog]);
+    assert!(!chk.stdout.contains("%08b"), "{}", chk.describe());
+}

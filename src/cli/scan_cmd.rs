@@ -116,6 +116,14 @@ pub fn check(
                     for v in &a.violations {
                         writeln!(out, "{}", text::violation_line(v, style))?;
                     }
+                    for n in &a.notes {
+                        writeln!(out, "  {}", style.yellow(&format!("note: {n}")))?;
+                    }
+                }
+                Outcome::Elf(a) if !a.notes.is_empty() => {
+                    for n in &a.notes {
+                        writeln!(out, "{}: {}", r.path, style.yellow(&format!("note: {n}")))?;
+                    }
                 }
                 _ => {}
             }

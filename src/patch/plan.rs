@@ -316,7 +316,7 @@ pub fn plan_with(
     } else {
         None
     };
-    Ok(plan_requirements(
+    let mut plan = plan_requirements(
         &req,
         target,
         file.class == crate::elf::Class::Elf64,
@@ -325,10 +325,17 @@ pub fn plan_with(
         baseline,
         arch,
         &seen,
-    ))
+    );
+    plan.notes.extend(
+        crate::silent::formats::format_uses(file, &req, baseline.glibc)
+            .iter()
+            .map(crate::silent::formats::FormatUse::note),
+    );
+    Ok(plan)
 }
 
 /// The pure core of [`plan`], on an already built requirement model.
+#[allow(clippy::too_many_arguments)]
 pub fn plan_requirements(
     req: &Requirements,
     target: Option<Target>,

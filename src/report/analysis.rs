@@ -83,6 +83,10 @@ pub struct Analysis {
     pub polyfillable: Vec<String>,
     /// Requirements newer than the baseline (empty without a baseline).
     pub violations: Vec<Violation>,
+    /// What the baseline's glibc may do differently that no requirement shows: format
+    /// strings with newer conversions (`silent::formats`). Empty without a baseline.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// Oddities that do not stop the loader.
     pub warnings: Vec<String>,
 }
@@ -275,6 +279,13 @@ fn analyze(file: &ElfFile<'_>, baseline: Option<&Baseline>) -> Analysis {
         warnings.push("requires GLIBC_PRIVATE: bound to one exact glibc build".into());
     }
 
+    let notes = match baseline {
+        Some(b) => crate::silent::formats::format_uses(file, &req, b.glibc)
+            .iter()
+            .map(crate::silent::formats::FormatUse::note)
+            .collect(),
+        None => Vec::new(),
+    };
     let violations = match baseline {
         Some(b) => {
             let mut v = check::violations(&req, target, b);
@@ -334,6 +345,7 @@ fn analyze(file: &ElfFile<'_>, baseline: Option<&Baseline>) -> Analysis {
         },
         symbols: req.imports,
         violations,
+        notes,
         warnings,
     };
     // A static binary is checked by no loader: its limits are the kernel's, not glibc's.

@@ -32,7 +32,8 @@ impl Style {
     pub fn green(&self, s: &str) -> String {
         self.paint("32", s)
     }
-    fn yellow(&self, s: &str) -> String {
+    /// Yellow (notes and warnings).
+    pub fn yellow(&self, s: &str) -> String {
         self.paint("33", s)
     }
     fn dim(&self, s: &str) -> String {

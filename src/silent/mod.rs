@@ -6,6 +6,8 @@
 //! `patch` wraps such functions whenever it lowers a binary built against newer headers
 //! (`patch::wrappers`). docs/silent-changes.md lists the class.
 
+pub mod formats;
+
 use crate::abi::GlibcVersion;
 use crate::elf::{ByteOrder, Class, ElfFile};
 use crate::versym::Requirements;

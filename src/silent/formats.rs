@@ -1,0 +1,463 @@
+//! Format strings that only a newer glibc understands: printf's `%b`/`%B` (2.35), `%#m`
+//! (2.35) and `%wN`/`%wfN` (2.38), scanf's `%b` (2.38) and `%wN` (2.39), strftime's
+//! `%Ob`/`%OB`/`%Oh` (2.27). An older glibc prints such a conversion literally and consumes
+//! no argument for it, so every later argument shifts (a `%s` after `%b` reads an integer
+//! as a pointer). The functions keep their versions, so only the strings show it: they are
+//! found in the file's read-only bytes, parsed as formats of each family the binary
+//! imports, and reported as notes, since a string that parses as a format may be used as
+//! something else, and a format built at run time cannot be seen.
+
+use crate::abi::GlibcVersion;
+use crate::elf::ElfFile;
+use crate::versym::Requirements;
+
+/// One kind of conversion seen in the file's strings.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct FormatUse {
+    /// `printf`, `scanf` or `strftime`.
+    pub family: &'static str,
+    /// The conversion: `%b`, `%wN`, ...
+    pub conversion: &'static str,
+    /// The release that introduced it.
+    pub since: String,
+    /// The first string that uses it (shortened).
+    pub example: String,
+    /// How many strings use it.
+    pub strings: usize,
+}
+
+impl FormatUse {
+    /// A line for the plan's and check's notes.
+    pub fn note(&self) -> String {
+        format!(
+            "{} strings in the file use {} ({} of them; e.g. {:?}), which glibc before {} does not understand: if one reaches a {} function, the output differs (it prints the conversion literally and later arguments shift); elfcompat cannot tell whether it does",
+            self.family, self.conversion, self.strings, self.example, self.since, self.family
+        )
+    }
+}
+
+const PRINTF: &[&str] = &[
+    "printf",
+    "fprintf",
+    "sprintf",
+    "snprintf",
+    "vprintf",
+    "vfprintf",
+    "vsprintf",
+    "vsnprintf",
+    "dprintf",
+    "vdprintf",
+    "asprintf",
+    "vasprintf",
+    "__printf_chk",
+    "__fprintf_chk",
+    "__sprintf_chk",
+    "__snprintf_chk",
+    "__vprintf_chk",
+    "__vfprintf_chk",
+    "__vsprintf_chk",
+    "__vsnprintf_chk",
+    "__dprintf_chk",
+    "__vdprintf_chk",
+    "__asprintf_chk",
+    "__vasprintf_chk",
+    "syslog",
+    "vsyslog",
+    "__syslog_chk",
+    "__vsyslog_chk",
+    "err",
+    "errx",
+    "warn",
+    "warnx",
+    "verr",
+    "verrx",
+    "vwarn",
+    "vwarnx",
+    "error",
+    "error_at_line",
+    "obstack_printf",
+    "obstack_vprintf",
+    "__obstack_printf_chk",
+    "__obstack_vprintf_chk",
+];
+const SCANF: &[&str] = &[
+    "scanf",
+    "fscanf",
+    "sscanf",
+    "vscanf",
+    "vfscanf",
+    "vsscanf",
+    "__isoc99_scanf",
+    "__isoc99_fscanf",
+    "__isoc99_sscanf",
+    "__isoc99_vscanf",
+    "__isoc99_vfscanf",
+    "__isoc99_vsscanf",
+    "__isoc23_scanf",
+    "__isoc23_fscanf",
+    "__isoc23_sscanf",
+    "__isoc23_vscanf",
+    "__isoc23_vfscanf",
+    "__isoc23_vsscanf",
+];
+const STRFTIME: &[&str] = &["strftime", "strftime_l", "strptime", "strptime_l"];
+
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+enum Family {
+    Printf,
+    Scanf,
+    Strftime,
+}
+
+/// (family, conversion, release) of each newer conversion.
+const NEWER: &[(Family, &str, GlibcVersion)] = &[
+    (Family::Printf, "%b/%B", GlibcVersion::new(2, 35, 0)),
+    (Family::Printf, "%#m", GlibcVersion::new(2, 35, 0)),
+    (Family::Printf, "%wN/%wfN", GlibcVersion::new(2, 38, 0)),
+    (Family::Scanf, "%b", GlibcVersion::new(2, 38, 0)),
+    (Family::Scanf, "%wN/%wfN", GlibcVersion::new(2, 39, 0)),
+    (Family::Strftime, "%Ob/%OB/%Oh", GlibcVersion::new(2, 27, 0)),
+];
+
+/// The newer conversions the file's strings use, for the families it imports, that
+/// `baseline` lacks.
+pub fn format_uses(
+    file: &ElfFile<'_>,
+    req: &Requirements,
+    baseline: GlibcVersion,
+) -> Vec<FormatUse> {
+    let imports = |names: &[&str]| req.imports.iter().any(|i| names.contains(&i.name.as_str()));
+    let families: Vec<Family> = [
+        (Family::Printf, imports(PRINTF)),
+        (Family::Scanf, imports(SCANF)),
+        (Family::Strftime, imports(STRFTIME)),
+    ]
+    .into_iter()
+    .filter(|(f, imported)| {
+        *imported
+            && NEWER
+                .iter()
+                .any(|(g, _, since)| g == f && baseline < *since)
+    })
+    .map(|(f, _)| f)
+    .collect();
+    if families.is_empty() {
+        return Vec::new();
+    }
+    let strftime_imported = imports(STRFTIME);
+    let mut out: Vec<FormatUse> = Vec::new();
+    for s in strings_with_percent(file) {
+        for &family in &families {
+            let Some(found) = parse(family, s) else {
+                continue;
+            };
+            // A string that is also a valid strftime format ("%b %d") is most likely one,
+            // unless its %b carries printf's flags or width ("%08b").
+            if family == Family::Printf
+                && strftime_imported
+                && parse(Family::Strftime, s).is_some()
+                && !decorated_b(s)
+            {
+                continue;
+            }
+            for conversion in found {
+                let Some((_, _, since)) = NEWER
+                    .iter()
+                    .find(|(f, c, since)| *f == family && *c == conversion && baseline < *since)
+                else {
+                    continue;
+                };
+                match out
+                    .iter_mut()
+                    .find(|u| u.conversion == conversion && u.family == family.name())
+                {
+                    Some(u) => u.strings += 1,
+                    None => out.push(FormatUse {
+                        family: family.name(),
+                        conversion,
+                        since: since.to_string(),
+                        example: shorten(s),
+                        strings: 1,
+                    }),
+                }
+            }
+        }
+    }
+    out
+}
+
+impl Family {
+    fn name(self) -> &'static str {
+        match self {
+            Family::Printf => "printf",
+            Family::Scanf => "scanf",
+            Family::Strftime => "strftime",
+        }
+    }
+}
+
+fn shorten(s: &[u8]) -> String {
+    let text = String::from_utf8_lossy(s);
+    match text.char_indices().nth(60) {
+        Some((i, _)) => format!("{}...", &text[..i]),
+        None => text.into_owned(),
+    }
+}
+
+/// Each NUL-terminated run of text in the file's read-only loaded bytes that holds a '%'.
+fn strings_with_percent<'a>(file: &'a ElfFile<'a>) -> Vec<&'a [u8]> {
+    const PF_W: u32 = 2;
+    let text_byte = |b: u8| b >= 0x20 && b != 0x7f || b == b'\t' || b == b'\n';
+    let mut out = Vec::new();
+    for seg in file
+        .segments
+        .iter()
+        .filter(|s| s.p_type == object::elf::PT_LOAD.0 && s.flags & PF_W == 0)
+    {
+        let (Ok(start), Ok(len)) = (usize::try_from(seg.offset), usize::try_from(seg.filesz))
+        else {
+            continue;
+        };
+        let Some(bytes) = start
+            .checked_add(len)
+            .and_then(|end| file.data.get(start..end))
+        else {
+            continue;
+        };
+        let mut pos = 0;
+        while let Some(i) = memchr::memchr(b'%', &bytes[pos..]) {
+            let at = pos + i;
+            let mut begin = at;
+            while begin > 0 && text_byte(bytes[begin - 1]) && at - begin < 4096 {
+                begin -= 1;
+            }
+            let Some(n) = memchr::memchr(0, &bytes[at..]) else {
+                break;
+            };
+            let end = at + n;
+            pos = end + 1;
+            let s = &bytes[begin..end];
+            if (begin == 0 || bytes[begin - 1] == 0)
+                && s.len() <= 4096
+                && s.iter().all(|b| text_byte(*b))
+            {
+                out.push(s);
+            }
+        }
+    }
+    out
+}
+
+/// The newer conversions of one family in `s`, or None when `s` is not a valid format of
+/// that family (a conversion it does not have).
+fn parse(family: Family, s: &[u8]) -> Option<Vec<&'static str>> {
+    let mut found = Vec::new();
+    let mut convs = 0;
+    let mut i = 0;
+    let digits = |i: &mut usize| {
+        while s.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+    };
+    while i < s.len() {
+        if s[i] != b'%' {
+            i += 1;
+            continue;
+        }
+        i += 1;
+        if s.get(i) == Some(&b'%') {
+            i += 1;
+            continue;
+        }
+        match family {
+            Family::Printf => {
+                // %[N$][flags][width][.prec][length]conv
+                let save = i;
+                digits(&mut i);
+                if s.get(i) != Some(&b'$') {
+                    i = save;
+                } else {
+                    i += 1;
+                }
+                let mut alt = false;
+                while let Some(c) = s.get(i).filter(|c| b"-+ #0'I".contains(c)) {
+                    alt |= *c == b'#';
+                    i += 1;
+                }
+                if s.get(i) == Some(&b'*') {
+                    i += 1;
+                    digits(&mut i);
+                    if s.get(i) == Some(&b'$') {
+                        i += 1;
+                    }
+                } else {
+                    digits(&mut i);
+                }
+                if s.get(i) == Some(&b'.') {
+                    i += 1;
+                    if s.get(i) == Some(&b'*') {
+                        i += 1;
+                        digits(&mut i);
+                        if s.get(i) == Some(&b'$') {
+                            i += 1;
+                        }
+                    } else {
+                        digits(&mut i);
+                    }
+                }
+                let wide = length(s, &mut i)?;
+                let c = *s.get(i)?;
+                i += 1;
+                if !b"diouxXeEfFgGaAcsSpnmCbB".contains(&c) {
+                    return None;
+                }
+                convs += 1;
+                if c == b'b' || c == b'B' {
+                    found.push("%b/%B");
+                }
+                if c == b'm' && alt {
+                    found.push("%#m");
+                }
+                if wide {
+                    found.push("%wN/%wfN");
+                }
+            }
+            Family::Scanf => {
+                let save = i;
+                digits(&mut i);
+                if s.get(i) != Some(&b'$') {
+                    i = save;
+                } else {
+                    i += 1;
+                }
+                if s.get(i) == Some(&b'*') {
+                    i += 1;
+                }
+                digits(&mut i);
+                if matches!(s.get(i), Some(b'm') | Some(b'a'))
+                    && s.get(i + 1).is_some_and(|c| b"sSc[".contains(c))
+                {
+                    i += 1;
+                }
+                let wide = length(s, &mut i)?;
+                let c = *s.get(i)?;
+                i += 1;
+                if c == b'[' {
+                    // A scanset: a leading ']' (after an optional '^') is part of it.
+                    if s.get(i) == Some(&b'^') {
+                        i += 1;
+                    }
+                    if s.get(i) == Some(&b']') {
+                        i += 1;
+                    }
+                    i += memchr::memchr(b']', s.get(i..)?)? + 1;
+                } else if !b"diouxXaAeEfFgGsScCpnb".contains(&c) {
+                    return None;
+                }
+                convs += 1;
+                if c == b'b' {
+                    found.push("%b");
+                }
+                if wide {
+                    found.push("%wN/%wfN");
+                }
+            }
+            Family::Strftime => {
+                while s.get(i).is_some_and(|c| b"_-0^#".contains(c)) {
+                    i += 1;
+                }
+                digits(&mut i);
+                let modifier = match s.get(i) {
+                    Some(b'E') | Some(b'O') => {
+                        i += 1;
+                        s.get(i - 1).copied()
+                    }
+                    _ => None,
+                };
+                let c = *s.get(i)?;
+                i += 1;
+                if !b"aAbBcCdDeFgGhHIjklmMnpPrRsStTuUVwWxXyYzZ+".contains(&c) {
+                    return None;
+                }
+                convs += 1;
+                if modifier == Some(b'O') && b"bBh".contains(&c) {
+                    found.push("%Ob/%OB/%Oh");
+                }
+            }
+        }
+    }
+    (convs > 0).then_some(found)
+}
+
+/// Whether a `%b`/`%B` in `s` has flags, a width or a precision (`%08b`, `%#b`).
+fn decorated_b(s: &[u8]) -> bool {
+    s.iter().enumerate().any(|(i, c)| {
+        *c == b'%' && {
+            let rest = &s[i + 1..];
+            let n = rest
+                .iter()
+                .take_while(|c| b"-+ #0'.123456789".contains(c))
+                .count();
+            n > 0 && matches!(rest.get(n), Some(b'b') | Some(b'B'))
+        }
+    })
+}
+
+/// A printf/scanf length modifier; true for C23's `wN`/`wfN`. None: malformed.
+fn length(s: &[u8], i: &mut usize) -> Option<bool> {
+    match s.get(*i) {
+        Some(b'h') | Some(b'l') => {
+            let c = s[*i];
+            *i += 1;
+            if s.get(*i) == Some(&c) {
+                *i += 1;
+            }
+            Some(false)
+        }
+        Some(b'L') | Some(b'q') | Some(b'j') | Some(b'z') | Some(b'Z') | Some(b't') => {
+            *i += 1;
+            Some(false)
+        }
+        Some(b'w') => {
+            *i += 1;
+            if s.get(*i) == Some(&b'f') {
+                *i += 1;
+            }
+            let start = *i;
+            while s.get(*i).is_some_and(u8::is_ascii_digit) {
+                *i += 1;
+            }
+            (*i > start).then_some(true)
+        }
+        _ => Some(false),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conversions() {
+        assert_eq!(parse(Family::Printf, b"%08b|%s"), Some(vec!["%b/%B"]));
+        assert_eq!(parse(Family::Printf, b"%#m"), Some(vec!["%#m"]));
+        assert_eq!(
+            parse(Family::Printf, b"%w32d %wf64u"),
+            Some(vec!["%wN/%wfN", "%wN/%wfN"])
+        );
+        assert_eq!(
+            parse(Family::Printf, b"100%% %d %-5.2f %lld %zu %2$s"),
+            Some(vec![])
+        );
+        assert_eq!(parse(Family::Printf, b"%H:%M"), None);
+        assert_eq!(parse(Family::Printf, b"no conversion"), None);
+        assert_eq!(parse(Family::Scanf, b"%b %[^]a-z] %ms"), Some(vec!["%b"]));
+        assert_eq!(parse(Family::Scanf, b"%w16x"), Some(vec!["%wN/%wfN"]));
+        assert_eq!(
+            parse(Family::Strftime, b"%Ob %d %Y"),
+            Some(vec!["%Ob/%OB/%Oh"])
+        );
+        assert_eq!(parse(Family::Strftime, b"%b %d %H:%M"), Some(vec![]));
+        assert_eq!(parse(Family::Strftime, b"%s %v"), None);
+    }
+}
