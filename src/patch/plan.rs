@@ -326,11 +326,8 @@ pub fn plan_with(
         arch,
         &seen,
     );
-    plan.notes.extend(
-        crate::silent::formats::format_uses(file, &req, baseline.glibc)
-            .iter()
-            .map(crate::silent::formats::FormatUse::note),
-    );
+    plan.notes
+        .extend(crate::silent::file_notes(file, &req, baseline.glibc, &seen));
     Ok(plan)
 }
 

@@ -279,20 +279,14 @@ fn analyze(file: &ElfFile<'_>, baseline: Option<&Baseline>) -> Analysis {
         warnings.push("requires GLIBC_PRIVATE: bound to one exact glibc build".into());
     }
 
-    let notes = match baseline {
-        Some(b) => crate::silent::formats::format_uses(file, &req, b.glibc)
-            .iter()
-            .map(crate::silent::formats::FormatUse::note)
-            .collect(),
-        None => Vec::new(),
-    };
-    let violations = match baseline {
+    let (violations, notes) = match baseline {
         Some(b) => {
+            let seen = crate::silent::seen_uses(file, &req, b.glibc);
             let mut v = check::violations(&req, target, b);
-            v.extend(silent_violations(file, &req, b));
-            v
+            v.extend(silent_violations(file, &req, &seen));
+            (v, crate::silent::file_notes(file, &req, b.glibc, &seen))
         }
-        None => Vec::new(),
+        None => (Vec::new(), Vec::new()),
     };
     let mut a = Analysis {
         class: match file.class {
@@ -360,15 +354,15 @@ fn analyze(file: &ElfFile<'_>, baseline: Option<&Baseline>) -> Analysis {
 fn silent_violations(
     file: &ElfFile<'_>,
     req: &crate::versym::Requirements,
-    baseline: &Baseline,
+    seen: &[crate::silent::SeenUse],
 ) -> Vec<check::Violation> {
     let arch = crate::polyfill::Arch::of(
         file.machine,
         file.class == elf::Class::Elf64,
         file.byte_order == elf::ByteOrder::Big,
     );
-    crate::silent::seen_uses(file, req, baseline.glibc)
-        .into_iter()
+    seen.iter()
+        .filter(|u| !matches!(u.remedy, crate::silent::Remedy::Note(_)))
         .filter_map(|u| {
             let imp = req.imports.iter().find(|i| i.name == u.symbol)?;
             let fix = if let crate::silent::Remedy::Refuse(reason) = u.remedy {

@@ -237,15 +237,25 @@ fn strings_with_percent<'a>(file: &'a ElfFile<'a>) -> Vec<&'a [u8]> {
             let end = at + n;
             pos = end + 1;
             let s = &bytes[begin..end];
-            if (begin == 0 || bytes[begin - 1] == 0)
-                && s.len() <= 4096
-                && s.iter().all(|b| text_byte(*b))
-            {
+            if (begin == 0 || bytes[begin - 1] == 0) && s.len() <= 4096 && looks_like_text(s) {
                 out.push(s);
             }
         }
     }
     out
+}
+
+/// Text a program would print: UTF-8 without control characters (tabs and newlines
+/// aside), mostly ASCII, with a letter. Tables of bytes that happen to hold a '%' are not.
+fn looks_like_text(s: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(s) else {
+        return false;
+    };
+    let non_ascii = text.chars().filter(|c| !c.is_ascii()).count();
+    text.chars()
+        .all(|c| !c.is_control() || c == '\t' || c == '\n' || c == '\r')
+        && non_ascii * 5 <= text.chars().count()
+        && text.chars().any(|c| c.is_ascii_alphabetic())
 }
 
 /// The newer conversions of one family in `s`, or None when `s` is not a valid format of
@@ -279,9 +289,10 @@ fn parse(family: Family, s: &[u8]) -> Option<Vec<&'static str>> {
                 } else {
                     i += 1;
                 }
-                let mut alt = false;
+                let (mut alt, mut space) = (false, false);
                 while let Some(c) = s.get(i).filter(|c| b"-+ #0'I".contains(c)) {
                     alt |= *c == b'#';
+                    space |= *c == b' ';
                     i += 1;
                 }
                 if s.get(i) == Some(&b'*') {
@@ -312,7 +323,9 @@ fn parse(family: Family, s: &[u8]) -> Option<Vec<&'static str>> {
                     return None;
                 }
                 convs += 1;
-                if c == b'b' || c == b'B' {
+                // "% b" is far more often a remainder in a message ("x % bs->align")
+                // than a binary conversion with a space flag.
+                if (c == b'b' || c == b'B') && !space {
                     found.push("%b/%B");
                 }
                 if c == b'm' && alt {

@@ -7,10 +7,58 @@
 //! (`patch::wrappers`). docs/silent-changes.md lists the class.
 
 pub mod formats;
+pub mod notes;
 
 use crate::abi::GlibcVersion;
 use crate::elf::{ByteOrder, Class, ElfFile};
 use crate::versym::Requirements;
+
+/// Every note for `file` at `baseline`: newer format conversions in its strings
+/// (`formats`), imported functions whose behaviour changed (`notes`), and the uses seen
+/// in its code (`seen`, from [`seen_uses`]) that nothing can fix.
+pub fn file_notes(
+    file: &ElfFile<'_>,
+    req: &Requirements,
+    baseline: GlibcVersion,
+    seen: &[SeenUse],
+) -> Vec<String> {
+    let mut v: Vec<String> = formats::format_uses(file, req, baseline)
+        .iter()
+        .map(formats::FormatUse::note)
+        .collect();
+    v.extend(notes::import_notes(req, baseline));
+    v.extend(c_utf8_note(file, req, baseline));
+    for u in seen {
+        if let Remedy::Note(what) = u.remedy {
+            v.push(format!("{} (seen at {:#x}): {what}", u.what, u.address));
+        }
+    }
+    v
+}
+
+/// The C.UTF-8 locale is not part of glibc before 2.35 and not installed on the oldest
+/// targets (CentOS/RHEL 7, manylinux2014): a program that asks for it by name stays in the
+/// "C" locale there, where bytes >= 0x80 are invalid characters.
+fn c_utf8_note(file: &ElfFile<'_>, req: &Requirements, baseline: GlibcVersion) -> Option<String> {
+    if baseline > GlibcVersion::new(2, 17, 0)
+        || !req
+            .imports
+            .iter()
+            .any(|i| i.name == "setlocale" || i.name == "newlocale")
+    {
+        return None;
+    }
+    let found = [b"C.UTF-8\0".as_slice(), b"C.utf8\0".as_slice()]
+        .into_iter()
+        .find(|pat| {
+            memchr::memmem::find(file.data, pat).is_some_and(|at| at > 0 && file.data[at - 1] == 0)
+        })?;
+    Some(format!(
+        "the file names the {} locale and calls setlocale/newlocale: CentOS/RHEL 7 (glibc \
+         2.17) does not install it, so the program stays in the \"C\" locale there",
+        String::from_utf8_lossy(&found[..found.len() - 1])
+    ))
+}
 
 /// Which argument values a rule is about.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,6 +67,8 @@ pub enum ArgMatch {
     Values(&'static [(u64, &'static str)]),
     /// Every bit of the mask set, with the flag's name.
     AllBits(u64, &'static str),
+    /// A value in the inclusive range, with the names' family.
+    Range(u64, u64, &'static str),
 }
 
 /// What elfcompat does about a seen use.
@@ -28,6 +78,8 @@ pub enum Remedy {
     Wrap,
     /// Nothing yet: `check` and `patch` refuse, with this reason.
     Refuse(&'static str),
+    /// Nothing can: `check` and the plan say so in a note.
+    Note(&'static str),
 }
 
 /// An argument value of a function whose meaning a glibc release introduced.
@@ -46,6 +98,9 @@ pub struct ArgRule {
     /// What elfcompat does.
     pub remedy: Remedy,
 }
+
+const ALTMON: &str = "the alternative month names (ALTMON_1..12, _NL_ABALTMON_1..12 and \
+their wide forms, glibc 2.27) are \"\" on an older glibc";
 
 const X86_64: Option<u16> = Some(object::elf::EM_X86_64.0);
 const AARCH64: Option<u16> = Some(object::elf::EM_AARCH64.0);
@@ -106,6 +161,14 @@ pub const ARG_RULES: &[ArgRule] = &[
         remedy: Remedy::Wrap,
     },
     ArgRule {
+        symbol: "nl_langinfo",
+        machine: None,
+        arg: 0,
+        matches: ArgMatch::Range(0x2006f, 0x2009e, "ALTMON_n"),
+        since: GlibcVersion::new(2, 27, 0),
+        remedy: Remedy::Note(ALTMON),
+    },
+    ArgRule {
         symbol: "open64",
         machine: AARCH64,
         arg: 1,
@@ -121,6 +184,7 @@ impl ArgMatch {
         match self {
             ArgMatch::Values(vs) => vs.iter().find(|(v, _)| *v == value).map(|(_, n)| *n),
             ArgMatch::AllBits(mask, name) => (value & mask == *mask).then_some(*name),
+            ArgMatch::Range(lo, hi, name) => (*lo..=*hi).contains(&value).then_some(*name),
         }
     }
 }
@@ -166,6 +230,7 @@ pub fn seen_uses(file: &ElfFile<'_>, req: &Requirements, baseline: GlibcVersion)
                 let what = match rule.matches {
                     ArgMatch::Values(_) => format!("{}({name})", rule.symbol),
                     ArgMatch::AllBits(..) => format!("{} with {name}", rule.symbol),
+                    ArgMatch::Range(..) => format!("{}({name})", rule.symbol),
                 };
                 let u = SeenUse {
                     symbol: rule.symbol.to_string(),
