@@ -57,7 +57,7 @@ enum Command {
     Report(ReportArgs),
     /// Exit 1 if any binary needs more than the baseline; list each offending symbol and its fix.
     #[command(
-        after_help = "Examples:\n  elfcompat check --glibc 2.17 target/release/app\n  elfcompat check --target rhel8 --json dist/"
+        after_help = "Examples:\n  elfcompat check --glibc 2.17 target/release/app\n  elfcompat check --target rhel8 --json dist/\n  elfcompat check --glibc 2.17 --format github dist/        annotations in a GitHub Actions log\n  elfcompat check --glibc 2.17 --format junit dist/ > elfcompat.xml"
     )]
     Check(CheckArgs),
     /// Rewrite a binary's version requirements down to the baseline, verify, and write atomically.
@@ -119,9 +119,26 @@ struct CheckArgs {
     /// Files or directories (walked recursively).
     #[arg(required = true)]
     paths: Vec<PathBuf>,
-    /// Print JSON (schema elfcompat-report/1, with violations).
-    #[arg(long)]
+    /// Output format: text for people, json (schema elfcompat-report/1, with violations),
+    /// github (workflow-command annotations), junit (XML).
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    format: CheckFormat,
+    /// The same as --format json.
+    #[arg(long, conflicts_with = "format")]
     json: bool,
+}
+
+/// How `check` prints its findings.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// For people.
+    Text,
+    /// Schema elfcompat-report/1.
+    Json,
+    /// GitHub Actions workflow commands: an `::error` annotation per offending symbol.
+    Github,
+    /// A JUnit XML document: a test case per ELF file.
+    Junit,
 }
 
 #[derive(Args, Debug)]
@@ -218,7 +235,8 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Report(a) => scan_cmd::report(&a.paths, a.json, a.symbols, a.quiet, &style),
         Command::Check(a) => {
             let baseline = baseline_of(&a.baseline)?;
-            scan_cmd::check(&a.paths, &baseline, a.json, &style)
+            let format = if a.json { CheckFormat::Json } else { a.format };
+            scan_cmd::check(&a.paths, &baseline, format, &style)
         }
         Command::Patch(a) => {
             let baseline = baseline_of(&a.baseline)?;
