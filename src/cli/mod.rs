@@ -81,6 +81,27 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print the man page or shell completions, made from these definitions (for packagers).
+    #[command(hide = true)]
+    Generate {
+        #[command(subcommand)]
+        what: Generate,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum Generate {
+    /// The man page elfcompat(1) on stdout, or with DIR every page (elfcompat.1,
+    /// elfcompat-report.1, ...) written into DIR.
+    Man {
+        /// A directory such as ~/.local/share/man/man1.
+        dir: Option<PathBuf>,
+    },
+    /// Completions for a shell.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -248,7 +269,29 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         }
         Command::Abi(a) => abi_cmd::abi(a.symbol.as_deref(), &a.arch, a.glibc.as_deref(), a.json),
         Command::Targets { json } => abi_cmd::targets(json),
+        Command::Generate { what } => generate(what),
     }
+}
+
+/// `generate`: the man page or completions on stdout.
+fn generate(what: Generate) -> Result<u8, CliError> {
+    use clap::CommandFactory;
+    let mut out = std::io::stdout().lock();
+    let mut cmd = Cli::command();
+    match what {
+        // No page for `help`: the pages are the help.
+        Generate::Man { dir: None } => {
+            clap_mangen::Man::new(cmd.disable_help_subcommand(true)).render(&mut out)?
+        }
+        Generate::Man { dir: Some(dir) } => {
+            std::fs::create_dir_all(&dir)?;
+            clap_mangen::generate_to(cmd, &dir)?;
+        }
+        Generate::Completions { shell } => {
+            clap_complete::generate(shell, &mut cmd, "elfcompat", &mut out)
+        }
+    }
+    Ok(EXIT_OK)
 }
 
 /// `patch`: one file named on the command line is patched (and printed) as it always was;
