@@ -186,28 +186,24 @@ pub fn patch_file(job: &FileJob<'_>, baseline: &Baseline) -> Done {
     };
     let data = map.bytes();
     let shown = job.input.display().to_string();
-    // The plan alone, for --dry-run and to show what blocks a patch.
-    let plan_only = || -> Result<Plan, Done> {
-        let file = ElfFile::parse(data).map_err(|e| Done::Unreadable(format!("{shown}: {e}")))?;
-        patch::plan_with(
-            &file,
-            baseline,
-            &patch::PlanOptions {
-                polyfill: job.polyfill,
-            },
-        )
-        .map_err(|e| match e {
-            patch::PlanError::Static => Done::Static(e.to_string()),
-            e => Done::Unreadable(format!("{shown}: {e}")),
-        })
+    // The plan alone, for --dry-run and to show what blocks a patch (`Planned`, or why
+    // there is none).
+    let plan_only = || -> Done {
+        let file = match ElfFile::parse(data) {
+            Ok(f) => f,
+            Err(e) => return Done::Unreadable(format!("{shown}: {e}")),
+        };
+        let opts = patch::PlanOptions {
+            polyfill: job.polyfill,
+        };
+        match patch::plan_with(&file, baseline, &opts) {
+            Ok(plan) => Done::Planned(plan),
+            Err(e @ patch::PlanError::Static) => Done::Static(e.to_string()),
+            Err(e) => Done::Unreadable(format!("{shown}: {e}")),
+        }
     };
     let target: &Path = match job.dest {
-        Dest::DryRun => {
-            return match plan_only() {
-                Ok(plan) => Done::Planned(plan),
-                Err(done) => done,
-            }
-        }
+        Dest::DryRun => return plan_only(),
         Dest::InPlace => &input,
         Dest::To(o) => o,
         Dest::Missing => {
@@ -240,8 +236,8 @@ pub fn patch_file(job: &FileJob<'_>, baseline: &Baseline) -> Done {
         Ok(p) => p,
         Err(PatchError::Blocked(_)) => {
             return match plan_only() {
-                Ok(plan) => Done::Blocked(plan),
-                Err(done) => done,
+                Done::Planned(plan) => Done::Blocked(plan),
+                done => done,
             }
         }
         Err(PatchError::Plan(e @ patch::PlanError::Static)) => return Done::Static(e.to_string()),
