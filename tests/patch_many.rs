@@ -507,6 +507,7 @@ fn outputs_that_would_clash_or_nest_are_refused_before_writing() {
         "{}",
         r.describe()
     );
+    assert!(!dir.path().join("a/out").exists(), "refused, yet made");
     let r = run_in(dir.path(), ["patch", "--glibc", "2.17", "a", "b"]);
     r.assert_code(2);
     assert!(

@@ -328,7 +328,7 @@ fn mirrored(path: &Path, inputs: &[PathBuf], dirs: &[&PathBuf], dir: &Path) -> O
 }
 
 /// `-o DIR` must be a directory (made if missing) outside every input directory: else a
-/// second run would patch the first run's output as input.
+/// second run would patch the first run's output as input. Checked before it is made.
 fn check_output_dir(dir: &Path, dir_inputs: &[&PathBuf]) -> Result<(), CliError> {
     if dir.exists() && !dir.is_dir() {
         return Err(CliError::Usage(format!(
@@ -336,9 +336,25 @@ fn check_output_dir(dir: &Path, dir_inputs: &[&PathBuf]) -> Result<(), CliError>
             dir.display()
         )));
     }
-    std::fs::create_dir_all(dir).map_err(|e| CliError::Usage(format!("{}: {e}", dir.display())))?;
-    let real = std::fs::canonicalize(dir)
-        .map_err(|e| CliError::Usage(format!("{}: {e}", dir.display())))?;
+    // The real path of DIR: its nearest existing ancestor's, and the rest of its name.
+    let mut existing = dir.to_path_buf();
+    let mut rest = Vec::new();
+    let real = loop {
+        if let Ok(r) = std::fs::canonicalize(&existing) {
+            break rest.iter().rev().fold(r, |p: PathBuf, c| p.join(c));
+        }
+        match (existing.file_name(), existing.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name.to_os_string());
+                existing = if parent.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    parent.to_path_buf()
+                };
+            }
+            _ => break dir.to_path_buf(),
+        }
+    };
     for input in dir_inputs {
         if std::fs::canonicalize(input).is_ok_and(|i| real.starts_with(i)) {
             return Err(CliError::Usage(format!(
@@ -348,7 +364,7 @@ fn check_output_dir(dir: &Path, dir_inputs: &[&PathBuf]) -> Result<(), CliError>
             )));
         }
     }
-    Ok(())
+    std::fs::create_dir_all(dir).map_err(|e| CliError::Usage(format!("{}: {e}", dir.display())))
 }
 
 /// Copy a file unchanged through the same atomic write as a patched one.
