@@ -4,8 +4,12 @@
 //! (device, inode): the `libfoo.so -> libfoo.so.1.2` links of a library tree and symlink
 //! loops cost nothing. Anything that is not a regular file is counted and skipped without
 //! being opened, so FIFOs and devices can never block a run.
+//!
+//! [`walk_mirror`] walks for a copy of the tree (`patch -o DIR`): symlinks inside the
+//! directories are listed as links, not followed, and a second name of a file already
+//! listed is listed with the first, so the copy can have the same links.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -20,69 +24,123 @@ pub struct Walk {
     pub duplicates: usize,
     /// Paths that could not be read (with the error).
     pub errors: Vec<(PathBuf, std::io::Error)>,
+    /// [`walk_mirror`] only: symlinks met inside walked directories, not followed.
+    pub symlinks: Vec<PathBuf>,
+    /// [`walk_mirror`] only: files reached a second time (hard links), each with the
+    /// path it was first listed under (counted in `duplicates` too).
+    pub hard_links: Vec<(PathBuf, PathBuf)>,
+}
+
+/// How a walk treats what it meets.
+struct Walker {
+    walk: Walk,
+    /// (device, inode) of every file and directory listed so far, with the index of the
+    /// file in `walk.files` (`usize::MAX` for a directory).
+    seen: HashMap<(u64, u64), usize>,
+    /// Whether symlinks inside directories are listed instead of followed.
+    keep_links: bool,
+}
+
+impl Walker {
+    /// Record a regular file, or the second name of one.
+    fn file(&mut self, path: PathBuf, meta: &std::fs::Metadata) {
+        let next = self.walk.files.len();
+        match self.seen.entry((meta.dev(), meta.ino())) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(next);
+                self.walk.files.push(path);
+            }
+            std::collections::hash_map::Entry::Occupied(o) => {
+                self.walk.duplicates += 1;
+                if self.keep_links {
+                    if let Some(first) = self.walk.files.get(*o.get()) {
+                        self.walk.hard_links.push((path, first.clone()));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether a directory is seen for the first time (and mark it seen).
+    fn first_visit(&mut self, meta: &std::fs::Metadata) -> bool {
+        self.seen
+            .insert((meta.dev(), meta.ino()), usize::MAX)
+            .is_none()
+    }
 }
 
 /// Walk the given paths. A path named explicitly is always listed (even a FIFO, so the
 /// analysis can report it as not a regular file).
 pub fn walk(paths: &[PathBuf]) -> Walk {
-    let mut walk = Walk::default();
-    let mut seen: HashSet<(u64, u64)> = HashSet::new();
+    walk_with(paths, false)
+}
+
+/// Walk the given paths for a copy of the tree: like [`walk`], but symlinks inside the
+/// directories go to `symlinks` unfollowed and second names of files to `hard_links`.
+/// Paths named explicitly are followed, as by [`walk`].
+pub fn walk_mirror(paths: &[PathBuf]) -> Walk {
+    walk_with(paths, true)
+}
+
+fn walk_with(paths: &[PathBuf], keep_links: bool) -> Walk {
+    let mut w = Walker {
+        walk: Walk::default(),
+        seen: HashMap::new(),
+        keep_links,
+    };
     for path in paths {
         match std::fs::metadata(path) {
             Ok(meta) if meta.is_dir() => {
-                if seen.insert((meta.dev(), meta.ino())) {
-                    visit_dir(path, &mut walk, &mut seen);
+                if w.first_visit(&meta) {
+                    visit_dir(path, &mut w);
                 }
             }
-            Ok(meta) => {
-                if !meta.is_file() || seen.insert((meta.dev(), meta.ino())) {
-                    walk.files.push(path.clone());
-                } else {
-                    walk.duplicates += 1;
-                }
-            }
-            Err(e) => walk.errors.push((path.clone(), e)),
+            Ok(meta) if !meta.is_file() => w.walk.files.push(path.clone()),
+            Ok(meta) => w.file(path.clone(), &meta),
+            Err(e) => w.walk.errors.push((path.clone(), e)),
         }
     }
-    walk
+    w.walk
 }
 
-fn visit_dir(dir: &Path, walk: &mut Walk, seen: &mut HashSet<(u64, u64)>) {
+fn visit_dir(dir: &Path, w: &mut Walker) {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
-            walk.errors.push((dir.to_path_buf(), e));
+            w.walk.errors.push((dir.to_path_buf(), e));
             return;
         }
     };
     let mut names: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     names.sort();
     for path in names {
+        if w.keep_links
+            && std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink())
+        {
+            w.walk.symlinks.push(path);
+            continue;
+        }
         // metadata() follows symlinks; a dangling link is an error only for the walk's
         // count, not for the run.
         let meta = match std::fs::metadata(&path) {
             Ok(m) => m,
             Err(e) => {
                 if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
-                    walk.special += 1;
+                    w.walk.special += 1;
                 } else {
-                    walk.errors.push((path, e));
+                    w.walk.errors.push((path, e));
                 }
                 continue;
             }
         };
         if meta.is_dir() {
-            if seen.insert((meta.dev(), meta.ino())) {
-                visit_dir(&path, walk, seen);
+            if w.first_visit(&meta) {
+                visit_dir(&path, w);
             }
         } else if meta.is_file() {
-            if seen.insert((meta.dev(), meta.ino())) {
-                walk.files.push(path);
-            } else {
-                walk.duplicates += 1;
-            }
+            w.file(path, &meta);
         } else {
-            walk.special += 1;
+            w.walk.special += 1;
         }
     }
 }

@@ -2,6 +2,7 @@
 
 mod abi_cmd;
 mod patch_cmd;
+mod patch_tree;
 mod scan_cmd;
 
 use std::io::IsTerminal;
@@ -56,12 +57,12 @@ enum Command {
     Report(ReportArgs),
     /// Exit 1 if any binary needs more than the baseline; list each offending symbol and its fix.
     #[command(
-        after_help = "Examples:\n  elfcompat check --glibc 2.17 target/release/app\n  elfcompat check --target rhel8 --json dist/"
+        after_help = "Examples:\n  elfcompat check --glibc 2.17 target/release/app\n  elfcompat check --target rhel8 --json dist/\n  elfcompat check --glibc 2.17 --format github dist/        annotations in a GitHub Actions log\n  elfcompat check --glibc 2.17 --format junit dist/ > elfcompat.xml"
     )]
     Check(CheckArgs),
     /// Rewrite a binary's version requirements down to the baseline, verify, and write atomically.
     #[command(
-        after_help = "Examples:\n  elfcompat patch --glibc 2.17 --dry-run target/release/app\n  elfcompat patch --glibc 2.17 target/release/app -o dist/app\n  elfcompat patch --target rhel8 --in-place dist/app\n\nExit codes: 0 patched or already within the baseline, 1 blockers (nothing written), 2 errors (nothing written)."
+        after_help = "Examples:\n  elfcompat patch --glibc 2.17 --dry-run target/release/app\n  elfcompat patch --glibc 2.17 target/release/app -o dist/app\n  elfcompat patch --target rhel8 --in-place dist/app\n  elfcompat patch --glibc 2.17 dist/ -o dist-el7/      a whole tree, mirrored\n\nEach file is all-or-nothing. Exit codes (the worst file's): 0 patched or already within the baseline, 1 blockers (that file not written), 2 errors (that file not written)."
     )]
     Patch(PatchArgs),
     /// Check that binaries are structurally sound and loadable on the baseline.
@@ -79,6 +80,27 @@ enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Print the man page or shell completions, made from these definitions (for packagers).
+    #[command(hide = true)]
+    Generate {
+        #[command(subcommand)]
+        what: Generate,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum Generate {
+    /// The man page elfcompat(1) on stdout, or with DIR every page (elfcompat.1,
+    /// elfcompat-report.1, ...) written into DIR.
+    Man {
+        /// A directory such as ~/.local/share/man/man1.
+        dir: Option<PathBuf>,
+    },
+    /// Completions for a shell.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
     },
 }
 
@@ -118,27 +140,46 @@ struct CheckArgs {
     /// Files or directories (walked recursively).
     #[arg(required = true)]
     paths: Vec<PathBuf>,
-    /// Print JSON (schema elfcompat-report/1, with violations).
-    #[arg(long)]
+    /// Output format: text for people, json (schema elfcompat-report/1, with violations),
+    /// github (workflow-command annotations), junit (XML).
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    format: CheckFormat,
+    /// The same as --format json.
+    #[arg(long, conflicts_with = "format")]
     json: bool,
+}
+
+/// How `check` prints its findings.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// For people.
+    Text,
+    /// Schema elfcompat-report/1.
+    Json,
+    /// GitHub Actions workflow commands: an `::error` annotation per offending symbol.
+    Github,
+    /// A JUnit XML document: a test case per ELF file.
+    Junit,
 }
 
 #[derive(Args, Debug)]
 struct PatchArgs {
     #[command(flatten)]
     baseline: BaselineArgs,
-    /// The binary to patch.
-    input: PathBuf,
-    /// Write the result here.
+    /// The binaries to patch: files or directories (walked recursively).
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// Write the result here: a file for one input file, else a directory that mirrors the
+    /// inputs (files that need nothing and files that are not ELF are copied unchanged).
     #[arg(short, long, conflicts_with = "in_place")]
     output: Option<PathBuf>,
-    /// Replace the input (atomically; a symlink's target is patched).
+    /// Replace the inputs (atomically; a symlink's target is patched).
     #[arg(long)]
     in_place: bool,
     /// Print the plan; write nothing.
     #[arg(long)]
     dry_run: bool,
-    /// Print JSON.
+    /// Print JSON (for several files: JSON Lines, one record per file and a summary).
     #[arg(long)]
     json: bool,
     /// Patch what can be patched and leave blocked requirements as they are.
@@ -215,22 +256,12 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Report(a) => scan_cmd::report(&a.paths, a.json, a.symbols, a.quiet, &style),
         Command::Check(a) => {
             let baseline = baseline_of(&a.baseline)?;
-            scan_cmd::check(&a.paths, &baseline, a.json, &style)
+            let format = if a.json { CheckFormat::Json } else { a.format };
+            scan_cmd::check(&a.paths, &baseline, format, &style)
         }
         Command::Patch(a) => {
             let baseline = baseline_of(&a.baseline)?;
-            patch_cmd::patch(
-                patch_cmd::PatchArgs {
-                    input: &a.input,
-                    output: a.output.as_deref(),
-                    in_place: a.in_place,
-                    dry_run: a.dry_run,
-                    json: a.json,
-                    allow_blockers: a.allow_blockers,
-                    polyfill: a.polyfill == Polyfill::Auto,
-                },
-                &baseline,
-            )
+            patch(&a, &baseline)
         }
         Command::Verify(a) => {
             let baseline = baseline_of(&a.baseline)?;
@@ -238,7 +269,78 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         }
         Command::Abi(a) => abi_cmd::abi(a.symbol.as_deref(), &a.arch, a.glibc.as_deref(), a.json),
         Command::Targets { json } => abi_cmd::targets(json),
+        Command::Generate { what } => generate(what),
     }
+}
+
+/// `generate`: the man page or completions on stdout.
+fn generate(what: Generate) -> Result<u8, CliError> {
+    use clap::CommandFactory;
+    let mut out = std::io::stdout().lock();
+    let mut cmd = Cli::command();
+    match what {
+        // No page for `help`: the pages are the help.
+        Generate::Man { dir: None } => {
+            clap_mangen::Man::new(cmd.disable_help_subcommand(true)).render(&mut out)?
+        }
+        Generate::Man { dir: Some(dir) } => {
+            std::fs::create_dir_all(&dir)?;
+            clap_mangen::generate_to(cmd, &dir)?;
+        }
+        Generate::Completions { shell } => {
+            clap_complete::generate(shell, &mut cmd, "elfcompat", &mut out)
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+/// `patch`: one file named on the command line is patched (and printed) as it always was;
+/// several, or a directory, go through the tree walk.
+fn patch(a: &PatchArgs, baseline: &elfcompat::baseline::Baseline) -> Result<u8, CliError> {
+    let polyfill = a.polyfill == Polyfill::Auto;
+    if let [input] = a.inputs.as_slice() {
+        if !input.is_dir() {
+            // -o naming an existing directory puts the file in it, under its own name.
+            let into_dir = a
+                .output
+                .as_ref()
+                .filter(|o| o.is_dir())
+                .and_then(|o| Some(o.join(input.file_name()?)));
+            let dest = match (&into_dir, &a.output) {
+                _ if a.dry_run => patch_cmd::Dest::DryRun,
+                (Some(o), _) | (None, Some(o)) => patch_cmd::Dest::To(o),
+                _ if a.in_place => patch_cmd::Dest::InPlace,
+                _ => patch_cmd::Dest::Missing,
+            };
+            let job = patch_cmd::FileJob {
+                input,
+                dest,
+                allow_blockers: a.allow_blockers,
+                polyfill,
+            };
+            return patch_cmd::patch(job, a.json, baseline);
+        }
+    }
+    let dest = match (&a.output, a.in_place) {
+        _ if a.dry_run => patch_tree::TreeDest::DryRun,
+        (Some(o), _) => patch_tree::TreeDest::Dir(o),
+        (None, true) => patch_tree::TreeDest::InPlace,
+        (None, false) => {
+            return Err(CliError::Usage(
+                "patch needs -o DIR or --in-place (or --dry-run)".into(),
+            ))
+        }
+    };
+    patch_tree::patch_tree(
+        patch_tree::TreeArgs {
+            inputs: &a.inputs,
+            dest,
+            json: a.json,
+            allow_blockers: a.allow_blockers,
+            polyfill,
+        },
+        baseline,
+    )
 }
 
 fn baseline_of(a: &BaselineArgs) -> Result<elfcompat::baseline::Baseline, CliError> {

@@ -106,98 +106,121 @@ pub fn plan_text(path: &str, plan: &Plan, method: Option<Method>) -> String {
     s
 }
 
-pub struct PatchArgs<'a> {
+/// One file to patch: where it is, where the result goes, how.
+pub struct FileJob<'a> {
+    /// The input, as the user named it (or as the walk reached it).
     pub input: &'a Path,
-    pub output: Option<&'a Path>,
-    pub in_place: bool,
-    pub dry_run: bool,
-    pub json: bool,
+    /// Where the result goes.
+    pub dest: Dest<'a>,
     pub allow_blockers: bool,
     pub polyfill: bool,
 }
 
-pub fn patch(a: PatchArgs<'_>, baseline: &Baseline) -> Result<u8, CliError> {
-    let mut out = std::io::stdout().lock();
+/// Where a patched file goes.
+#[derive(Copy, Clone)]
+pub enum Dest<'a> {
+    /// `--dry-run`: nowhere.
+    DryRun,
+    /// `--in-place`: over the input (a symlink's target).
+    InPlace,
+    /// `-o OUT`.
+    To(&'a Path),
+    /// None given: a usage error once the input is known to be readable.
+    Missing,
+}
+
+/// What became of one file. Nothing has been written unless it is `Written`.
+pub enum Done {
+    /// `--dry-run`: the plan.
+    Planned(Plan),
+    /// Blockers: the plan that lists them; nothing written.
+    Blocked(Plan),
+    /// Written (or, in place, left as it was because nothing needed changing).
+    Written {
+        /// The file written (or left as it was).
+        output: PathBuf,
+        plan: Plan,
+        method: Method,
+        size_before: usize,
+        size_after: u64,
+        /// `--in-place` on a file that needed nothing: not rewritten.
+        unchanged_in_place: bool,
+    },
+    /// A statically linked file: nothing to patch (the reason, for people).
+    Static(String),
+    /// The input could not be read or planned (exit code 2 for one file).
+    Unreadable(String),
+    /// Patching or writing failed; the message names the file. Nothing written.
+    Failed(String),
+}
+
+/// Patch one file, printing nothing (but a note when `--in-place` follows a symlink).
+pub fn patch_file(job: &FileJob<'_>, baseline: &Baseline) -> Done {
     // --in-place on a symlink patches the file it points at.
-    let input: PathBuf = if a.in_place {
-        let real = std::fs::canonicalize(a.input)
-            .map_err(|e| CliError::Usage(format!("{}: {e}", a.input.display())))?;
-        if real != a.input
-            && std::fs::symlink_metadata(a.input).is_ok_and(|m| m.file_type().is_symlink())
+    let in_place = matches!(job.dest, Dest::InPlace);
+    let input: PathBuf = if in_place {
+        let real = match std::fs::canonicalize(job.input) {
+            Ok(r) => r,
+            Err(e) => return Done::Unreadable(format!("{}: {e}", job.input.display())),
+        };
+        if real != job.input
+            && std::fs::symlink_metadata(job.input).is_ok_and(|m| m.file_type().is_symlink())
         {
             eprintln!(
                 "elfcompat: {} is a symlink: patching its target {}",
-                a.input.display(),
+                job.input.display(),
                 real.display()
             );
         }
         real
     } else {
-        a.input.to_path_buf()
+        job.input.to_path_buf()
     };
-    let meta = std::fs::metadata(&input)
-        .map_err(|e| CliError::Usage(format!("{}: {e}", input.display())))?;
+    let meta = match std::fs::metadata(&input) {
+        Ok(m) => m,
+        Err(e) => return Done::Unreadable(format!("{}: {e}", input.display())),
+    };
     if !meta.is_file() {
-        return Err(CliError::Usage(format!(
-            "{}: not a regular file",
-            input.display()
-        )));
+        return Done::Unreadable(format!("{}: not a regular file", input.display()));
     }
+    elfcompat::timing::mark("start");
     // Mapped, not read: a large library is not copied into fresh memory just to be parsed.
     // With --in-place the new file is renamed over the old one, whose mapping stays valid.
-    // The ABI database decodes (a few ms) on the other core while the input is mapped and
-    // parsed; the plan is the first to need it.
-    std::thread::spawn(|| {
-        elfcompat::abi::db();
-    });
-    elfcompat::timing::mark("start");
-    let map = elfcompat::elf::open(&input).map_err(|e| CliError::Usage(e.to_string()))?;
-    let data = map.bytes();
-    let shown = a.input.display().to_string();
-    // The plan alone, for --dry-run and to show what blocks a patch.
-    let plan_only = || -> Result<Plan, CliError> {
-        let file = ElfFile::parse(data).map_err(|e| CliError::Usage(format!("{shown}: {e}")))?;
-        patch::plan_with(
-            &file,
-            baseline,
-            &patch::PlanOptions {
-                polyfill: a.polyfill,
-            },
-        )
-        .map_err(|e| CliError::Usage(format!("{shown}: {e}")))
+    let map = match elfcompat::elf::open(&input) {
+        Ok(m) => m,
+        Err(e) => return Done::Unreadable(e.to_string()),
     };
-    if a.dry_run {
-        let plan = plan_only()?;
-        if a.json {
-            serde_json::to_writer_pretty(
-                &mut out,
-                &serde_json::json!({"file": shown, "plan": plan}),
-            )
-            .map_err(std::io::Error::from)?;
-            writeln!(out)?;
-        } else {
-            write!(out, "{}", plan_text(&shown, &plan, None))?;
+    let data = map.bytes();
+    let shown = job.input.display().to_string();
+    // The plan alone, for --dry-run and to show what blocks a patch (`Planned`, or why
+    // there is none).
+    let plan_only = || -> Done {
+        let file = match ElfFile::parse(data) {
+            Ok(f) => f,
+            Err(e) => return Done::Unreadable(format!("{shown}: {e}")),
+        };
+        let opts = patch::PlanOptions {
+            polyfill: job.polyfill,
+        };
+        match patch::plan_with(&file, baseline, &opts) {
+            Ok(plan) => Done::Planned(plan),
+            Err(e @ patch::PlanError::Static) => Done::Static(e.to_string()),
+            Err(e) => Done::Unreadable(format!("{shown}: {e}")),
         }
-        return Ok(if plan.blockers.is_empty() {
-            EXIT_OK
-        } else {
-            EXIT_VIOLATION
-        });
-    }
-    let target = match (a.output, a.in_place) {
-        (Some(o), false) => o.to_path_buf(),
-        (None, true) => input.clone(),
-        _ => {
-            return Err(CliError::Usage(
-                "patch needs -o OUT or --in-place (or --dry-run)".into(),
-            ))
+    };
+    let target: &Path = match job.dest {
+        Dest::DryRun => return plan_only(),
+        Dest::InPlace => &input,
+        Dest::To(o) => o,
+        Dest::Missing => {
+            return Done::Unreadable("patch needs -o OUT or --in-place (or --dry-run)".into())
         }
     };
     // The bytes are verified once, as read back from the synced temp file, before the
     // rename: verifying them in memory first as well would only cost time.
     let opts = Options {
-        allow_blockers: a.allow_blockers,
-        polyfill: a.polyfill,
+        allow_blockers: job.allow_blockers,
+        polyfill: job.polyfill,
         verify_in_memory: false,
     };
     // With -o the input is copied in any case: a background thread starts on it now, while
@@ -206,7 +229,7 @@ pub fn patch(a: PatchArgs<'_>, baseline: &Baseline) -> Result<u8, CliError> {
     // something changes. If the temp file cannot be made here, writing reports why below.
     let start_staging = || match map.file() {
         Some(f) => {
-            patch::Staging::start(&target, f, data.len() as u64, patch::front_tables_end(data)).ok()
+            patch::Staging::start(target, f, data.len() as u64, patch::front_tables_end(data)).ok()
         }
         None => None,
     };
@@ -217,25 +240,14 @@ pub fn patch(a: PatchArgs<'_>, baseline: &Baseline) -> Result<u8, CliError> {
     };
     let prepared = match patch::prepare(data, baseline, &opts) {
         Ok(p) => p,
-        Err(PatchError::Blocked(blockers)) => {
-            let plan = plan_only()?;
-            if a.json {
-                serde_json::to_writer_pretty(
-                    &mut out,
-                    &serde_json::json!({"file": shown, "status": "blocked", "plan": plan}),
-                )
-                .map_err(std::io::Error::from)?;
-                writeln!(out)?;
-            } else {
-                write!(out, "{}", plan_text(&shown, &plan, None))?;
+        Err(PatchError::Blocked(_)) => {
+            return match plan_only() {
+                Done::Planned(plan) => Done::Blocked(plan),
+                done => done,
             }
-            eprintln!("elfcompat: {shown}: not patched: {} blocker(s); nothing written (--allow-blockers leaves them in place)", blockers.len());
-            return Ok(EXIT_VIOLATION);
         }
-        Err(e) => {
-            eprintln!("elfcompat: {shown}: {e}; nothing written");
-            return Ok(EXIT_ERROR);
-        }
+        Err(PatchError::Plan(e @ patch::PlanError::Static)) => return Done::Static(e.to_string()),
+        Err(e) => return Done::Failed(format!("{shown}: {e}")),
     };
     let unchanged_in_place = prepared.is_noop() && target == input;
     let staging = if early.is_some() || unchanged_in_place {
@@ -245,10 +257,7 @@ pub fn patch(a: PatchArgs<'_>, baseline: &Baseline) -> Result<u8, CliError> {
     };
     let patched = match patch::apply(prepared, baseline, &opts) {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("elfcompat: {shown}: {e}; nothing written");
-            return Ok(EXIT_ERROR);
-        }
+        Err(e) => return Done::Failed(format!("{shown}: {e}")),
     };
     if unchanged_in_place {
         // Leftovers of killed runs go whether or not this run writes.
@@ -260,14 +269,10 @@ pub fn patch(a: PatchArgs<'_>, baseline: &Baseline) -> Result<u8, CliError> {
             });
         }
     } else {
-        let keep = if a.in_place {
+        let keep = if in_place {
             patch::Keep::Everything
         } else {
-            use std::os::unix::fs::MetadataExt;
-            patch::Keep::Nothing {
-                mode: std::os::unix::fs::PermissionsExt::mode(&meta.permissions()),
-                own_input: meta.uid() == current_uid(),
-            }
+            keep_for_copy(&meta)
         };
         let plan = &patched.plan;
         let check = |back: &[u8]| {
@@ -280,44 +285,115 @@ pub fn patch(a: PatchArgs<'_>, baseline: &Baseline) -> Result<u8, CliError> {
         };
         let written = match staging {
             Some(s) => Ok(s),
-            None => patch::Staging::new(&target).map_err(PatchError::from),
+            None => patch::Staging::new(target).map_err(PatchError::from),
         }
-        .and_then(|s| s.commit(&target, &patched.image, map.file(), keep, check));
+        .and_then(|s| s.commit(target, &patched.image, map.file(), keep, check));
         if let Err(e) = written {
-            eprintln!("elfcompat: {}: {e}; nothing written", target.display());
-            return Ok(EXIT_ERROR);
+            return Done::Failed(format!("{}: {e}", target.display()));
         }
     }
-    if a.json {
-        serde_json::to_writer_pretty(
-            &mut out,
-            &serde_json::json!({"file": shown, "output": target.display().to_string(), "status": "patched", "method": patched.method, "plan": patched.plan, "size_before": data.len(), "size_after": patched.image.len()}),
-        )
-        .map_err(std::io::Error::from)?;
-        writeln!(out)?;
-    } else {
-        write!(
-            out,
-            "{}",
-            plan_text(&shown, &patched.plan, Some(patched.method))
-        )?;
-        if unchanged_in_place {
-            writeln!(
-                out,
-                "{}: unchanged (already within the baseline)",
-                target.display()
-            )?;
+    Done::Written {
+        output: target.to_path_buf(),
+        size_before: data.len(),
+        size_after: patched.image.len(),
+        plan: patched.plan,
+        method: patched.method,
+        unchanged_in_place,
+    }
+}
+
+/// What a new file (`-o`) keeps of its input: the mode, without setuid/setgid unless the
+/// writer owns the input.
+pub fn keep_for_copy(meta: &std::fs::Metadata) -> patch::Keep {
+    use std::os::unix::fs::MetadataExt;
+    patch::Keep::Nothing {
+        mode: std::os::unix::fs::PermissionsExt::mode(&meta.permissions()),
+        own_input: meta.uid() == current_uid(),
+    }
+}
+
+/// `patch` on one file, printed as it always was: the plan, then what was written.
+pub fn patch(job: FileJob<'_>, json: bool, baseline: &Baseline) -> Result<u8, CliError> {
+    let mut out = std::io::stdout().lock();
+    // The ABI database decodes (a few ms) on the other core while the input is mapped and
+    // parsed; the plan is the first to need it.
+    std::thread::spawn(|| {
+        elfcompat::abi::db();
+    });
+    let shown = job.input.display().to_string();
+    let print_plan = |out: &mut std::io::StdoutLock<'_>,
+                      plan: &Plan,
+                      method: Option<Method>,
+                      status: Option<&str>|
+     -> Result<(), CliError> {
+        if json {
+            let mut v = serde_json::json!({"file": shown, "plan": plan});
+            if let Some(status) = status {
+                v["status"] = serde_json::json!(status);
+            }
+            serde_json::to_writer_pretty(&mut *out, &v).map_err(std::io::Error::from)?;
+            writeln!(out)?;
         } else {
-            writeln!(
-                out,
-                "{}: verified and written ({} -> {} bytes)",
-                target.display(),
-                data.len(),
-                patched.image.len()
-            )?;
+            write!(out, "{}", plan_text(&shown, plan, method))?;
+        }
+        Ok(())
+    };
+    match patch_file(&job, baseline) {
+        Done::Planned(plan) => {
+            print_plan(&mut out, &plan, None, None)?;
+            Ok(if plan.blockers.is_empty() {
+                EXIT_OK
+            } else {
+                EXIT_VIOLATION
+            })
+        }
+        Done::Blocked(plan) => {
+            print_plan(&mut out, &plan, None, Some("blocked"))?;
+            eprintln!("elfcompat: {shown}: not patched: {} blocker(s); nothing written (--allow-blockers leaves them in place)", plan.blockers.len());
+            Ok(EXIT_VIOLATION)
+        }
+        Done::Unreadable(msg) => Err(CliError::Usage(msg)),
+        Done::Static(why) if matches!(job.dest, Dest::DryRun) => {
+            Err(CliError::Usage(format!("{shown}: {why}")))
+        }
+        Done::Static(why) => {
+            eprintln!("elfcompat: {shown}: {why}; nothing written");
+            Ok(EXIT_ERROR)
+        }
+        Done::Failed(msg) => {
+            eprintln!("elfcompat: {msg}; nothing written");
+            Ok(EXIT_ERROR)
+        }
+        Done::Written {
+            output,
+            plan,
+            method,
+            size_before,
+            size_after,
+            unchanged_in_place,
+        } => {
+            let target = output.display().to_string();
+            if json {
+                serde_json::to_writer_pretty(
+                    &mut out,
+                    &serde_json::json!({"file": shown, "output": target, "status": "patched", "method": method, "plan": plan, "size_before": size_before, "size_after": size_after}),
+                )
+                .map_err(std::io::Error::from)?;
+                writeln!(out)?;
+            } else {
+                write!(out, "{}", plan_text(&shown, &plan, Some(method)))?;
+                if unchanged_in_place {
+                    writeln!(out, "{target}: unchanged (already within the baseline)")?;
+                } else {
+                    writeln!(
+                        out,
+                        "{target}: verified and written ({size_before} -> {size_after} bytes)"
+                    )?;
+                }
+            }
+            Ok(EXIT_OK)
         }
     }
-    Ok(EXIT_OK)
 }
 
 pub fn verify_files(

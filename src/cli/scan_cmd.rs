@@ -9,7 +9,7 @@ use elfcompat::baseline::Baseline;
 use elfcompat::report::{self, json, text, FileReport, Outcome};
 use elfcompat::scan;
 
-use super::{CliError, EXIT_ERROR, EXIT_OK, EXIT_VIOLATION};
+use super::{CheckFormat, CliError, EXIT_ERROR, EXIT_OK, EXIT_VIOLATION};
 
 fn analyse(paths: &[PathBuf], baseline: Option<&Baseline>) -> (Vec<FileReport>, json::Summary) {
     let walk = scan::walk(paths);
@@ -36,6 +36,22 @@ fn summary_line(s: &json::Summary) -> String {
     format!(
         "{} files: {} ELF, {} not ELF, {} unreadable; {} special files and {} duplicate links skipped",
         s.files, s.elf, s.not_elf, s.errors, s.special_skipped, s.duplicates_skipped
+    )
+}
+
+/// `check`'s closing line: OK or FAIL, and the counts.
+fn check_summary_line(s: &json::Summary, baseline: &Baseline, style: &text::Style) -> String {
+    let status = if s.violating == 0 {
+        style.green("OK")
+    } else {
+        style.red("FAIL")
+    };
+    format!(
+        "{status}: {} of {} ELF files exceed {}; {}",
+        s.violating,
+        s.elf,
+        baseline.describe(),
+        summary_line(s)
     )
 }
 
@@ -81,13 +97,33 @@ pub fn report(
 pub fn check(
     paths: &[PathBuf],
     baseline: &Baseline,
-    as_json: bool,
+    format: CheckFormat,
     style: &text::Style,
 ) -> Result<u8, CliError> {
     let (reports, summary) = analyse(paths, Some(baseline));
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    if as_json {
+    let plain = text::Style { color: false };
+    if format == CheckFormat::Junit {
+        for r in &reports {
+            if let Outcome::Error { error } = &r.outcome {
+                eprintln!("elfcompat: {error}");
+            }
+        }
+        write!(out, "{}", report::ci::junit(&reports, &baseline.describe()))?;
+    } else if format == CheckFormat::Github {
+        for r in &reports {
+            if let Outcome::Error { error } = &r.outcome {
+                eprintln!("elfcompat: {error}");
+            }
+        }
+        write!(
+            out,
+            "{}",
+            report::ci::github_annotations(&reports, &baseline.describe())
+        )?;
+        writeln!(out, "{}", check_summary_line(&summary, baseline, &plain))?;
+    } else if format == CheckFormat::Json {
         json::write_document(
             &mut out,
             &reports,
@@ -128,19 +164,7 @@ pub fn check(
                 _ => {}
             }
         }
-        let status = if summary.violating == 0 {
-            style.green("OK")
-        } else {
-            style.red("FAIL")
-        };
-        writeln!(
-            out,
-            "{status}: {} of {} ELF files exceed {}; {}",
-            summary.violating,
-            summary.elf,
-            baseline.describe(),
-            summary_line(&summary)
-        )?;
+        writeln!(out, "{}", check_summary_line(&summary, baseline, style))?;
     }
     out.flush()?;
     Ok(if summary.errors > 0 {

@@ -2,6 +2,7 @@
 //! rendered as text for people and as versioned JSON for machines.
 
 mod analysis;
+pub mod ci;
 pub mod json;
 pub mod text;
 

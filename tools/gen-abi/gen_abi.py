@@ -8,7 +8,7 @@ library first exported it and at which version tags (format: see `decode_zig`;
 upstream documentation: ziglang/libc-abi-tools glibc/README.md and zig's
 src/libs/glibc.zig).  Zig builds it from glibc's own `*.abilist` files of
 releases 2.23 onwards and attributes every symbol to the library that first
-exported it (see README.md, section "ABI data").
+exported it (see docs/abi-data.md).
 
 Two pinned wheels are used:
   * ziglang 0.17.1 (glibc 2.0 ... 2.44, 31 targets) is the primary source.

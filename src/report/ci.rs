@@ -1,0 +1,163 @@
+//! `check` results in the formats CI systems read: GitHub Actions workflow commands (one
+//! `::error` annotation per offending symbol) and a JUnit XML document (one test case per
+//! ELF file). Both say what `check`'s text says, escaped for where they go.
+
+use super::{FileReport, Outcome};
+use crate::check::Violation;
+
+/// The message of one violation, for people: `SYMBOL@VERSION (LIBRARY) ...: FIX`.
+fn violation_message(v: &Violation, baseline: &str) -> String {
+    let what = match &v.symbol {
+        Some(s) => format!("{s}@{}", v.version.as_str()),
+        None => format!("requirement {}", v.version.as_str()),
+    };
+    format!(
+        "{what} ({}) is above {baseline}: {}",
+        v.library,
+        v.fix.describe()
+    )
+}
+
+/// GitHub workflow-command escaping of a message: `%`, CR and LF.
+fn gh_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// GitHub workflow-command escaping of a property value: as a message, plus `:` and `,`.
+fn gh_property(s: &str) -> String {
+    gh_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// The `::error` lines for a `check` run: one per offending symbol of each ELF file and
+/// one per file that could not be read, each ending in a newline.
+pub fn github_annotations(reports: &[FileReport], baseline: &str) -> String {
+    let mut out = String::new();
+    for r in reports {
+        match &r.outcome {
+            Outcome::Elf(a) => {
+                for v in &a.violations {
+                    let title = match &v.symbol {
+                        Some(s) => format!("{s} needs {}", v.version.as_str()),
+                        None => format!("{} required", v.version.as_str()),
+                    };
+                    out.push_str(&format!(
+                        "::error file={},title={}::{}\n",
+                        gh_property(&r.path),
+                        gh_property(&title),
+                        gh_data(&violation_message(v, baseline))
+                    ));
+                }
+            }
+            Outcome::Error { error } => out.push_str(&format!(
+                "::error file={},title={}::{}\n",
+                gh_property(&r.path),
+                gh_property("elfcompat could not read this file"),
+                gh_data(error)
+            )),
+            Outcome::NotElf => {}
+        }
+    }
+    out
+}
+
+/// Text escaped for XML content and attribute values. Characters XML 1.0 cannot hold at
+/// all (controls other than tab, CR and LF; from odd file names) become U+FFFD.
+pub fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A JUnit XML document for a `check` run: one `<testcase>` per ELF file (failed with a
+/// `<failure>` listing the offending symbols and their fixes) and per file that could not
+/// be read (with an `<error>`); files that are not ELF are left out.
+pub fn junit(reports: &[FileReport], baseline: &str) -> String {
+    let mut cases = String::new();
+    let (mut tests, mut failures, mut errors) = (0, 0, 0);
+    for r in reports {
+        let name = xml_escape(&r.path);
+        match &r.outcome {
+            Outcome::NotElf => continue,
+            Outcome::Elf(a) if a.violations.is_empty() => {
+                cases.push_str(&format!(
+                    "    <testcase classname=\"elfcompat.check\" name=\"{name}\" file=\"{name}\"/>\n"
+                ));
+            }
+            Outcome::Elf(a) => {
+                failures += 1;
+                let fixable = a.violations.iter().filter(|v| v.fix.is_fixable()).count();
+                let message = format!(
+                    "{} symbol requirement(s) above {baseline} ({fixable} fixable by `elfcompat patch`, {} blocker(s))",
+                    a.violations.len(),
+                    a.violations.len() - fixable
+                );
+                let body: Vec<String> = a
+                    .violations
+                    .iter()
+                    .map(|v| xml_escape(&violation_message(v, baseline)))
+                    .collect();
+                cases.push_str(&format!(
+                    "    <testcase classname=\"elfcompat.check\" name=\"{name}\" file=\"{name}\">\n      <failure type=\"baseline\" message=\"{}\">{}</failure>\n    </testcase>\n",
+                    xml_escape(&message),
+                    body.join("\n")
+                ));
+            }
+            Outcome::Error { error } => {
+                errors += 1;
+                cases.push_str(&format!(
+                    "    <testcase classname=\"elfcompat.check\" name=\"{name}\" file=\"{name}\">\n      <error type=\"unreadable\" message=\"{}\"/>\n    </testcase>\n",
+                    xml_escape(error)
+                ));
+            }
+        }
+        tests += 1;
+    }
+    let suite = xml_escape(&format!("elfcompat check: {baseline}"));
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"{suite}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">\n  <testsuite name=\"{suite}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\">\n{cases}  </testsuite>\n</testsuites>\n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn github_escapes_properties_and_data() {
+        assert_eq!(gh_property("a:b,c%d\ne"), "a%3Ab%2Cc%25d%0Ae");
+        assert_eq!(gh_data("50% of a:b\r\n"), "50%25 of a:b%0D%0A");
+    }
+
+    #[test]
+    fn xml_escapes_markup_and_drops_what_xml_cannot_hold() {
+        assert_eq!(
+            xml_escape("<a href=\"x\">'&'</a>\u{1}\t"),
+            "&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&lt;/a&gt;\u{FFFD}\t"
+        );
+    }
+
+    #[test]
+    fn non_elf_files_are_not_test_cases() {
+        let reports = vec![FileReport {
+            path: "notes.txt".into(),
+            outcome: Outcome::NotElf,
+        }];
+        let doc = junit(&reports, "glibc 2.17");
+        assert!(doc.contains("tests=\"0\""), "{doc}");
+        assert!(!doc.contains("<testcase"), "{doc}");
+        assert_eq!(github_annotations(&reports, "glibc 2.17"), "");
+    }
+}
