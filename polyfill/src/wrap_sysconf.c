@@ -7,9 +7,10 @@
  * refuses the request: on a new glibc the result is glibc's own.
  *
  * sysconf, glibc 2.34: with _GNU_SOURCE (or _DYNAMIC_STACK_SIZE_SOURCE), <signal.h>
- * defines SIGSTKSZ as sysconf (_SC_SIGSTKSZ) and MINSIGSTKSZ as SIGSTKSZ (2.34's own
- * header had sysconf (_SC_MINSIGSTKSZ)). An older sysconf answers -1 (EINVAL) for those
- * names, so a program built on 2.34 or later allocates -1 bytes for its signal stack.
+ * defines SIGSTKSZ as sysconf (_SC_SIGSTKSZ) and MINSIGSTKSZ as SIGSTKSZ (in every release
+ * from 2.34 on, although 2.34's NEWS says sysconf (_SC_MINSIGSTKSZ)). An older sysconf
+ * answers -1 (EINVAL) for those names, so a program built on 2.34 or later allocates -1
+ * bytes for its signal stack.
  * glibc >= 2.34 answers from GLRO(dl_minsigstacksize):
  *   - the kernel's AT_MINSIGSTKSZ when the auxiliary vector has it;
  *   - else on x86 the signal frame size computed from CPUID leaf 0xd (with XSAVE),
