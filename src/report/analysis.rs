@@ -275,8 +275,12 @@ fn analyze(file: &ElfFile<'_>, baseline: Option<&Baseline>) -> Analysis {
         warnings.push("requires GLIBC_PRIVATE: bound to one exact glibc build".into());
     }
 
+    // What can be fixed is the planner's answer (polyfills on, as `patch` has by default).
     let violations = match baseline {
-        Some(b) => check::violations(&req, target, b),
+        Some(b) => {
+            let plan = crate::patch::plan_for(file, &req, b, &Default::default()).ok();
+            check::violations(&req, b, plan.as_ref())
+        }
         None => Vec::new(),
     };
     let mut a = Analysis {
