@@ -139,7 +139,8 @@ pub fn patch(data: &[u8]) {
             // verify_output forgives a requirement above the baseline when a blocker has
             // the same version and library; every one left must really be a blocker's.
             let out_req = Requirements::of(&out);
-            for v in elfcompat::check::violations(&out_req, report::target_of_file(&out), &base) {
+            let out_plan = patch::plan_for(&out, &out_req, &base, &Default::default()).ok();
+            for v in elfcompat::check::violations(&out_req, &base, out_plan.as_ref()) {
                 let version = v.version.to_string();
                 let blocked = patched.plan.blockers.iter().any(|b| {
                     b.library == v.library

@@ -212,35 +212,46 @@ fn growing_path_and_refusals() {
         Ok(_) => panic!("expected blockers"),
     }
 
-    // Without section headers, growth is refused with its reason.
+    // Without section headers nothing can grow: the plan makes every fix that would need
+    // it a blocker with that reason (the in-place ones stay, and apply).
     let nos = std::fs::read(root().join("testdata/bin/x86_64/nosections")).expect("fixture");
-    match patch::patch_bytes(
+    match patch::patch_bytes(&nos, &glibc("2.31"), &Options::default()) {
+        Err(PatchError::Blocked(b)) => {
+            for sym in ["__libc_start_main", "pthread_create", "stat"] {
+                let r = b
+                    .iter()
+                    .find(|b| b.symbol.as_deref() == Some(sym))
+                    .unwrap_or_else(|| panic!("{sym} is not a blocker: {b:?}"));
+                assert!(r.reason.contains("without section headers"), "{r:?}");
+            }
+        }
+        Err(e) => panic!("expected blockers, got {e}"),
+        Ok(_) => panic!("expected blockers"),
+    }
+    let kept = patch::patch_bytes(
         &nos,
         &glibc("2.31"),
         &Options {
             allow_blockers: true,
             ..Options::default()
         },
-    ) {
-        Err(PatchError::Refused(r)) => assert!(r.contains("without section headers"), "{r}"),
-        Err(e) => panic!("expected a refusal, got {e}"),
-        Ok(_) => panic!("expected a refusal"),
-    }
+    )
+    .expect("the in-place part");
+    assert_eq!(kept.method, Method::InPlace);
 
-    // riscv64 has no startup shim yet: refused, named.
+    // riscv64 has no startup shim yet: a blocker, named in the plan.
     let rv = std::fs::read(root().join("testdata/bin/riscv64/hello")).expect("fixture");
-    match patch::patch_bytes(
-        &rv,
-        &glibc("2.31"),
-        &Options {
-            allow_blockers: true,
-            ..Options::default()
-        },
-    ) {
-        Err(PatchError::Refused(r)) => assert!(r.contains("startup shim"), "{r}"),
-        Err(e) => panic!("expected a refusal, got {e}"),
-        Ok(_) => panic!("expected a refusal"),
-    }
+    let plan = patch::plan(&ElfFile::parse(&rv).expect("parse"), &glibc("2.31")).expect("plan");
+    assert!(!plan.startup_shim);
+    let b = plan
+        .blockers
+        .iter()
+        .find(|b| b.symbol.as_deref() == Some("__libc_start_main"))
+        .expect("__libc_start_main is a blocker");
+    assert!(
+        b.reason.contains("startup shim") && b.reason.contains("x86_64 and aarch64"),
+        "{b:?}"
+    );
 
     // aarch64 has one: the committed fixture patches (running it is tests/patch_runtime.rs).
     let a64 = std::fs::read(root().join("testdata/bin/aarch64/hello")).expect("fixture");

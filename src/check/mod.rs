@@ -1,8 +1,9 @@
 //! Checking a binary against a baseline: every requirement newer than the baseline is a
-//! violation, and for each the ABI database tells what could fix it.
+//! violation, and for each the patch planner tells what fixes it (or why nothing can).
 
-use crate::abi::{self, GlibcVersion, Lib, Target};
+use crate::abi::GlibcVersion;
 use crate::baseline::Baseline;
+use crate::patch::{How, Plan};
 use crate::versym::{Family, Requirements, VersionName};
 
 pub mod changed;
@@ -32,6 +33,9 @@ pub enum Fix {
     ExpandRelr,
     /// No older version exists, but elfcompat has a polyfill it links in.
     Polyfill,
+    /// A weak reference with no older version: made unversioned (NULL on a glibc without
+    /// it, which code using a weak reference handles).
+    Unversion,
     /// An older symbol with the same ABI (the rename table of `patch`).
     Rename {
         /// The older symbol.
@@ -76,6 +80,9 @@ impl Fix {
             Fix::Wrap { what, since } => format!(
                 "fixable: wrap ({what} means something only since glibc {since}; elfcompat links a wrapper)"
             ),
+            Fix::Unversion => {
+                "fixable: weak reference, made unversioned (NULL where glibc lacks it)".to_string()
+            }
             Fix::Blocker { reason } => format!("blocker: {reason}"),
         }
     }
@@ -96,36 +103,42 @@ pub struct Violation {
     pub fix: Fix,
 }
 
-/// Find every requirement of a file newer than the baseline, with its possible fix.
-pub fn violations(
-    req: &Requirements,
-    target: Option<Target>,
-    baseline: &Baseline,
-) -> Vec<Violation> {
+/// Whether a required version is above the baseline. `GLIBC_ABI_DT_RELR` counts as
+/// glibc 2.36, the first release whose loader applies DT_RELR.
+pub fn exceeds(baseline: &Baseline, version: &VersionName) -> bool {
+    if version.as_str() == DT_RELR_MARKER {
+        return baseline.glibc < GlibcVersion::new(2, 36, 0);
+    }
+    match version.family() {
+        Family::Glibc => *version > VersionName::parse(&baseline.glibc.tag()),
+        f => baseline.limit(f).is_some_and(|limit| *version > limit),
+    }
+}
+
+/// Find every requirement of a file newer than the baseline, with the fix the planner
+/// chose for it (`plan`, for this file and baseline; None when the file cannot be planned).
+/// Whether something can be fixed is the plan's answer alone, so `check`, `report`,
+/// `patch --dry-run` and `patch` agree.
+pub fn violations(req: &Requirements, baseline: &Baseline, plan: Option<&Plan>) -> Vec<Violation> {
     let mut out = Vec::new();
-    let db = abi::db();
-    let limit_glibc = VersionName::parse(&baseline.glibc.tag());
     for (lib, vr) in req.version_requirements() {
-        let family = vr.name.family();
-        let exceeds = if vr.name.as_str() == DT_RELR_MARKER {
-            baseline.glibc < GlibcVersion::new(2, 36, 0)
-        } else {
-            match family {
-                Family::Glibc => vr.name > limit_glibc,
-                f => baseline.limit(f).is_some_and(|limit| vr.name > limit),
-            }
-        };
-        if !exceeds {
+        if !exceeds(baseline, &vr.name) {
             continue;
         }
+        let family = vr.name.family();
+        let violation = |symbol: Option<&str>, fix: Fix| Violation {
+            symbol: symbol.map(str::to_string),
+            library: lib.soname.clone(),
+            version: vr.name.clone(),
+            family,
+            fix,
+        };
         if vr.name.as_str() == DT_RELR_MARKER {
-            out.push(Violation {
-                symbol: None,
-                library: lib.soname.clone(),
-                version: vr.name.clone(),
-                family,
-                fix: Fix::ExpandRelr,
-            });
+            let fix = match plan {
+                Some(p) if p.expand_relr => Fix::ExpandRelr,
+                _ => blocked(plan, None, &lib.soname, vr.name.as_str()),
+            };
+            out.push(violation(None, fix));
             continue;
         }
         let users: Vec<&str> = req
@@ -149,165 +162,73 @@ pub fn violations(
             continue;
         }
         if users.is_empty() {
-            out.push(Violation {
-                symbol: None,
-                library: lib.soname.clone(),
-                version: vr.name.clone(),
-                family,
-                fix: Fix::DropUnused,
+            let dropped = plan.is_some_and(|p| {
+                p.drop_versions
+                    .iter()
+                    .any(|d| d.library == lib.soname && d.version == vr.name.as_str())
             });
+            let fix = if dropped {
+                Fix::DropUnused
+            } else {
+                blocked(plan, None, &lib.soname, vr.name.as_str())
+            };
+            out.push(violation(None, fix));
             continue;
         }
         for name in users {
-            let fix = match family {
-                Family::Glibc => match glibc_fix(db, target, name, &lib.soname, &vr.name, baseline.glibc) {
-                    Fix::Blocker { .. } if rename_fix(db, target, name, baseline.glibc).is_some() => {
-                        rename_fix(db, target, name, baseline.glibc).unwrap_or(Fix::DropUnused)
-                    }
-                    Fix::Blocker { .. }
-                        if target
-                            .and_then(crate::polyfill::Arch::of_target)
-                            .is_some_and(|a| crate::polyfill::provides(a, name)) =>
-                    {
-                        Fix::Polyfill
-                    }
-                    f => f,
-                },
-                Family::Glibcxx | Family::Cxxabi => Fix::Blocker {
-                    reason: "libstdc++ versions cannot be lowered: link with -static-libstdc++ or an older libstdc++".into(),
-                },
-                Family::Gcc => Fix::Blocker {
-                    reason: "libgcc_s versions cannot be lowered: link with -static-libgcc or an older libgcc".into(),
-                },
-                Family::Other => Fix::Blocker {
-                    reason: "not a versioned glibc interface".into(),
-                },
-            };
-            out.push(Violation {
-                symbol: Some(name.to_string()),
-                library: lib.soname.clone(),
-                version: vr.name.clone(),
-                family,
-                fix,
-            });
+            let fix = fix_in_plan(plan, name, &lib.soname, vr.name.as_str());
+            out.push(violation(Some(name), fix));
         }
     }
     out
 }
 
-/// What the ABI database says about lowering one glibc symbol.
-pub fn glibc_fix(
-    db: &abi::AbiDb,
-    target: Option<Target>,
-    symbol: &str,
-    soname: &str,
-    required: &VersionName,
-    baseline: GlibcVersion,
-) -> Fix {
-    let fix = older_version_fix(db, target, symbol, soname, baseline);
-    // An older version whose meaning differs is no fix (`changed`).
-    let older = match &fix {
-        Fix::Repoint { version } | Fix::MoveLibrary { version, .. } => {
-            VersionName::parse(version).glibc_triple()
-        }
-        _ => None,
+/// The plan's decision for one symbol's requirement, as a [`Fix`].
+fn fix_in_plan(plan: Option<&Plan>, symbol: &str, library: &str, version: &str) -> Fix {
+    let change = plan.and_then(|p| {
+        p.changes
+            .iter()
+            .find(|c| c.symbol == symbol && c.from_library == library && c.from_version == version)
+    });
+    let Some(c) = change else {
+        return blocked(plan, Some(symbol), library, version);
     };
-    if let (Some((a, b, c)), Some((ra, rb, rc))) = (older, required.glibc_triple()) {
-        if let Some(ch) = changed::changed_between(
-            symbol,
-            GlibcVersion::new(a, b, c),
-            GlibcVersion::new(ra, rb, rc),
-        ) {
-            return Fix::Blocker {
-                reason: format!(
-                    "the older version means something else: {} (a re-point would break the program silently)",
-                    ch.why
-                ),
-            };
-        }
-    }
-    fix
-}
-
-/// The older version of the symbol the baseline has, by the ABI database alone.
-fn older_version_fix(
-    db: &abi::AbiDb,
-    target: Option<Target>,
-    symbol: &str,
-    soname: &str,
-    baseline: GlibcVersion,
-) -> Fix {
-    let Some(target) = target else {
-        return Fix::Blocker {
-            reason: "the ABI database has no data for this architecture".into(),
-        };
-    };
-    if baseline < target.base_version() {
-        return Fix::Blocker {
-            reason: format!(
-                "{} has no glibc older than {}",
-                target.name(),
-                target.base_version()
-            ),
-        };
-    }
-    let lib = Lib::from_soname(soname);
-    if let Some(lib) = lib {
-        if let Some(sv) = db.newest_at_or_below(target, symbol, Some(lib), baseline) {
-            return Fix::Repoint {
-                version: sv.version.tag(),
-            };
-        }
-    }
-    if let Some(sv) = db.newest_at_or_below(target, symbol, None, baseline) {
-        if Some(sv.lib) != lib {
-            return Fix::MoveLibrary {
-                library: sv.lib.soname(target).to_string(),
-                version: sv.version.tag(),
-            };
-        }
-        return Fix::Repoint {
-            version: sv.version.tag(),
-        };
-    }
-    let known = db.symbol(target, symbol);
-    match known.first() {
-        Some(first) => Fix::Blocker {
-            reason: format!(
-                "first available in glibc {} (no older version)",
-                first.version
-            ),
+    match c.how {
+        How::Repoint => Fix::Repoint {
+            version: c.to_version.clone(),
         },
-        None => Fix::Blocker {
-            reason: format!("not in the ABI database for {}", target.name()),
+        How::MoveLibrary => Fix::MoveLibrary {
+            library: c.to_library.clone(),
+            version: c.to_version.clone(),
+        },
+        How::Rename => Fix::Rename {
+            to: c.to_symbol.clone(),
+            version: c.to_version.clone(),
+        },
+        How::Unversion => Fix::Unversion,
+        How::Polyfill => Fix::Polyfill,
+        // Wraps concern versions within the baseline, which are no violations; the calls
+        // that need them are listed apart (`report::analysis`, with what and since).
+        How::Wrap => Fix::Wrap {
+            what: c.symbol.clone(),
+            since: String::new(),
         },
     }
 }
 
-/// The rename rule for a symbol, when its target exists at the baseline.
-fn rename_fix(
-    db: &abi::AbiDb,
-    target: Option<Target>,
-    symbol: &str,
-    baseline: GlibcVersion,
-) -> Option<Fix> {
-    let t = target?;
-    let is_64 = [
-        "x86_64-",
-        "aarch64",
-        "powerpc64",
-        "s390x",
-        "riscv64",
-        "mips64",
-        "sparc64",
-        "loongarch64",
-    ]
-    .iter()
-    .any(|p| t.name().starts_with(p));
-    let rule = crate::patch::renames::rename_for(symbol, is_64)?;
-    let sv = db.newest_at_or_below(t, rule.to, None, baseline)?;
-    Some(Fix::Rename {
-        to: rule.to.to_string(),
-        version: sv.version.tag(),
-    })
+/// The plan's blocker for a requirement (the planner decided nothing else for it).
+fn blocked(plan: Option<&Plan>, symbol: Option<&str>, library: &str, version: &str) -> Fix {
+    let Some(plan) = plan else {
+        return Fix::Blocker {
+            reason: "the file cannot be planned".into(),
+        };
+    };
+    let reason = plan
+        .blockers
+        .iter()
+        .find(|b| b.symbol.as_deref() == symbol && b.library == library && b.version == version)
+        .map(|b| b.reason.clone())
+        // Not a case the planner leaves open; were it one, `patch` would not fix it either.
+        .unwrap_or_else(|| "the planner has no fix for it".into());
+    Fix::Blocker { reason }
 }

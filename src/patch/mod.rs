@@ -4,7 +4,9 @@
 
 mod image;
 mod inplace;
+mod limits;
 mod link;
+mod lookup;
 mod plan;
 mod relr;
 pub mod renames;
@@ -14,9 +16,10 @@ pub mod wrappers;
 mod write;
 
 pub use image::Image;
+pub use limits::Limits;
 pub use plan::{
-    plan, plan_requirements, plan_with, Blocker, How, Plan, PlanError, PlanOptions, PolyfillImport,
-    PolyfillUse, SymbolChange, VersionRef,
+    plan, plan_for, plan_requirements, plan_with, Blocker, How, Plan, PlanError, PlanOptions,
+    PolyfillImport, PolyfillUse, SymbolChange, VersionRef,
 };
 pub use write::{remove_stale_temps, Keep, Staging, TEMP_PREFIX};
 

@@ -1,13 +1,14 @@
 //! The plan: a pure decision, from (binary, baseline, ABI data), of what to change.
 //! Nothing here writes; `--dry-run` prints exactly this.
 
-use crate::abi::{self, GlibcVersion, Target};
+use crate::abi::{self, Target};
 use crate::baseline::Baseline;
 use crate::check::{self, Fix, DT_RELR_MARKER};
 use crate::elf::{ElfFile, Linkage};
 use crate::versym::{Family, Requirements, VersionName};
 
-use super::renames;
+use super::limits::Limits;
+use super::{lookup, renames};
 
 /// How one symbol is brought within the baseline.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -297,6 +298,17 @@ pub fn plan_with(
     baseline: &Baseline,
     opts: &PlanOptions,
 ) -> Result<Plan, PlanError> {
+    plan_for(file, &Requirements::of_imports(file), baseline, opts)
+}
+
+/// [`plan_with`] on the file's requirement model, already built (`check` and `report`
+/// have one): the answer every command gives about what can be fixed.
+pub fn plan_for(
+    file: &ElfFile<'_>,
+    req: &Requirements,
+    baseline: &Baseline,
+    opts: &PlanOptions,
+) -> Result<Plan, PlanError> {
     match file.linkage() {
         Linkage::Static | Linkage::StaticPie => return Err(PlanError::Static),
         _ => {}
@@ -304,20 +316,15 @@ pub fn plan_with(
     if file.dynamic.is_none() {
         return Err(PlanError::NoDynamic);
     }
-    let req = Requirements::of_imports(file);
     let target = crate::report::target_of_file(file);
-    let seen = crate::silent::seen_uses(file, &req, baseline.glibc);
-    let arch = if opts.polyfill {
-        crate::polyfill::Arch::of(
-            file.machine,
-            file.class == crate::elf::Class::Elf64,
-            file.byte_order == crate::elf::ByteOrder::Big,
-        )
-    } else {
-        None
+    let seen = crate::silent::seen_uses(file, req, baseline.glibc);
+    let limits = Limits::of(file);
+    let arch = match &limits.polyfills {
+        Ok(a) if opts.polyfill => Some(*a),
+        _ => None,
     };
     let mut plan = plan_requirements(
-        &req,
+        req,
         target,
         file.class == crate::elf::Class::Elf64,
         file.linkage(),
@@ -325,13 +332,15 @@ pub fn plan_with(
         baseline,
         arch,
         &seen,
+        &limits,
     );
     plan.notes
-        .extend(crate::silent::file_notes(file, &req, baseline.glibc, &seen));
+        .extend(crate::silent::file_notes(file, req, baseline.glibc, &seen));
     Ok(plan)
 }
 
-/// The pure core of [`plan`], on an already built requirement model.
+/// The pure core of [`plan`], on an already built requirement model and what the writer
+/// can do to the file ([`Limits`]: a fix that needs a step the file lacks is a blocker).
 #[allow(clippy::too_many_arguments)]
 pub fn plan_requirements(
     req: &Requirements,
@@ -342,6 +351,7 @@ pub fn plan_requirements(
     baseline: &Baseline,
     polyfill_arch: Option<crate::polyfill::Arch>,
     seen: &[crate::silent::SeenUse],
+    limits: &Limits,
 ) -> Plan {
     let db = abi::db();
     let mut plan = Plan {
@@ -358,16 +368,7 @@ pub fn plan_requirements(
         blockers: Vec::new(),
         notes: Vec::new(),
     };
-    let limit = VersionName::parse(&baseline.glibc.tag());
-    let exceeds = |v: &VersionName| -> bool {
-        if v.as_str() == DT_RELR_MARKER {
-            return baseline.glibc < GlibcVersion::new(2, 36, 0);
-        }
-        match v.family() {
-            Family::Glibc => *v > limit,
-            f => baseline.limit(f).is_some_and(|l| *v > l),
-        }
-    };
+    let exceeds = |v: &VersionName| check::exceeds(baseline, v);
 
     // Per-symbol decisions.
     for imp in &req.imports {
@@ -384,21 +385,14 @@ pub fn plan_requirements(
             reason,
         };
         if ver.family() != Family::Glibc {
-            let fix = check::violations(req, target, baseline)
-                .into_iter()
-                .find(|v| v.symbol.as_deref() == Some(imp.name.as_str()) && v.version == *ver)
-                .map(|v| v.fix);
-            let reason = match fix {
-                Some(Fix::Blocker { reason }) => reason,
-                _ => "not a glibc version".to_string(),
-            };
-            plan.blockers.push(blocker(reason));
+            plan.blockers
+                .push(blocker(lookup::family_reason(ver.family())));
             continue;
         }
         if imp.copy_relocated {
             // A COPY-relocated object's size is fixed in the executable: only a version
             // with the same size could be used, which the database cannot promise.
-            let fix = check::glibc_fix(db, target, &imp.name, lib, ver, baseline.glibc);
+            let fix = lookup::glibc_fix(db, target, &imp.name, lib, ver, baseline.glibc);
             let polyfilled = polyfill_arch.is_some_and(|a| crate::polyfill::provides(a, &imp.name));
             if !matches!(fix, Fix::Repoint { .. }) && polyfilled {
                 plan.changes.push(SymbolChange {
@@ -427,7 +421,7 @@ pub fn plan_requirements(
                 continue;
             }
         }
-        let fix = check::glibc_fix(db, target, &imp.name, lib, ver, baseline.glibc);
+        let fix = lookup::glibc_fix(db, target, &imp.name, lib, ver, baseline.glibc);
         let change =
             |to_symbol: &str, to_library: &str, to_version: String, how: How| SymbolChange {
                 dynsym_index: imp.dynsym_index,
@@ -485,8 +479,44 @@ pub fn plan_requirements(
             Fix::DropUnused
             | Fix::ExpandRelr
             | Fix::Polyfill
+            | Fix::Unversion
             | Fix::Rename { .. }
             | Fix::Wrap { .. } => {}
+        }
+    }
+
+    // Without room to grow, only what the file already requires can be pointed at.
+    if let Err(why) = &limits.grow {
+        let existing: Vec<(&str, &str)> = req
+            .version_requirements()
+            .map(|(l, v)| (l.soname.as_str(), v.name.as_str()))
+            .collect();
+        let (kept, grown): (Vec<SymbolChange>, Vec<SymbolChange>) =
+            std::mem::take(&mut plan.changes)
+                .into_iter()
+                .partition(|c| {
+                    c.how == How::Unversion
+                        || (c.to_symbol == c.symbol
+                            && c.how != How::Polyfill
+                            && existing.contains(&(c.to_library.as_str(), c.to_version.as_str())))
+                });
+        plan.changes = kept;
+        for c in grown {
+            plan.polyfills.retain(|p| p.symbol != c.symbol);
+            let fix = match c.how {
+                How::Polyfill => "linking its polyfill".to_string(),
+                How::Rename => format!("renaming it to {}@{}", c.to_symbol, c.to_version),
+                _ => format!(
+                    "taking {} from {}, a requirement the file does not have yet",
+                    c.to_version, c.to_library
+                ),
+            };
+            plan.blockers.push(Blocker {
+                symbol: Some(c.symbol),
+                library: c.from_library,
+                version: c.from_version,
+                reason: format!("the fix ({fix}) means {why}"),
+            });
         }
     }
 
@@ -576,6 +606,21 @@ pub fn plan_requirements(
     // Requirements above the baseline with no symbol: DT_RELR marker or plain unused.
     for (lib, vr) in req.version_requirements() {
         if vr.name.as_str() == DT_RELR_MARKER && exceeds(&vr.name) {
+            if let Err(why) = limits
+                .expand_relr
+                .clone()
+                .and(limits.grow.clone().map_err(|g| {
+                    format!("DT_RELR (glibc 2.36) must be expanded below 2.36, which means {g}")
+                }))
+            {
+                plan.blockers.push(Blocker {
+                    symbol: None,
+                    library: lib.soname.clone(),
+                    version: vr.name.as_str().to_string(),
+                    reason: why,
+                });
+                continue;
+            }
             plan.expand_relr = true;
             plan.drop_versions.push(VersionRef {
                 library: lib.soname.clone(),
@@ -585,15 +630,31 @@ pub fn plan_requirements(
         }
     }
 
-    // Startup: __libc_start_main lowered below 2.34 in an executable.
-    if let Some(c) = plan
+    // Startup: __libc_start_main lowered below 2.34 in an executable needs the shim.
+    if let Some(pos) = plan
         .changes
         .iter()
-        .find(|c| c.symbol == "__libc_start_main")
+        .position(|c| c.symbol == "__libc_start_main")
     {
         if matches!(linkage, Linkage::Executable | Linkage::Pie) {
-            plan.startup_shim = true;
-            let _ = c;
+            let shim = limits
+                .startup_shim
+                .clone()
+                .and(limits.grow.clone().map_err(|g| {
+                    format!("lowering below 2.34 needs the startup shim, which means {g}")
+                }));
+            match shim {
+                Ok(()) => plan.startup_shim = true,
+                Err(why) => {
+                    let c = plan.changes.remove(pos);
+                    plan.blockers.push(Blocker {
+                        symbol: Some(c.symbol),
+                        library: c.from_library,
+                        version: c.from_version,
+                        reason: why,
+                    });
+                }
+            }
         }
     }
 

@@ -32,9 +32,10 @@ fn refuse(msg: impl Into<String>) -> PatchError {
     PatchError::Refused(msg.into())
 }
 
-/// The relative relocation type of the file's architecture, and whether its table is RELA.
-fn relative_type(machine: elf::Machine) -> Option<(u32, bool)> {
-    Some(match machine {
+/// The relative relocation type of the file's architecture, and whether its table is RELA
+/// (the planner asks too, through `limits`).
+pub fn relative_type(machine: u16) -> Option<(u32, bool)> {
+    Some(match elf::Machine(machine) {
         elf::EM_X86_64 => (elf::R_X86_64_RELATIVE.0, true),
         elf::EM_AARCH64 => (elf::R_AARCH64_RELATIVE.0, true),
         elf::EM_PPC64 => (elf::R_PPC64_RELATIVE.0, true),
@@ -147,7 +148,7 @@ pub fn is_grown_table(b: &Builder<'_>, id: SectionId) -> bool {
 /// Turn every RELR entry into a relative relocation at the front of the DT_RELA/DT_REL
 /// table, and remove DT_RELR, its section and the `GLIBC_ABI_DT_RELR` requirement.
 pub fn expand(b: &mut Builder<'_>) -> Result<Expanded, PatchError> {
-    let (r_type, rela) = relative_type(b.header.e_machine).ok_or_else(|| {
+    let (r_type, rela) = relative_type(b.header.e_machine.0).ok_or_else(|| {
         refuse(format!(
             "DT_RELR expansion is not supported for e_machine {}",
             b.header.e_machine.0

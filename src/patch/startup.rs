@@ -35,10 +35,25 @@ pub struct Shim {
 
 const SHIM_SIZE: usize = 160;
 
-#[derive(Copy, Clone, PartialEq, Eq)]
-enum Arch {
+/// An architecture the shim exists for.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Arch {
+    /// x86_64.
     X86_64,
+    /// Little-endian aarch64.
     Aarch64,
+}
+
+/// The architectures the shim exists for, in words.
+pub const ARCHES: &str = "x86_64 and aarch64";
+
+/// The shim's architecture for an ELF header, if it has one.
+pub fn arch_of(machine: u16, is_64: bool, big_endian: bool) -> Option<Arch> {
+    match machine {
+        m if m == elf::EM_X86_64.0 && is_64 => Some(Arch::X86_64),
+        m if m == elf::EM_AARCH64.0 && is_64 && !big_endian => Some(Arch::Aarch64),
+        _ => None,
+    }
 }
 
 fn refuse(msg: impl Into<String>) -> PatchError {
@@ -47,16 +62,18 @@ fn refuse(msg: impl Into<String>) -> PatchError {
 
 /// Find the call site and the constructors, and add the (still empty) shim section.
 pub fn prepare(b: &mut Builder<'_>) -> Result<Shim, PatchError> {
-    let arch = match (b.header.e_machine, b.is_64, b.endian) {
-        (elf::EM_X86_64, true, _) => Arch::X86_64,
-        (elf::EM_AARCH64, true, object::Endianness::Little) => Arch::Aarch64,
-        _ => {
-            return Err(refuse(format!(
-                "lowering __libc_start_main below 2.34 needs a startup shim, and there is none for e_machine {} yet (x86_64 and little-endian aarch64 only)",
-                b.header.e_machine.0
-            )))
-        }
-    };
+    // The planner asks `arch_of` first (`limits`): this refusal is a backstop.
+    let arch = arch_of(
+        b.header.e_machine.0,
+        b.is_64,
+        b.endian == object::Endianness::Big,
+    )
+    .ok_or_else(|| {
+        refuse(format!(
+            "lowering __libc_start_main below 2.34 needs a startup shim, and there is none for e_machine {} yet ({ARCHES} only)",
+            b.header.e_machine.0
+        ))
+    })?;
     let lsm = b
         .dynamic_symbols
         .iter()

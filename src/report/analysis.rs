@@ -279,11 +279,13 @@ fn analyze(file: &ElfFile<'_>, baseline: Option<&Baseline>) -> Analysis {
         warnings.push("requires GLIBC_PRIVATE: bound to one exact glibc build".into());
     }
 
+    // What can be fixed is the planner's answer (polyfills on, as `patch` has by default).
     let (violations, notes) = match baseline {
         Some(b) => {
             let seen = crate::silent::seen_uses(file, &req, b.glibc);
-            let mut v = check::violations(&req, target, b);
-            v.extend(silent_violations(file, &req, &seen));
+            let plan = crate::patch::plan_for(file, &req, b, &Default::default()).ok();
+            let mut v = check::violations(&req, b, plan.as_ref());
+            v.extend(silent_violations(&req, &seen, plan.as_ref()));
             (v, crate::silent::file_notes(file, &req, b.glibc, &seen))
         }
         None => (Vec::new(), Vec::new()),
@@ -350,37 +352,41 @@ fn analyze(file: &ElfFile<'_>, baseline: Option<&Baseline>) -> Analysis {
 }
 
 /// Calls the code makes with arguments the baseline's glibc refuses (`silent`), with the
-/// fix the planner applies: a wrapper where the architecture has one, else a blocker.
+/// plan's answer: the wrapper it links, or the blocker it names.
 fn silent_violations(
-    file: &ElfFile<'_>,
     req: &crate::versym::Requirements,
     seen: &[crate::silent::SeenUse],
+    plan: Option<&crate::patch::Plan>,
 ) -> Vec<check::Violation> {
-    let arch = crate::polyfill::Arch::of(
-        file.machine,
-        file.class == elf::Class::Elf64,
-        file.byte_order == elf::ByteOrder::Big,
-    );
     seen.iter()
         .filter(|u| !matches!(u.remedy, crate::silent::Remedy::Note(_)))
         .filter_map(|u| {
             let imp = req.imports.iter().find(|i| i.name == u.symbol)?;
-            let fix = if let crate::silent::Remedy::Refuse(reason) = u.remedy {
-                check::Fix::Blocker {
-                    reason: format!("{} (seen at {:#x}): {reason}", u.what, u.address),
-                }
-            } else if arch.is_some_and(|a| crate::polyfill::wraps(a, &u.symbol)) {
+            let wrapped = plan.is_some_and(|p| {
+                p.changes
+                    .iter()
+                    .any(|c| c.symbol == u.symbol && c.how == crate::patch::How::Wrap)
+            });
+            let fix = if wrapped {
                 check::Fix::Wrap {
                     what: u.what.clone(),
                     since: u.since.clone(),
                 }
             } else {
-                check::Fix::Blocker {
-                    reason: format!(
-                        "{} needs glibc {}'s meaning, and elfcompat has no wrapper for this architecture",
-                        u.what, u.since
-                    ),
-                }
+                let reason = plan
+                    .and_then(|p| {
+                        p.blockers
+                            .iter()
+                            .find(|b| b.symbol.as_deref() == Some(u.symbol.as_str()))
+                    })
+                    .map(|b| b.reason.clone())
+                    .unwrap_or_else(|| {
+                        format!(
+                            "{} needs glibc {}'s meaning, and the file cannot be patched",
+                            u.what, u.since
+                        )
+                    });
+                check::Fix::Blocker { reason }
             };
             Some(check::Violation {
                 symbol: Some(u.symbol.clone()),

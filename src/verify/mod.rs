@@ -289,7 +289,8 @@ pub fn against_baseline(file: &ElfFile<'_>, baseline: &Baseline) -> Vec<Finding>
     }
     let req = Requirements::of_imports(file);
     let target = crate::report::target_of_file(file);
-    for v in check::violations(&req, target, baseline) {
+    let plan = crate::patch::plan_for(file, &req, baseline, &Default::default()).ok();
+    for v in check::violations(&req, baseline, plan.as_ref()) {
         out.push(finding(
             "version-above-baseline",
             format!(
