@@ -370,47 +370,98 @@ fn o_tmpfile_opens_are_wrapped_below_2_22() {
 }
 
 /// Re-pointing to an older version whose meaning differs would break the program
-/// silently: fmemopen@GLIBC_2.22 is refused below 2.22, with the reason, by check and by
-/// patch alike; at 2.22 and later it needs nothing.
+/// silently: totalorder@GLIBC_2.31 (pointer arguments; 2.25's takes values) is refused
+/// below 2.31, with the reason, by check and by patch alike; at 2.31 it needs nothing.
 #[test]
 fn older_versions_that_mean_something_else_are_refused() {
     assert!(common::have_tool("gcc"));
     let tmp = common::tempdir();
-    let src_file = tmp.path().join("fm.c");
-    std::fs::write(
-        &src_file,
-        "#include <stdio.h>\nint main(void) { char b[16] = \"hello\"; FILE *f = fmemopen(b, sizeof b, \"r+\");\n\
-         fseek(f, -2, SEEK_END); printf(\"%ld\\n\", ftell(f)); return 0; }\n",
-    )
-    .expect("write");
-    let prog = tmp.path().join("fm");
-    let mut cmd = Command::new("gcc");
-    cmd.arg(&src_file).args(["-O2", "-o"]).arg(&prog);
-    assert_eq!(run_command(cmd, Duration::from_secs(60)).code(), 0);
-    let chk = elfcompat(&["check", "--glibc", "2.17"], &[&prog]);
+    let prog = tmp.path().join("totalorder");
+    compile("gcc", &["totalorder.c"], &prog, &["-O2", "-lm"]);
+    let chk = elfcompat(&["check", "--glibc", "2.28"], &[&prog]);
     assert_eq!(chk.code(), 1, "{}", chk.describe());
     assert!(
-        chk.stdout.contains("fmemopen")
+        chk.stdout.contains("totalorder")
             && chk
                 .stdout
                 .contains("blocker: the older version means something else"),
         "{}",
         chk.describe()
     );
-    let dry = elfcompat(&["patch", "--glibc", "2.17", "--dry-run"], &[&prog]);
+    let dry = elfcompat(&["patch", "--glibc", "2.28", "--dry-run"], &[&prog]);
     assert_eq!(dry.code(), 1, "{}", dry.describe());
     assert!(
-        dry.stdout.contains("BLOCKER   fmemopen@GLIBC_2.22"),
+        dry.stdout.contains("BLOCKER   totalorder@GLIBC_2.31"),
         "{}",
         dry.describe()
     );
-    let out = tmp.path().join("fm.2.17");
-    let p = elfcompat(&["patch", "--glibc", "2.17", "-o"], &[&out, &prog]);
+    let out = tmp.path().join("totalorder.2.28");
+    let p = elfcompat(&["patch", "--glibc", "2.28", "-o"], &[&out, &prog]);
     assert_eq!(p.code(), 1, "{}", p.describe());
     assert!(!out.exists(), "nothing written");
-    let ok = elfcompat(&["patch", "--glibc", "2.28", "--dry-run"], &[&prog]);
+    let ok = elfcompat(&["patch", "--glibc", "2.31", "--dry-run"], &[&prog]);
     assert_eq!(ok.code(), 0, "{}", ok.describe());
-    assert!(!ok.stdout.contains("fmemopen"), "{}", ok.describe());
+    assert!(!ok.stdout.contains("totalorder@"), "{}", ok.describe());
+}
+
+/// fmemopen@GLIBC_2.22 below 2.22: not the older version (it means something else) but
+/// elfcompat's own 2.22 stream, which must behave exactly as glibc's: the same output on
+/// the host (glibc's own function, then the polyfill) and on bullseye, x86_64 and aarch64.
+#[test]
+fn fmemopen_below_2_22_is_the_2_22_stream() {
+    assert!(common::have_tool("gcc"));
+    let old = common::old_runtime("amd64");
+    let tmp = common::tempdir();
+    let prog = tmp.path().join("fmemopen");
+    compile("gcc", &["fmemopen.c"], &prog, &["-O2"]);
+    let reference = run(&prog, None, None);
+    assert_eq!(reference.code(), 0, "{}", reference.describe());
+    let el7 = tmp.path().join("fmemopen.2.17");
+    let plan = patch(&prog, &el7, "2.17");
+    assert!(
+        plan.stdout.contains("polyfill  fmemopen"),
+        "{}",
+        plan.stdout
+    );
+    let v = elfcompat(&["verify", "--glibc", "2.17", "--loader-check"], &[&el7]);
+    assert_eq!(v.code(), 0, "{}", v.describe());
+    for (label, r) in [
+        ("2.31", run(&el7, Some(&old), None)),
+        ("2.36", run(&el7, None, None)),
+    ] {
+        assert_eq!(
+            r.triple(),
+            reference.triple(),
+            "patched to 2.17, run on {label}"
+        );
+    }
+
+    if !(common::have_tool("aarch64-linux-gnu-gcc") && common::have_tool("qemu-aarch64")) {
+        return;
+    }
+    let old = common::old_runtime("arm64");
+    let prog = tmp.path().join("fmemopen-aarch64");
+    compile("aarch64-linux-gnu-gcc", &["fmemopen.c"], &prog, &["-O2"]);
+    let reference = qemu(&prog, None);
+    assert_eq!(reference.code(), 0, "{}", reference.describe());
+    let el7 = tmp.path().join("fmemopen-aarch64.2.17");
+    let plan = patch(&prog, &el7, "2.17");
+    assert!(
+        plan.stdout.contains("polyfill  fmemopen"),
+        "{}",
+        plan.stdout
+    );
+    for (label, r) in [("2.31", qemu(&el7, Some(&old))), ("2.36", qemu(&el7, None))] {
+        assert_eq!(
+            r.triple(),
+            reference.triple(),
+            "aarch64 patched to 2.17, run on {label}"
+        );
+    }
+    eprintln!(
+        "silent: fmemopen: {} lines identical to glibc 2.36's on 2.31 and 2.36, x86_64 and aarch64",
+        reference.stdout.lines().count()
+    );
 }
 
 /// aarch64's open, open64, openat and openat64 all dropped the O_TMPFILE mode before 2.22.
