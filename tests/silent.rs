@@ -540,3 +540,75 @@ fn newer_printf_conversions_are_named() {
     let chk = elfcompat(&["check", "--glibc", "2.35", "--json"], &[&prog]);
     assert!(!chk.stdout.contains("%08b"), "{}", chk.describe());
 }
+
+/// The termios speed functions of glibc 2.42 take baud numbers; their older versions CBAUD
+/// codes. A program linked against them at GLIBC_2.42 (through a stub libc.so.6 that
+/// defines them at that version, renamed into place with patchelf, since no glibc 2.42 is
+/// at hand) gets elfcompat's 2.42 functions below 2.42, and answers as 2.42 would on a
+/// pty under glibc 2.31 and 2.36 alike (except for a rate without a CBAUD code, which an
+/// older tcsetattr cannot carry: EINVAL, as the plan's note says).
+#[test]
+fn termios_speeds_of_2_42_are_polyfilled() {
+    assert!(common::have_tool("gcc") && common::have_tool("patchelf"));
+    let old = common::old_runtime("amd64");
+    let tmp = common::tempdir();
+    let t = tmp.path();
+    let stub = t.join("libelfcompat-stub42.so");
+    let map = format!(
+        "-Wl,--version-script={}",
+        src("termios42-stub.map").display()
+    );
+    compile(
+        "gcc",
+        &["termios42-stub.c"],
+        &stub,
+        &[
+            "-shared",
+            "-fPIC",
+            "-nostdlib",
+            "-Wl,-soname,libelfcompat-stub42.so",
+            &map,
+        ],
+    );
+    let prog = t.join("termios42");
+    let stub_arg = stub.display().to_string();
+    compile("gcc", &["termios42.c"], &prog, &["-O2", &stub_arg]);
+    let mut cmd = Command::new("patchelf");
+    cmd.args(["--replace-needed", "libelfcompat-stub42.so", "libc.so.6"])
+        .arg(&prog);
+    let r = run_command(cmd, Duration::from_secs(60));
+    assert_eq!(r.code(), 0, "{}", r.describe());
+
+    let chk = elfcompat(&["check", "--glibc", "2.31"], &[&prog]);
+    assert!(
+        chk.stdout.contains("cfsetospeed                      GLIBC_2.42         libc.so.6          fixable: polyfill"),
+        "{}",
+        chk.describe()
+    );
+    let out = t.join("termios42.2.31");
+    let plan = patch(&prog, &out, "2.31");
+    assert!(
+        plan.stdout.contains("polyfill  cfgetospeed"),
+        "{}",
+        plan.stdout
+    );
+    assert!(plan.stdout.contains("fails with EINVAL"), "{}", plan.stdout);
+    let v = elfcompat(&["verify", "--glibc", "2.17", "--loader-check"], &[&out]);
+    assert_eq!(v.code(), 0, "{}", v.describe());
+    // What glibc 2.42 answers (sysdeps/unix/sysv/linux/speed.c: the baud number in the
+    // speed field, its code in c_cflag), but for the rate without a code.
+    let expected = "cfsetospeed(9600) = 0\n\
+                    cfgetospeed = 9600, CBAUD code 015\n\
+                    cfsetispeed(115200) = 0\n\
+                    cfgetispeed = 115200\n\
+                    cfsetospeed(12345) = -1 EINVAL\n\
+                    cfsetspeed(38400) = 0\n\
+                    pty after tcsetattr: out 38400 in 38400\n";
+    for (label, r) in [
+        ("2.31", run(&out, Some(&old), None)),
+        ("2.36", run(&out, None, None)),
+    ] {
+        assert_eq!(r.code(), 0, "run on {label}: {}", r.describe());
+        assert_eq!(r.stdout, expected, "run on {label}");
+    }
+}
