@@ -27,6 +27,36 @@ fn compile(cc: &str, sources: &[&str], out: &Path, flags: &[&str]) {
     assert_eq!(r.code(), 0, "{cc} {sources:?}: {}", r.describe());
 }
 
+/// Link `program` against a stub shared library that defines glibc functions at a version
+/// newer than the host's glibc (`stub` and its version script `map`), then rename the stub
+/// to libc.so.6 in DT_NEEDED and .gnu.version_r with patchelf: the result needs those
+/// versions of libc.so.6, as a program built on that glibc would.
+fn link_as_newer_glibc(dir: &Path, program: &str, stub: &str, map: &str, out: &Path) {
+    assert!(common::have_tool("gcc") && common::have_tool("patchelf"));
+    let soname = format!("libelfcompat-{}.so", stub.trim_end_matches(".c"));
+    let lib = dir.join(&soname);
+    let map = format!("-Wl,--version-script={}", src(map).display());
+    let soname_flag = format!("-Wl,-soname,{soname}");
+    compile(
+        "gcc",
+        &[stub],
+        &lib,
+        &["-shared", "-fPIC", "-nostdlib", &soname_flag, &map],
+    );
+    let lib_arg = lib.display().to_string();
+    compile(
+        "gcc",
+        &[program],
+        out,
+        &["-O2", "-Wl,--no-as-needed", &lib_arg],
+    );
+    let mut cmd = Command::new("patchelf");
+    cmd.args(["--replace-needed", &soname, "libc.so.6"])
+        .arg(out);
+    let r = run_command(cmd, Duration::from_secs(60));
+    assert_eq!(r.code(), 0, "{}", r.describe());
+}
+
 fn elfcompat(args: &[&str], files: &[&Path]) -> Run {
     let mut cmd = Command::new(common::bin());
     cmd.args(args);
@@ -549,35 +579,17 @@ fn newer_printf_conversions_are_named() {
 /// older tcsetattr cannot carry: EINVAL, as the plan's note says).
 #[test]
 fn termios_speeds_of_2_42_are_polyfilled() {
-    assert!(common::have_tool("gcc") && common::have_tool("patchelf"));
     let old = common::old_runtime("amd64");
     let tmp = common::tempdir();
     let t = tmp.path();
-    let stub = t.join("libelfcompat-stub42.so");
-    let map = format!(
-        "-Wl,--version-script={}",
-        src("termios42-stub.map").display()
-    );
-    compile(
-        "gcc",
-        &["termios42-stub.c"],
-        &stub,
-        &[
-            "-shared",
-            "-fPIC",
-            "-nostdlib",
-            "-Wl,-soname,libelfcompat-stub42.so",
-            &map,
-        ],
-    );
     let prog = t.join("termios42");
-    let stub_arg = stub.display().to_string();
-    compile("gcc", &["termios42.c"], &prog, &["-O2", &stub_arg]);
-    let mut cmd = Command::new("patchelf");
-    cmd.args(["--replace-needed", "libelfcompat-stub42.so", "libc.so.6"])
-        .arg(&prog);
-    let r = run_command(cmd, Duration::from_secs(60));
-    assert_eq!(r.code(), 0, "{}", r.describe());
+    link_as_newer_glibc(
+        t,
+        "termios42.c",
+        "termios42-stub.c",
+        "termios42-stub.map",
+        &prog,
+    );
 
     let chk = elfcompat(&["check", "--glibc", "2.31"], &[&prog]);
     assert!(
@@ -611,4 +623,105 @@ fn termios_speeds_of_2_42_are_polyfilled() {
         assert_eq!(r.code(), 0, "run on {label}: {}", r.describe());
         assert_eq!(r.stdout, expected, "run on {label}");
     }
+}
+
+/// fchmodat with AT_SYMLINK_NOFOLLOW and lchmod (glibc 2.32): wrapped below 2.32, the same
+/// answers and modes on 2.31 as glibc 2.36's, where 2.31's own fchmodat refuses the flag.
+#[test]
+fn chmod_nofollow_behaves_as_2_32_on_2_31() {
+    assert!(common::have_tool("gcc"));
+    let old = common::old_runtime("amd64");
+    let tmp = common::tempdir();
+    let prog = tmp.path().join("chmod_nofollow");
+    compile("gcc", &["chmod_nofollow.c"], &prog, &["-O2"]);
+    let in_dir = |p: &Path, old: Option<&(String, String)>, name: &str| {
+        let dir = tmp.path().join(name);
+        std::fs::create_dir(&dir).expect("mkdir");
+        let mut cmd = match old {
+            Some((loader, libpath)) => {
+                let mut c = Command::new(loader);
+                c.args(["--inhibit-cache", "--library-path", libpath])
+                    .arg(p);
+                c
+            }
+            None => Command::new(p),
+        };
+        cmd.arg(&dir).env("LD_BIND_NOW", "1");
+        run_command(cmd, Duration::from_secs(60))
+    };
+    let reference = in_dir(&prog, None, "ref");
+    assert_eq!(reference.code(), 0, "{}", reference.describe());
+    assert!(
+        reference.stdout.contains("EOPNOTSUPP"),
+        "{}",
+        reference.describe()
+    );
+    let out = tmp.path().join("chmod_nofollow.2.31");
+    let plan = patch(&prog, &out, "2.31");
+    assert!(
+        plan.stdout.contains("wrap      fchmodat"),
+        "{}",
+        plan.stdout
+    );
+    assert!(plan.stdout.contains("wrap      lchmod"), "{}", plan.stdout);
+    for (label, r) in [
+        ("2.31", in_dir(&out, Some(&old), "old")),
+        ("2.36", in_dir(&out, None, "new")),
+    ] {
+        assert_eq!(
+            r.triple(),
+            reference.triple(),
+            "patched to 2.31, run on {label}"
+        );
+    }
+    let el7 = tmp.path().join("chmod_nofollow.2.17");
+    patch(&prog, &el7, "2.17");
+    let v = elfcompat(&["verify", "--glibc", "2.17", "--loader-check"], &[&el7]);
+    assert_eq!(v.code(), 0, "{}", v.describe());
+}
+
+/// statvfs's f_type (glibc 2.39): a program that needs 2.39 gets the wrapper below it and
+/// reads the file system's type on 2.31 and 2.36 (which leave the bytes zeroed); one built
+/// against older headers (the same source, without the 2.39 requirement) does not.
+#[test]
+fn statvfs_f_type_is_filled_below_2_39() {
+    let old = common::old_runtime("amd64");
+    let tmp = common::tempdir();
+    let t = tmp.path();
+    let prog = t.join("statvfs_type");
+    link_as_newer_glibc(
+        t,
+        "statvfs_type.c",
+        "glibc239-stub.c",
+        "glibc239-stub.map",
+        &prog,
+    );
+    let out = t.join("statvfs_type.2.31");
+    let plan = patch(&prog, &out, "2.31");
+    assert!(plan.stdout.contains("wrap      statvfs"), "{}", plan.stdout);
+    for (label, r) in [
+        ("2.31", run(&out, Some(&old), None)),
+        ("2.36", run(&out, None, None)),
+    ] {
+        assert_eq!(r.code(), 0, "run on {label}: {}", r.describe());
+        assert_eq!(
+            r.stdout, "statvfs f_type == statfs f_type\n",
+            "run on {label}"
+        );
+    }
+    let plain = t.join("statvfs_plain");
+    compile("gcc", &["statvfs_type.c"], &plain, &["-O2"]);
+    let r = run(&plain, None, None);
+    assert_eq!(
+        r.stdout,
+        "statvfs f_type != statfs f_type\n",
+        "{}",
+        r.describe()
+    );
+    let plan = elfcompat(&["patch", "--glibc", "2.31", "--dry-run"], &[&plain]);
+    assert!(
+        !plan.stdout.contains("wrap      statvfs"),
+        "{}",
+        plan.describe()
+    );
 }

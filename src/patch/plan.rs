@@ -1,7 +1,7 @@
 //! The plan: a pure decision, from (binary, baseline, ABI data), of what to change.
 //! Nothing here writes; `--dry-run` prints exactly this.
 
-use crate::abi::{self, Target};
+use crate::abi::{self, GlibcVersion, Target};
 use crate::baseline::Baseline;
 use crate::check::{self, Fix, DT_RELR_MARKER};
 use crate::elf::{ElfFile, Linkage};
@@ -190,11 +190,11 @@ fn semantic_note(symbol: &str, to_version: &str) -> Option<String> {
 }
 
 /// Bind imported functions that a newer header extended to elfcompat's wrappers
-/// (`wrappers`), when lowering below that release. A binary that needs nothing else
-/// lowered is wrapped only where its code shows the use (`seen`): one that needs other
-/// changes was built against newer headers and is wrapped whenever it imports the function,
-/// since the use cannot always be seen (a computed argument) and the wrapper changes no
-/// answer the older glibc gives.
+/// (`wrappers`), when lowering below that release. A binary being lowered that needs that
+/// release or a later one was built against headers at least that new and is wrapped
+/// whenever it imports the function, since the use cannot always be seen (a computed
+/// argument) and the wrapper changes no answer the older glibc gives; any other binary only
+/// where its code shows the use (`seen`).
 fn wrap_functions(
     plan: &mut Plan,
     req: &Requirements,
@@ -223,6 +223,14 @@ fn wrap_functions(
         .version_requirements()
         .any(|(_, vr)| vr.name.as_str() == DT_RELR_MARKER && exceeds(&vr.name));
     let lowering = !plan.changes.is_empty() || relr;
+    // The newest glibc the file needs: a file that needs a release was built against
+    // headers at least that new, and only such headers pass a function what it extended.
+    let newest = req
+        .imports
+        .iter()
+        .filter_map(|i| i.version.as_ref()?.glibc_triple())
+        .map(|(a, b, c)| GlibcVersion::new(a, b, c))
+        .max();
     for imp in &req.imports {
         let (Some(lib), Some(ver)) = (&imp.library, &imp.version) else {
             continue;
@@ -247,7 +255,8 @@ fn wrap_functions(
             .iter()
             .filter(|u| u.symbol == imp.name && u.remedy == crate::silent::Remedy::Wrap)
             .collect();
-        if !lowering && uses.is_empty() {
+        let built_with = lowering && newest.is_some_and(|v| v >= w.since);
+        if !built_with && uses.is_empty() {
             continue;
         }
         match polyfill_arch.filter(|a| crate::polyfill::wraps(*a, &imp.name)) {

@@ -34,6 +34,14 @@ mode argument only for O_CREAT, so an O_TMPFILE file got mode 0000; the wrapper 
 opens itself with the mode (one openat system call, not a cancellation point) and passes every \
 other open to the real function";
 
+const FCHMODAT: &str = "wrapped for AT_SYMLINK_NOFOLLOW: before glibc 2.32 fchmodat refused \
+the flag (ENOTSUP) and lchmod was a stub (ENOSYS); the wrapper changes the mode through an \
+O_PATH descriptor and /proc/self/fd as 2.32 does (EOPNOTSUPP for a symbolic link, or where \
+/proc is not mounted)";
+
+const STATVFS: &str = "wrapped for f_type: glibc 2.39 added the file system's type to \
+struct statvfs, where older releases leave zeroed bytes; the wrapper fills it from statfs";
+
 const AARCH64: Option<u16> = Some(object::elf::EM_AARCH64.0);
 
 /// The committed table of wrappers.
@@ -73,6 +81,48 @@ pub const WRAPPERS: &[Wrapper] = &[
         machine: AARCH64,
         since: GlibcVersion::new(2, 22, 0),
         why: OPEN_TMPFILE,
+    },
+    Wrapper {
+        symbol: "fchmodat",
+        library: "libc.so.6",
+        machine: None,
+        since: GlibcVersion::new(2, 32, 0),
+        why: FCHMODAT,
+    },
+    Wrapper {
+        symbol: "lchmod",
+        library: "libc.so.6",
+        machine: None,
+        since: GlibcVersion::new(2, 32, 0),
+        why: FCHMODAT,
+    },
+    Wrapper {
+        symbol: "statvfs",
+        library: "libc.so.6",
+        machine: None,
+        since: GlibcVersion::new(2, 39, 0),
+        why: STATVFS,
+    },
+    Wrapper {
+        symbol: "statvfs64",
+        library: "libc.so.6",
+        machine: None,
+        since: GlibcVersion::new(2, 39, 0),
+        why: STATVFS,
+    },
+    Wrapper {
+        symbol: "fstatvfs",
+        library: "libc.so.6",
+        machine: None,
+        since: GlibcVersion::new(2, 39, 0),
+        why: STATVFS,
+    },
+    Wrapper {
+        symbol: "fstatvfs64",
+        library: "libc.so.6",
+        machine: None,
+        since: GlibcVersion::new(2, 39, 0),
+        why: STATVFS,
     },
 ];
 

@@ -37,17 +37,6 @@ pub const IMPORT_NOTES: &[ImportNote] = &[
                (such as a full CPU_SETSIZE mask)",
     },
     ImportNote {
-        symbols: &["fchmodat"],
-        since: GlibcVersion::new(2, 32, 0),
-        what: "an older glibc fails fchmodat with AT_SYMLINK_NOFOLLOW with ENOTSUP (for \
-               every file, not only symbolic links)",
-    },
-    ImportNote {
-        symbols: &["lchmod"],
-        since: GlibcVersion::new(2, 32, 0),
-        what: "lchmod is a stub that fails with ENOSYS on an older glibc",
-    },
-    ImportNote {
         symbols: &["fexecve"],
         since: GlibcVersion::new(2, 34, 0),
         what: "an older glibc executes through /proc/self/fd, which fails where /proc is \
@@ -57,11 +46,6 @@ pub const IMPORT_NOTES: &[ImportNote] = &[
         symbols: &["dlinfo"],
         since: GlibcVersion::new(2, 36, 0),
         what: "an older glibc refuses RTLD_DI_PHDR (\"unsupported dlinfo request\")",
-    },
-    ImportNote {
-        symbols: &["statvfs", "statvfs64", "fstatvfs", "fstatvfs64"],
-        since: GlibcVersion::new(2, 39, 0),
-        what: "f_type (added to struct statvfs in 2.39) is 0 on an older glibc",
     },
     ImportNote {
         symbols: &["tcgetattr"],
