@@ -725,3 +725,64 @@ fn statvfs_f_type_is_filled_below_2_39() {
         plan.describe()
     );
 }
+
+/// The C23 conversions of glibc 2.38 (`__isoc23_strtol` and friends) below 2.38: not the
+/// older functions under another name (they stop at the "0b" prefix) but elfcompat's own,
+/// which read binary digits after it with strtol's overflow rules, and give every other
+/// string to the older function. The expected output (testdata/silent/strtol_c23.expected)
+/// is C23's answer for each case, worked out by hand; it must come out on 2.31 and 2.36.
+#[test]
+fn c23_strtol_reads_binary_below_2_38() {
+    let old = common::old_runtime("amd64");
+    let tmp = common::tempdir();
+    let t = tmp.path();
+    let prog = t.join("strtol_c23");
+    link_as_newer_glibc(
+        t,
+        "strtol_c23.c",
+        "strtol_c23-stub.c",
+        "strtol_c23-stub.map",
+        &prog,
+    );
+    let out = t.join("strtol_c23.2.31");
+    let plan = patch(&prog, &out, "2.31");
+    for f in [
+        "__isoc23_strtol ",
+        "__isoc23_strtoull",
+        "__isoc23_wcstol",
+        "__isoc23_strtoimax",
+        "__isoc23_strtol_l",
+    ] {
+        assert!(
+            plan.stdout.contains(&format!("polyfill  {f}")),
+            "{f}: {}",
+            plan.stdout
+        );
+    }
+    assert!(!plan.stdout.contains("rename "), "{}", plan.stdout);
+    let expected = std::fs::read_to_string(src("strtol_c23.expected")).expect("expected output");
+    for (label, r) in [
+        ("2.31", run(&out, Some(&old), None)),
+        ("2.36", run(&out, None, None)),
+    ] {
+        assert_eq!(r.code(), 0, "run on {label}: {}", r.describe());
+        assert_eq!(r.stdout, expected, "run on {label}");
+    }
+    // Without polyfills the rename remains, with its note.
+    let plan = elfcompat(
+        &[
+            "patch",
+            "--glibc",
+            "2.31",
+            "--dry-run",
+            "--polyfill",
+            "none",
+        ],
+        &[&prog],
+    );
+    assert!(
+        plan.stdout.contains("rename    __isoc23_strtol "),
+        "{}",
+        plan.describe()
+    );
+}

@@ -464,6 +464,10 @@ pub fn plan_requirements(
                     let sv = db.newest_at_or_below(t, r.to, None, baseline.glibc)?;
                     Some((r, sv.lib.soname(t).to_string(), sv.version.tag()))
                 });
+                // An approximate rename gives way to an exact polyfill.
+                let exact_polyfill =
+                    polyfill_arch.is_some_and(|a| crate::polyfill::provides(a, &imp.name));
+                let renamed = renamed.filter(|(r, _, _)| !(r.approximate() && exact_polyfill));
                 match renamed {
                     Some((rule, library, version)) => {
                         plan.notes

@@ -22,6 +22,14 @@ conversions also accept the C23 0b/0B binary prefix";
 const RESOLV_NOTE: &str = "<resolv.h> before glibc 2.34 defined NAME as a macro for __NAME, \
 exported by libresolv; 2.34 exported the plain name from libc: the same function";
 
+impl Rename {
+    /// Whether the older symbol differs in some input (the C23 `0b` prefix): a polyfill
+    /// with the exact meaning is preferred where one exists.
+    pub fn approximate(&self) -> bool {
+        self.why == C23_NOTE || self.why == SCANF_NOTE
+    }
+}
+
 /// The committed table of equivalent symbols.
 pub const RENAMES: &[Rename] = &[
     Rename {
