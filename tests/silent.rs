@@ -796,3 +796,56 @@ fn c23_strtol_reads_binary_below_2_38() {
         plan.describe()
     );
 }
+
+/// A real program that calls sysconf (_SC_SIGSTKSZ): Debian 12's python3, whose
+/// faulthandler allocates its alternate signal stack from SIGSTKSZ. Patched to 2.31 with
+/// the libraries it loads, `faulthandler.enable()` works under bullseye's glibc 2.31.
+#[test]
+fn python_faulthandler_runs_on_2_31() {
+    let python = Path::new("/usr/bin/python3.11");
+    assert!(
+        python.exists(),
+        "Debian 12's python3.11 (.ci/run installs python3)"
+    );
+    let old = common::old_runtime("amd64");
+    let tmp = common::tempdir();
+    let out = tmp.path().join("out");
+    let chk = elfcompat(&["check", "--glibc", "2.31"], &[python]);
+    assert!(
+        chk.stdout.contains("sysconf(_SC_SIGSTKSZ)"),
+        "{}",
+        chk.describe()
+    );
+    let mut cmd = Command::new(common::bin());
+    cmd.args(["patch", "--glibc", "2.31", "-o"])
+        .arg(&out)
+        .arg(python)
+        .args([
+            "/lib/x86_64-linux-gnu/libexpat.so.1",
+            "/lib/x86_64-linux-gnu/libz.so.1",
+        ]);
+    let r = run_command(cmd, Duration::from_secs(120));
+    assert_eq!(r.code(), 0, "{}", r.describe());
+    assert!(r.stdout.contains("wrap      sysconf"), "{}", r.describe());
+    let script = tmp.path().join("fh.py");
+    std::fs::write(
+        &script,
+        "import faulthandler\nfaulthandler.enable()\nprint('faulthandler', faulthandler.is_enabled())\n",
+    )
+    .expect("write");
+    let (loader, libpath) = &old;
+    let mut cmd = Command::new(loader);
+    cmd.args(["--inhibit-cache", "--library-path"])
+        .arg(format!("{}:{libpath}", out.display()))
+        .arg(out.join("python3.11"))
+        .args(["-I", "-S"])
+        .arg(&script)
+        .env("LD_BIND_NOW", "1");
+    let r = run_command(cmd, Duration::from_secs(60));
+    assert_eq!(
+        r.triple(),
+        (0, "faulthandler True\n", ""),
+        "{}",
+        r.describe()
+    );
+}
