@@ -564,16 +564,28 @@ fn layout(b: &mut Builder<'_>, relocate_phdrs: bool) -> Result<Option<SectionId>
         None
     };
     let repacked = left_out.is_some();
-    let left_out = left_out.unwrap_or_default();
+    let mut left_out = left_out.unwrap_or_default();
     let mut extra = 0usize;
     let mut phdr_section = None;
+    // An executable's table that cannot grow in place (what follows it may not move, as in
+    // the layout patchelf gives a non-PIE executable: a new first PT_LOAD with the headers,
+    // then .dynamic) moves elsewhere in the first PT_LOAD, into room the moved tables
+    // leave: see `place_in_first_load`.
+    let mut in_first_load = false;
     loop {
-        let phend = if relocate_phdrs {
+        let phend = if relocate_phdrs || in_first_load {
             kept_end
         } else {
             table_end + extra as u64 * entry
         };
-        let mut moved = find_moves(b, phend, &left_out)?;
+        let mut moved = match find_moves(b, phend, &left_out) {
+            Ok(moved) => moved,
+            Err(PatchError::Refused(_)) if !relocate_phdrs && !in_first_load => {
+                in_first_load = true;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         for id in &left_out {
             if !moved.contains(id) {
                 moved.push(*id);
@@ -583,15 +595,7 @@ fn layout(b: &mut Builder<'_>, relocate_phdrs: bool) -> Result<Option<SectionId>
             return Ok(None);
         }
         if relocate_phdrs {
-            let id = *phdr_section.get_or_insert_with(|| {
-                let sec = b.sections.add();
-                sec.name = format!("{NEW_SECTION_PREFIX}phdrs").into_bytes().into();
-                sec.sh_type = elf::SHT_PROGBITS;
-                sec.sh_flags = elf::SHF_ALLOC;
-                sec.sh_addralign = 8;
-                sec.data = SectionData::Data(Vec::new().into());
-                sec.id()
-            });
+            let id = *phdr_section.get_or_insert_with(|| new_phdr_section(b, (0, 0), 0));
             if !moved.contains(&id) {
                 moved.push(id);
             }
@@ -613,11 +617,23 @@ fn layout(b: &mut Builder<'_>, relocate_phdrs: bool) -> Result<Option<SectionId>
                 splits += 1;
             }
         }
-        if !relocate_phdrs && flags.len() + splits > extra {
+        if !relocate_phdrs && !in_first_load && flags.len() + splits > extra {
             extra = flags.len() + splits;
             continue;
         }
-        if let Some(id) = phdr_section {
+        if in_first_load {
+            let has_phdr = b.segments.iter().any(|s| s.p_type == elf::PT_PHDR);
+            let entries = b.segments.count() + flags.len() + splits + usize::from(!has_phdr);
+            let size = entries as u64 * entry;
+            match place_in_first_load(b, kept_end, size, &moved) {
+                Ok(at) => phdr_section = Some(new_phdr_section(b, at, size)),
+                Err(more) => {
+                    left_out.push(more?);
+                    continue;
+                }
+            }
+        }
+        if let (Some(id), false) = (phdr_section, in_first_load) {
             // A table that moves gets a PT_PHDR if it had none: without one glibc looks for
             // the table in the first PT_LOAD whose pages hold e_phoff, which may be the end
             // of the data segment, zero-filled at run time (verify's "phdr-mapped").
@@ -685,6 +701,78 @@ fn layout(b: &mut Builder<'_>, relocate_phdrs: bool) -> Result<Option<SectionId>
             }
         }
         return Ok(phdr_section);
+    }
+}
+
+/// The section that holds a program header table written outside the Builder: at `at`
+/// (file offset, address) when it has a place already, else placed with the moved tables.
+fn new_phdr_section(b: &mut Builder<'_>, at: (u64, u64), size: u64) -> SectionId {
+    let sec = b.sections.add();
+    sec.name = format!("{NEW_SECTION_PREFIX}phdrs").into_bytes().into();
+    sec.sh_type = elf::SHT_PROGBITS;
+    sec.sh_flags = elf::SHF_ALLOC;
+    sec.sh_addralign = 8;
+    sec.sh_offset = at.0;
+    sec.sh_addr = at.1;
+    sec.sh_size = size;
+    sec.data = SectionData::Data(vec![0; size as usize].into());
+    sec.id()
+}
+
+/// Room for an executable's program header table of `size` bytes in the PT_LOAD that maps
+/// the file's start, where kernels before 5.17.2 look for it (they take AT_PHDR to be
+/// that segment's address of e_phoff): (file offset, address) of the lowest free range
+/// once the `moved` tables are gone, outside the ELF header and the `kept_end` bytes of
+/// the old table the Builder still writes. Without one, `Err(Ok(id))` names the next
+/// movable table of that segment to move out to make room, and `Err(Err(..))` refuses.
+fn place_in_first_load(
+    b: &Builder<'_>,
+    kept_end: u64,
+    size: u64,
+    moved: &[SectionId],
+) -> Result<(u64, u64), Result<SectionId, PatchError>> {
+    let Some(seg) = b.segments.find_load_segment_from_offset(0) else {
+        return Err(Err(PatchError::Refused(
+            "no PT_LOAD maps the ELF header, so a larger program header table has nowhere to go"
+                .into(),
+        )));
+    };
+    let (start, end) = (seg.p_offset, seg.p_offset.saturating_add(seg.p_filesz));
+    let mut used: Vec<(u64, u64)> = vec![(0, kept_end)];
+    let mut candidates: Vec<(u64, SectionId)> = Vec::new();
+    for s in b.sections.iter() {
+        if !s.is_alloc() || s.sh_type == elf::SHT_NOBITS || moved.contains(&s.id()) {
+            continue;
+        }
+        let (lo, hi) = (s.sh_offset, s.sh_offset.saturating_add(s.sh_size));
+        if hi <= start || lo >= end {
+            continue;
+        }
+        used.push((lo, hi));
+        if movable(b, s.id()) {
+            candidates.push((lo, s.id()));
+        }
+    }
+    used.sort_unstable();
+    let mut at = start;
+    for (lo, hi) in used {
+        let aligned = at.next_multiple_of(8);
+        if aligned.saturating_add(size) <= lo.min(end) {
+            break;
+        }
+        at = at.max(hi);
+    }
+    let at = at.next_multiple_of(8);
+    if at.saturating_add(size) <= end {
+        return Ok((at, seg.p_vaddr + (at - seg.p_offset)));
+    }
+    // Free the room right after what may not move first: the lowest movable table.
+    candidates.sort_unstable_by_key(|&(lo, _)| lo);
+    match candidates.first() {
+        Some(&(_, id)) => Err(Ok(id)),
+        None => Err(Err(PatchError::Refused(format!(
+            "no room: the program header table must grow to {size} bytes inside the first PT_LOAD (where kernels before 5.17.2 look for it), and nothing there may move to make room"
+        )))),
     }
 }
 
