@@ -331,6 +331,21 @@ struct Block {
     end: u64,
     sec: Option<SectionId>,
     name: String,
+    /// Where it was in the input: two such blocks that overlap overlapped there already,
+    /// in a file the loader runs (mold's `.relro_padding` past the end of its PT_LOAD,
+    /// `.bss` over what follows), and are no business of the layout.
+    as_read: bool,
+}
+
+/// Every allocated section's (address, size) as read, before anything grew or moved.
+type AsRead = Vec<(SectionId, u64, u64)>;
+
+fn as_read(b: &Builder<'_>) -> AsRead {
+    b.sections
+        .iter()
+        .filter(|s| s.is_alloc())
+        .map(|s| (s.id(), s.sh_addr, s.sh_size))
+        .collect()
 }
 
 /// Which alloc sections must move. `phend`: the file offset where the program header table
@@ -340,6 +355,8 @@ fn find_moves(
     b: &Builder<'_>,
     phend: u64,
     gone: &[SectionId],
+    input: &AsRead,
+    input_phend: u64,
 ) -> Result<Vec<SectionId>, PatchError> {
     let mut blocks = Vec::new();
     if let Some(seg) = b.segments.find_load_segment_from_offset(0) {
@@ -349,6 +366,7 @@ fn find_moves(
             end: a + phend,
             sec: None,
             name: "ELF and program headers".into(),
+            as_read: phend <= input_phend,
         });
     }
     for seg in b.segments.iter().filter(|s| s.p_type == elf::PT_LOAD) {
@@ -358,6 +376,7 @@ fn find_moves(
             end: e,
             sec: None,
             name: "end of a PT_LOAD".into(),
+            as_read: true,
         });
     }
     for s in b.sections.iter() {
@@ -378,6 +397,7 @@ fn find_moves(
             },
             sec: Some(s.id()),
             name: s.name.to_string(),
+            as_read: !new_shim && input.contains(&(s.id(), s.sh_addr, s.sh_size)),
         });
     }
     blocks.sort_by_key(|k| (k.start, k.end));
@@ -385,6 +405,14 @@ fn find_moves(
     let mut i = 0;
     while i + 1 < blocks.len() {
         if blocks[i].end <= blocks[i + 1].start {
+            i += 1;
+            continue;
+        }
+        if blocks[i].as_read && blocks[i + 1].as_read {
+            // The one that reaches further is compared with what follows.
+            if blocks[i].end > blocks[i + 1].end {
+                blocks.swap(i, i + 1);
+            }
             i += 1;
             continue;
         }
@@ -532,13 +560,15 @@ fn repack_front(b: &mut Builder<'_>, from: u64, floor: u64) -> Option<Vec<Sectio
 fn layout(b: &mut Builder<'_>, relocate_phdrs: bool) -> Result<Option<SectionId>, PatchError> {
     b.delete_orphans();
     b.delete_unused_versions();
+    let input = as_read(b);
     // .dynamic cannot move: pad it back to its old size with DT_NULLs so sh_size keeps
     // matching PT_DYNAMIC; growth past the spare slots shows up as an overlap below.
     let dyn_size = b.encoder().dyn_size();
+    let machine = b.header.e_machine.0;
     if let Some(id) = b.dynamic_section() {
         let old = b.sections.get(id).sh_size;
         if let SectionData::Dynamic(d) = &mut b.sections.get_mut(id).data {
-            make_room(d, old / dyn_size);
+            make_room(d, old / dyn_size, machine);
             while (d.len() as u64 + 2) * dyn_size <= old {
                 d.push(Dynamic::Integer {
                     tag: elf::DT_NULL,
@@ -556,9 +586,12 @@ fn layout(b: &mut Builder<'_>, relocate_phdrs: bool) -> Result<Option<SectionId>
     // laying the tables after it out again, leaving the smallest out if need be.
     let kept_end = b.header.e_phoff + entry;
     let table_end = b.header.e_phoff + b.program_headers_size();
+    let moves = |b: &Builder<'_>, phend: u64, gone: &[SectionId]| {
+        find_moves(b, phend, gone, &input, table_end)
+    };
     let left_out = if relocate_phdrs {
         repack_front(b, kept_end, kept_end)
-    } else if !find_moves(b, table_end, &[])?.is_empty() {
+    } else if !moves(b, table_end, &[])?.is_empty() {
         repack_front(b, table_end, table_end + 4 * entry)
     } else {
         None
@@ -578,7 +611,7 @@ fn layout(b: &mut Builder<'_>, relocate_phdrs: bool) -> Result<Option<SectionId>
         } else {
             table_end + extra as u64 * entry
         };
-        let mut moved = match find_moves(b, phend, &left_out) {
+        let mut moved = match moves(b, phend, &left_out) {
             Ok(moved) => moved,
             Err(PatchError::Refused(_)) if !relocate_phdrs && !in_first_load => {
                 in_first_load = true;
@@ -923,15 +956,20 @@ fn phdr_table(b: &mut Builder<'_>, sec: SectionId, original: &[SegmentId]) -> Ph
 
 /// When new DT_NEEDED entries do not fit in `.dynamic` (which cannot move), drop entries
 /// the loader does not need, in this order: padding DT_NULLs, DT_RELACOUNT/DT_RELCOUNT
-/// (an optimisation hint), and DT_FLAGS when it only says BIND_NOW and DT_FLAGS_1 says NOW
-/// too. Linkers that leave no spare slots (rustc's, lld) need this for even one addition.
-fn make_room(d: &mut Vec<Dynamic<'_>>, slots: u64) {
+/// (an optimisation hint), DT_SYMENT (glibc's loader reads it only for the function
+/// descriptors of ia64 and hppa: everywhere else the symbol size is the class's, and
+/// readers fall back to it), and DT_FLAGS when it only says BIND_NOW and DT_FLAGS_1 says
+/// NOW too. Linkers that leave no spare slots (rustc's, lld) need this for even one
+/// addition; lld's shared libraries need two slots for libpthread and libdl.
+fn make_room(d: &mut Vec<Dynamic<'_>>, slots: u64, machine: u16) {
     let now_in_flags_1 = d.iter().any(|e| {
         matches!(e, Dynamic::Integer { tag, val } if *tag == elf::DT_FLAGS_1 && val & elf::DF_1_NOW.0 != 0)
     });
-    let removable: [&dyn Fn(&Dynamic<'_>) -> bool; 3] = [
+    let function_descriptors = machine == elf::EM_IA_64.0 || machine == elf::EM_PARISC.0;
+    let removable: [&dyn Fn(&Dynamic<'_>) -> bool; 4] = [
         &|e| e.tag() == elf::DT_NULL,
         &|e| matches!(e.tag(), elf::DT_RELACOUNT | elf::DT_RELCOUNT),
+        &|e| !function_descriptors && e.tag() == elf::DT_SYMENT,
         &|e| {
             now_in_flags_1
                 && matches!(e, Dynamic::Integer { tag, val } if *tag == elf::DT_FLAGS && *val == elf::DF_BIND_NOW.0)
