@@ -756,21 +756,29 @@ fn new_phdr_section(b: &mut Builder<'_>, at: (u64, u64), size: u64) -> SectionId
 /// the file's start, where kernels before 5.17.2 look for it (they take AT_PHDR to be
 /// that segment's address of e_phoff): (file offset, address) of the lowest free range
 /// once the `moved` tables are gone, outside the ELF header and the `kept_end` bytes of
-/// the old table the Builder still writes. Without one, `Err(Ok(id))` names the next
-/// movable table of that segment to move out to make room, and `Err(Err(..))` refuses.
+/// the old table the Builder still writes. The segment may grow into the rest of its last
+/// page when nothing else is there (patchelf's first PT_LOAD for a non-PIE executable
+/// ends right after `.interp`). Without room, `Err(Ok(id))` names the next movable table
+/// of that segment to move out to make room, and `Err(Err(..))` refuses.
 fn place_in_first_load(
-    b: &Builder<'_>,
+    b: &mut Builder<'_>,
     kept_end: u64,
     size: u64,
     moved: &[SectionId],
 ) -> Result<(u64, u64), Result<SectionId, PatchError>> {
     let Some(seg) = b.segments.find_load_segment_from_offset(0) else {
         return Err(Err(PatchError::Refused(
-            "no PT_LOAD maps the ELF header, so a larger program header table has nowhere to go"
-                .into(),
+            "no PT_LOAD maps the ELF header, so a larger program header table has nowhere to go".into(),
         )));
     };
-    let (start, end) = (seg.p_offset, seg.p_offset.saturating_add(seg.p_filesz));
+    let (seg_id, seg_offset, seg_vaddr) = (seg.id(), seg.p_offset, seg.p_vaddr);
+    let start = seg_offset;
+    let filled = seg_offset.saturating_add(seg.p_filesz);
+    let end = if seg.p_memsz == seg.p_filesz {
+        last_page_room(b, seg_id, filled)
+    } else {
+        filled
+    };
     let mut used: Vec<(u64, u64)> = vec![(0, kept_end)];
     let mut candidates: Vec<(u64, SectionId)> = Vec::new();
     for s in b.sections.iter() {
@@ -797,7 +805,12 @@ fn place_in_first_load(
     }
     let at = at.next_multiple_of(8);
     if at.saturating_add(size) <= end {
-        return Ok((at, seg.p_vaddr + (at - seg.p_offset)));
+        if at + size > filled {
+            let seg = b.segments.get_mut(seg_id);
+            seg.p_filesz = at + size - seg_offset;
+            seg.p_memsz = seg.p_filesz;
+        }
+        return Ok((at, seg_vaddr + (at - seg_offset)));
     }
     // Free the room right after what may not move first: the lowest movable table.
     candidates.sort_unstable_by_key(|&(lo, _)| lo);
@@ -807,6 +820,32 @@ fn place_in_first_load(
             "no room: the program header table must grow to {size} bytes inside the first PT_LOAD (where kernels before 5.17.2 look for it), and nothing there may move to make room"
         )))),
     }
+}
+
+/// How far (file offset) the segment `seg`, whose file bytes end at `filled`, may grow
+/// into the rest of its last 4 KiB page (mapped from the file on any page size): up to
+/// where another segment's bytes or pages begin, in the file and in memory.
+fn last_page_room(b: &Builder<'_>, seg: SegmentId, filled: u64) -> u64 {
+    const PAGE: u64 = 0x1000;
+    let this = b.segments.get(seg);
+    let delta = this.p_vaddr.wrapping_sub(this.p_offset);
+    let mut end = filled.next_multiple_of(PAGE);
+    for other in b.segments.iter().filter(|s| s.id() != seg && s.p_type == elf::PT_LOAD) {
+        // In the file: its bytes. In memory: its first page, as this segment's offsets.
+        if other.p_offset >= filled {
+            end = end.min(other.p_offset);
+        }
+        let page = other.p_vaddr / PAGE * PAGE;
+        if page >= this.p_vaddr {
+            end = end.min(page.wrapping_sub(delta).max(filled));
+        }
+    }
+    for s in b.sections.iter() {
+        if s.sh_type != elf::SHT_NOBITS && s.sh_offset >= filled && s.sh_size > 0 {
+            end = end.min(s.sh_offset);
+        }
+    }
+    end
 }
 
 /// A program header table written outside the Builder, into its own section.
