@@ -58,6 +58,13 @@ pub fn apply<'a>(
             )));
         }
     }
+    // sh_addralign 0 means no alignment, as 1 does (LIEF writes 0 for a section it adds);
+    // the Builder would align an offset to 0.
+    for sec in b.sections.iter_mut() {
+        if sec.sh_addralign == 0 {
+            sec.sh_addralign = 1;
+        }
+    }
     crate::timing::mark("rewrite: read");
     let symbols = dynamic_symbol_ids(&b);
     for c in &plan.changes {
@@ -768,7 +775,8 @@ fn place_in_first_load(
 ) -> Result<(u64, u64), Result<SectionId, PatchError>> {
     let Some(seg) = b.segments.find_load_segment_from_offset(0) else {
         return Err(Err(PatchError::Refused(
-            "no PT_LOAD maps the ELF header, so a larger program header table has nowhere to go".into(),
+            "no PT_LOAD maps the ELF header, so a larger program header table has nowhere to go"
+                .into(),
         )));
     };
     let (seg_id, seg_offset, seg_vaddr) = (seg.id(), seg.p_offset, seg.p_vaddr);
@@ -830,7 +838,11 @@ fn last_page_room(b: &Builder<'_>, seg: SegmentId, filled: u64) -> u64 {
     let this = b.segments.get(seg);
     let delta = this.p_vaddr.wrapping_sub(this.p_offset);
     let mut end = filled.next_multiple_of(PAGE);
-    for other in b.segments.iter().filter(|s| s.id() != seg && s.p_type == elf::PT_LOAD) {
+    for other in b
+        .segments
+        .iter()
+        .filter(|s| s.id() != seg && s.p_type == elf::PT_LOAD)
+    {
         // In the file: its bytes. In memory: its first page, as this segment's offsets.
         if other.p_offset >= filled {
             end = end.min(other.p_offset);
