@@ -130,27 +130,46 @@ fn parse_class<'data, Elf: FileHeader<Endian = Endianness, Sym: Sync>>(
 }
 
 /// Map a virtual address to (file offset, bytes available from there) through the PT_LOAD
-/// segment whose file image contains it.
+/// segment whose file image contains it. The bytes available run on into the next PT_LOAD
+/// when that one maps the very next file bytes at the very next address (and the first has
+/// no zero-filled tail in between): the loader maps both, so a table may span them.
+/// `patchelf` makes such layouts, e.g. a new first PT_LOAD for `.dynamic` and `.dynstr`
+/// that ends where the linker's first one begins, with `.dynsym` across the boundary.
 pub(super) fn vaddr_to_offset(
     segments: &[Segment],
     file_len: u64,
     vaddr: u64,
 ) -> Option<(u64, u64)> {
-    segments
-        .iter()
-        .filter(|s| s.p_type == E::PT_LOAD.0)
-        .find_map(|s| {
-            let delta = vaddr.checked_sub(s.vaddr)?;
-            if delta >= s.filesz {
-                return None;
-            }
-            let offset = s.offset.checked_add(delta)?;
-            if offset >= file_len {
-                return None;
-            }
-            let avail = (s.filesz - delta).min(file_len - offset);
-            Some((offset, avail))
-        })
+    let loads = || segments.iter().filter(|s| s.p_type == E::PT_LOAD.0);
+    let (seg, offset, mut avail) = loads().find_map(|s| {
+        let delta = vaddr.checked_sub(s.vaddr)?;
+        if delta >= s.filesz {
+            return None;
+        }
+        let offset = s.offset.checked_add(delta)?;
+        if offset >= file_len {
+            return None;
+        }
+        Some((s, offset, s.filesz - delta))
+    })?;
+    let mut cur = seg;
+    // Each step moves to a segment at a higher address: at most one step per segment.
+    while cur.memsz == cur.filesz {
+        let (Some(end_vaddr), Some(end_offset)) = (
+            cur.vaddr.checked_add(cur.filesz),
+            cur.offset.checked_add(cur.filesz),
+        ) else {
+            break;
+        };
+        let Some(next) =
+            loads().find(|s| s.filesz > 0 && s.vaddr == end_vaddr && s.offset == end_offset)
+        else {
+            break;
+        };
+        avail = avail.saturating_add(next.filesz);
+        cur = next;
+    }
+    Some((offset, avail.min(file_len - offset)))
 }
 
 struct Ctx<'a, 'data> {
@@ -949,4 +968,79 @@ pub fn section_infos(data: &[u8]) -> Vec<SectionInfo> {
         _ => None,
     };
     r.unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(offset: u64, vaddr: u64, filesz: u64, memsz: u64) -> Segment {
+        Segment {
+            p_type: E::PT_LOAD.0,
+            flags: 0,
+            offset,
+            vaddr,
+            filesz,
+            memsz,
+            align: 0x1000,
+        }
+    }
+
+    /// A table may run from one PT_LOAD into the next only where the loader maps the
+    /// file's next bytes at the next address: patchelf's non-PIE layout (a page below
+    /// the linker's first PT_LOAD) does that; a gap in the file or in memory, or a
+    /// zero-filled tail in between, does not.
+    #[test]
+    fn bytes_available_span_adjacent_loads_only() {
+        let len = 0x10000;
+        // patchelf: [0x3ff000, 0x400000) from offset 0, then the linker's segments.
+        let contiguous = [
+            load(0, 0x3ff000, 0x1000, 0x1000),
+            load(0x1000, 0x400000, 0x2000, 0x2000),
+        ];
+        assert_eq!(
+            vaddr_to_offset(&contiguous, len, 0x3ffaa8),
+            Some((0xaa8, 0x558 + 0x2000))
+        );
+        assert_eq!(
+            vaddr_to_offset(&contiguous, len, 0x400010),
+            Some((0x1010, 0x1ff0))
+        );
+        // The next segment maps other file bytes (the usual page gap of a data segment).
+        let file_gap = [
+            load(0, 0x3ff000, 0x1000, 0x1000),
+            load(0x2000, 0x400000, 0x2000, 0x2000),
+        ];
+        assert_eq!(
+            vaddr_to_offset(&file_gap, len, 0x3ffaa8),
+            Some((0xaa8, 0x558))
+        );
+        // The next segment is not at the next address.
+        let addr_gap = [
+            load(0, 0x3ff000, 0x1000, 0x1000),
+            load(0x1000, 0x401000, 0x2000, 0x2000),
+        ];
+        assert_eq!(
+            vaddr_to_offset(&addr_gap, len, 0x3ffaa8),
+            Some((0xaa8, 0x558))
+        );
+        // The first has a zero-filled tail: the loader puts zeros there, not file bytes.
+        let bss = [
+            load(0, 0x3ff000, 0x1000, 0x1800),
+            load(0x1000, 0x400000, 0x2000, 0x2000),
+        ];
+        assert_eq!(vaddr_to_offset(&bss, len, 0x3ffaa8), Some((0xaa8, 0x558)));
+        // Never past the end of the file.
+        assert_eq!(
+            vaddr_to_offset(&contiguous, 0x1800, 0x3ffaa8),
+            Some((0xaa8, 0x1800 - 0xaa8))
+        );
+        // Three in a row.
+        let three = [
+            load(0, 0x10000, 0x100, 0x100),
+            load(0x100, 0x10100, 0x100, 0x100),
+            load(0x200, 0x10200, 0x100, 0x100),
+        ];
+        assert_eq!(vaddr_to_offset(&three, len, 0x10080), Some((0x80, 0x280)));
+    }
 }

@@ -86,6 +86,18 @@ fn growable(file: &ElfFile<'_>) -> Result<(), String> {
     if !file.has_section_headers {
         return Err("moving tables, which a file without section headers does not allow (it can only be edited in place)".into());
     }
+    // object's Builder writes the program header table right after the ELF header, where
+    // linkers put it; LIEF moves it elsewhere when it adds a segment.
+    let header_size = match file.class {
+        Class::Elf64 => 64,
+        Class::Elf32 => 52,
+    };
+    if file.phoff != header_size {
+        return Err(format!(
+            "moving tables, and the ELF rewriter needs the program header table right after the ELF header (it is at e_phoff {:#x})",
+            file.phoff
+        ));
+    }
     let sections = crate::elf::section_infos(file.data);
     match sections
         .iter()

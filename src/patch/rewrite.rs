@@ -58,6 +58,13 @@ pub fn apply<'a>(
             )));
         }
     }
+    // sh_addralign 0 means no alignment, as 1 does (LIEF writes 0 for a section it adds);
+    // the Builder would align an offset to 0.
+    for sec in b.sections.iter_mut() {
+        if sec.sh_addralign == 0 {
+            sec.sh_addralign = 1;
+        }
+    }
     crate::timing::mark("rewrite: read");
     let symbols = dynamic_symbol_ids(&b);
     for c in &plan.changes {
@@ -331,6 +338,21 @@ struct Block {
     end: u64,
     sec: Option<SectionId>,
     name: String,
+    /// Where it was in the input: two such blocks that overlap overlapped there already,
+    /// in a file the loader runs (mold's `.relro_padding` past the end of its PT_LOAD,
+    /// `.bss` over what follows), and are no business of the layout.
+    as_read: bool,
+}
+
+/// Every allocated section's (address, size) as read, before anything grew or moved.
+type AsRead = Vec<(SectionId, u64, u64)>;
+
+fn as_read(b: &Builder<'_>) -> AsRead {
+    b.sections
+        .iter()
+        .filter(|s| s.is_alloc())
+        .map(|s| (s.id(), s.sh_addr, s.sh_size))
+        .collect()
 }
 
 /// Which alloc sections must move. `phend`: the file offset where the program header table
@@ -340,6 +362,8 @@ fn find_moves(
     b: &Builder<'_>,
     phend: u64,
     gone: &[SectionId],
+    input: &AsRead,
+    input_phend: u64,
 ) -> Result<Vec<SectionId>, PatchError> {
     let mut blocks = Vec::new();
     if let Some(seg) = b.segments.find_load_segment_from_offset(0) {
@@ -349,6 +373,7 @@ fn find_moves(
             end: a + phend,
             sec: None,
             name: "ELF and program headers".into(),
+            as_read: phend <= input_phend,
         });
     }
     for seg in b.segments.iter().filter(|s| s.p_type == elf::PT_LOAD) {
@@ -358,6 +383,7 @@ fn find_moves(
             end: e,
             sec: None,
             name: "end of a PT_LOAD".into(),
+            as_read: true,
         });
     }
     for s in b.sections.iter() {
@@ -378,6 +404,7 @@ fn find_moves(
             },
             sec: Some(s.id()),
             name: s.name.to_string(),
+            as_read: !new_shim && input.contains(&(s.id(), s.sh_addr, s.sh_size)),
         });
     }
     blocks.sort_by_key(|k| (k.start, k.end));
@@ -385,6 +412,14 @@ fn find_moves(
     let mut i = 0;
     while i + 1 < blocks.len() {
         if blocks[i].end <= blocks[i + 1].start {
+            i += 1;
+            continue;
+        }
+        if blocks[i].as_read && blocks[i + 1].as_read {
+            // The one that reaches further is compared with what follows.
+            if blocks[i].end > blocks[i + 1].end {
+                blocks.swap(i, i + 1);
+            }
             i += 1;
             continue;
         }
@@ -532,13 +567,15 @@ fn repack_front(b: &mut Builder<'_>, from: u64, floor: u64) -> Option<Vec<Sectio
 fn layout(b: &mut Builder<'_>, relocate_phdrs: bool) -> Result<Option<SectionId>, PatchError> {
     b.delete_orphans();
     b.delete_unused_versions();
+    let input = as_read(b);
     // .dynamic cannot move: pad it back to its old size with DT_NULLs so sh_size keeps
     // matching PT_DYNAMIC; growth past the spare slots shows up as an overlap below.
     let dyn_size = b.encoder().dyn_size();
+    let machine = b.header.e_machine.0;
     if let Some(id) = b.dynamic_section() {
         let old = b.sections.get(id).sh_size;
         if let SectionData::Dynamic(d) = &mut b.sections.get_mut(id).data {
-            make_room(d, old / dyn_size);
+            make_room(d, old / dyn_size, machine);
             while (d.len() as u64 + 2) * dyn_size <= old {
                 d.push(Dynamic::Integer {
                     tag: elf::DT_NULL,
@@ -556,24 +593,39 @@ fn layout(b: &mut Builder<'_>, relocate_phdrs: bool) -> Result<Option<SectionId>
     // laying the tables after it out again, leaving the smallest out if need be.
     let kept_end = b.header.e_phoff + entry;
     let table_end = b.header.e_phoff + b.program_headers_size();
+    let moves = |b: &Builder<'_>, phend: u64, gone: &[SectionId]| {
+        find_moves(b, phend, gone, &input, table_end)
+    };
     let left_out = if relocate_phdrs {
         repack_front(b, kept_end, kept_end)
-    } else if !find_moves(b, table_end, &[])?.is_empty() {
+    } else if !moves(b, table_end, &[])?.is_empty() {
         repack_front(b, table_end, table_end + 4 * entry)
     } else {
         None
     };
     let repacked = left_out.is_some();
-    let left_out = left_out.unwrap_or_default();
+    let mut left_out = left_out.unwrap_or_default();
     let mut extra = 0usize;
     let mut phdr_section = None;
+    // An executable's table that cannot grow in place (what follows it may not move, as in
+    // the layout patchelf gives a non-PIE executable: a new first PT_LOAD with the headers,
+    // then .dynamic) moves elsewhere in the first PT_LOAD, into room the moved tables
+    // leave: see `place_in_first_load`.
+    let mut in_first_load = false;
     loop {
-        let phend = if relocate_phdrs {
+        let phend = if relocate_phdrs || in_first_load {
             kept_end
         } else {
             table_end + extra as u64 * entry
         };
-        let mut moved = find_moves(b, phend, &left_out)?;
+        let mut moved = match moves(b, phend, &left_out) {
+            Ok(moved) => moved,
+            Err(PatchError::Refused(_)) if !relocate_phdrs && !in_first_load => {
+                in_first_load = true;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         for id in &left_out {
             if !moved.contains(id) {
                 moved.push(*id);
@@ -583,15 +635,7 @@ fn layout(b: &mut Builder<'_>, relocate_phdrs: bool) -> Result<Option<SectionId>
             return Ok(None);
         }
         if relocate_phdrs {
-            let id = *phdr_section.get_or_insert_with(|| {
-                let sec = b.sections.add();
-                sec.name = format!("{NEW_SECTION_PREFIX}phdrs").into_bytes().into();
-                sec.sh_type = elf::SHT_PROGBITS;
-                sec.sh_flags = elf::SHF_ALLOC;
-                sec.sh_addralign = 8;
-                sec.data = SectionData::Data(Vec::new().into());
-                sec.id()
-            });
+            let id = *phdr_section.get_or_insert_with(|| new_phdr_section(b, (0, 0), 0));
             if !moved.contains(&id) {
                 moved.push(id);
             }
@@ -613,11 +657,23 @@ fn layout(b: &mut Builder<'_>, relocate_phdrs: bool) -> Result<Option<SectionId>
                 splits += 1;
             }
         }
-        if !relocate_phdrs && flags.len() + splits > extra {
+        if !relocate_phdrs && !in_first_load && flags.len() + splits > extra {
             extra = flags.len() + splits;
             continue;
         }
-        if let Some(id) = phdr_section {
+        if in_first_load {
+            let has_phdr = b.segments.iter().any(|s| s.p_type == elf::PT_PHDR);
+            let entries = b.segments.count() + flags.len() + splits + usize::from(!has_phdr);
+            let size = entries as u64 * entry;
+            match place_in_first_load(b, kept_end, size, &moved) {
+                Ok(at) => phdr_section = Some(new_phdr_section(b, at, size)),
+                Err(more) => {
+                    left_out.push(more?);
+                    continue;
+                }
+            }
+        }
+        if let (Some(id), false) = (phdr_section, in_first_load) {
             // A table that moves gets a PT_PHDR if it had none: without one glibc looks for
             // the table in the first PT_LOAD whose pages hold e_phoff, which may be the end
             // of the data segment, zero-filled at run time (verify's "phdr-mapped").
@@ -686,6 +742,122 @@ fn layout(b: &mut Builder<'_>, relocate_phdrs: bool) -> Result<Option<SectionId>
         }
         return Ok(phdr_section);
     }
+}
+
+/// The section that holds a program header table written outside the Builder: at `at`
+/// (file offset, address) when it has a place already, else placed with the moved tables.
+fn new_phdr_section(b: &mut Builder<'_>, at: (u64, u64), size: u64) -> SectionId {
+    let sec = b.sections.add();
+    sec.name = format!("{NEW_SECTION_PREFIX}phdrs").into_bytes().into();
+    sec.sh_type = elf::SHT_PROGBITS;
+    sec.sh_flags = elf::SHF_ALLOC;
+    sec.sh_addralign = 8;
+    sec.sh_offset = at.0;
+    sec.sh_addr = at.1;
+    sec.sh_size = size;
+    sec.data = SectionData::Data(vec![0; size as usize].into());
+    sec.id()
+}
+
+/// Room for an executable's program header table of `size` bytes in the PT_LOAD that maps
+/// the file's start, where kernels before 5.17.2 look for it (they take AT_PHDR to be
+/// that segment's address of e_phoff): (file offset, address) of the lowest free range
+/// once the `moved` tables are gone, outside the ELF header and the `kept_end` bytes of
+/// the old table the Builder still writes. The segment may grow into the rest of its last
+/// page when nothing else is there (patchelf's first PT_LOAD for a non-PIE executable
+/// ends right after `.interp`). Without room, `Err(Ok(id))` names the next movable table
+/// of that segment to move out to make room, and `Err(Err(..))` refuses.
+fn place_in_first_load(
+    b: &mut Builder<'_>,
+    kept_end: u64,
+    size: u64,
+    moved: &[SectionId],
+) -> Result<(u64, u64), Result<SectionId, PatchError>> {
+    let Some(seg) = b.segments.find_load_segment_from_offset(0) else {
+        return Err(Err(PatchError::Refused(
+            "no PT_LOAD maps the ELF header, so a larger program header table has nowhere to go"
+                .into(),
+        )));
+    };
+    let (seg_id, seg_offset, seg_vaddr) = (seg.id(), seg.p_offset, seg.p_vaddr);
+    let start = seg_offset;
+    let filled = seg_offset.saturating_add(seg.p_filesz);
+    let end = if seg.p_memsz == seg.p_filesz {
+        last_page_room(b, seg_id, filled)
+    } else {
+        filled
+    };
+    let mut used: Vec<(u64, u64)> = vec![(0, kept_end)];
+    let mut candidates: Vec<(u64, SectionId)> = Vec::new();
+    for s in b.sections.iter() {
+        if !s.is_alloc() || s.sh_type == elf::SHT_NOBITS || moved.contains(&s.id()) {
+            continue;
+        }
+        let (lo, hi) = (s.sh_offset, s.sh_offset.saturating_add(s.sh_size));
+        if hi <= start || lo >= end {
+            continue;
+        }
+        used.push((lo, hi));
+        if movable(b, s.id()) {
+            candidates.push((lo, s.id()));
+        }
+    }
+    used.sort_unstable();
+    let mut at = start;
+    for (lo, hi) in used {
+        let aligned = at.next_multiple_of(8);
+        if aligned.saturating_add(size) <= lo.min(end) {
+            break;
+        }
+        at = at.max(hi);
+    }
+    let at = at.next_multiple_of(8);
+    if at.saturating_add(size) <= end {
+        if at + size > filled {
+            let seg = b.segments.get_mut(seg_id);
+            seg.p_filesz = at + size - seg_offset;
+            seg.p_memsz = seg.p_filesz;
+        }
+        return Ok((at, seg_vaddr + (at - seg_offset)));
+    }
+    // Free the room right after what may not move first: the lowest movable table.
+    candidates.sort_unstable_by_key(|&(lo, _)| lo);
+    match candidates.first() {
+        Some(&(_, id)) => Err(Ok(id)),
+        None => Err(Err(PatchError::Refused(format!(
+            "no room: the program header table must grow to {size} bytes inside the first PT_LOAD (where kernels before 5.17.2 look for it), and nothing there may move to make room"
+        )))),
+    }
+}
+
+/// How far (file offset) the segment `seg`, whose file bytes end at `filled`, may grow
+/// into the rest of its last 4 KiB page (mapped from the file on any page size): up to
+/// where another segment's bytes or pages begin, in the file and in memory.
+fn last_page_room(b: &Builder<'_>, seg: SegmentId, filled: u64) -> u64 {
+    const PAGE: u64 = 0x1000;
+    let this = b.segments.get(seg);
+    let delta = this.p_vaddr.wrapping_sub(this.p_offset);
+    let mut end = filled.next_multiple_of(PAGE);
+    for other in b
+        .segments
+        .iter()
+        .filter(|s| s.id() != seg && s.p_type == elf::PT_LOAD)
+    {
+        // In the file: its bytes. In memory: its first page, as this segment's offsets.
+        if other.p_offset >= filled {
+            end = end.min(other.p_offset);
+        }
+        let page = other.p_vaddr / PAGE * PAGE;
+        if page >= this.p_vaddr {
+            end = end.min(page.wrapping_sub(delta).max(filled));
+        }
+    }
+    for s in b.sections.iter() {
+        if s.sh_type != elf::SHT_NOBITS && s.sh_offset >= filled && s.sh_size > 0 {
+            end = end.min(s.sh_offset);
+        }
+    }
+    end
 }
 
 /// A program header table written outside the Builder, into its own section.
@@ -835,15 +1007,20 @@ fn phdr_table(b: &mut Builder<'_>, sec: SectionId, original: &[SegmentId]) -> Ph
 
 /// When new DT_NEEDED entries do not fit in `.dynamic` (which cannot move), drop entries
 /// the loader does not need, in this order: padding DT_NULLs, DT_RELACOUNT/DT_RELCOUNT
-/// (an optimisation hint), and DT_FLAGS when it only says BIND_NOW and DT_FLAGS_1 says NOW
-/// too. Linkers that leave no spare slots (rustc's, lld) need this for even one addition.
-fn make_room(d: &mut Vec<Dynamic<'_>>, slots: u64) {
+/// (an optimisation hint), DT_SYMENT (glibc's loader reads it only for the function
+/// descriptors of ia64 and hppa: everywhere else the symbol size is the class's, and
+/// readers fall back to it), and DT_FLAGS when it only says BIND_NOW and DT_FLAGS_1 says
+/// NOW too. Linkers that leave no spare slots (rustc's, lld) need this for even one
+/// addition; lld's shared libraries need two slots for libpthread and libdl.
+fn make_room(d: &mut Vec<Dynamic<'_>>, slots: u64, machine: u16) {
     let now_in_flags_1 = d.iter().any(|e| {
         matches!(e, Dynamic::Integer { tag, val } if *tag == elf::DT_FLAGS_1 && val & elf::DF_1_NOW.0 != 0)
     });
-    let removable: [&dyn Fn(&Dynamic<'_>) -> bool; 3] = [
+    let function_descriptors = machine == elf::EM_IA_64.0 || machine == elf::EM_PARISC.0;
+    let removable: [&dyn Fn(&Dynamic<'_>) -> bool; 4] = [
         &|e| e.tag() == elf::DT_NULL,
         &|e| matches!(e.tag(), elf::DT_RELACOUNT | elf::DT_RELCOUNT),
+        &|e| !function_descriptors && e.tag() == elf::DT_SYMENT,
         &|e| {
             now_in_flags_1
                 && matches!(e, Dynamic::Integer { tag, val } if *tag == elf::DT_FLAGS && *val == elf::DF_BIND_NOW.0)

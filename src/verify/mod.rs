@@ -242,7 +242,17 @@ fn phdr_mapping(file: &ElfFile<'_>, loads: &[&crate::elf::Segment], out: &mut Ve
         .iter()
         .find(|s| s.p_type == object::elf::PT_PHDR.0)
     {
-        if p.offset != file.phoff || p.filesz < size {
+        // A PT_PHDR shorter than the table (LIEF leaves it so when it adds segments) only
+        // gives the address: the loader reads e_phnum entries from there, which is fine
+        // while a PT_LOAD maps the whole table at that address.
+        let mapped = || {
+            loads.iter().any(|l| {
+                l.offset <= start
+                    && end <= l.offset.saturating_add(l.filesz)
+                    && l.vaddr.wrapping_sub(l.offset) == p.vaddr.wrapping_sub(p.offset)
+            })
+        };
+        if p.offset != file.phoff || (p.filesz < size && !mapped()) {
             out.push(finding(
                 "phdr-mapped",
                 format!(
