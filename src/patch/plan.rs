@@ -449,17 +449,27 @@ pub fn plan_requirements(
                     .push(change(&imp.name, "", String::new(), How::Unversion));
             }
             Fix::Blocker { reason } => {
-                let renamed = renames::rename_for(&imp.name, is_64bit).and_then(|r| {
+                let renamed = renames::equivalent(&imp.name, is_64bit, machine).and_then(|r| {
                     let t = target?;
-                    let sv = db.newest_at_or_below(t, r.to, None, baseline.glibc)?;
+                    let sv = db.newest_at_or_below(t, &r.to, None, baseline.glibc)?;
+                    // The older symbol's version must mean what the reference means
+                    // (totalorderf64@2.31 takes pointers; totalorder@2.25 takes values).
+                    let (a, b, c) = ver.glibc_triple()?;
+                    let required = abi::GlibcVersion::new(a, b, c);
+                    if check::changed::changed_between(&r.to, sv.version, required).is_some() {
+                        return None;
+                    }
                     Some((r, sv.lib.soname(t).to_string(), sv.version.tag()))
                 });
                 match renamed {
                     Some((rule, library, version)) => {
                         plan.notes
-                            .push(format!("{} -> {}: {}", rule.from, rule.to, rule.why));
+                            .push(format!("{} -> {}: {}", imp.name, rule.to, rule.why));
+                        if let Some(n) = semantic_note(&rule.to, &version) {
+                            plan.notes.push(n);
+                        }
                         plan.changes
-                            .push(change(rule.to, &library, version, How::Rename));
+                            .push(change(&rule.to, &library, version, How::Rename));
                     }
                     None => match polyfill_arch {
                         Some(a) if crate::polyfill::provides(a, &imp.name) => {
