@@ -71,12 +71,29 @@ fn fresh(dir: &Path, name: &str) -> PathBuf {
 
 #[test]
 fn x86_64_polyfills_match_glibc() {
+    x86_64_side_by_side("side_by_side.c", 20);
+}
+
+/// The polyfills of issue #12 (C11 threads with a stress loop, names of signals and errors,
+/// timespec_getres, twalk_r, system calls) and the res_*ok renames.
+#[test]
+fn x86_64_more_polyfills_match_glibc() {
+    x86_64_side_by_side("side_by_side_more.c", 40);
+}
+
+#[test]
+fn aarch64_more_polyfills_match_glibc() {
+    aarch64_side_by_side("side_by_side_more.c");
+}
+
+fn x86_64_side_by_side(source: &str, min_linked: usize) {
     let tmp = tempfile::tempdir().expect("tempdir");
     let bin = tmp.path().join("sbs");
     let st = Command::new("gcc")
         .args(["-O1", "-o"])
         .arg(&bin)
-        .arg(root().join("testdata/polyfill/side_by_side.c"))
+        .arg(root().join("testdata/polyfill").join(source))
+        .arg("-lresolv")
         .status()
         .expect("gcc");
     assert!(st.success());
@@ -86,7 +103,10 @@ fn x86_64_polyfills_match_glibc() {
         .lines()
         .filter(|l| l.trim_start().starts_with("polyfill") && l.contains("bytes"))
         .count();
-    assert!(linked >= 20, "expected the polyfills to be linked:\n{plan}");
+    assert!(
+        linked >= min_linked,
+        "expected the polyfills to be linked:\n{plan}"
+    );
 
     let mut c = Command::new(&bin);
     c.arg(fresh(tmp.path(), "a"));
@@ -102,13 +122,17 @@ fn x86_64_polyfills_match_glibc() {
         .arg(fresh(tmp.path(), "c"));
     assert_eq!(output(c), reference, "polyfills on glibc 2.31");
     println!(
-        "polyfill: x86_64: {linked} polyfills, {} checks identical to glibc 2.36 on 2.36 and 2.31",
+        "polyfill: x86_64 {source}: {linked} polyfills, {} checks identical to glibc 2.36 on 2.36 and 2.31",
         reference.lines().count()
     );
 }
 
 #[test]
 fn aarch64_polyfills_match_glibc() {
+    aarch64_side_by_side("side_by_side.c");
+}
+
+fn aarch64_side_by_side(source: &str) {
     if !(common::have_tool("aarch64-linux-gnu-gcc") && common::have_tool("qemu-aarch64")) {
         eprintln!("skipped: install gcc-aarch64-linux-gnu qemu-user");
         return;
@@ -118,7 +142,8 @@ fn aarch64_polyfills_match_glibc() {
     let st = Command::new("aarch64-linux-gnu-gcc")
         .args(["-O1", "-o"])
         .arg(&bin)
-        .arg(root().join("testdata/polyfill/side_by_side.c"))
+        .arg(root().join("testdata/polyfill").join(source))
+        .arg("-lresolv")
         .status()
         .expect("gcc");
     assert!(st.success());
@@ -151,7 +176,7 @@ fn aarch64_polyfills_match_glibc() {
     .arg(fresh(tmp.path(), "c"));
     assert_eq!(output(c), reference, "aarch64 polyfills on glibc 2.31");
     println!(
-        "polyfill: aarch64: {} checks identical to glibc 2.36 on 2.36 and 2.31",
+        "polyfill: aarch64 {source}: {} checks identical to glibc 2.36 on 2.36 and 2.31",
         reference.lines().count()
     );
 }

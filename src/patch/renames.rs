@@ -22,6 +22,11 @@ conversions also accept the C23 0b/0B binary prefix";
 const RESOLV_NOTE: &str = "<resolv.h> before glibc 2.34 defined NAME as a macro for __NAME, \
 exported by libresolv; 2.34 exported the plain name from libc: the same function";
 
+const RESOLV_OK_NOTE: &str = "<resolv.h> before glibc 2.34 defined NAME as a macro for __NAME, \
+exported by libresolv; 2.34 exported the plain name from libc. Releases before 2.26 check the \
+text form of the name and accept some that are longer than a DNS name may be (over 255 bytes), \
+which later releases, checking the binary form, refuse";
+
 const FTS64_NOTE: &str = "glibc 2.23's fts64_* are io/fts.c compiled with stat64, ino64_t and \
 FTSENT64 (io/fts64.c), which on 64-bit targets are the types of fts_*: the same code and layout";
 
@@ -272,6 +277,30 @@ pub const RENAMES: &[Rename] = &[
         to: "__res_nsend",
         only_64bit: false,
         why: RESOLV_NOTE,
+    },
+    Rename {
+        from: "res_hnok",
+        to: "__res_hnok",
+        only_64bit: false,
+        why: RESOLV_OK_NOTE,
+    },
+    Rename {
+        from: "res_dnok",
+        to: "__res_dnok",
+        only_64bit: false,
+        why: RESOLV_OK_NOTE,
+    },
+    Rename {
+        from: "res_mailok",
+        to: "__res_mailok",
+        only_64bit: false,
+        why: RESOLV_OK_NOTE,
+    },
+    Rename {
+        from: "res_ownok",
+        to: "__res_ownok",
+        only_64bit: false,
+        why: RESOLV_OK_NOTE,
     },
     Rename {
         from: "__signgam",
