@@ -280,3 +280,92 @@ fn shared_plt_slot_binds_lazily() {
         .arg(&patched);
     assert_eq!(output(cmd), want, "glibc 2.31, lazy binding");
 }
+
+/// Polyfills of functions newer than the host's glibc 2.36 (stdc_* of 2.39, strlcpy and
+/// wcslcpy families of 2.38, their _chk twins with the overflow path), against trixie's
+/// glibc 2.41: the program is linked against trixie's libc.so.6 and run under its loader
+/// for the reference, then patched to 2.17 and run on 2.36 and bullseye's 2.31.
+#[test]
+fn x86_64_polyfills_of_newer_functions_match_glibc_2_41() {
+    newer_side_by_side("amd64");
+}
+
+#[test]
+fn aarch64_polyfills_of_newer_functions_match_glibc_2_41() {
+    newer_side_by_side("arm64");
+}
+
+fn newer_side_by_side(arch: &str) {
+    let (cc, qemu, sysroot) = match arch {
+        "amd64" => ("gcc", None, "/"),
+        _ => (
+            "aarch64-linux-gnu-gcc",
+            Some("qemu-aarch64"),
+            "/usr/aarch64-linux-gnu",
+        ),
+    };
+    let new = common::fetch_old_runtime("trixie", arch).unwrap_or_else(|e| panic!("{e}"));
+    let new_libc = new
+        .libpath
+        .split(':')
+        .map(|d| Path::new(d).join("libc.so.6"))
+        .find(|p| p.exists())
+        .expect("trixie's libc.so.6");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let bin = tmp.path().join("new");
+    let st = Command::new(cc)
+        .args(["-O1", "-o"])
+        .arg(&bin)
+        .arg(root().join("testdata/polyfill/side_by_side_new.c"))
+        .arg("-Wl,--no-as-needed,--allow-shlib-undefined")
+        .arg(&new_libc)
+        .status()
+        .expect("gcc");
+    assert!(st.success());
+    let patched = tmp.path().join("new-2.17");
+    let plan = patch_to_2_17(&bin, &patched);
+    assert!(plan.contains("stdc_bit_ceil_ull"), "{plan}");
+    let under = |loader: Option<&str>, libpath: Option<&str>, prog: &Path| {
+        let mut c = match qemu {
+            Some(q) => {
+                let mut c = Command::new(q);
+                if loader.is_none() {
+                    c.args(["-L", sysroot]);
+                }
+                c.args(["-E", "LD_BIND_NOW=1"]);
+                c
+            }
+            None => {
+                let mut c = Command::new(loader.unwrap_or("env"));
+                c.env("LD_BIND_NOW", "1");
+                c
+            }
+        };
+        if let (Some(l), Some(p)) = (loader, libpath) {
+            if qemu.is_some() {
+                c.arg(l);
+            }
+            c.args(["--inhibit-cache", "--library-path", p]);
+        }
+        c.arg(prog);
+        output(c)
+    };
+    let loader = new.loader.display().to_string();
+    let reference = under(Some(&loader), Some(&new.libpath), &bin);
+    assert!(reference.contains("__strlcpy_chk overflow: signaled=1 sig=6"));
+    assert_eq!(
+        under(None, None, &patched),
+        reference,
+        "{arch}: polyfills on glibc 2.36"
+    );
+    let (old_loader, old_libpath) = common::old_runtime(arch);
+    assert_eq!(
+        under(Some(&old_loader), Some(&old_libpath), &patched),
+        reference,
+        "{arch}: polyfills on glibc 2.31"
+    );
+    println!(
+        "polyfill: {arch} side_by_side_new.c: {} checks identical to glibc 2.41 on 2.36 and 2.31",
+        reference.lines().count()
+    );
+}

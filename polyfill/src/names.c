@@ -60,9 +60,8 @@ EXPORT const char *PF(strerrorname_np)(int err) {
     return err_names + err_offset[err];
 }
 
-/* glibc: clock_getres (base - 1, ts) == 0 ? base : 0: TIME_UTC (1) is CLOCK_REALTIME,
- * TIME_MONOTONIC, TIME_ACTIVE and TIME_THREAD_ACTIVE follow in order (their clocks exist
- * on every kernel an old glibc supports); other bases fail with EINVAL. */
+/* glibc 2.34-2.42 (time/timespec_getres.c): TIME_UTC (1) is CLOCK_REALTIME's resolution;
+ * any other base returns 0 and leaves ts and errno alone. */
 #if defined(__x86_64__)
 #define SYS_clock_getres 229
 #else
@@ -70,7 +69,11 @@ EXPORT const char *PF(strerrorname_np)(int err) {
 #endif
 struct timespec;
 EXPORT int PF(timespec_getres)(struct timespec *ts, int base) {
-    return SYSCALL(SYS_clock_getres, base - 1, ts, 0, 0, 0, 0) == 0 ? base : 0;
+    if (base == 1) {
+        SYSCALL(SYS_clock_getres, 0 /* CLOCK_REALTIME */, ts, 0, 0, 0, 0);
+        return base;
+    }
+    return 0;
 }
 
 /* twalk_r: glibc's twalk with a closure. It walks the tree tsearch built, whose nodes

@@ -1,5 +1,5 @@
-/* String and memory functions of glibc 2.38-2.43 over older ones: the _FORTIFY_SOURCE
- * twins of strlcpy and strlcat, the wide-character versions, memset_explicit. */
+/* String functions of glibc 2.38 over older ones: the _FORTIFY_SOURCE twins of strlcpy
+ * and strlcat, and the wide-character versions. */
 #include "common.h"
 typedef int wchar_t;
 extern void __chk_fail(void) __attribute__((noreturn));
@@ -52,16 +52,4 @@ EXPORT size_t PF(__wcslcat_chk)(wchar_t *d, const wchar_t *s, size_t n, size_t d
     if (dlen < n)
         __chk_fail();
     return PF(wcslcat)(d, s, n);
-}
-/* glibc 2.43 (C23): memset that the compiler may not remove; returns s. */
-EXPORT void *PF(memset_explicit)(void *s, int c, size_t n) {
-    volatile unsigned char *p = s;
-    while (n--)
-        *p++ = (unsigned char)c;
-    return s;
-}
-EXPORT void *PF(__memset_explicit_chk)(void *s, int c, size_t n, size_t dlen) {
-    if (dlen < n)
-        __chk_fail();
-    return PF(memset_explicit)(s, c, n);
 }

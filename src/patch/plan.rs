@@ -182,6 +182,8 @@ fn semantic_note(symbol: &str, to_version: &str) -> Option<String> {
             "{symbol}@{to_version} is the pre-2.29 wrapper that also supports the obsolete SVID matherr error handling; results and errno are the same for programs that do not define matherr"
         ),
         "glob" | "glob64" => format!("{symbol}@{to_version} predates 2.27's handling of dangling symlinks with GLOB_ONLYDIR/GLOB_ALTDIRFUNC"),
+        "thrd_sleep" | "epoll_pwait2" => format!("{symbol} is polyfilled by its system call; glibc's is also a thread cancellation point (pthread_cancel), the polyfill's is not"),
+        "thrd_create" => "thrd_create is polyfilled over pthread_create with a 16-byte start record from malloc (freed when the thread starts): results are glibc's, and a failed allocation is thrd_nomem, as a failed pthread_create is".to_string(),
         "mallinfo2" => "mallinfo2 is polyfilled from mallinfo: its counters are exact up to 4 GiB each and wrap beyond (mallinfo's fields are int)".to_string(),
         "__libc_start_main" => "__libc_start_main lowered below 2.34: a startup shim runs DT_INIT and DT_INIT_ARRAY exactly once, since the old function runs the executable's constructors only through its init argument".to_string(),
         _ => return None,

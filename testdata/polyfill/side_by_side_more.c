@@ -154,8 +154,12 @@ int main(void) {
     int g = timespec_getres(&ts, TIME_UTC);
     printf("timespec_getres UTC: %d ns>0=%d\n", g, ts.tv_nsec > 0 || ts.tv_sec > 0);
     printf("timespec_getres NULL: %d\n", timespec_getres(NULL, TIME_UTC));
-    printf("timespec_getres 0: %d\n", timespec_getres(&ts, 0));
-    printf("timespec_getres 99: %d\n", timespec_getres(&ts, 99));
+    for (int base = -1; base < 6; base++) {
+        struct timespec t = {-1, -1};
+        errno = 0;
+        int b = timespec_getres(&t, base);
+        printf("timespec_getres %d: %d errno=%d untouched=%d\n", base, b, errno, t.tv_sec == -1 && t.tv_nsec == -1);
+    }
 
     static int keys[] = {50, 20, 80, 10, 30, 70, 90, 60, 65, 5};
     void *root = NULL;
