@@ -461,6 +461,16 @@ pub fn plan_requirements(
                     if check::changed::changed_between(&r.to, sv.version, required).is_some() {
                         return None;
                     }
+                    // glibc's own library importing from libc what it defined itself at
+                    // the baseline (libresolv's res_hnok -> __res_hnok): the loader does
+                    // not look the file up under its own soname, so nothing would define it.
+                    let own = req
+                        .defined_versions
+                        .iter()
+                        .any(|d| d.base && d.name.as_str() == sv.lib.soname(t));
+                    if own {
+                        return None;
+                    }
                     Some((r, sv.lib.soname(t).to_string(), sv.version.tag()))
                 });
                 match renamed {
