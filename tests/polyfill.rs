@@ -71,12 +71,29 @@ fn fresh(dir: &Path, name: &str) -> PathBuf {
 
 #[test]
 fn x86_64_polyfills_match_glibc() {
+    x86_64_side_by_side("side_by_side.c", 20);
+}
+
+/// The polyfills of issue #12 (C11 threads with a stress loop, names of signals and errors,
+/// timespec_getres, twalk_r, system calls) and the res_*ok renames.
+#[test]
+fn x86_64_more_polyfills_match_glibc() {
+    x86_64_side_by_side("side_by_side_more.c", 40);
+}
+
+#[test]
+fn aarch64_more_polyfills_match_glibc() {
+    aarch64_side_by_side("side_by_side_more.c");
+}
+
+fn x86_64_side_by_side(source: &str, min_linked: usize) {
     let tmp = tempfile::tempdir().expect("tempdir");
     let bin = tmp.path().join("sbs");
     let st = Command::new("gcc")
         .args(["-O1", "-o"])
         .arg(&bin)
-        .arg(root().join("testdata/polyfill/side_by_side.c"))
+        .arg(root().join("testdata/polyfill").join(source))
+        .arg("-lresolv")
         .status()
         .expect("gcc");
     assert!(st.success());
@@ -86,7 +103,10 @@ fn x86_64_polyfills_match_glibc() {
         .lines()
         .filter(|l| l.trim_start().starts_with("polyfill") && l.contains("bytes"))
         .count();
-    assert!(linked >= 20, "expected the polyfills to be linked:\n{plan}");
+    assert!(
+        linked >= min_linked,
+        "expected the polyfills to be linked:\n{plan}"
+    );
 
     let mut c = Command::new(&bin);
     c.arg(fresh(tmp.path(), "a"));
@@ -102,13 +122,17 @@ fn x86_64_polyfills_match_glibc() {
         .arg(fresh(tmp.path(), "c"));
     assert_eq!(output(c), reference, "polyfills on glibc 2.31");
     println!(
-        "polyfill: x86_64: {linked} polyfills, {} checks identical to glibc 2.36 on 2.36 and 2.31",
+        "polyfill: x86_64 {source}: {linked} polyfills, {} checks identical to glibc 2.36 on 2.36 and 2.31",
         reference.lines().count()
     );
 }
 
 #[test]
 fn aarch64_polyfills_match_glibc() {
+    aarch64_side_by_side("side_by_side.c");
+}
+
+fn aarch64_side_by_side(source: &str) {
     if !(common::have_tool("aarch64-linux-gnu-gcc") && common::have_tool("qemu-aarch64")) {
         eprintln!("skipped: install gcc-aarch64-linux-gnu qemu-user");
         return;
@@ -118,7 +142,8 @@ fn aarch64_polyfills_match_glibc() {
     let st = Command::new("aarch64-linux-gnu-gcc")
         .args(["-O1", "-o"])
         .arg(&bin)
-        .arg(root().join("testdata/polyfill/side_by_side.c"))
+        .arg(root().join("testdata/polyfill").join(source))
+        .arg("-lresolv")
         .status()
         .expect("gcc");
     assert!(st.success());
@@ -151,7 +176,7 @@ fn aarch64_polyfills_match_glibc() {
     .arg(fresh(tmp.path(), "c"));
     assert_eq!(output(c), reference, "aarch64 polyfills on glibc 2.31");
     println!(
-        "polyfill: aarch64: {} checks identical to glibc 2.36 on 2.36 and 2.31",
+        "polyfill: aarch64 {source}: {} checks identical to glibc 2.36 on 2.36 and 2.31",
         reference.lines().count()
     );
 }
@@ -254,4 +279,93 @@ fn shared_plt_slot_binds_lazily() {
         .args(["--inhibit-cache", "--library-path", &libpath])
         .arg(&patched);
     assert_eq!(output(cmd), want, "glibc 2.31, lazy binding");
+}
+
+/// Polyfills of functions newer than the host's glibc 2.36 (stdc_* of 2.39, strlcpy and
+/// wcslcpy families of 2.38, their _chk twins with the overflow path), against trixie's
+/// glibc 2.41: the program is linked against trixie's libc.so.6 and run under its loader
+/// for the reference, then patched to 2.17 and run on 2.36 and bullseye's 2.31.
+#[test]
+fn x86_64_polyfills_of_newer_functions_match_glibc_2_41() {
+    newer_side_by_side("amd64");
+}
+
+#[test]
+fn aarch64_polyfills_of_newer_functions_match_glibc_2_41() {
+    newer_side_by_side("arm64");
+}
+
+fn newer_side_by_side(arch: &str) {
+    let (cc, qemu, sysroot) = match arch {
+        "amd64" => ("gcc", None, "/"),
+        _ => (
+            "aarch64-linux-gnu-gcc",
+            Some("qemu-aarch64"),
+            "/usr/aarch64-linux-gnu",
+        ),
+    };
+    let new = common::fetch_old_runtime("trixie", arch).unwrap_or_else(|e| panic!("{e}"));
+    let new_libc = new
+        .libpath
+        .split(':')
+        .map(|d| Path::new(d).join("libc.so.6"))
+        .find(|p| p.exists())
+        .expect("trixie's libc.so.6");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let bin = tmp.path().join("new");
+    let st = Command::new(cc)
+        .args(["-O1", "-o"])
+        .arg(&bin)
+        .arg(root().join("testdata/polyfill/side_by_side_new.c"))
+        .arg("-Wl,--no-as-needed,--allow-shlib-undefined")
+        .arg(&new_libc)
+        .status()
+        .expect("gcc");
+    assert!(st.success());
+    let patched = tmp.path().join("new-2.17");
+    let plan = patch_to_2_17(&bin, &patched);
+    assert!(plan.contains("stdc_bit_ceil_ull"), "{plan}");
+    let under = |loader: Option<&str>, libpath: Option<&str>, prog: &Path| {
+        let mut c = match qemu {
+            Some(q) => {
+                let mut c = Command::new(q);
+                if loader.is_none() {
+                    c.args(["-L", sysroot]);
+                }
+                c.args(["-E", "LD_BIND_NOW=1"]);
+                c
+            }
+            None => {
+                let mut c = Command::new(loader.unwrap_or("env"));
+                c.env("LD_BIND_NOW", "1");
+                c
+            }
+        };
+        if let (Some(l), Some(p)) = (loader, libpath) {
+            if qemu.is_some() {
+                c.arg(l);
+            }
+            c.args(["--inhibit-cache", "--library-path", p]);
+        }
+        c.arg(prog);
+        output(c)
+    };
+    let loader = new.loader.display().to_string();
+    let reference = under(Some(&loader), Some(&new.libpath), &bin);
+    assert!(reference.contains("__strlcpy_chk overflow: signaled=1 sig=6"));
+    assert_eq!(
+        under(None, None, &patched),
+        reference,
+        "{arch}: polyfills on glibc 2.36"
+    );
+    let (old_loader, old_libpath) = common::old_runtime(arch);
+    assert_eq!(
+        under(Some(&old_loader), Some(&old_libpath), &patched),
+        reference,
+        "{arch}: polyfills on glibc 2.31"
+    );
+    println!(
+        "polyfill: {arch} side_by_side_new.c: {} checks identical to glibc 2.41 on 2.36 and 2.31",
+        reference.lines().count()
+    );
 }

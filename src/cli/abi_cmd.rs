@@ -171,3 +171,30 @@ pub fn targets(as_json: bool) -> Result<u8, CliError> {
     }
     Ok(EXIT_OK)
 }
+
+/// `abi --coverage`: how the planner lowers every symbol newer than the release.
+pub fn coverage(arch: &str, glibc: &str, as_json: bool) -> Result<u8, CliError> {
+    let db = abi::db();
+    let target = db
+        .target_by_name(arch)
+        .ok_or_else(|| CliError::Usage(format!("unknown architecture '{arch}'")))?;
+    let release = GlibcVersion::parse(glibc)
+        .ok_or_else(|| CliError::Usage(format!("'{glibc}' is not a glibc version")))?;
+    let cov = elfcompat::patch::coverage::coverage(target, release);
+    let mut out = std::io::stdout().lock();
+    if as_json {
+        let doc = json!({
+            "target": cov.target,
+            "baseline": cov.baseline,
+            "through": cov.through,
+            "new": cov.counts(true),
+            "newer_versions": cov.counts(false),
+            "symbols": cov.rows,
+        });
+        serde_json::to_writer_pretty(&mut out, &doc).map_err(std::io::Error::from)?;
+        writeln!(out)?;
+    } else {
+        out.write_all(elfcompat::patch::coverage::markdown(&cov).as_bytes())?;
+    }
+    Ok(EXIT_OK)
+}

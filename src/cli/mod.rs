@@ -72,7 +72,7 @@ enum Command {
     Verify(VerifyArgs),
     /// When and where a glibc symbol exists, or what a release added.
     #[command(
-        after_help = "Examples:\n  elfcompat abi memcpy\n  elfcompat abi pthread_create --glibc 2.17\n  elfcompat abi stat --arch aarch64\n  elfcompat abi --glibc 2.34"
+        after_help = "Examples:\n  elfcompat abi memcpy\n  elfcompat abi pthread_create --glibc 2.17\n  elfcompat abi stat --arch aarch64\n  elfcompat abi --glibc 2.34\n  elfcompat abi --coverage --glibc 2.17 --arch aarch64"
     )]
     Abi(AbiArgs),
     /// List the distribution releases and manylinux policies usable with --target.
@@ -97,6 +97,9 @@ enum Generate {
         /// A directory such as ~/.local/share/man/man1.
         dir: Option<PathBuf>,
     },
+    /// docs/coverage.md: how every symbol glibc added after 2.17 is lowered, on x86_64
+    /// and aarch64.
+    Coverage,
     /// Completions for a shell.
     Completions {
         /// bash, zsh, fish, elvish or powershell.
@@ -225,6 +228,10 @@ struct AbiArgs {
     /// Print JSON.
     #[arg(long)]
     json: bool,
+    /// With --glibc: every symbol a later release added (or gave a newer version), and
+    /// how elfcompat lowers it (re-point, move, rename, polyfill) or why it cannot.
+    #[arg(long, requires = "glibc", conflicts_with = "symbol")]
+    coverage: bool,
 }
 
 /// Errors that end a command with exit code 2.
@@ -267,6 +274,9 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
             let baseline = baseline_of(&a.baseline)?;
             patch_cmd::verify_files(&a.paths, &baseline, a.json, a.loader_check)
         }
+        Command::Abi(a) if a.coverage => {
+            abi_cmd::coverage(&a.arch, a.glibc.as_deref().unwrap_or_default(), a.json)
+        }
         Command::Abi(a) => abi_cmd::abi(a.symbol.as_deref(), &a.arch, a.glibc.as_deref(), a.json),
         Command::Targets { json } => abi_cmd::targets(json),
         Command::Generate { what } => generate(what),
@@ -289,6 +299,11 @@ fn generate(what: Generate) -> Result<u8, CliError> {
         }
         Generate::Completions { shell } => {
             clap_complete::generate(shell, &mut cmd, "elfcompat", &mut out)
+        }
+        Generate::Coverage => {
+            use std::io::Write;
+            let v = elfcompat::abi::GlibcVersion::new(2, 17, 0);
+            out.write_all(elfcompat::patch::coverage::document(v).as_bytes())?
         }
     }
     Ok(EXIT_OK)

@@ -183,6 +183,8 @@ fn semantic_note(symbol: &str, to_version: &str) -> Option<String> {
         ),
         "glob" | "glob64" => format!("{symbol}@{to_version} predates 2.27's handling of dangling symlinks with GLOB_ONLYDIR/GLOB_ALTDIRFUNC"),
         "cfsetospeed" | "cfsetispeed" | "cfsetspeed" => format!("{symbol} is elfcompat's implementation of glibc 2.42's (baud numbers, not the older CBAUD codes); a rate without a CBAUD code fails with EINVAL, since an older tcsetattr cannot carry it (2.42 would set it through termios2)"),
+        "thrd_sleep" | "epoll_pwait2" => format!("{symbol} is polyfilled by its system call; glibc's is also a thread cancellation point (pthread_cancel), the polyfill's is not"),
+        "thrd_create" => "thrd_create is polyfilled over pthread_create with a 16-byte start record from malloc (freed when the thread starts): results are glibc's, and a failed allocation is thrd_nomem, as a failed pthread_create is".to_string(),
         "mallinfo2" => "mallinfo2 is polyfilled from mallinfo: its counters are exact up to 4 GiB each and wrap beyond (mallinfo's fields are int)".to_string(),
         "__libc_start_main" => "__libc_start_main lowered below 2.34: a startup shim runs DT_INIT and DT_INIT_ARRAY exactly once, since the old function runs the executable's constructors only through its init argument".to_string(),
         _ => return None,
@@ -459,9 +461,26 @@ pub fn plan_requirements(
                     .push(change(&imp.name, "", String::new(), How::Unversion));
             }
             Fix::Blocker { reason } => {
-                let renamed = renames::rename_for(&imp.name, is_64bit).and_then(|r| {
+                let renamed = renames::equivalent(&imp.name, is_64bit, machine).and_then(|r| {
                     let t = target?;
-                    let sv = db.newest_at_or_below(t, r.to, None, baseline.glibc)?;
+                    let sv = db.newest_at_or_below(t, &r.to, None, baseline.glibc)?;
+                    // The older symbol's version must mean what the reference means
+                    // (totalorderf64@2.31 takes pointers; totalorder@2.25 takes values).
+                    let (a, b, c) = ver.glibc_triple()?;
+                    let required = abi::GlibcVersion::new(a, b, c);
+                    if check::changed::changed_between(&r.to, sv.version, required).is_some() {
+                        return None;
+                    }
+                    // glibc's own library importing from libc what it defined itself at
+                    // the baseline (libresolv's res_hnok -> __res_hnok): the loader does
+                    // not look the file up under its own soname, so nothing would define it.
+                    let own = req
+                        .defined_versions
+                        .iter()
+                        .any(|d| d.base && d.name.as_str() == sv.lib.soname(t));
+                    if own {
+                        return None;
+                    }
                     Some((r, sv.lib.soname(t).to_string(), sv.version.tag()))
                 });
                 // An approximate rename gives way to an exact polyfill.
@@ -471,9 +490,12 @@ pub fn plan_requirements(
                 match renamed {
                     Some((rule, library, version)) => {
                         plan.notes
-                            .push(format!("{} -> {}: {}", rule.from, rule.to, rule.why));
+                            .push(format!("{} -> {}: {}", imp.name, rule.to, rule.why));
+                        if let Some(n) = semantic_note(&rule.to, &version) {
+                            plan.notes.push(n);
+                        }
                         plan.changes
-                            .push(change(rule.to, &library, version, How::Rename));
+                            .push(change(&rule.to, &library, version, How::Rename));
                     }
                     None => match polyfill_arch {
                         Some(a) if crate::polyfill::provides(a, &imp.name) => {
