@@ -121,7 +121,7 @@ pub fn violations(
         if vr.name.as_str() == DT_RELR_MARKER {
             out.push(Violation {
                 symbol: None,
-                library: lib.soname.clone(),
+                library: lib.soname.to_string(),
                 version: vr.name.clone(),
                 family,
                 fix: Fix::ExpandRelr,
@@ -132,16 +132,15 @@ pub fn violations(
             .imports
             .iter()
             .filter(|s| {
-                s.library.as_deref() == Some(lib.soname.as_str())
-                    && s.version.as_ref() == Some(&vr.name)
+                s.library.as_deref() == Some(&*lib.soname) && s.version.as_ref() == Some(&vr.name)
             })
-            .map(|s| s.name.as_str())
+            .map(|s| &*s.name)
             .collect();
         // A weak version requirement (VER_FLG_WEAK) only makes the loader warn; if every
         // symbol bound to it is a weak reference too, a missing definition is just NULL.
         if vr.weak
             && req.imports.iter().all(|s| {
-                !(s.library.as_deref() == Some(lib.soname.as_str())
+                !(s.library.as_deref() == Some(&*lib.soname)
                     && s.version.as_ref() == Some(&vr.name))
                     || s.binding == crate::versym::SymbolBinding::Weak
             })
@@ -151,7 +150,7 @@ pub fn violations(
         if users.is_empty() {
             out.push(Violation {
                 symbol: None,
-                library: lib.soname.clone(),
+                library: lib.soname.to_string(),
                 version: vr.name.clone(),
                 family,
                 fix: Fix::DropUnused,
@@ -185,7 +184,7 @@ pub fn violations(
             };
             out.push(Violation {
                 symbol: Some(name.to_string()),
-                library: lib.soname.clone(),
+                library: lib.soname.to_string(),
                 version: vr.name.clone(),
                 family,
                 fix,

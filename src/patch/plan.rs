@@ -208,7 +208,10 @@ fn wrap_functions(
             let imp = req.imports.iter().find(|i| i.name == u.symbol);
             plan.blockers.push(Blocker {
                 symbol: Some(u.symbol.clone()),
-                library: imp.and_then(|i| i.library.clone()).unwrap_or_default(),
+                library: imp
+                    .and_then(|i| i.library.as_deref())
+                    .unwrap_or_default()
+                    .to_string(),
                 version: imp
                     .and_then(|i| i.version.as_ref())
                     .map(|v| v.as_str().to_string())
@@ -252,16 +255,16 @@ fn wrap_functions(
             Some(_) => {
                 plan.changes.push(SymbolChange {
                     dynsym_index: imp.dynsym_index,
-                    symbol: imp.name.clone(),
-                    from_library: lib.clone(),
+                    symbol: imp.name.to_string(),
+                    from_library: lib.to_string(),
                     from_version: ver.as_str().to_string(),
-                    to_symbol: imp.name.clone(),
+                    to_symbol: imp.name.to_string(),
                     to_library: String::new(),
                     to_version: String::new(),
                     how: How::Wrap,
                 });
                 plan.polyfills.push(PolyfillUse {
-                    symbol: imp.name.clone(),
+                    symbol: imp.name.to_string(),
                     size: 0,
                     copy_relocated: false,
                     wrapper: true,
@@ -269,8 +272,8 @@ fn wrap_functions(
                 plan.notes.push(w.why.to_string());
             }
             None if !uses.is_empty() => plan.blockers.push(Blocker {
-                symbol: Some(imp.name.clone()),
-                library: lib.clone(),
+                symbol: Some(imp.name.to_string()),
+                library: lib.to_string(),
                 version: ver.as_str().to_string(),
                 reason: format!(
                     "{} needs glibc {}'s meaning, and elfcompat has no wrapper for this \
@@ -378,15 +381,15 @@ pub fn plan_requirements(
             continue;
         }
         let blocker = |reason: String| Blocker {
-            symbol: Some(imp.name.clone()),
-            library: lib.clone(),
+            symbol: Some(imp.name.to_string()),
+            library: lib.to_string(),
             version: ver.as_str().to_string(),
             reason,
         };
         if ver.family() != Family::Glibc {
             let fix = check::violations(req, target, baseline)
                 .into_iter()
-                .find(|v| v.symbol.as_deref() == Some(imp.name.as_str()) && v.version == *ver)
+                .find(|v| v.symbol.as_deref() == Some(&*imp.name) && v.version == *ver)
                 .map(|v| v.fix);
             let reason = match fix {
                 Some(Fix::Blocker { reason }) => reason,
@@ -403,16 +406,16 @@ pub fn plan_requirements(
             if !matches!(fix, Fix::Repoint { .. }) && polyfilled {
                 plan.changes.push(SymbolChange {
                     dynsym_index: imp.dynsym_index,
-                    symbol: imp.name.clone(),
-                    from_library: lib.clone(),
+                    symbol: imp.name.to_string(),
+                    from_library: lib.to_string(),
                     from_version: ver.as_str().to_string(),
-                    to_symbol: imp.name.clone(),
+                    to_symbol: imp.name.to_string(),
                     to_library: String::new(),
                     to_version: String::new(),
                     how: How::Polyfill,
                 });
                 plan.polyfills.push(PolyfillUse {
-                    symbol: imp.name.clone(),
+                    symbol: imp.name.to_string(),
                     size: 0,
                     copy_relocated: true,
                     wrapper: false,
@@ -431,8 +434,8 @@ pub fn plan_requirements(
         let change =
             |to_symbol: &str, to_library: &str, to_version: String, how: How| SymbolChange {
                 dynsym_index: imp.dynsym_index,
-                symbol: imp.name.clone(),
-                from_library: lib.clone(),
+                symbol: imp.name.to_string(),
+                from_library: lib.to_string(),
                 from_version: ver.as_str().to_string(),
                 to_symbol: to_symbol.to_string(),
                 to_library: to_library.to_string(),
@@ -472,7 +475,7 @@ pub fn plan_requirements(
                             plan.changes
                                 .push(change(&imp.name, "", String::new(), How::Polyfill));
                             plan.polyfills.push(PolyfillUse {
-                                symbol: imp.name.clone(),
+                                symbol: imp.name.to_string(),
                                 size: 0,
                                 copy_relocated: false,
                                 wrapper: false,
@@ -578,7 +581,7 @@ pub fn plan_requirements(
         if vr.name.as_str() == DT_RELR_MARKER && exceeds(&vr.name) {
             plan.expand_relr = true;
             plan.drop_versions.push(VersionRef {
-                library: lib.soname.clone(),
+                library: lib.soname.to_string(),
                 version: vr.name.as_str().to_string(),
             });
             plan.notes.push("DT_RELR (glibc 2.36) expanded into ordinary relative relocations, which every loader applies".into());
@@ -625,7 +628,7 @@ pub fn plan_requirements(
                 version: c.to_version.clone(),
             },
             None => VersionRef {
-                library: lib.clone(),
+                library: lib.to_string(),
                 version: ver.as_str().to_string(),
             },
         };
@@ -645,7 +648,7 @@ pub fn plan_requirements(
     let existing: Vec<VersionRef> = req
         .version_requirements()
         .map(|(l, v)| VersionRef {
-            library: l.soname.clone(),
+            library: l.soname.to_string(),
             version: v.name.as_str().to_string(),
         })
         .collect();
@@ -672,7 +675,7 @@ pub fn plan_requirements(
         .collect();
     for (lib, vr) in req.version_requirements() {
         let r = VersionRef {
-            library: lib.soname.clone(),
+            library: lib.soname.to_string(),
             version: vr.name.as_str().to_string(),
         };
         if used_after.contains(&r) || blocked.contains(&r) || plan.drop_versions.contains(&r) {
@@ -687,7 +690,7 @@ pub fn plan_requirements(
         .libraries
         .iter()
         .filter(|l| l.in_dt_needed)
-        .map(|l| l.soname.as_str())
+        .map(|l| &*l.soname)
         .collect();
     for r in &plan.add_versions {
         if !needed.contains(&r.library.as_str()) && !plan.add_needed.contains(&r.library) {
