@@ -108,7 +108,7 @@ fn same_as_reference(args: &[&str], paths: &[PathBuf], reference: impl Fn() -> S
             panic!(
                 "elfcompat {args:?} differs from the reference at line {}:\n--- elfcompat\n{}\n--- reference\n{}",
                 line + 1,
-                show(&stdout),
+                show(stdout),
                 show(&after)
             );
         }
