@@ -7,6 +7,8 @@
   benchlib.py check OUTDIR SET         cross-check the tools' per-file symbol counts
   benchlib.py table OUTDIR SET...      the results table (markdown) from hyperfine's JSON
                                        and the /usr/bin/time records
+  benchlib.py speed-table OUTDIR        bench/report-speed.sh's table: each row against
+                                       the floor and the readelf loop, over the rounds
   benchlib.py perf-summary PERF.TXT    elfcompat's samples by phase and by leaf cost, from
                                        `perf script -F comm,tid,ip,sym,dso` (DWARF stacks)
 """
@@ -400,6 +402,60 @@ def cmd_perf_summary(path):
         print(f"  {pct(n)}  {fn[:110]}")
 
 
+def cmd_speed_table(outdir):
+    """Per row: median wall and mean CPU (user + sys) per round; ratios to the floor and
+    from the readelf loop per round, shown as the range over the rounds."""
+    rounds = []
+    r = 1
+    while os.path.exists(os.path.join(outdir, f"round-{r}.json")):
+        with open(os.path.join(outdir, f"round-{r}.json")) as f:
+            rounds.append({x["command"]: x for x in json.load(f)["results"]})
+        r += 1
+    if not rounds:
+        sys.exit("no round-N.json in " + outdir)
+    names = list(rounds[0])
+    floor = names[0]
+    readelf = [n for n in names if n.startswith("readelf")][0]
+
+    def wall(rd, n):
+        return rd[n]["median"]
+
+    def cpu(rd, n):
+        return rd[n]["user"] + rd[n]["system"]
+
+    def span(values, fmt):
+        lo, hi = min(values), max(values)
+        return fmt(lo) if fmt(lo) == fmt(hi) else f"{fmt(lo)}–{fmt(hi)}"
+
+    ms = lambda v: f"{v * 1000:.0f}"
+    x = lambda v: f"{v:.1f}x"
+    out = [
+        f"{len(rounds)} rounds; each cell is the range over the rounds (median wall, "
+        "mean user+sys CPU per round).",
+        "",
+        "| command | wall ms | CPU ms | wall vs floor | CPU vs floor | readelf loop's wall vs it | readelf loop's CPU vs it |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for n in names:
+        out.append("| " + " | ".join([
+            f"`{n}`" if n != floor else "**floor** (examples/floor.rs)",
+            span([wall(rd, n) for rd in rounds], ms),
+            span([cpu(rd, n) for rd in rounds], ms),
+            span([wall(rd, n) / wall(rd, floor) for rd in rounds], x),
+            span([cpu(rd, n) / cpu(rd, floor) for rd in rounds], x),
+            span([wall(rd, readelf) / wall(rd, n) for rd in rounds], x),
+            span([cpu(rd, readelf) / cpu(rd, n) for rd in rounds], x),
+        ]) + " |")
+    loads = []
+    for i in range(1, len(rounds) + 1):
+        p = os.path.join(outdir, f"load-{i}.txt")
+        if os.path.exists(p):
+            loads.append(" → ".join(open(p).read().split()))
+    out.append("")
+    out.append("1-minute load average before → after each round: " + "; ".join(loads))
+    print("\n".join(out))
+
+
 def main():
     cmd, *args = sys.argv[1:]
     if cmd == "lists":
@@ -408,6 +464,8 @@ def main():
         cmd_check(args[0], args[1])
     elif cmd == "perf-summary":
         cmd_perf_summary(args[0])
+    elif cmd == "speed-table":
+        cmd_speed_table(args[0])
     elif cmd == "table":
         cmd_table(args[0], args[1:])
     else:

@@ -64,8 +64,15 @@ pub fn reader(data: &[u8]) {
         }];
         // Exactly what `report --json` (no baseline) and `check --json` (baseline) print.
         let summary = json::Summary::of(&reports);
-        let doc = json::document(&reports, &summary, base.map(|b| b.describe()), true);
-        serde_json::to_string_pretty(&doc).expect("report document serialises");
+        let described = base.map(|b| b.describe());
+        json::write_document(
+            &mut Vec::new(),
+            &reports,
+            &summary,
+            described.as_deref(),
+            true,
+        )
+        .expect("report document serialises");
         for all_symbols in [false, true] {
             let _ = text::render_file(&reports[0], &text::Style { color: false }, all_symbols);
         }

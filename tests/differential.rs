@@ -24,17 +24,17 @@ fn ours(data: &[u8]) -> Option<SymbolView> {
     for imp in &req.imports {
         let s = match &imp.version {
             Some(v) => format!("{}@{}", imp.name, v.as_str()),
-            None => imp.name.clone(),
+            None => imp.name.to_string(),
         };
         view.insert(imp.dynsym_index, s);
     }
     for exp in &req.exports {
         // readelf prints the version-name symbols (`GLIBC_2.4` at SHN_ABS) bare.
         let s = match (&exp.version, exp.hidden) {
-            (Some(v), _) if v.as_str() == exp.name => exp.name.clone(),
+            (Some(v), _) if v.as_str() == exp.name => exp.name.to_string(),
             (Some(v), false) => format!("{}@@{}", exp.name, v.as_str()),
             (Some(v), true) => format!("{}@{}", exp.name, v.as_str()),
-            (None, _) => exp.name.clone(),
+            (None, _) => exp.name.to_string(),
         };
         view.insert(exp.dynsym_index, s);
     }

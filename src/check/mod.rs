@@ -128,7 +128,7 @@ pub fn violations(req: &Requirements, baseline: &Baseline, plan: Option<&Plan>) 
         let family = vr.name.family();
         let violation = |symbol: Option<&str>, fix: Fix| Violation {
             symbol: symbol.map(str::to_string),
-            library: lib.soname.clone(),
+            library: lib.soname.to_string(),
             version: vr.name.clone(),
             family,
             fix,
@@ -145,16 +145,15 @@ pub fn violations(req: &Requirements, baseline: &Baseline, plan: Option<&Plan>) 
             .imports
             .iter()
             .filter(|s| {
-                s.library.as_deref() == Some(lib.soname.as_str())
-                    && s.version.as_ref() == Some(&vr.name)
+                s.library.as_deref() == Some(&*lib.soname) && s.version.as_ref() == Some(&vr.name)
             })
-            .map(|s| s.name.as_str())
+            .map(|s| &*s.name)
             .collect();
         // A weak version requirement (VER_FLG_WEAK) only makes the loader warn; if every
         // symbol bound to it is a weak reference too, a missing definition is just NULL.
         if vr.weak
             && req.imports.iter().all(|s| {
-                !(s.library.as_deref() == Some(lib.soname.as_str())
+                !(s.library.as_deref() == Some(&*lib.soname)
                     && s.version.as_ref() == Some(&vr.name))
                     || s.binding == crate::versym::SymbolBinding::Weak
             })

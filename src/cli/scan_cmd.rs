@@ -3,33 +3,50 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use rayon::prelude::*;
-
 use elfcompat::baseline::Baseline;
-use elfcompat::report::{self, json, text, FileReport, Outcome};
+use elfcompat::report::{self, json, stream, text, Outcome};
 use elfcompat::scan;
 
 use super::{CheckFormat, CliError, EXIT_ERROR, EXIT_OK, EXIT_VIOLATION};
 
-fn analyse(paths: &[PathBuf], baseline: Option<&Baseline>) -> (Vec<FileReport>, json::Summary) {
-    let walk = scan::walk(paths);
-    let mut reports: Vec<FileReport> = walk
-        .files
-        .par_iter()
-        .map(|p| report::analyze_path(p, baseline))
-        .collect();
-    for (path, e) in &walk.errors {
-        reports.push(FileReport {
-            path: path.display().to_string(),
-            outcome: Outcome::Error {
-                error: format!("{}: {e}", path.display()),
-            },
-        });
+/// One file's output: for stdout, and a line for stderr (a file that could not be read).
+#[derive(Default)]
+struct Out {
+    text: Vec<u8>,
+    error: Option<String>,
+}
+
+impl Out {
+    fn error_of(r: &report::FileReport<'_>) -> Option<String> {
+        match &r.outcome {
+            Outcome::Error { error } => Some(format!("elfcompat: {error}")),
+            _ => None,
+        }
     }
-    let mut summary = json::Summary::of(&reports);
-    summary.special_skipped = walk.special;
-    summary.duplicates_skipped = walk.duplicates;
-    (reports, summary)
+}
+
+/// Walk the paths, analyse each file and render it with `render` (in parallel, while
+/// mapped), and write the pieces to `out` in walk order, their error lines to stderr.
+fn run(
+    paths: &[PathBuf],
+    baseline: Option<&Baseline>,
+    out: &mut impl Write,
+    render: impl Fn(&report::FileReport<'_>) -> Out + Sync,
+) -> std::io::Result<json::Summary> {
+    let walk = scan::walk(paths);
+    stream::reports(&walk, baseline, render, |o: Out| {
+        if let Some(e) = o.error {
+            eprintln!("{e}");
+        }
+        out.write_all(&o.text)
+    })
+}
+
+/// How many reports a run makes (files walked and unreadable paths).
+fn count(paths: &[PathBuf]) -> (scan::Walk, usize) {
+    let walk = scan::walk(paths);
+    let n = walk.files.len() + walk.errors.len();
+    (walk, n)
 }
 
 fn summary_line(s: &json::Summary) -> String {
@@ -62,30 +79,49 @@ pub fn report(
     quiet: bool,
     style: &text::Style,
 ) -> Result<u8, CliError> {
-    let (reports, summary) = analyse(paths, None);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    if as_json {
-        json::write_document(&mut out, &reports, &summary, None, symbols)
-            .map_err(std::io::Error::from)?;
+    let summary = if as_json {
+        let walk = scan::walk(paths);
+        let mut doc = json::DocumentWriter::begin(&mut out, None)?;
+        let summary = stream::reports(
+            &walk,
+            None,
+            |r| json::file_json(r, symbols, false),
+            |object: Vec<u8>| doc.file(&object),
+        )?;
+        let out = doc.finish(&summary)?;
         writeln!(out)?;
+        summary
     } else {
-        let many = reports.len() > 1;
-        for r in &reports {
-            match &r.outcome {
-                Outcome::NotElf if quiet || many => continue,
-                Outcome::Error { error } => {
-                    eprintln!("elfcompat: {error}");
-                    continue;
+        let (walk, n) = count(paths);
+        let many = n > 1;
+        let summary = stream::reports(
+            &walk,
+            None,
+            |r| {
+                let text = match &r.outcome {
+                    Outcome::NotElf if quiet || many => String::new(),
+                    Outcome::Error { .. } => String::new(),
+                    _ => text::render_file(r, style, symbols),
+                };
+                Out {
+                    text: text.into_bytes(),
+                    error: Out::error_of(r),
                 }
-                _ => {}
-            }
-            write!(out, "{}", text::render_file(r, style, symbols))?;
-        }
+            },
+            |o: Out| {
+                if let Some(e) = o.error {
+                    eprintln!("{e}");
+                }
+                out.write_all(&o.text)
+            },
+        )?;
         if many {
             writeln!(out, "{}", summary_line(&summary))?;
         }
-    }
+        summary
+    };
     out.flush()?;
     Ok(if summary.errors > 0 {
         EXIT_ERROR
@@ -94,78 +130,100 @@ pub fn report(
     })
 }
 
+/// `check`'s text for one file: the violations and notes, or nothing.
+fn check_text(r: &report::FileReport<'_>, baseline: &Baseline, style: &text::Style) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    match &r.outcome {
+        Outcome::Elf(a) if !a.violations.is_empty() => {
+            let fixable = a.violations.iter().filter(|v| v.fix.is_fixable()).count();
+            let _ = writeln!(
+                out,
+                "{}: {}: {} symbol requirement(s) above {} ({} fixable by `elfcompat patch`, {} blocker(s))",
+                r.path,
+                style.red("FAIL"),
+                a.violations.len(),
+                baseline.describe(),
+                fixable,
+                a.violations.len() - fixable
+            );
+            for v in &a.violations {
+                let _ = writeln!(out, "{}", text::violation_line(v, style));
+            }
+            for n in &a.notes {
+                let _ = writeln!(out, "  {}", style.yellow(&format!("note: {n}")));
+            }
+        }
+        Outcome::Elf(a) => {
+            for n in &a.notes {
+                let _ = writeln!(out, "{}: {}", r.path, style.yellow(&format!("note: {n}")));
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
 pub fn check(
     paths: &[PathBuf],
     baseline: &Baseline,
     format: CheckFormat,
     style: &text::Style,
 ) -> Result<u8, CliError> {
-    let (reports, summary) = analyse(paths, Some(baseline));
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let plain = text::Style { color: false };
-    if format == CheckFormat::Junit {
-        for r in &reports {
-            if let Outcome::Error { error } = &r.outcome {
-                eprintln!("elfcompat: {error}");
-            }
-        }
-        write!(out, "{}", report::ci::junit(&reports, &baseline.describe()))?;
-    } else if format == CheckFormat::Github {
-        for r in &reports {
-            if let Outcome::Error { error } = &r.outcome {
-                eprintln!("elfcompat: {error}");
-            }
-        }
-        write!(
-            out,
-            "{}",
-            report::ci::github_annotations(&reports, &baseline.describe())
-        )?;
-        writeln!(out, "{}", check_summary_line(&summary, baseline, &plain))?;
-    } else if format == CheckFormat::Json {
-        json::write_document(
-            &mut out,
-            &reports,
-            &summary,
-            Some(baseline.describe()),
-            false,
-        )
-        .map_err(std::io::Error::from)?;
-        writeln!(out)?;
-    } else {
-        for r in &reports {
-            match &r.outcome {
-                Outcome::Error { error } => eprintln!("elfcompat: {error}"),
-                Outcome::Elf(a) if !a.violations.is_empty() => {
-                    let fixable = a.violations.iter().filter(|v| v.fix.is_fixable()).count();
-                    writeln!(
-                        out,
-                        "{}: {}: {} symbol requirement(s) above {} ({} fixable by `elfcompat patch`, {} blocker(s))",
-                        r.path,
-                        style.red("FAIL"),
-                        a.violations.len(),
-                        baseline.describe(),
-                        fixable,
-                        a.violations.len() - fixable
-                    )?;
-                    for v in &a.violations {
-                        writeln!(out, "{}", text::violation_line(v, style))?;
+    let described = baseline.describe();
+    let b = Some(baseline);
+    let summary = match format {
+        CheckFormat::Junit => {
+            let mut suite = report::ci::JunitSuite::default();
+            let walk = scan::walk(paths);
+            let summary = stream::reports(
+                &walk,
+                b,
+                |r| (report::ci::junit_case(r, &described), Out::error_of(r)),
+                |(case, error)| {
+                    if let Some(e) = error {
+                        eprintln!("{e}");
                     }
-                    for n in &a.notes {
-                        writeln!(out, "  {}", style.yellow(&format!("note: {n}")))?;
-                    }
-                }
-                Outcome::Elf(a) if !a.notes.is_empty() => {
-                    for n in &a.notes {
-                        writeln!(out, "{}: {}", r.path, style.yellow(&format!("note: {n}")))?;
-                    }
-                }
-                _ => {}
-            }
+                    suite.add(&case);
+                    Ok::<(), std::io::Error>(())
+                },
+            )?;
+            write!(out, "{}", suite.document(&described))?;
+            summary
         }
-        writeln!(out, "{}", check_summary_line(&summary, baseline, style))?;
-    }
+        CheckFormat::Github => {
+            let summary = run(paths, b, &mut out, |r| Out {
+                text: report::ci::github_annotations_of(r, &described).into_bytes(),
+                error: Out::error_of(r),
+            })?;
+            writeln!(out, "{}", check_summary_line(&summary, baseline, &plain))?;
+            summary
+        }
+        CheckFormat::Json => {
+            let walk = scan::walk(paths);
+            let mut doc = json::DocumentWriter::begin(&mut out, Some(&described))?;
+            let summary = stream::reports(
+                &walk,
+                b,
+                |r| json::file_json(r, false, true),
+                |object: Vec<u8>| doc.file(&object),
+            )?;
+            let out = doc.finish(&summary)?;
+            writeln!(out)?;
+            summary
+        }
+        CheckFormat::Text => {
+            let summary = run(paths, b, &mut out, |r| Out {
+                text: check_text(r, baseline, style).into_bytes(),
+                error: Out::error_of(r),
+            })?;
+            writeln!(out, "{}", check_summary_line(&summary, baseline, style))?;
+            summary
+        }
+    };
     out.flush()?;
     Ok(if summary.errors > 0 {
         EXIT_ERROR

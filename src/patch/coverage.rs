@@ -151,7 +151,7 @@ fn row(target: Target, baseline: &Baseline, symbol: &str) -> Option<Row> {
     let (kind, kind_name) = kind_of(sv.kind);
     let req = Requirements {
         libraries: vec![LibraryRequirement {
-            soname: soname.to_string(),
+            soname: soname.to_string().into(),
             in_dt_needed: true,
             versions: vec![VersionRequirement {
                 name: name.clone(),
@@ -163,8 +163,8 @@ fn row(target: Target, baseline: &Baseline, symbol: &str) -> Option<Row> {
             }],
         }],
         imports: vec![ImportedSymbol {
-            name: symbol.to_string(),
-            library: Some(soname.to_string()),
+            name: symbol.to_string().into(),
+            library: Some(soname.to_string().into()),
             version: Some(name),
             versym: 2,
             binding: SymbolBinding::Global,

@@ -212,7 +212,10 @@ fn wrap_functions(
             let imp = req.imports.iter().find(|i| i.name == u.symbol);
             plan.blockers.push(Blocker {
                 symbol: Some(u.symbol.clone()),
-                library: imp.and_then(|i| i.library.clone()).unwrap_or_default(),
+                library: imp
+                    .and_then(|i| i.library.as_deref())
+                    .unwrap_or_default()
+                    .to_string(),
                 version: imp
                     .and_then(|i| i.version.as_ref())
                     .map(|v| v.as_str().to_string())
@@ -265,16 +268,16 @@ fn wrap_functions(
             Some(_) => {
                 plan.changes.push(SymbolChange {
                     dynsym_index: imp.dynsym_index,
-                    symbol: imp.name.clone(),
-                    from_library: lib.clone(),
+                    symbol: imp.name.to_string(),
+                    from_library: lib.to_string(),
                     from_version: ver.as_str().to_string(),
-                    to_symbol: imp.name.clone(),
+                    to_symbol: imp.name.to_string(),
                     to_library: String::new(),
                     to_version: String::new(),
                     how: How::Wrap,
                 });
                 plan.polyfills.push(PolyfillUse {
-                    symbol: imp.name.clone(),
+                    symbol: imp.name.to_string(),
                     size: 0,
                     copy_relocated: false,
                     wrapper: true,
@@ -282,8 +285,8 @@ fn wrap_functions(
                 plan.notes.push(w.why.to_string());
             }
             None if !uses.is_empty() => plan.blockers.push(Blocker {
-                symbol: Some(imp.name.clone()),
-                library: lib.clone(),
+                symbol: Some(imp.name.to_string()),
+                library: lib.to_string(),
                 version: ver.as_str().to_string(),
                 reason: format!(
                     "{} needs glibc {}'s meaning, and elfcompat has no wrapper for this \
@@ -391,8 +394,8 @@ pub fn plan_requirements(
             continue;
         }
         let blocker = |reason: String| Blocker {
-            symbol: Some(imp.name.clone()),
-            library: lib.clone(),
+            symbol: Some(imp.name.to_string()),
+            library: lib.to_string(),
             version: ver.as_str().to_string(),
             reason,
         };
@@ -409,16 +412,16 @@ pub fn plan_requirements(
             if !matches!(fix, Fix::Repoint { .. }) && polyfilled {
                 plan.changes.push(SymbolChange {
                     dynsym_index: imp.dynsym_index,
-                    symbol: imp.name.clone(),
-                    from_library: lib.clone(),
+                    symbol: imp.name.to_string(),
+                    from_library: lib.to_string(),
                     from_version: ver.as_str().to_string(),
-                    to_symbol: imp.name.clone(),
+                    to_symbol: imp.name.to_string(),
                     to_library: String::new(),
                     to_version: String::new(),
                     how: How::Polyfill,
                 });
                 plan.polyfills.push(PolyfillUse {
-                    symbol: imp.name.clone(),
+                    symbol: imp.name.to_string(),
                     size: 0,
                     copy_relocated: true,
                     wrapper: false,
@@ -437,8 +440,8 @@ pub fn plan_requirements(
         let change =
             |to_symbol: &str, to_library: &str, to_version: String, how: How| SymbolChange {
                 dynsym_index: imp.dynsym_index,
-                symbol: imp.name.clone(),
-                from_library: lib.clone(),
+                symbol: imp.name.to_string(),
+                from_library: lib.to_string(),
                 from_version: ver.as_str().to_string(),
                 to_symbol: to_symbol.to_string(),
                 to_library: to_library.to_string(),
@@ -502,7 +505,7 @@ pub fn plan_requirements(
                             plan.changes
                                 .push(change(&imp.name, "", String::new(), How::Polyfill));
                             plan.polyfills.push(PolyfillUse {
-                                symbol: imp.name.clone(),
+                                symbol: imp.name.to_string(),
                                 size: 0,
                                 copy_relocated: false,
                                 wrapper: false,
@@ -525,7 +528,7 @@ pub fn plan_requirements(
     if let Err(why) = &limits.grow {
         let existing: Vec<(&str, &str)> = req
             .version_requirements()
-            .map(|(l, v)| (l.soname.as_str(), v.name.as_str()))
+            .map(|(l, v)| (&*l.soname, v.name.as_str()))
             .collect();
         let (kept, grown): (Vec<SymbolChange>, Vec<SymbolChange>) =
             std::mem::take(&mut plan.changes)
@@ -651,7 +654,7 @@ pub fn plan_requirements(
             {
                 plan.blockers.push(Blocker {
                     symbol: None,
-                    library: lib.soname.clone(),
+                    library: lib.soname.to_string(),
                     version: vr.name.as_str().to_string(),
                     reason: why,
                 });
@@ -659,7 +662,7 @@ pub fn plan_requirements(
             }
             plan.expand_relr = true;
             plan.drop_versions.push(VersionRef {
-                library: lib.soname.clone(),
+                library: lib.soname.to_string(),
                 version: vr.name.as_str().to_string(),
             });
             plan.notes.push("DT_RELR (glibc 2.36) expanded into ordinary relative relocations, which every loader applies".into());
@@ -722,7 +725,7 @@ pub fn plan_requirements(
                 version: c.to_version.clone(),
             },
             None => VersionRef {
-                library: lib.clone(),
+                library: lib.to_string(),
                 version: ver.as_str().to_string(),
             },
         };
@@ -742,7 +745,7 @@ pub fn plan_requirements(
     let existing: Vec<VersionRef> = req
         .version_requirements()
         .map(|(l, v)| VersionRef {
-            library: l.soname.clone(),
+            library: l.soname.to_string(),
             version: v.name.as_str().to_string(),
         })
         .collect();
@@ -769,7 +772,7 @@ pub fn plan_requirements(
         .collect();
     for (lib, vr) in req.version_requirements() {
         let r = VersionRef {
-            library: lib.soname.clone(),
+            library: lib.soname.to_string(),
             version: vr.name.as_str().to_string(),
         };
         if used_after.contains(&r) || blocked.contains(&r) || plan.drop_versions.contains(&r) {
@@ -784,7 +787,7 @@ pub fn plan_requirements(
         .libraries
         .iter()
         .filter(|l| l.in_dt_needed)
-        .map(|l| l.soname.as_str())
+        .map(|l| &*l.soname)
         .collect();
     for r in &plan.add_versions {
         if !needed.contains(&r.library.as_str()) && !plan.add_needed.contains(&r.library) {

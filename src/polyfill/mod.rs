@@ -120,18 +120,27 @@ pub fn wraps(arch: Arch, symbol: &str) -> bool {
 }
 
 /// Every symbol with a polyfill on `arch`.
-pub fn catalog(arch: Arch) -> Vec<String> {
-    let Ok(p) = parse(arch) else {
-        return Vec::new();
+pub fn catalog(arch: Arch) -> &'static [String] {
+    // Asked once per analysed file: parsed once per architecture.
+    static X86_64_CATALOG: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    static AARCH64_CATALOG: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let cell = match arch {
+        Arch::X86_64 => &X86_64_CATALOG,
+        Arch::Aarch64 => &AARCH64_CATALOG,
     };
-    let mut v: Vec<String> = p
-        .file
-        .symbols()
-        .filter(|s| s.is_global() && s.is_definition())
-        .filter_map(|s| s.name().ok()?.strip_prefix(PREFIX).map(str::to_string))
-        .collect();
-    v.sort();
-    v
+    cell.get_or_init(|| {
+        let Ok(p) = parse(arch) else {
+            return Vec::new();
+        };
+        let mut v: Vec<String> = p
+            .file
+            .symbols()
+            .filter(|s| s.is_global() && s.is_definition())
+            .filter_map(|s| s.name().ok()?.strip_prefix(PREFIX).map(str::to_string))
+            .collect();
+        v.sort();
+        v
+    })
 }
 
 impl<'a> Parsed<'a> {

@@ -32,32 +32,38 @@ fn gh_property(s: &str) -> String {
 
 /// The `::error` lines for a `check` run: one per offending symbol of each ELF file and
 /// one per file that could not be read, each ending in a newline.
-pub fn github_annotations(reports: &[FileReport], baseline: &str) -> String {
+pub fn github_annotations(reports: &[FileReport<'_>], baseline: &str) -> String {
+    reports
+        .iter()
+        .map(|r| github_annotations_of(r, baseline))
+        .collect()
+}
+
+/// The `::error` lines of one file.
+pub fn github_annotations_of(r: &FileReport<'_>, baseline: &str) -> String {
     let mut out = String::new();
-    for r in reports {
-        match &r.outcome {
-            Outcome::Elf(a) => {
-                for v in &a.violations {
-                    let title = match &v.symbol {
-                        Some(s) => format!("{s} needs {}", v.version.as_str()),
-                        None => format!("{} required", v.version.as_str()),
-                    };
-                    out.push_str(&format!(
-                        "::error file={},title={}::{}\n",
-                        gh_property(&r.path),
-                        gh_property(&title),
-                        gh_data(&violation_message(v, baseline))
-                    ));
-                }
+    match &r.outcome {
+        Outcome::Elf(a) => {
+            for v in &a.violations {
+                let title = match &v.symbol {
+                    Some(s) => format!("{s} needs {}", v.version.as_str()),
+                    None => format!("{} required", v.version.as_str()),
+                };
+                out.push_str(&format!(
+                    "::error file={},title={}::{}\n",
+                    gh_property(&r.path),
+                    gh_property(&title),
+                    gh_data(&violation_message(v, baseline))
+                ));
             }
-            Outcome::Error { error } => out.push_str(&format!(
-                "::error file={},title={}::{}\n",
-                gh_property(&r.path),
-                gh_property("elfcompat could not read this file"),
-                gh_data(error)
-            )),
-            Outcome::NotElf => {}
         }
+        Outcome::Error { error } => out.push_str(&format!(
+            "::error file={},title={}::{}\n",
+            gh_property(&r.path),
+            gh_property("elfcompat could not read this file"),
+            gh_data(error)
+        )),
+        Outcome::NotElf => {}
     }
     out
 }
@@ -84,51 +90,99 @@ pub fn xml_escape(s: &str) -> String {
 /// A JUnit XML document for a `check` run: one `<testcase>` per ELF file (failed with a
 /// `<failure>` listing the offending symbols and their fixes) and per file that could not
 /// be read (with an `<error>`); files that are not ELF are left out.
-pub fn junit(reports: &[FileReport], baseline: &str) -> String {
-    let mut cases = String::new();
-    let (mut tests, mut failures, mut errors) = (0, 0, 0);
+pub fn junit(reports: &[FileReport<'_>], baseline: &str) -> String {
+    let mut suite = JunitSuite::default();
     for r in reports {
-        let name = xml_escape(&r.path);
-        match &r.outcome {
-            Outcome::NotElf => continue,
-            Outcome::Elf(a) if a.violations.is_empty() => {
-                cases.push_str(&format!(
-                    "    <testcase classname=\"elfcompat.check\" name=\"{name}\" file=\"{name}\"/>\n"
-                ));
-            }
-            Outcome::Elf(a) => {
-                failures += 1;
-                let fixable = a.violations.iter().filter(|v| v.fix.is_fixable()).count();
-                let message = format!(
-                    "{} symbol requirement(s) above {baseline} ({fixable} fixable by `elfcompat patch`, {} blocker(s))",
-                    a.violations.len(),
-                    a.violations.len() - fixable
-                );
-                let body: Vec<String> = a
-                    .violations
-                    .iter()
-                    .map(|v| xml_escape(&violation_message(v, baseline)))
-                    .collect();
-                cases.push_str(&format!(
+        suite.add(&junit_case(r, baseline));
+    }
+    suite.document(baseline)
+}
+
+/// One file's `<testcase>`, and whether it failed or could not be read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct JunitCase {
+    /// The XML (empty for a file that is not ELF: no test case).
+    pub xml: String,
+    /// The file exceeds the baseline.
+    pub failure: bool,
+    /// The file could not be read.
+    pub error: bool,
+}
+
+/// One file's test case.
+pub fn junit_case(r: &FileReport<'_>, baseline: &str) -> JunitCase {
+    let name = xml_escape(&r.path);
+    match &r.outcome {
+        Outcome::NotElf => JunitCase::default(),
+        Outcome::Elf(a) if a.violations.is_empty() => JunitCase {
+            xml: format!(
+                "    <testcase classname=\"elfcompat.check\" name=\"{name}\" file=\"{name}\"/>\n"
+            ),
+            ..JunitCase::default()
+        },
+        Outcome::Elf(a) => {
+            let fixable = a.violations.iter().filter(|v| v.fix.is_fixable()).count();
+            let message = format!(
+                "{} symbol requirement(s) above {baseline} ({fixable} fixable by `elfcompat patch`, {} blocker(s))",
+                a.violations.len(),
+                a.violations.len() - fixable
+            );
+            let body: Vec<String> = a
+                .violations
+                .iter()
+                .map(|v| xml_escape(&violation_message(v, baseline)))
+                .collect();
+            JunitCase {
+                xml: format!(
                     "    <testcase classname=\"elfcompat.check\" name=\"{name}\" file=\"{name}\">\n      <failure type=\"baseline\" message=\"{}\">{}</failure>\n    </testcase>\n",
                     xml_escape(&message),
                     body.join("\n")
-                ));
-            }
-            Outcome::Error { error } => {
-                errors += 1;
-                cases.push_str(&format!(
-                    "    <testcase classname=\"elfcompat.check\" name=\"{name}\" file=\"{name}\">\n      <error type=\"unreadable\" message=\"{}\"/>\n    </testcase>\n",
-                    xml_escape(error)
-                ));
+                ),
+                failure: true,
+                error: false,
             }
         }
-        tests += 1;
+        Outcome::Error { error } => JunitCase {
+            xml: format!(
+                "    <testcase classname=\"elfcompat.check\" name=\"{name}\" file=\"{name}\">\n      <error type=\"unreadable\" message=\"{}\"/>\n    </testcase>\n",
+                xml_escape(error)
+            ),
+            failure: false,
+            error: true,
+        },
     }
-    let suite = xml_escape(&format!("elfcompat check: {baseline}"));
-    format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"{suite}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">\n  <testsuite name=\"{suite}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\">\n{cases}  </testsuite>\n</testsuites>\n"
-    )
+}
+
+/// The test cases of a run, gathered in order: the suite's counts head the document.
+#[derive(Clone, Debug, Default)]
+pub struct JunitSuite {
+    cases: String,
+    tests: usize,
+    failures: usize,
+    errors: usize,
+}
+
+impl JunitSuite {
+    /// Add one file's case (none for a file that is not ELF).
+    pub fn add(&mut self, case: &JunitCase) {
+        if case.xml.is_empty() {
+            return;
+        }
+        self.cases.push_str(&case.xml);
+        self.tests += 1;
+        self.failures += usize::from(case.failure);
+        self.errors += usize::from(case.error);
+    }
+
+    /// The whole document.
+    pub fn document(&self, baseline: &str) -> String {
+        let (tests, failures, errors, cases) =
+            (self.tests, self.failures, self.errors, &self.cases);
+        let suite = xml_escape(&format!("elfcompat check: {baseline}"));
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"{suite}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\">\n  <testsuite name=\"{suite}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\">\n{cases}  </testsuite>\n</testsuites>\n"
+        )
+    }
 }
 
 #[cfg(test)]

@@ -4,9 +4,12 @@
 mod analysis;
 pub mod ci;
 pub mod json;
+#[doc(hidden)]
+pub mod reference;
+pub mod stream;
 pub mod text;
 
 pub use analysis::{
-    analyze_bytes, analyze_path, runs_on, target_of_file, Analysis, FamilySummary, FileReport,
-    Outcome, RunsOn, VersionGroup,
+    analyze_bytes, analyze_path, runs_on, target_of_file, with_file_report, Analysis,
+    FamilySummary, FileReport, Outcome, RunsOn, VersionGroup,
 };

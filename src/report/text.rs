@@ -55,14 +55,14 @@ fn linkage_text(l: Linkage) -> &'static str {
     }
 }
 
-fn group_line(out: &mut String, style: &Style, g: &VersionGroup, all: bool) {
+fn group_line(out: &mut String, style: &Style, g: &VersionGroup<'_>, all: bool) {
     let shown: Vec<&str> = if all {
-        g.symbols.iter().map(|s| s.as_str()).collect()
+        g.symbols.iter().map(|s| s.as_ref()).collect()
     } else {
         g.symbols
             .iter()
             .take(SYMBOLS_PER_LINE)
-            .map(|s| s.as_str())
+            .map(|s| s.as_ref())
             .collect()
     };
     let mut syms = if g.symbols.is_empty() {
@@ -85,7 +85,7 @@ fn group_line(out: &mut String, style: &Style, g: &VersionGroup, all: bool) {
 }
 
 /// Render one file's report. `all_symbols` lists every symbol of every version.
-pub fn render_file(r: &FileReport, style: &Style, all_symbols: bool) -> String {
+pub fn render_file(r: &FileReport<'_>, style: &Style, all_symbols: bool) -> String {
     let mut out = String::new();
     match &r.outcome {
         Outcome::NotElf => {
@@ -99,7 +99,7 @@ pub fn render_file(r: &FileReport, style: &Style, all_symbols: bool) -> String {
     out
 }
 
-fn render_analysis(out: &mut String, path: &str, a: &Analysis, style: &Style, all: bool) {
+fn render_analysis(out: &mut String, path: &str, a: &Analysis<'_>, style: &Style, all: bool) {
     let mut head = format!(
         "{}: {} {} {}",
         style.bold(path),
@@ -179,7 +179,7 @@ fn render_analysis(out: &mut String, path: &str, a: &Analysis, style: &Style, al
                 .iter()
                 .map(|r| {
                     if r.display.contains(&format!("glibc {}", r.glibc)) {
-                        r.display.clone()
+                        r.display.to_string()
                     } else {
                         format!("{} ({})", r.display, r.glibc)
                     }

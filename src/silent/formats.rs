@@ -126,7 +126,7 @@ pub fn format_uses(
     req: &Requirements,
     baseline: GlibcVersion,
 ) -> Vec<FormatUse> {
-    let imports = |names: &[&str]| req.imports.iter().any(|i| names.contains(&i.name.as_str()));
+    let imports = |names: &[&str]| req.imports.iter().any(|i| names.contains(&&*i.name));
     let families: Vec<Family> = [
         (Family::Printf, imports(PRINTF)),
         (Family::Scanf, imports(SCANF)),

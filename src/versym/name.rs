@@ -2,6 +2,7 @@
 
 use std::cmp::Ordering;
 use std::fmt;
+use std::sync::Arc;
 
 /// The family a version name belongs to: the prefix before the numbers.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -45,11 +46,27 @@ impl Family {
 
 /// A parsed version name. Names of the known families with a numeric part order
 /// numerically within their family; everything else orders by its text.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct VersionName {
+///
+/// Shared, not copied: every symbol bound to a version holds the name, so a clone is a
+/// reference count, not two allocations.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct VersionName(Arc<Parsed>);
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Parsed {
     family: Family,
     numbers: Vec<u32>,
     text: String,
+}
+
+impl fmt::Debug for VersionName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VersionName")
+            .field("family", &self.0.family)
+            .field("numbers", &self.0.numbers)
+            .field("text", &self.0.text)
+            .finish()
+    }
 }
 
 impl VersionName {
@@ -58,50 +75,49 @@ impl VersionName {
         for family in [Family::Glibcxx, Family::Glibc, Family::Cxxabi, Family::Gcc] {
             if let Some(rest) = text.strip_prefix(family.prefix()) {
                 if let Some(numbers) = parse_numbers(rest) {
-                    return VersionName {
+                    return VersionName(Arc::new(Parsed {
                         family,
                         numbers,
                         text: text.to_string(),
-                    };
+                    }));
                 }
             }
         }
-        VersionName {
+        VersionName(Arc::new(Parsed {
             family: Family::Other,
             numbers: Vec::new(),
             text: text.to_string(),
-        }
+        }))
     }
 
     /// The family.
     pub fn family(&self) -> Family {
-        self.family
+        self.0.family
     }
 
     /// The numeric components (`[2, 2, 5]` for `GLIBC_2.2.5`); empty for other names.
     pub fn numbers(&self) -> &[u32] {
-        &self.numbers
+        &self.0.numbers
     }
 
     /// The name as written.
     pub fn as_str(&self) -> &str {
-        &self.text
+        &self.0.text
     }
 
     /// The number part as written (`2.2.5`), or the whole name for other names.
     pub fn number_str(&self) -> &str {
-        self.text
-            .strip_prefix(self.family.prefix())
-            .unwrap_or(&self.text)
+        let p = &*self.0;
+        p.text.strip_prefix(p.family.prefix()).unwrap_or(&p.text)
     }
 
     /// For a glibc version, the release as (major, minor, patch).
     pub fn glibc_triple(&self) -> Option<(u8, u8, u8)> {
-        if self.family != Family::Glibc {
+        if self.0.family != Family::Glibc {
             return None;
         }
         let get = |i: usize| -> Option<u8> {
-            match self.numbers.get(i) {
+            match self.0.numbers.get(i) {
                 Some(&n) => u8::try_from(n).ok(),
                 None => Some(0),
             }
@@ -134,10 +150,11 @@ fn cmp_numbers(a: &[u32], b: &[u32]) -> Ordering {
 
 impl Ord for VersionName {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.family
-            .cmp(&other.family)
-            .then_with(|| cmp_numbers(&self.numbers, &other.numbers))
-            .then_with(|| self.text.cmp(&other.text))
+        let (a, b) = (&*self.0, &*other.0);
+        a.family
+            .cmp(&b.family)
+            .then_with(|| cmp_numbers(&a.numbers, &b.numbers))
+            .then_with(|| a.text.cmp(&b.text))
     }
 }
 
@@ -149,13 +166,13 @@ impl PartialOrd for VersionName {
 
 impl fmt::Display for VersionName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
+        f.write_str(&self.0.text)
     }
 }
 
 impl serde::Serialize for VersionName {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.text)
+        s.serialize_str(&self.0.text)
     }
 }
 

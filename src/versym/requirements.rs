@@ -1,6 +1,7 @@
 //! Requirements: what a binary needs from each library, per version and per symbol,
 //! resolved from `.gnu.version` indices the way the loader resolves them.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::elf::{DynSymbol, ElfFile};
@@ -77,9 +78,9 @@ pub struct VersionRequirement {
 
 /// Everything required from one needed library.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct LibraryRequirement {
+pub struct LibraryRequirement<'data> {
     /// The library's soname (vn_file, or the DT_NEEDED string).
-    pub soname: String,
+    pub soname: Cow<'data, str>,
     /// Whether a DT_NEEDED names it (a verneed without DT_NEEDED relies on another
     /// library loading it).
     pub in_dt_needed: bool,
@@ -87,13 +88,14 @@ pub struct LibraryRequirement {
     pub versions: Vec<VersionRequirement>,
 }
 
-/// One symbol this binary takes from another file.
+/// One symbol this binary takes from another file. Its names are borrowed from the file's
+/// string table (see [`ImportedSymbol::into_owned`]).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct ImportedSymbol {
+pub struct ImportedSymbol<'data> {
     /// The symbol name.
-    pub name: String,
+    pub name: Cow<'data, str>,
     /// The library whose version it is bound to (None when unversioned).
-    pub library: Option<String>,
+    pub library: Option<Cow<'data, str>>,
     /// The required version (None when unversioned).
     pub version: Option<VersionName>,
     /// The raw `.gnu.version` entry (index and hidden bit).
@@ -107,6 +109,22 @@ pub struct ImportedSymbol {
     pub copy_relocated: bool,
     /// Index in `.dynsym`.
     pub dynsym_index: usize,
+}
+
+impl ImportedSymbol<'_> {
+    /// The same symbol, with its names copied out of the file.
+    pub fn into_owned(self) -> ImportedSymbol<'static> {
+        ImportedSymbol {
+            name: Cow::Owned(self.name.into_owned()),
+            library: self.library.map(|l| Cow::Owned(l.into_owned())),
+            version: self.version,
+            versym: self.versym,
+            binding: self.binding,
+            kind: self.kind,
+            copy_relocated: self.copy_relocated,
+            dynsym_index: self.dynsym_index,
+        }
+    }
 }
 
 /// One version this file defines (a verdef entry).
@@ -124,9 +142,9 @@ pub struct DefinedVersion {
 
 /// One symbol this file exports.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct ExportedSymbol {
+pub struct ExportedSymbol<'data> {
     /// The symbol name.
-    pub name: String,
+    pub name: Cow<'data, str>,
     /// Its version, if versioned.
     pub version: Option<VersionName>,
     /// Index in `.dynsym`.
@@ -137,48 +155,53 @@ pub struct ExportedSymbol {
     pub kind: SymbolKind,
 }
 
-/// The complete requirement and definition model of one file.
+/// The complete requirement and definition model of one file. Names are borrowed from the
+/// parsed file.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
-pub struct Requirements {
+pub struct Requirements<'data> {
     /// Per needed library: the versions required (verneed), plus every DT_NEEDED library.
-    pub libraries: Vec<LibraryRequirement>,
+    pub libraries: Vec<LibraryRequirement<'data>>,
     /// Every imported dynamic symbol, in `.dynsym` order.
-    pub imports: Vec<ImportedSymbol>,
+    pub imports: Vec<ImportedSymbol<'data>>,
     /// Versions defined by this file (shared libraries).
     pub defined_versions: Vec<DefinedVersion>,
-    /// Exported symbols (shared libraries; executables that export).
-    pub exports: Vec<ExportedSymbol>,
+    /// Exported symbols (shared libraries; executables that export); empty from
+    /// [`Requirements::of_imports`].
+    pub exports: Vec<ExportedSymbol<'data>>,
+    /// How many symbols the file exports (what `exports` would hold, counted by
+    /// [`Requirements::of_imports`] too).
+    pub export_count: usize,
     /// `.gnu.version` indices used by a symbol that no verneed or verdef defines.
     pub dangling_indices: Vec<(usize, u16)>,
 }
 
-impl Requirements {
+impl<'data> Requirements<'data> {
     /// Build the model from a parsed file. Files without a dynamic section require nothing.
-    pub fn of(file: &ElfFile<'_>) -> Requirements {
+    pub fn of(file: &ElfFile<'data>) -> Requirements<'data> {
         Self::build(file, true)
     }
 
-    /// The model without `exports`: what checks against a baseline need, without a string
-    /// per exported symbol (tens of thousands in a large library).
-    pub fn of_imports(file: &ElfFile<'_>) -> Requirements {
+    /// The model without `exports` (only their count): what reports and checks against a
+    /// baseline need, without an entry per exported symbol (tens of thousands in a large
+    /// library).
+    pub fn of_imports(file: &ElfFile<'data>) -> Requirements<'data> {
         Self::build(file, false)
     }
 
-    fn build(file: &ElfFile<'_>, with_exports: bool) -> Requirements {
+    fn build(file: &ElfFile<'data>, with_exports: bool) -> Requirements<'data> {
         let Some(dynamic) = &file.dynamic else {
             return Requirements::default();
         };
         let mut req = Requirements::default();
 
-        // index -> (library position, version position)
-        let mut needed_by_index: HashMap<u16, (usize, usize)> = HashMap::new();
+        // (index, library position, version position); the first entry of an index wins.
+        // A file needs a few dozen versions at most: a scan beats hashing per symbol.
+        let mut needed_by_index: Vec<(u16, usize, usize)> = Vec::new();
         for vn in &dynamic.verneed {
             let li = req.libraries.len();
             let mut versions = Vec::with_capacity(vn.aux.len());
             for (vi, aux) in vn.aux.iter().enumerate() {
-                needed_by_index
-                    .entry(aux.index & 0x7fff)
-                    .or_insert((li, vi));
+                needed_by_index.push((aux.index & 0x7fff, li, vi));
                 versions.push(VersionRequirement {
                     name: VersionName::parse(&aux.name),
                     index: aux.index,
@@ -189,7 +212,7 @@ impl Requirements {
                 });
             }
             req.libraries.push(LibraryRequirement {
-                soname: vn.file.to_string(),
+                soname: vn.file.clone(),
                 in_dt_needed: dynamic.needed.contains(&vn.file),
                 versions,
             });
@@ -197,7 +220,7 @@ impl Requirements {
         for n in &dynamic.needed {
             if !req.libraries.iter().any(|l| l.soname == *n) {
                 req.libraries.push(LibraryRequirement {
-                    soname: n.to_string(),
+                    soname: n.clone(),
                     in_dt_needed: true,
                     versions: Vec::new(),
                 });
@@ -232,7 +255,10 @@ impl Requirements {
             };
             let local = sym.bind == object::elf::STB_LOCAL.0;
             let needed = if index >= 2 {
-                needed_by_index.get(&index).copied()
+                needed_by_index
+                    .iter()
+                    .find(|(i, _, _)| *i == index)
+                    .map(|&(_, li, vi)| (li, vi))
             } else {
                 None
             };
@@ -241,7 +267,7 @@ impl Requirements {
                 let v = &mut lib.versions[vi];
                 v.used_by += 1;
                 req.imports.push(ImportedSymbol {
-                    name: sym.name.to_string(),
+                    name: sym.name.clone(),
                     library: Some(lib.soname.clone()),
                     version: Some(v.name.clone()),
                     versym: raw,
@@ -254,7 +280,7 @@ impl Requirements {
             }
             if sym.is_undefined() {
                 req.imports.push(ImportedSymbol {
-                    name: sym.name.to_string(),
+                    name: sym.name.clone(),
                     library: None,
                     version: None,
                     versym: raw,
@@ -263,14 +289,18 @@ impl Requirements {
                     copy_relocated: false,
                     dynsym_index: i,
                 });
-            } else if !local && with_exports {
+            } else if !local {
+                req.export_count += 1;
+                if !with_exports {
+                    continue;
+                }
                 let version = defined_by_index
                     .get(&index)
                     .and_then(|&d| dynamic.verdef.get(d))
                     .filter(|vd| !vd.is_base())
                     .map(|vd| VersionName::parse(vd.name()));
                 req.exports.push(ExportedSymbol {
-                    name: sym.name.to_string(),
+                    name: sym.name.clone(),
                     dynsym_index: i,
                     version,
                     hidden,
@@ -289,15 +319,18 @@ impl Requirements {
         let Some(dynamic) = &file.dynamic else {
             return Vec::new();
         };
-        let mut known = [false; 0x8000];
+        // One bit per possible index (4 KiB, not 32 KiB of bools to clear per file).
+        let mut known = [0u64; 0x8000 / 64];
+        let mut mark = |i: u16| known[usize::from(i & 0x7fff) / 64] |= 1 << (i & 63);
         for vn in &dynamic.verneed {
             for aux in &vn.aux {
-                known[usize::from(aux.index & 0x7fff)] = true;
+                mark(aux.index);
             }
         }
         for vd in &dynamic.verdef {
-            known[usize::from(vd.index & 0x7fff)] = true;
+            mark(vd.index);
         }
+        let known = |i: u16| known[usize::from(i) / 64] & (1 << (i & 63)) != 0;
         dynamic
             .symbols
             .iter()
@@ -307,7 +340,7 @@ impl Requirements {
             .filter_map(|(i, _)| {
                 let raw = dynamic.versym.get(i).copied().unwrap_or(1);
                 let index = raw & 0x7fff;
-                (index >= 2 && !known[usize::from(index)]).then_some((i, raw))
+                (index >= 2 && !known(index)).then_some((i, raw))
             })
             .collect()
     }
@@ -315,7 +348,7 @@ impl Requirements {
     /// All version requirements with their library, in file order.
     pub fn version_requirements(
         &self,
-    ) -> impl Iterator<Item = (&LibraryRequirement, &VersionRequirement)> {
+    ) -> impl Iterator<Item = (&LibraryRequirement<'data>, &VersionRequirement)> {
         self.libraries
             .iter()
             .flat_map(|l| l.versions.iter().map(move |v| (l, v)))

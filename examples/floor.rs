@@ -1,0 +1,141 @@
+//! The floor for `report` and `check` over a tree (bench/report-speed.sh): the least work
+//! any tool must do to answer "which versions does each file need", done in-process with
+//! object's ELF reader and no output. It walks the paths as elfcompat does (symlinks
+//! followed, each (device, inode) once, names sorted), checks each file's magic with one
+//! 4-byte read, maps only ELF files, and visits every imported symbol's name and version
+//! index and every verneed entry (file and version names), on the same rayon pool size.
+//!
+//!   cargo build --release --example floor
+//!   target/release/examples/floor /usr/lib/x86_64-linux-gnu
+//!
+//! `FLOOR_COUNTS=1` prints what it visited to stderr, to check that it did the work.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::os::unix::fs::{FileExt, MetadataExt};
+use std::path::{Path, PathBuf};
+
+use object::elf as E;
+use object::read::elf::{FileHeader, Sym as _};
+use object::Endianness;
+use rayon::prelude::*;
+
+#[derive(Default, Clone, Copy)]
+struct Counts {
+    elf: u64,
+    imports: u64,
+    name_bytes: u64,
+    version_indices: u64,
+    vernaux: u64,
+}
+
+impl std::ops::Add for Counts {
+    type Output = Counts;
+    fn add(self, o: Counts) -> Counts {
+        Counts {
+            elf: self.elf + o.elf,
+            imports: self.imports + o.imports,
+            name_bytes: self.name_bytes + o.name_bytes,
+            version_indices: self.version_indices + o.version_indices,
+            vernaux: self.vernaux + o.vernaux,
+        }
+    }
+}
+
+fn walk(path: &Path, seen: &mut HashSet<(u64, u64)>, out: &mut Vec<PathBuf>) {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return;
+    };
+    if !seen.insert((meta.dev(), meta.ino())) {
+        return;
+    }
+    if meta.is_file() {
+        out.push(path.to_path_buf());
+    } else if meta.is_dir() {
+        let Ok(entries) = std::fs::read_dir(path) else {
+            return;
+        };
+        let mut names: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        names.sort();
+        for p in names {
+            walk(&p, seen, out);
+        }
+    }
+}
+
+fn visit(path: &Path) -> Option<Counts> {
+    let file = File::open(path).ok()?;
+    let mut magic = [0u8; 5];
+    if file.read_at(&mut magic, 0).ok()? < 5 || magic[..4] != E::ELFMAG {
+        return None;
+    }
+    // SAFETY: read-only private mapping, as elfcompat's own reader.
+    let map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
+    match magic[4] {
+        c if c == E::ELFCLASS64.0 => visit_elf::<E::FileHeader64<Endianness>>(&map),
+        c if c == E::ELFCLASS32.0 => visit_elf::<E::FileHeader32<Endianness>>(&map),
+        _ => None,
+    }
+}
+
+fn visit_elf<Elf: FileHeader<Endian = Endianness>>(data: &[u8]) -> Option<Counts> {
+    let header = Elf::parse(data).ok()?;
+    let endian = header.endian().ok()?;
+    let sections = header.sections(endian, data).ok()?;
+    let mut c = Counts {
+        elf: 1,
+        ..Counts::default()
+    };
+    let symbols = sections.symbols(endian, data, E::SHT_DYNSYM).ok()?;
+    let versions = sections.versions(endian, data).ok()?;
+    for (i, sym) in symbols.enumerate() {
+        if !sym.is_undefined(endian) || sym.st_name(endian) == 0 {
+            continue;
+        }
+        let name = symbols.symbol_name(endian, sym).ok()?;
+        c.imports += 1;
+        c.name_bytes += std::hint::black_box(name).len() as u64;
+        if let Some(v) = &versions {
+            let index = v.version_index(endian, i);
+            c.version_indices += u64::from(std::hint::black_box(index.index().0));
+        }
+    }
+    if let Some((mut verneed, link)) = sections.gnu_verneed(endian, data).ok()? {
+        let strings = sections.strings(endian, data, link).ok()?;
+        while let Some((vn, mut aux)) = verneed.next().ok()? {
+            let file = vn.file(endian, strings).ok()?;
+            c.name_bytes += std::hint::black_box(file).len() as u64;
+            while let Some(va) = aux.next().ok()? {
+                let name = va.name(endian, strings).ok()?;
+                c.name_bytes += std::hint::black_box(name).len() as u64;
+                c.vernaux += 1;
+            }
+        }
+    }
+    Some(c)
+}
+
+fn main() {
+    let roots: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
+    let mut seen = HashSet::new();
+    let mut files = Vec::new();
+    for r in &roots {
+        walk(r, &mut seen, &mut files);
+    }
+    let total = files
+        .par_iter()
+        .filter_map(|p| visit(p))
+        .reduce(Counts::default, |a, b| a + b);
+    let total = std::hint::black_box(total);
+    if std::env::var_os("FLOOR_COUNTS").is_some() {
+        eprintln!(
+            "{} files, {} ELF, {} imported symbols, {} version-index sum, {} vernaux, {} name bytes",
+            files.len(),
+            total.elf,
+            total.imports,
+            total.version_indices,
+            total.vernaux,
+            total.name_bytes
+        );
+    }
+}
