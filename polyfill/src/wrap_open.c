@@ -31,47 +31,28 @@ static unsigned int mode_of(int flags, va_list ap) {
     return 0;
 }
 
-EXPORT int WRAP(openat)(int fd, const char *path, int flags, ...) {
-    va_list ap;
-    va_start(ap, flags);
-    unsigned int mode = mode_of(flags, ap);
-    va_end(ap);
-    if (flags & O_TMPFILE_BITS)
-        return (int)SYSCALL(SYS_openat_, fd, path, flags, mode, 0, 0);
-    return openat(fd, path, flags, mode);
-}
+#define COMMA ,
 
-EXPORT int WRAP(openat64)(int fd, const char *path, int flags, ...) {
-    va_list ap;
-    va_start(ap, flags);
-    unsigned int mode = mode_of(flags, ap);
-    va_end(ap);
-    if (flags & O_TMPFILE_BITS)
-        return (int)SYSCALL(SYS_openat_, fd, path, flags, mode, 0, 0);
-    return openat64(fd, path, flags, mode);
-}
+/* The wrapper of an open function: DIRFD_PARAM is its directory argument (or nothing),
+ * DIRFD what the system call gets for it, ARGS what the real function is called with. */
+#define OPEN_WRAPPER(name, DIRFD_PARAM, DIRFD, ...)                                         \
+    EXPORT int WRAP(name)(DIRFD_PARAM const char *path, int flags, ...) {                  \
+        va_list ap;                                                                        \
+        va_start(ap, flags);                                                               \
+        unsigned int mode = mode_of(flags, ap);                                            \
+        va_end(ap);                                                                        \
+        if (flags & O_TMPFILE_BITS)                                                        \
+            return (int)SYSCALL(SYS_openat_, DIRFD, path, flags, mode, 0, 0);              \
+        return name(__VA_ARGS__ path, flags, mode);                                        \
+    }
+
+OPEN_WRAPPER(openat, int fd COMMA, fd, fd COMMA)
+OPEN_WRAPPER(openat64, int fd COMMA, fd, fd COMMA)
 
 #if defined(__aarch64__)
 extern int open(const char *, int, ...);
 extern int open64(const char *, int, ...);
 
-EXPORT int WRAP(open)(const char *path, int flags, ...) {
-    va_list ap;
-    va_start(ap, flags);
-    unsigned int mode = mode_of(flags, ap);
-    va_end(ap);
-    if (flags & O_TMPFILE_BITS)
-        return (int)SYSCALL(SYS_openat_, AT_FDCWD, path, flags, mode, 0, 0);
-    return open(path, flags, mode);
-}
-
-EXPORT int WRAP(open64)(const char *path, int flags, ...) {
-    va_list ap;
-    va_start(ap, flags);
-    unsigned int mode = mode_of(flags, ap);
-    va_end(ap);
-    if (flags & O_TMPFILE_BITS)
-        return (int)SYSCALL(SYS_openat_, AT_FDCWD, path, flags, mode, 0, 0);
-    return open64(path, flags, mode);
-}
+OPEN_WRAPPER(open, , AT_FDCWD, )
+OPEN_WRAPPER(open64, , AT_FDCWD, )
 #endif

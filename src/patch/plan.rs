@@ -1,7 +1,7 @@
 //! The plan: a pure decision, from (binary, baseline, ABI data), of what to change.
 //! Nothing here writes; `--dry-run` prints exactly this.
 
-use crate::abi::{self, GlibcVersion, Target};
+use crate::abi::{self, Target};
 use crate::baseline::Baseline;
 use crate::check::{self, Fix, DT_RELR_MARKER};
 use crate::elf::{ElfFile, Linkage};
@@ -228,14 +228,8 @@ fn wrap_functions(
         .version_requirements()
         .any(|(_, vr)| vr.name.as_str() == DT_RELR_MARKER && exceeds(&vr.name));
     let lowering = !plan.changes.is_empty() || relr;
-    // The newest glibc the file needs: a file that needs a release was built against
-    // headers at least that new, and only such headers pass a function what it extended.
-    let newest = req
-        .imports
-        .iter()
-        .filter_map(|i| i.version.as_ref()?.glibc_triple())
-        .map(|(a, b, c)| GlibcVersion::new(a, b, c))
-        .max();
+    // Only headers at least as new as a release pass a function what it extended.
+    let newest = req.newest_glibc();
     for imp in &req.imports {
         let (Some(lib), Some(ver)) = (&imp.library, &imp.version) else {
             continue;

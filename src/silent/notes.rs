@@ -60,12 +60,7 @@ pub const IMPORT_NOTES: &[ImportNote] = &[
 /// headers at least that new; one built against older headers gets the old behaviour
 /// everywhere, as it was written for.
 pub fn import_notes(req: &Requirements, baseline: GlibcVersion) -> Vec<String> {
-    let newest = req
-        .imports
-        .iter()
-        .filter_map(|i| i.version.as_ref()?.glibc_triple())
-        .map(|(a, b, c)| GlibcVersion::new(a, b, c))
-        .max();
+    let newest = req.newest_glibc();
     IMPORT_NOTES
         .iter()
         .filter(|n| baseline < n.since && newest.is_some_and(|v| v >= n.since))

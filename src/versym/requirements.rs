@@ -345,6 +345,16 @@ impl<'data> Requirements<'data> {
             .collect()
     }
 
+    /// The newest glibc release an imported symbol requires. A file that needs a release
+    /// was built against headers at least that new.
+    pub fn newest_glibc(&self) -> Option<crate::abi::GlibcVersion> {
+        self.imports
+            .iter()
+            .filter_map(|i| i.version.as_ref()?.glibc_triple())
+            .map(|(a, b, c)| crate::abi::GlibcVersion::new(a, b, c))
+            .max()
+    }
+
     /// All version requirements with their library, in file order.
     pub fn version_requirements(
         &self,
