@@ -325,8 +325,27 @@ pub fn plan_for(
     if file.dynamic.is_none() {
         return Err(PlanError::NoDynamic);
     }
-    let target = crate::report::target_of_file(file);
     let seen = crate::silent::seen_uses(file, req, baseline.glibc);
+    plan_seen(file, req, baseline, opts, &seen)
+}
+
+/// [`plan_for`] with the calls `silent::seen_uses` found in the file's code, already
+/// scanned (`check` needs them too, and the scan reads all of the code).
+pub fn plan_seen(
+    file: &ElfFile<'_>,
+    req: &Requirements,
+    baseline: &Baseline,
+    opts: &PlanOptions,
+    seen: &[crate::silent::SeenUse],
+) -> Result<Plan, PlanError> {
+    match file.linkage() {
+        Linkage::Static | Linkage::StaticPie => return Err(PlanError::Static),
+        _ => {}
+    }
+    if file.dynamic.is_none() {
+        return Err(PlanError::NoDynamic);
+    }
+    let target = crate::report::target_of_file(file);
     let limits = Limits::of(file);
     let arch = match &limits.polyfills {
         Ok(a) if opts.polyfill => Some(*a),
@@ -340,11 +359,11 @@ pub fn plan_for(
         file.machine,
         baseline,
         arch,
-        &seen,
+        seen,
         &limits,
     );
     plan.notes
-        .extend(crate::silent::file_notes(file, req, baseline.glibc, &seen));
+        .extend(crate::silent::file_notes(file, req, baseline.glibc, seen));
     Ok(plan)
 }
 

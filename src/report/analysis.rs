@@ -464,7 +464,7 @@ pub(super) fn baseline_findings(
     // What can be fixed is the planner's answer (polyfills on, as `patch` has by default).
     let _ = target;
     let seen = crate::silent::seen_uses(file, req, b.glibc);
-    let plan = crate::patch::plan_for(file, req, b, &Default::default()).ok();
+    let plan = crate::patch::plan_seen(file, req, b, &Default::default(), &seen).ok();
     let mut v = check::violations(req, b, plan.as_ref());
     v.extend(silent_violations(req, &seen, plan.as_ref()));
     (v, crate::silent::file_notes(file, req, b.glibc, &seen))
