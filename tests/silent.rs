@@ -90,6 +90,16 @@ fn patch(input: &Path, output: &Path, glibc: &str) -> Run {
 /// Run on the host (glibc 2.36) or, with `old`, under bullseye's loader and libraries;
 /// `extra` is prepended to the library path.
 fn run(prog: &Path, old: Option<&(String, String)>, extra: Option<&Path>) -> Run {
+    run_with(prog, &[], old, extra)
+}
+
+/// [`run`] with arguments for the program.
+fn run_with(
+    prog: &Path,
+    args: &[&str],
+    old: Option<&(String, String)>,
+    extra: Option<&Path>,
+) -> Run {
     let extra = extra.map(|p| p.display().to_string());
     let mut cmd = match old {
         Some((loader, libpath)) => {
@@ -110,7 +120,7 @@ fn run(prog: &Path, old: Option<&(String, String)>, extra: Option<&Path>) -> Run
             c
         }
     };
-    cmd.env("LD_BIND_NOW", "1");
+    cmd.args(args).env("LD_BIND_NOW", "1");
     run_command(cmd, Duration::from_secs(60))
 }
 
@@ -274,6 +284,11 @@ fn a_library_that_only_its_code_betrays_is_wrapped() {
 }
 
 fn qemu(prog: &Path, old: Option<&(String, String)>) -> Run {
+    qemu_with(prog, &[], old)
+}
+
+/// [`qemu`] with arguments for the program.
+fn qemu_with(prog: &Path, args: &[&str], old: Option<&(String, String)>) -> Run {
     let mut cmd = Command::new("qemu-aarch64");
     match old {
         Some((loader, libpath)) => {
@@ -290,7 +305,7 @@ fn qemu(prog: &Path, old: Option<&(String, String)>) -> Run {
             cmd.args(["-L", "/usr/aarch64-linux-gnu", "-E", "LD_BIND_NOW=1"]);
         }
     }
-    cmd.arg(prog);
+    cmd.arg(prog).args(args);
     run_command(cmd, Duration::from_secs(120))
 }
 
@@ -352,20 +367,7 @@ fn o_tmpfile_opens_are_wrapped_below_2_22() {
     let prog = tmp.path().join("tmpfile");
     compile("gcc", &["tmpfile.c"], &prog, &["-O2"]);
     let dir = tmp.path().display().to_string();
-    let run_in = |p: &Path, old: Option<&(String, String)>| {
-        let mut cmd = match old {
-            Some((loader, libpath)) => {
-                let mut c = Command::new(loader);
-                c.args(["--inhibit-cache", "--library-path", libpath])
-                    .arg(p);
-                c
-            }
-            None => Command::new(p),
-        };
-        cmd.arg(&dir).env("LD_BIND_NOW", "1");
-        run_command(cmd, Duration::from_secs(60))
-    };
-    let reference = run_in(&prog, None);
+    let reference = run_with(&prog, &[&dir], None, None);
     assert_eq!(reference.code(), 0, "{}", reference.describe());
     assert!(
         reference.stdout.contains("mode 0640"),
@@ -393,8 +395,8 @@ fn o_tmpfile_opens_are_wrapped_below_2_22() {
     let v = elfcompat(&["verify", "--glibc", "2.17", "--loader-check"], &[&el7]);
     assert_eq!(v.code(), 0, "{}", v.describe());
     for (label, r) in [
-        ("2.31", run_in(&el7, Some(&old))),
-        ("2.36", run_in(&el7, None)),
+        ("2.31", run_with(&el7, &[&dir], Some(&old), None)),
+        ("2.36", run_with(&el7, &[&dir], None, None)),
     ] {
         assert_eq!(
             r.triple(),
@@ -512,27 +514,7 @@ fn aarch64_o_tmpfile_opens_are_wrapped_below_2_22() {
     let prog = tmp.path().join("tmpfile");
     compile("aarch64-linux-gnu-gcc", &["tmpfile.c"], &prog, &["-O2"]);
     let dir = tmp.path().display().to_string();
-    let run_q = |p: &Path, old: Option<&(String, String)>| {
-        let mut cmd = Command::new("qemu-aarch64");
-        match old {
-            Some((loader, libpath)) => {
-                cmd.args([
-                    "-E",
-                    "LD_BIND_NOW=1",
-                    loader,
-                    "--inhibit-cache",
-                    "--library-path",
-                    libpath,
-                ]);
-            }
-            None => {
-                cmd.args(["-L", "/usr/aarch64-linux-gnu", "-E", "LD_BIND_NOW=1"]);
-            }
-        }
-        cmd.arg(p).arg(&dir);
-        run_command(cmd, Duration::from_secs(120))
-    };
-    let reference = run_q(&prog, None);
+    let reference = qemu_with(&prog, &[&dir], None);
     assert_eq!(reference.code(), 0, "{}", reference.describe());
     let el7 = tmp.path().join("tmpfile.2.17");
     let plan = patch(&prog, &el7, "2.17");
@@ -541,8 +523,8 @@ fn aarch64_o_tmpfile_opens_are_wrapped_below_2_22() {
     let v = elfcompat(&["verify", "--glibc", "2.17", "--loader-check"], &[&el7]);
     assert_eq!(v.code(), 0, "{}", v.describe());
     for (label, r) in [
-        ("2.31", run_q(&el7, Some(&old))),
-        ("2.36", run_q(&el7, None)),
+        ("2.31", qemu_with(&el7, &[&dir], Some(&old))),
+        ("2.36", qemu_with(&el7, &[&dir], None)),
     ] {
         assert_eq!(
             r.triple(),
@@ -642,22 +624,12 @@ fn chmod_nofollow_behaves_as_2_32_on_2_31() {
     let tmp = common::tempdir();
     let prog = tmp.path().join("chmod_nofollow");
     compile("gcc", &["chmod_nofollow.c"], &prog, &["-O2"]);
-    let in_dir = |p: &Path, old: Option<&(String, String)>, name: &str| {
+    let in_dir = |name: &str| {
         let dir = tmp.path().join(name);
         std::fs::create_dir(&dir).expect("mkdir");
-        let mut cmd = match old {
-            Some((loader, libpath)) => {
-                let mut c = Command::new(loader);
-                c.args(["--inhibit-cache", "--library-path", libpath])
-                    .arg(p);
-                c
-            }
-            None => Command::new(p),
-        };
-        cmd.arg(&dir).env("LD_BIND_NOW", "1");
-        run_command(cmd, Duration::from_secs(60))
+        dir.display().to_string()
     };
-    let reference = in_dir(&prog, None, "ref");
+    let reference = run_with(&prog, &[&in_dir("ref")], None, None);
     assert_eq!(reference.code(), 0, "{}", reference.describe());
     assert!(
         reference.stdout.contains("EOPNOTSUPP"),
@@ -673,8 +645,8 @@ fn chmod_nofollow_behaves_as_2_32_on_2_31() {
     );
     assert!(plan.stdout.contains("wrap      lchmod"), "{}", plan.stdout);
     for (label, r) in [
-        ("2.31", in_dir(&out, Some(&old), "old")),
-        ("2.36", in_dir(&out, None, "new")),
+        ("2.31", run_with(&out, &[&in_dir("old")], Some(&old), None)),
+        ("2.36", run_with(&out, &[&in_dir("new")], None, None)),
     ] {
         assert_eq!(
             r.triple(),

@@ -191,6 +191,33 @@ fn semantic_note(symbol: &str, to_version: &str) -> Option<String> {
     })
 }
 
+/// Link elfcompat's own code for an import (a polyfill, or with `How::Wrap` a wrapper):
+/// the change that binds the binary's symbol to it, and the code to link.
+fn link_own(
+    plan: &mut Plan,
+    imp: &crate::versym::ImportedSymbol<'_>,
+    library: &str,
+    version: &VersionName,
+    how: How,
+) {
+    plan.changes.push(SymbolChange {
+        dynsym_index: imp.dynsym_index,
+        symbol: imp.name.to_string(),
+        from_library: library.to_string(),
+        from_version: version.as_str().to_string(),
+        to_symbol: imp.name.to_string(),
+        to_library: String::new(),
+        to_version: String::new(),
+        how: how.clone(),
+    });
+    plan.polyfills.push(PolyfillUse {
+        symbol: imp.name.to_string(),
+        size: 0,
+        copy_relocated: imp.copy_relocated,
+        wrapper: how == How::Wrap,
+    });
+}
+
 /// Bind imported functions that a newer header extended to elfcompat's wrappers
 /// (`wrappers`), when lowering below that release. A binary being lowered that needs that
 /// release or a later one was built against headers at least that new and is wrapped
@@ -260,22 +287,7 @@ fn wrap_functions(
         }
         match polyfill_arch.filter(|a| crate::polyfill::wraps(*a, &imp.name)) {
             Some(_) => {
-                plan.changes.push(SymbolChange {
-                    dynsym_index: imp.dynsym_index,
-                    symbol: imp.name.to_string(),
-                    from_library: lib.to_string(),
-                    from_version: ver.as_str().to_string(),
-                    to_symbol: imp.name.to_string(),
-                    to_library: String::new(),
-                    to_version: String::new(),
-                    how: How::Wrap,
-                });
-                plan.polyfills.push(PolyfillUse {
-                    symbol: imp.name.to_string(),
-                    size: 0,
-                    copy_relocated: false,
-                    wrapper: true,
-                });
+                link_own(plan, imp, lib, ver, How::Wrap);
                 plan.notes.push(w.why.to_string());
             }
             None if !uses.is_empty() => plan.blockers.push(Blocker {
@@ -423,22 +435,7 @@ pub fn plan_requirements(
             let fix = lookup::glibc_fix(db, target, &imp.name, lib, ver, baseline.glibc);
             let polyfilled = polyfill_arch.is_some_and(|a| crate::polyfill::provides(a, &imp.name));
             if !matches!(fix, Fix::Repoint { .. }) && polyfilled {
-                plan.changes.push(SymbolChange {
-                    dynsym_index: imp.dynsym_index,
-                    symbol: imp.name.to_string(),
-                    from_library: lib.to_string(),
-                    from_version: ver.as_str().to_string(),
-                    to_symbol: imp.name.to_string(),
-                    to_library: String::new(),
-                    to_version: String::new(),
-                    how: How::Polyfill,
-                });
-                plan.polyfills.push(PolyfillUse {
-                    symbol: imp.name.to_string(),
-                    size: 0,
-                    copy_relocated: true,
-                    wrapper: false,
-                });
+                link_own(&mut plan, imp, lib, ver, How::Polyfill);
                 continue;
             }
             if !matches!(fix, Fix::Repoint { .. }) {
@@ -515,14 +512,7 @@ pub fn plan_requirements(
                     }
                     None => match polyfill_arch {
                         Some(a) if crate::polyfill::provides(a, &imp.name) => {
-                            plan.changes
-                                .push(change(&imp.name, "", String::new(), How::Polyfill));
-                            plan.polyfills.push(PolyfillUse {
-                                symbol: imp.name.to_string(),
-                                size: 0,
-                                copy_relocated: false,
-                                wrapper: false,
-                            });
+                            link_own(&mut plan, imp, lib, ver, How::Polyfill);
                         }
                         _ => plan.blockers.push(blocker(reason)),
                     },

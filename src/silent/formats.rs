@@ -264,11 +264,6 @@ fn parse(family: Family, s: &[u8]) -> Option<Vec<&'static str>> {
     let mut found = Vec::new();
     let mut convs = 0;
     let mut i = 0;
-    let digits = |i: &mut usize| {
-        while s.get(*i).is_some_and(u8::is_ascii_digit) {
-            *i += 1;
-        }
-    };
     while i < s.len() {
         if s[i] != b'%' {
             i += 1;
@@ -282,39 +277,17 @@ fn parse(family: Family, s: &[u8]) -> Option<Vec<&'static str>> {
         match family {
             Family::Printf => {
                 // %[N$][flags][width][.prec][length]conv
-                let save = i;
-                digits(&mut i);
-                if s.get(i) != Some(&b'$') {
-                    i = save;
-                } else {
-                    i += 1;
-                }
+                position(s, &mut i);
                 let (mut alt, mut space) = (false, false);
                 while let Some(c) = s.get(i).filter(|c| b"-+ #0'I".contains(c)) {
                     alt |= *c == b'#';
                     space |= *c == b' ';
                     i += 1;
                 }
-                if s.get(i) == Some(&b'*') {
-                    i += 1;
-                    digits(&mut i);
-                    if s.get(i) == Some(&b'$') {
-                        i += 1;
-                    }
-                } else {
-                    digits(&mut i);
-                }
+                width(s, &mut i);
                 if s.get(i) == Some(&b'.') {
                     i += 1;
-                    if s.get(i) == Some(&b'*') {
-                        i += 1;
-                        digits(&mut i);
-                        if s.get(i) == Some(&b'$') {
-                            i += 1;
-                        }
-                    } else {
-                        digits(&mut i);
-                    }
+                    width(s, &mut i);
                 }
                 let wide = length(s, &mut i)?;
                 let c = *s.get(i)?;
@@ -336,17 +309,11 @@ fn parse(family: Family, s: &[u8]) -> Option<Vec<&'static str>> {
                 }
             }
             Family::Scanf => {
-                let save = i;
-                digits(&mut i);
-                if s.get(i) != Some(&b'$') {
-                    i = save;
-                } else {
-                    i += 1;
-                }
+                position(s, &mut i);
                 if s.get(i) == Some(&b'*') {
                     i += 1;
                 }
-                digits(&mut i);
+                skip_digits(s, &mut i);
                 if matches!(s.get(i), Some(b'm') | Some(b'a'))
                     && s.get(i + 1).is_some_and(|c| b"sSc[".contains(c))
                 {
@@ -379,7 +346,7 @@ fn parse(family: Family, s: &[u8]) -> Option<Vec<&'static str>> {
                 while s.get(i).is_some_and(|c| b"_-0^#".contains(c)) {
                     i += 1;
                 }
-                digits(&mut i);
+                skip_digits(s, &mut i);
                 let modifier = match s.get(i) {
                     Some(b'E') | Some(b'O') => {
                         i += 1;
@@ -416,6 +383,36 @@ fn decorated_b(s: &[u8]) -> bool {
     })
 }
 
+fn skip_digits(s: &[u8], i: &mut usize) {
+    while s.get(*i).is_some_and(u8::is_ascii_digit) {
+        *i += 1;
+    }
+}
+
+/// An argument position (`2$`), if one follows.
+fn position(s: &[u8], i: &mut usize) {
+    let save = *i;
+    skip_digits(s, i);
+    if s.get(*i) == Some(&b'$') {
+        *i += 1;
+    } else {
+        *i = save;
+    }
+}
+
+/// A printf width or precision: digits, or `*` with an optional argument position.
+fn width(s: &[u8], i: &mut usize) {
+    if s.get(*i) == Some(&b'*') {
+        *i += 1;
+        skip_digits(s, i);
+        if s.get(*i) == Some(&b'$') {
+            *i += 1;
+        }
+    } else {
+        skip_digits(s, i);
+    }
+}
+
 /// A printf/scanf length modifier; true for C23's `wN`/`wfN`. None: malformed.
 fn length(s: &[u8], i: &mut usize) -> Option<bool> {
     match s.get(*i) {
@@ -437,9 +434,7 @@ fn length(s: &[u8], i: &mut usize) -> Option<bool> {
                 *i += 1;
             }
             let start = *i;
-            while s.get(*i).is_some_and(u8::is_ascii_digit) {
-                *i += 1;
-            }
+            skip_digits(s, i);
             (*i > start).then_some(true)
         }
         _ => Some(false),
