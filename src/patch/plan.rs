@@ -330,13 +330,6 @@ pub fn plan_for(
     baseline: &Baseline,
     opts: &PlanOptions,
 ) -> Result<Plan, PlanError> {
-    match file.linkage() {
-        Linkage::Static | Linkage::StaticPie => return Err(PlanError::Static),
-        _ => {}
-    }
-    if file.dynamic.is_none() {
-        return Err(PlanError::NoDynamic);
-    }
     let seen = crate::silent::seen_uses(file, req, baseline.glibc);
     plan_seen(file, req, baseline, opts, &seen)
 }
