@@ -821,3 +821,63 @@ fn python_faulthandler_runs_on_2_31() {
         r.describe()
     );
 }
+
+/// lgamma@GLIBC_2.23 below 2.23: the older versions write the signgam the lookup finds
+/// first, so a file that defines and exports its own is refused (check and patch alike);
+/// one that does not is re-pointed and keeps its output on 2.31 and 2.36.
+#[test]
+fn lgamma_is_not_re_pointed_over_the_programs_own_signgam() {
+    assert!(common::have_tool("gcc"));
+    let old = common::old_runtime("amd64");
+    let tmp = common::tempdir();
+    let own = tmp.path().join("own_signgam");
+    compile(
+        "gcc",
+        &["own_signgam.c"],
+        &own,
+        &["-O2", "-rdynamic", "-lm"],
+    );
+    let chk = elfcompat(&["check", "--glibc", "2.17"], &[&own]);
+    assert_eq!(chk.code(), 1, "{}", chk.describe());
+    assert!(
+        chk.stdout
+            .contains("blocker: lgamma with the program's own signgam"),
+        "{}",
+        chk.describe()
+    );
+    let dry = elfcompat(&["patch", "--glibc", "2.17", "--dry-run"], &[&own]);
+    assert_eq!(dry.code(), 1, "{}", dry.describe());
+    assert!(
+        !dry.stdout.contains("re-point  lgamma"),
+        "{}",
+        dry.describe()
+    );
+
+    // Without its own signgam (the definition renamed away), the re-point is made.
+    let src_text = std::fs::read_to_string(src("own_signgam.c")).expect("source");
+    let plain_src = tmp.path().join("plain.c");
+    std::fs::write(
+        &plain_src,
+        src_text
+            .replace("int signgam = 42;", "int my_sign = 42;")
+            .replace("still %d\\n\", y, signgam", "still %d\\n\", y, my_sign"),
+    )
+    .expect("write");
+    let plain = tmp.path().join("plain");
+    let mut cmd = Command::new("gcc");
+    cmd.arg(&plain_src)
+        .args(["-O2", "-rdynamic", "-o"])
+        .arg(&plain)
+        .arg("-lm");
+    assert_eq!(run_command(cmd, Duration::from_secs(60)).code(), 0);
+    let reference = run(&plain, None, None);
+    let out = tmp.path().join("plain.2.17");
+    let plan = patch(&plain, &out, "2.17");
+    assert!(plan.stdout.contains("re-point  lgamma"), "{}", plan.stdout);
+    for (label, r) in [
+        ("2.31", run(&out, Some(&old), None)),
+        ("2.36", run(&out, None, None)),
+    ] {
+        assert_eq!(r.triple(), reference.triple(), "run on {label}");
+    }
+}

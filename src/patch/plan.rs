@@ -247,7 +247,10 @@ fn wrap_functions(
                     .and_then(|i| i.version.as_ref())
                     .map(|v| v.as_str().to_string())
                     .unwrap_or_default(),
-                reason: format!("{} (seen at {:#x}): {reason}", u.what, u.address),
+                reason: match u.address {
+                    0 => format!("{}: {reason}", u.what),
+                    at => format!("{} (seen at {at:#x}): {reason}", u.what),
+                },
             });
         }
     }
@@ -452,6 +455,11 @@ pub fn plan_requirements(
                 how,
             };
         match fix {
+            // A re-point the file's own contents forbid (`silent`): a blocker, below.
+            Fix::Repoint { .. }
+                if seen.iter().any(|u| {
+                    u.symbol == imp.name && matches!(u.remedy, crate::silent::Remedy::Refuse(_))
+                }) => {}
             Fix::Repoint { version } => {
                 plan.changes
                     .push(change(&imp.name, lib, version, How::Repoint));

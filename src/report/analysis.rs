@@ -466,7 +466,13 @@ pub(super) fn baseline_findings(
     let seen = crate::silent::seen_uses(file, req, b.glibc);
     let plan = crate::patch::plan_seen(file, req, b, &Default::default(), &seen).ok();
     let mut v = check::violations(req, b, plan.as_ref());
-    v.extend(silent_violations(req, &seen, plan.as_ref()));
+    // A requirement above the baseline is listed once, with the plan's answer.
+    let listed: Vec<String> = v.iter().filter_map(|x| x.symbol.clone()).collect();
+    v.extend(
+        silent_violations(req, &seen, plan.as_ref())
+            .into_iter()
+            .filter(|x| x.symbol.as_ref().is_none_or(|s| !listed.contains(s))),
+    );
     (v, crate::silent::file_notes(file, req, b.glibc, &seen))
 }
 

@@ -208,6 +208,53 @@ pub struct SeenUse {
 /// Every use of an [`ARG_RULES`] argument that a baseline below its release would refuse,
 /// seen in `file`'s code (x86_64 and little-endian aarch64; other architectures: none seen).
 pub fn seen_uses(file: &ElfFile<'_>, req: &Requirements, baseline: GlibcVersion) -> Vec<SeenUse> {
+    let mut out = own_signgam(file, req, baseline);
+    out.extend(seen_calls(file, req, baseline));
+    out
+}
+
+const OWN_SIGNGAM: &str = "the file defines its own signgam, and the versions of lgamma before \
+glibc 2.23 write the sign into whatever signgam the process binds (ISO C lets a program use \
+that name for itself): re-pointed, lgamma would overwrite the program's variable";
+
+/// lgamma, lgammaf and lgammal at GLIBC_2.23 no longer write `signgam`; their older
+/// versions do, into the `signgam` the lookup finds first, which is the program's own
+/// where the file defines and exports one (not a COPY of libm's, which has libm's version).
+/// Such a reference cannot be re-pointed below 2.23.
+fn own_signgam(file: &ElfFile<'_>, req: &Requirements, baseline: GlibcVersion) -> Vec<SeenUse> {
+    let since = GlibcVersion::new(2, 23, 0);
+    let Some(dynamic) = file.dynamic.as_ref().filter(|_| baseline < since) else {
+        return Vec::new();
+    };
+    let own = dynamic.symbols.iter().enumerate().any(|(i, s)| {
+        s.name == "signgam"
+            && !s.is_undefined()
+            && dynamic.versym.get(i).is_none_or(|v| v & 0x7fff <= 1)
+    });
+    if !own {
+        return Vec::new();
+    }
+    req.imports
+        .iter()
+        .filter(|i| ["lgamma", "lgammaf", "lgammal"].contains(&&*i.name))
+        .filter(|i| {
+            i.version
+                .as_ref()
+                .and_then(|v| v.glibc_triple())
+                .is_some_and(|(a, b, c)| GlibcVersion::new(a, b, c) >= since)
+        })
+        .map(|i| SeenUse {
+            symbol: i.name.to_string(),
+            what: format!("{} with the program's own signgam", i.name),
+            since: since.to_string(),
+            address: 0,
+            remedy: Remedy::Refuse(OWN_SIGNGAM),
+        })
+        .collect()
+}
+
+/// The calls of [`ARG_RULES`] seen in the code.
+fn seen_calls(file: &ElfFile<'_>, req: &Requirements, baseline: GlibcVersion) -> Vec<SeenUse> {
     let rules: Vec<&ArgRule> = ARG_RULES
         .iter()
         .filter(|r| baseline < r.since && r.machine.is_none_or(|m| m == file.machine))
