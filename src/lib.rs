@@ -3,7 +3,9 @@
 
 pub mod abi;
 pub mod baseline;
+pub mod bundle;
 pub mod check;
+pub mod closure;
 pub mod elf;
 pub mod patch;
 pub mod polyfill;

@@ -1,6 +1,7 @@
 //! Command-line definitions (clap derive) and dispatch.
 
 mod abi_cmd;
+mod bundle_cmd;
 mod patch_cmd;
 mod patch_tree;
 mod scan_cmd;
@@ -65,6 +66,12 @@ enum Command {
         after_help = "Examples:\n  elfcompat patch --glibc 2.17 --dry-run target/release/app\n  elfcompat patch --glibc 2.17 target/release/app -o dist/app\n  elfcompat patch --target rhel8 --in-place dist/app\n  elfcompat patch --glibc 2.17 dist/ -o dist-el7/      a whole tree, mirrored\n\nEach file is all-or-nothing. Exit codes (the worst file's): 0 patched or already within the baseline, 1 blockers (that file not written), 2 errors (that file not written)."
     )]
     Patch(PatchArgs),
+    /// Ship a whole program: its libraries resolved, bundled where the target lacks them,
+    /// every file lowered, the tree verified, then written atomically.
+    #[command(
+        after_help = "Examples:\n  elfcompat bundle --target debian11 build/app -o dist/\n  elfcompat bundle --target rhel8 --dry-run build/app\n  elfcompat bundle --glibc 2.17 --library-path build/lib release-tree/ -o dist/\n\nThe program given as `-o dist build/app` is dist/bin/app; its libraries go to dist/lib.\nglibc is never bundled; libraries of the policy list (GPU and display drivers, X11 and\nWayland clients) stay on the target unless --include names them. Exit codes: 0 written\n(or planned), 1 requirements nothing can fix (nothing written), 2 errors (nothing written)."
+    )]
+    Bundle(BundleArgs),
     /// Check that binaries are structurally sound and loadable on the baseline.
     #[command(
         after_help = "Examples:\n  elfcompat verify --glibc 2.17 dist/app\n  elfcompat verify --glibc 2.17 --loader-check dist/app\n  elfcompat verify --target manylinux2014 --json dist/*.so"
@@ -200,6 +207,39 @@ enum Polyfill {
 }
 
 #[derive(Args, Debug)]
+struct BundleArgs {
+    #[command(flatten)]
+    baseline: BaselineArgs,
+    /// Executables, shared libraries (and plugins a program dlopens) and release trees.
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// The bundle's directory (replaced atomically if it holds an earlier bundle).
+    #[arg(short, long, required_unless_present = "dry_run")]
+    output: Option<PathBuf>,
+    /// Directories searched first, like LD_LIBRARY_PATH (colon-separated; may repeat).
+    #[arg(long, value_name = "DIRS")]
+    library_path: Vec<String>,
+    /// Resolve libraries in this root (a container or cross root) as if it were /.
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    sysroot: PathBuf,
+    /// Ship libraries the policy would leave to the target (shell pattern; may repeat).
+    #[arg(long, value_name = "PATTERN")]
+    include: Vec<String>,
+    /// Leave libraries to the target instead of shipping them (shell pattern; may repeat).
+    #[arg(long, value_name = "PATTERN")]
+    exclude: Vec<String>,
+    /// Print the plan; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    /// Link elfcompat's polyfills for symbols with no older version (`none`: those are blockers).
+    #[arg(long, value_enum, default_value_t = Polyfill::Auto)]
+    polyfill: Polyfill,
+}
+
+#[derive(Args, Debug)]
 struct VerifyArgs {
     #[command(flatten)]
     baseline: BaselineArgs,
@@ -269,6 +309,27 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Patch(a) => {
             let baseline = baseline_of(&a.baseline)?;
             patch(&a, &baseline)
+        }
+        Command::Bundle(a) => {
+            let baseline = baseline_of(&a.baseline)?;
+            let job = bundle_cmd::BundleJob {
+                out: a.output.unwrap_or_else(|| PathBuf::from("bundle")),
+                inputs: a.inputs,
+                sysroot: a.sysroot,
+                library_path: a
+                    .library_path
+                    .iter()
+                    .flat_map(|s| s.split(':'))
+                    .filter(|s| !s.is_empty())
+                    .map(PathBuf::from)
+                    .collect(),
+                include: a.include,
+                exclude: a.exclude,
+                polyfill: a.polyfill == Polyfill::Auto,
+                dry_run: a.dry_run,
+                json: a.json,
+            };
+            bundle_cmd::bundle(job, &baseline)
         }
         Command::Verify(a) => {
             let baseline = baseline_of(&a.baseline)?;

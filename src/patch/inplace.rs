@@ -59,6 +59,7 @@ pub fn fits(plan: &Plan) -> bool {
         && !plan.startup_shim
         && !plan.expand_relr
         && plan.polyfills.is_empty()
+        && plan.link.is_empty()
         && plan.changes.iter().all(|c| c.symbol == c.to_symbol)
 }
 

@@ -148,9 +148,54 @@ pub struct Plan {
     pub blockers: Vec<Blocker>,
     /// Semantic differences the user should know about.
     pub notes: Vec<String>,
+    /// Edits of the entries the loader searches with (`bundle`; `patch` makes none).
+    #[serde(skip_serializing_if = "LinkEdits::is_empty")]
+    pub link: LinkEdits,
+}
+
+/// Edits of the dynamic section's search entries: what `bundle` changes so a program finds
+/// the libraries shipped with it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct LinkEdits {
+    /// Replace every DT_RPATH and DT_RUNPATH with one DT_RUNPATH of this value (an empty
+    /// value removes them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runpath: Option<String>,
+    /// Set DT_SONAME.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub soname: Option<String>,
+    /// Rename DT_NEEDED entries (and the verneed file that names the same library): (old, new).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rename_needed: Vec<(String, String)>,
+}
+
+impl LinkEdits {
+    /// Whether nothing is edited.
+    pub fn is_empty(&self) -> bool {
+        self.runpath.is_none() && self.soname.is_none() && self.rename_needed.is_empty()
+    }
 }
 
 impl Plan {
+    /// A plan that changes nothing.
+    pub fn empty(baseline: String, target: Option<&'static str>) -> Plan {
+        Plan {
+            baseline,
+            target,
+            changes: Vec::new(),
+            drop_versions: Vec::new(),
+            add_versions: Vec::new(),
+            add_needed: Vec::new(),
+            startup_shim: false,
+            expand_relr: false,
+            polyfills: Vec::new(),
+            polyfill_imports: Vec::new(),
+            blockers: Vec::new(),
+            notes: Vec::new(),
+            link: LinkEdits::default(),
+        }
+    }
+
     /// Whether the plan changes nothing (the file already satisfies the baseline).
     pub fn is_noop(&self) -> bool {
         self.changes.is_empty()
@@ -160,6 +205,7 @@ impl Plan {
             && !self.startup_shim
             && !self.expand_relr
             && self.polyfills.is_empty()
+            && self.link.is_empty()
     }
 }
 
@@ -390,20 +436,7 @@ pub fn plan_requirements(
     limits: &Limits,
 ) -> Plan {
     let db = abi::db();
-    let mut plan = Plan {
-        baseline: baseline.describe(),
-        target: target.map(|t| t.name()),
-        changes: Vec::new(),
-        drop_versions: Vec::new(),
-        add_versions: Vec::new(),
-        add_needed: Vec::new(),
-        startup_shim: false,
-        expand_relr: false,
-        polyfills: Vec::new(),
-        polyfill_imports: Vec::new(),
-        blockers: Vec::new(),
-        notes: Vec::new(),
-    };
+    let mut plan = Plan::empty(baseline.describe(), target.map(|t| t.name()));
     let exceeds = |v: &VersionName| check::exceeds(baseline, v);
 
     // Per-symbol decisions.

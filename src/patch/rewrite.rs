@@ -97,6 +97,7 @@ pub fn apply<'a>(
     for lib in &plan.add_needed {
         add_needed(&mut b, lib)?;
     }
+    edit_links(&mut b, &plan.link)?;
     let relr = if plan.expand_relr {
         Some(relr::expand(&mut b)?)
     } else {
@@ -215,6 +216,80 @@ fn add_needed(b: &mut Builder<'_>, file: &str) -> Result<(), PatchError> {
             val: ByteString::from(file.as_bytes().to_vec()),
         },
     );
+    Ok(())
+}
+
+/// The search entries `bundle` sets: DT_NEEDED renames (with the verneed file of the same
+/// name, which the loader matches against the loaded library's name), DT_SONAME, and one
+/// DT_RUNPATH in place of every DT_RPATH/DT_RUNPATH. A new entry takes a spare slot of
+/// `.dynamic` (see `make_room`).
+fn edit_links(b: &mut Builder<'_>, edits: &super::LinkEdits) -> Result<(), PatchError> {
+    if edits.is_empty() {
+        return Ok(());
+    }
+    for (old, new) in &edits.rename_needed {
+        for f in b.version_files.iter_mut() {
+            if f.name.as_slice() == old.as_bytes() {
+                f.name = ByteString::from(new.as_bytes().to_vec());
+            }
+        }
+    }
+    let dynamic = b
+        .dynamic_data_mut()
+        .ok_or_else(|| PatchError::internal("no .dynamic"))?;
+    for (old, new) in &edits.rename_needed {
+        for d in dynamic.iter_mut() {
+            if let Dynamic::String {
+                tag: elf::DT_NEEDED,
+                val,
+            } = d
+            {
+                if val.as_slice() == old.as_bytes() {
+                    *val = ByteString::from(new.as_bytes().to_vec());
+                }
+            }
+        }
+    }
+    if let Some(soname) = &edits.soname {
+        let val = ByteString::from(soname.as_bytes().to_vec());
+        match dynamic.iter_mut().find(|d| d.tag() == elf::DT_SONAME) {
+            Some(Dynamic::String { val: v, .. }) => *v = val,
+            _ => {
+                let pos = dynamic
+                    .iter()
+                    .rposition(|d| d.tag() == elf::DT_NEEDED)
+                    .map_or(0, |p| p + 1);
+                dynamic.insert(
+                    pos,
+                    Dynamic::String {
+                        tag: elf::DT_SONAME,
+                        val,
+                    },
+                );
+            }
+        }
+    }
+    if let Some(runpath) = &edits.runpath {
+        let first = dynamic
+            .iter()
+            .position(|d| matches!(d.tag(), elf::DT_RPATH | elf::DT_RUNPATH));
+        dynamic.retain(|d| !matches!(d.tag(), elf::DT_RPATH | elf::DT_RUNPATH));
+        if !runpath.is_empty() {
+            let pos = first.unwrap_or_else(|| {
+                dynamic
+                    .iter()
+                    .rposition(|d| matches!(d.tag(), elf::DT_NEEDED | elf::DT_SONAME))
+                    .map_or(0, |p| p + 1)
+            });
+            dynamic.insert(
+                pos.min(dynamic.len()),
+                Dynamic::String {
+                    tag: elf::DT_RUNPATH,
+                    val: ByteString::from(runpath.as_bytes().to_vec()),
+                },
+            );
+        }
+    }
     Ok(())
 }
 
