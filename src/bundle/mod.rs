@@ -70,8 +70,8 @@ pub enum BundleError {
     #[error("{}", missing_message(.0))]
     Missing(Vec<(String, PathBuf)>),
     /// Requirements nothing can bring within the baseline, per file.
-    #[error("{}", blocked_message(.0))]
-    Blocked(Vec<(String, Vec<Blocker>)>),
+    #[error("{}", blocked_message(.0, .1))]
+    Blocked(Vec<(String, Vec<Blocker>)>, Vec<(String, String)>),
     /// A file could not be lowered.
     #[error("{dest}: {source}")]
     Patch {
@@ -107,9 +107,12 @@ fn missing_message(m: &[(String, PathBuf)]) -> String {
     )
 }
 
-fn blocked_message(b: &[(String, Vec<Blocker>)]) -> String {
+fn blocked_message(b: &[(String, Vec<Blocker>)], refused: &[(String, String)]) -> String {
     let mut out =
-        String::from("requirements nothing can bring within the target, nothing was written:");
+        String::from("files that cannot be brought within the target, nothing was written:");
+    for (dest, why) in refused {
+        out.push_str(&format!("\n  {dest}: {why}"));
+    }
     for (dest, blockers) in b {
         for x in blockers {
             out.push_str(&format!(
@@ -583,40 +586,48 @@ fn lower_all(
         polyfill: req.polyfill,
         verify_in_memory: false,
     };
-    let results: Vec<Result<Option<Plan>, BundleError>> = files
+    type Planned = Result<Result<Option<Plan>, String>, BundleError>;
+    let results: Vec<Planned> = files
         .par_iter()
         .map(|f| {
             let Some(link) = f.plan.as_ref().map(|p| p.link.clone()) else {
-                return Ok(None);
+                return Ok(Ok(None));
             };
             let data = std::fs::read(&f.source).map_err(|e| BundleError::io(&f.source, e))?;
-            let prepared = crate::patch::prepare(&data, lowering, &opts).map_err(|source| {
-                BundleError::Patch {
-                    dest: f.dest.clone(),
-                    source,
-                }
-            })?;
+            let prepared = match crate::patch::prepare(&data, lowering, &opts) {
+                Ok(p) => p,
+                Err(crate::patch::PatchError::Io(e)) => return Err(BundleError::io(&f.source, e)),
+                // Not plannable: named with the rest, below.
+                Err(e) => return Ok(Err(e.to_string())),
+            };
             let mut plan = prepared.plan;
             let current = current_runpath(&data);
             if current.as_deref() != link.runpath.as_deref() {
                 plan.link = link;
             }
-            Ok(Some(plan))
+            Ok(Ok(Some(plan)))
         })
         .collect();
     let mut blocked = Vec::new();
+    let mut refused = Vec::new();
     for (f, r) in files.iter_mut().zip(results) {
-        f.plan = r?;
+        f.plan = match r? {
+            Ok(p) => p,
+            Err(why) => {
+                refused.push((f.dest.clone(), why));
+                None
+            }
+        };
         if let Some(p) = &f.plan {
             if !p.blockers.is_empty() {
                 blocked.push((f.dest.clone(), p.blockers.clone()));
             }
         }
     }
-    if blocked.is_empty() {
+    if blocked.is_empty() && refused.is_empty() {
         Ok(())
     } else {
-        Err(BundleError::Blocked(blocked))
+        Err(BundleError::Blocked(blocked, refused))
     }
 }
 
@@ -645,4 +656,51 @@ mod tests {
         );
         assert_eq!(origin_path("opt/app/bin", "opt/app/lib"), "$ORIGIN/../lib");
     }
+}
+
+/// `check --closure` and `report --closure`: the inputs (files, or trees walked) followed by
+/// every library their closure loads that would ship with them — everything but glibc's
+/// own and the libraries the policy leaves to the target — so a CI gate judges what will
+/// ship, not only the top-level binaries. A library that is not found is an error.
+pub fn closure_files(
+    paths: &[PathBuf],
+    sysroot: &Path,
+    library_path: Vec<PathBuf>,
+) -> Result<Vec<PathBuf>, BundleError> {
+    let files = inputs::collect(paths)?;
+    let roots: Vec<PathBuf> = files
+        .iter()
+        .filter(|f| f.dynamic_elf && f.symlink.is_none())
+        .map(|f| f.source.clone())
+        .collect();
+    let closure = Resolver::new(sysroot, library_path)?.closure(&roots)?;
+    let kept = |o: &crate::closure::Object| {
+        let name = o.path.file_name().map(|n| n.to_string_lossy().into_owned());
+        [o.soname.clone(), name]
+            .into_iter()
+            .flatten()
+            .any(|n| policy::keep(&n).is_some())
+    };
+    let mut missing: Vec<(String, PathBuf)> = closure
+        .missing
+        .iter()
+        .filter(|m| policy::keep(&m.name).is_none())
+        .map(|m| (m.name.clone(), m.needed_by.clone()))
+        .collect();
+    missing.dedup();
+    if !missing.is_empty() {
+        return Err(BundleError::Missing(missing));
+    }
+    let inputs: BTreeSet<&Path> = files.iter().map(|f| f.canonical.as_path()).collect();
+    let mut libs: Vec<PathBuf> = closure
+        .objects
+        .iter()
+        .filter(|o| !o.root && !kept(o) && !inputs.contains(o.canonical.as_path()))
+        .map(|o| o.path.clone())
+        .collect();
+    libs.sort();
+    libs.dedup();
+    let mut out: Vec<PathBuf> = paths.to_vec();
+    out.extend(libs);
+    Ok(out)
 }

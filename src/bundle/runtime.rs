@@ -191,8 +191,9 @@ fn needs_of(
         .map(|p| plan_file(p, baseline, polyfill))
         .collect();
     let mut out: std::collections::BTreeMap<&'static str, Vec<String>> = Default::default();
-    for plan in plans {
-        for b in plan?.blockers {
+    // A file that cannot be planned is named by the bundle's own planning, later.
+    for plan in plans.into_iter().flatten() {
+        for b in plan.blockers {
             for lib in [LIBSTDCXX, LIBGCC_S] {
                 if b.library == lib {
                     let v = out.entry(lib).or_default();

@@ -88,12 +88,12 @@ pub fn bundle(job: BundleJob, baseline: &Baseline) -> Result<u8, CliError> {
 /// Print why the bundle was not made; blockers are exit 1, everything else 2.
 fn failed(e: &BundleError, json: bool) -> u8 {
     let code = match e {
-        BundleError::Blocked(_) => EXIT_VIOLATION,
+        BundleError::Blocked(..) => EXIT_VIOLATION,
         _ => EXIT_ERROR,
     };
     if json {
         let blockers = match e {
-            BundleError::Blocked(b) => serde_json::to_value(b).unwrap_or_default(),
+            BundleError::Blocked(b, r) => serde_json::json!({"blockers": b, "refused": r}),
             _ => serde_json::Value::Null,
         };
         println!(

@@ -128,6 +128,43 @@ struct ReportArgs {
     /// Do not print non-ELF files in the human report (they are always counted).
     #[arg(long)]
     quiet: bool,
+    #[command(flatten)]
+    closure: ClosureArgs,
+}
+
+/// `--closure`: judge the libraries the inputs load too.
+#[derive(Args, Debug)]
+struct ClosureArgs {
+    /// Also every library the binaries load (resolved as the loader would), but glibc's own
+    /// and those the bundle policy leaves to the target: what ships with them.
+    #[arg(long)]
+    closure: bool,
+    /// With --closure: directories searched first, like LD_LIBRARY_PATH (colon-separated).
+    #[arg(long, value_name = "DIRS", requires = "closure")]
+    library_path: Vec<String>,
+}
+
+impl ClosureArgs {
+    /// The paths to scan: as given, or with the closure's libraries.
+    fn paths(&self, paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
+        if !self.closure {
+            return Ok(paths.to_vec());
+        }
+        elfcompat::bundle::closure_files(
+            paths,
+            std::path::Path::new("/"),
+            split_dirs(&self.library_path),
+        )
+        .map_err(|e| CliError::Usage(e.to_string()))
+    }
+}
+
+fn split_dirs(v: &[String]) -> Vec<PathBuf> {
+    v.iter()
+        .flat_map(|s| s.split(':'))
+        .filter(|s| !s.is_empty())
+        .map(PathBuf::from)
+        .collect()
 }
 
 #[derive(Args, Debug)]
@@ -157,6 +194,8 @@ struct CheckArgs {
     /// The same as --format json.
     #[arg(long, conflicts_with = "format")]
     json: bool,
+    #[command(flatten)]
+    closure: ClosureArgs,
 }
 
 /// How `check` prints its findings.
@@ -300,11 +339,15 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
     };
     let style = elfcompat::report::text::Style { color };
     match cli.command {
-        Command::Report(a) => scan_cmd::report(&a.paths, a.json, a.symbols, a.quiet, &style),
+        Command::Report(a) => {
+            let paths = a.closure.paths(&a.paths)?;
+            scan_cmd::report(&paths, a.json, a.symbols, a.quiet, &style)
+        }
         Command::Check(a) => {
             let baseline = baseline_of(&a.baseline)?;
             let format = if a.json { CheckFormat::Json } else { a.format };
-            scan_cmd::check(&a.paths, &baseline, format, &style)
+            let paths = a.closure.paths(&a.paths)?;
+            scan_cmd::check(&paths, &baseline, format, &style)
         }
         Command::Patch(a) => {
             let baseline = baseline_of(&a.baseline)?;
@@ -316,13 +359,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
                 out: a.output.unwrap_or_else(|| PathBuf::from("bundle")),
                 inputs: a.inputs,
                 sysroot: a.sysroot,
-                library_path: a
-                    .library_path
-                    .iter()
-                    .flat_map(|s| s.split(':'))
-                    .filter(|s| !s.is_empty())
-                    .map(PathBuf::from)
-                    .collect(),
+                library_path: split_dirs(&a.library_path),
                 include: a.include,
                 exclude: a.exclude,
                 polyfill: a.polyfill == Polyfill::Auto,
