@@ -41,11 +41,11 @@ prog=chroot-run
 die() { echo "$prog: $*" >&2; exit 125; }
 usage() {
     sed -n '2,3p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}/usage: /;2s/^usage: /       /' >&2
-    exit 125
+    exit "${1:-125}"
 }
 
 [ $# -ge 1 ] || usage
-case $1 in -h|--help) usage;; esac
+case $1 in -h|--help) usage 0;; esac
 orig_args=("$@")
 root=$1
 shift
