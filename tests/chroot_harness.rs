@@ -28,8 +28,11 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
+use std::time::Duration;
+
 use common::chroot::{
     build_bundle_programs, chroot_available, chroot_root, host_command, run_in_chroot,
+    run_in_chroot_with, ChrootOptions,
 };
 use common::{command_line, run_command, Run};
 
@@ -266,11 +269,27 @@ fn check_arch(arch: &str, triplet: &str) {
     expect_code(&run, 2, "probe without arguments");
     assert!(run.stderr.starts_with("usage: probe"), "{}", run.describe());
 
+    // The deadline kills the program itself (chroot-run.sh execs down to it).
+    let run = run_in_chroot_with(
+        &root,
+        &ChrootOptions {
+            binds,
+            timeout: Duration::from_secs(2),
+            ..Default::default()
+        },
+        &[probe, "sleep", "60"],
+    );
+    assert!(
+        run.code.is_none() && run.stdout == "sleeping\n" && run.elapsed < Duration::from_secs(20),
+        "probe sleep 60 must be killed at the 2 s deadline\n{}",
+        run.describe()
+    );
+
     // The cached root itself is never written.
     assert_eq!(top_level(&root), root_before, "{} changed", root.display());
     eprintln!(
         "{TEST}: {arch}: /proc, /dev, /tmp work; root read-only; {} host paths absent; \
-         exit codes pass through",
+         exit codes pass through; the deadline kills",
         host_only.len()
     );
 }

@@ -2,6 +2,7 @@
      probe sys           /proc/self/exe, /dev/null, /dev/urandom, /tmp, cwd, environment
      probe ls DIR...     the sorted entries of each DIR ("DIR: missing" when absent)
      probe exists PATH...  "PATH: yes" or "PATH: no" for each
+     probe sleep SECONDS   prints "sleeping" and sleeps (for deadline tests)
    Exit code 0, or 2 on a usage error. */
 #include <dirent.h>
 #include <fcntl.h>
@@ -68,6 +69,12 @@ int main(int argc, char **argv) {
         for (int i = 2; i < argc; i++) printf("%s: %s\n", argv[i], lstat(argv[i], &st) == 0 ? "yes" : "no");
         return 0;
     }
-    fprintf(stderr, "usage: probe sys | ls DIR... | exists PATH...\n");
+    if (argc == 3 && !strcmp(argv[1], "sleep")) {
+        puts("sleeping");
+        fflush(stdout);
+        sleep((unsigned)atoi(argv[2]));
+        return 0;
+    }
+    fprintf(stderr, "usage: probe sys | ls DIR... | exists PATH... | sleep SECONDS\n");
     return 2;
 }
