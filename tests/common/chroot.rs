@@ -32,8 +32,9 @@ pub const CHROOT_TIMEOUT: Duration = Duration::from_secs(120);
 /// is used as it is: `chroot-run.sh` never writes into it. The error says why it cannot be
 /// had, for a skip message or a CI failure.
 pub fn chroot_root(suite: &str, arch: &str) -> Result<PathBuf, String> {
-    static ROOTS: OnceLock<Mutex<HashMap<(String, String), Result<PathBuf, String>>>> =
-        OnceLock::new();
+    /// (suite, arch) -> the root, or why there is none.
+    type Roots = HashMap<(String, String), Result<PathBuf, String>>;
+    static ROOTS: OnceLock<Mutex<Roots>> = OnceLock::new();
     let roots = ROOTS.get_or_init(Default::default);
     // Held while the script runs: one fetch per (suite, arch) even with parallel tests.
     let mut roots = roots.lock().unwrap_or_else(|e| e.into_inner());
