@@ -146,9 +146,6 @@ pub fn plan_text(plan: &BundlePlan) -> String {
             list(&l.needed_by)
         ));
     }
-    for n in &plan.notes {
-        s.push_str(&format!("  note: {n}\n"));
-    }
     let bundled = plan
         .files
         .iter()
