@@ -408,3 +408,99 @@ fn check_closure_judges_the_libraries_too() {
     );
     assert_eq!(judged(false), vec!["zssl".to_string()]);
 }
+
+/// A release tree (a directory input) keeps its layout: its own library stays where the
+/// program's `$ORIGIN` RUNPATH finds it, links and data files are copied as they are, and
+/// what it loads from the build machine goes to `lib/`. The result runs in the chroot.
+#[test]
+fn a_release_tree_keeps_its_layout() {
+    let Some(root) = bullseye_root("amd64") else {
+        return;
+    };
+    let work = common::tempdir();
+    let t = work.path().join("tree");
+    for d in ["bin", "lib/app", "share/app"] {
+        std::fs::create_dir_all(t.join(d)).unwrap();
+    }
+    let src = work.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    std::fs::write(
+        src.join("foo.c"),
+        "#include <zlib.h>\nunsigned long foo(const char *s) { return crc32(0, (const unsigned char *)s, 5); }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        src.join("app.c"),
+        "#include <stdio.h>\n#include <threads.h>\nunsigned long foo(const char *);\nstatic int body(void *a) { printf(\"crc %lx\\n\", foo((const char *)a)); return 4; }\nint main(void) { thrd_t t; int r; thrd_create(&t, body, \"hello\"); thrd_join(t, &r); return r; }\n",
+    )
+    .unwrap();
+    let cc = |args: &[&str]| {
+        let st = std::process::Command::new("gcc")
+            .args(args)
+            .status()
+            .unwrap();
+        assert!(st.success(), "gcc {args:?}");
+    };
+    let lib = t.join("lib/app/libfoo.so.1");
+    cc(&[
+        "-shared",
+        "-fPIC",
+        "-Wl,-soname,libfoo.so.1",
+        "-o",
+        lib.to_str().unwrap(),
+        src.join("foo.c").to_str().unwrap(),
+        "-lz",
+    ]);
+    std::os::unix::fs::symlink("libfoo.so.1", t.join("lib/app/libfoo.so")).unwrap();
+    let app = t.join("bin/app");
+    cc(&[
+        "-O2",
+        "-o",
+        app.to_str().unwrap(),
+        src.join("app.c").to_str().unwrap(),
+        "-L",
+        t.join("lib/app").to_str().unwrap(),
+        "-lfoo",
+        "-Wl,-rpath,$ORIGIN/../lib/app",
+    ]);
+    std::os::unix::fs::symlink("app", t.join("bin/app-link")).unwrap();
+    std::fs::write(t.join("share/app/data.txt"), "data\n").unwrap();
+    let host = std::process::Command::new(&app).output().unwrap();
+    assert_eq!(host.status.code(), Some(4));
+
+    let out = work.path().join("out");
+    let r = run_in(
+        work.path(),
+        [
+            "bundle",
+            "--target",
+            "debian11",
+            t.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    r.assert_code(0);
+    assert_eq!(
+        std::fs::read_link(out.join("bin/app-link")).unwrap(),
+        Path::new("app")
+    );
+    assert_eq!(
+        std::fs::read_link(out.join("lib/app/libfoo.so")).unwrap(),
+        Path::new("libfoo.so.1")
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("share/app/data.txt")).unwrap(),
+        "data\n"
+    );
+    assert!(out.join("lib/libz.so.1").is_file(), "{}", r.describe());
+    let ran = run_in_chroot(&root, &[(&out, "/opt/app")], &["/opt/app/bin/app"]);
+    assert_eq!(
+        (ran.code, ran.stdout.as_str()),
+        (Some(4), String::from_utf8_lossy(&host.stdout).as_ref()),
+        "{}",
+        ran.describe()
+    );
+    let ran = run_in_chroot(&root, &[(&out, "/opt/app")], &["/opt/app/bin/app-link"]);
+    assert_eq!(ran.code, Some(4), "{}", ran.describe());
+}

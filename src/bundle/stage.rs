@@ -173,6 +173,10 @@ fn verify(plan: &BundlePlan, root: &Path) -> Result<(usize, Vec<String>), Bundle
             problems.push(format!("{dest}: the written file does not parse"));
             continue;
         };
+        // Every file, rewritten or copied as it was: sound, and within the baseline.
+        for f in crate::verify::verify(&file, &plan.lowering) {
+            problems.push(format!("{dest}: [{}] {}", f.check, f.message));
+        }
         if !matches!(file.linkage(), Linkage::Executable | Linkage::Pie) {
             continue;
         }
