@@ -504,6 +504,20 @@ fn ship(
             plan: Some(link_only(runpath_for(&dest, i, closure, decisions, files))),
             mode: meta.permissions().mode() & 0o755,
         });
+        // Asked for under other names too (`libfoo.so` and `libfoo.so.1`): links to it.
+        for alias in other_names(closure, shipped, i, name) {
+            out.push(BundleFile {
+                dest: format!("lib/{alias}"),
+                origin: Origin::Bundled,
+                source: obj.canonical.clone(),
+                symlink: Some(PathBuf::from(name)),
+                size: 0,
+                why: format!("another name of lib/{name}"),
+                needed_by: Vec::new(),
+                plan: None,
+                mode: 0o777,
+            });
+        }
     }
     out.sort_by(|a, b| a.dest.cmp(&b.dest));
     for w in out.windows(2) {
@@ -518,6 +532,19 @@ fn ship(
     }
     lower_all(req, &mut out, lowering)?;
     Ok(out)
+}
+
+/// The names other than `name` that shipped files ask for object `i` by.
+fn other_names(closure: &Closure, shipped: &BTreeSet<usize>, i: usize, name: &str) -> Vec<String> {
+    let mut names: BTreeSet<String> = BTreeSet::new();
+    for &j in shipped {
+        for n in &closure.objects[j].needed {
+            if n.object == Some(i) && n.name != name && !n.name.contains('/') {
+                names.insert(n.name.clone());
+            }
+        }
+    }
+    names.into_iter().collect()
 }
 
 /// A placeholder plan that only carries the link edits, until [`lower_all`] plans the file.
