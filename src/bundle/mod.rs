@@ -236,9 +236,9 @@ pub fn plan(req: &Request) -> Result<BundlePlan, BundleError> {
         .collect();
 
     let mut decisions = classify(req, &closure, &by_canonical)?;
-    let runtime = runtime::decide(req, &closure, &files, &mut decisions)?;
+    let runtime = runtime::decide(req, &closure, &mut decisions)?;
     let shipped = reachable(&closure, &decisions);
-    missing(req, &closure, &shipped, &decisions)?;
+    missing(req, &closure, &shipped)?;
     let lowering = runtime.lowering.clone();
     let mut plan = BundlePlan {
         baseline: req.baseline.describe(),
@@ -335,12 +335,7 @@ fn reachable(closure: &Closure, decisions: &[Decision]) -> BTreeSet<usize> {
 
 /// A library a shipped file needs and the build machine does not have is an error,
 /// unless the target is to provide it (the policy or `--exclude` keeps it).
-fn missing(
-    req: &Request,
-    closure: &Closure,
-    shipped: &BTreeSet<usize>,
-    _decisions: &[Decision],
-) -> Result<(), BundleError> {
+fn missing(req: &Request, closure: &Closure, shipped: &BTreeSet<usize>) -> Result<(), BundleError> {
     let shipped_paths: BTreeSet<&Path> = shipped
         .iter()
         .map(|&i| closure.objects[i].path.as_path())
@@ -463,12 +458,20 @@ fn ship(
                 .and_then(|i| needed_by.get(&i))
                 .map(|s| s.iter().cloned().collect())
                 .unwrap_or_default(),
-            plan: None,
+            // Every ELF input the loader maps is planned (lowered, linked); one the
+            // resolver did not reach would be shipped as built, so it is an error.
+            plan: match (f.dynamic_elf && f.symlink.is_none(), runpath) {
+                (true, Some(rp)) => Some(link_only(rp)),
+                (true, None) => {
+                    return Err(BundleError::Usage(format!(
+                        "{}: not resolved as a program or library",
+                        f.source.display()
+                    )))
+                }
+                (false, _) => None,
+            },
             mode: f.mode,
         });
-        if let (true, Some(rp)) = (f.dynamic_elf && f.symlink.is_none(), runpath) {
-            out.last_mut().map(|b| b.plan = Some(link_only(rp)));
-        }
     }
     let inputs_dests: BTreeSet<String> = files.iter().map(|f| f.dest.clone()).collect();
     for &i in shipped {
@@ -595,7 +598,7 @@ fn origin_path(from: &str, to: &str) -> String {
     let b: Vec<&str> = to.split('/').filter(|s| !s.is_empty()).collect();
     let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
     let mut parts = vec!["$ORIGIN".to_string()];
-    parts.extend(std::iter::repeat("..".to_string()).take(a.len() - common));
+    parts.extend(std::iter::repeat_n("..".to_string(), a.len() - common));
     parts.extend(b[common..].iter().map(|s| s.to_string()));
     parts.join("/")
 }

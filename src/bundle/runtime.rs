@@ -12,7 +12,7 @@ use crate::baseline::Baseline;
 use crate::closure::Closure;
 use crate::patch::Plan;
 
-use super::{reachable, BundleError, Decision, InputFile, Request};
+use super::{reachable, BundleError, Decision, Request};
 
 /// libstdc++'s soname.
 pub const LIBSTDCXX: &str = "libstdc++.so.6";
@@ -31,7 +31,6 @@ pub struct Runtime {
 pub fn decide(
     req: &Request,
     closure: &Closure,
-    _files: &[InputFile],
     decisions: &mut [Decision],
 ) -> Result<Runtime, BundleError> {
     let mut lowering = req.baseline.clone();
