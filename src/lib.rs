@@ -4,6 +4,7 @@
 pub mod abi;
 pub mod baseline;
 pub mod check;
+pub mod closure;
 pub mod elf;
 pub mod patch;
 pub mod polyfill;
