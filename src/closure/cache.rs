@@ -455,7 +455,10 @@ mod tests {
             c.lookup("libz.so.1", x86, true, 0, &v3s),
             Some("/lib/glibc-hwcaps/x86-64-v3/libz.so.1")
         );
-        assert_eq!(c.lookup("libz.so.1", x86, true, 0, &[]), Some("/lib/libz.so.1"));
+        assert_eq!(
+            c.lookup("libz.so.1", x86, true, 0, &[]),
+            Some("/lib/libz.so.1")
+        );
         assert_eq!(
             c.lookup("libz.so.1", object::elf::EM_386.0, false, 0, &v3s),
             Some("/lib32/libz.so.1")

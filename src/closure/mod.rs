@@ -310,10 +310,20 @@ impl Resolver {
             let holder = procs[at].global;
             let holder_path = out.objects[holder].path.clone();
             for name in needed {
-                let found =
-                    self.find(&name, &holder_path, at, exe, &procs, target, &dirs, &subdirs)?;
+                let found = self.find(
+                    &name,
+                    &holder_path,
+                    at,
+                    exe,
+                    &procs,
+                    target,
+                    &dirs,
+                    &subdirs,
+                )?;
                 match found {
-                    Found::Loaded(i) => edges.push((name, Some(procs[i].global), Via::AlreadyLoaded)),
+                    Found::Loaded(i) => {
+                        edges.push((name, Some(procs[i].global), Via::AlreadyLoaded))
+                    }
                     Found::New { path, via } => {
                         let canon = canonicalize_in(&self.sysroot, &path);
                         let li = self.info(&canon)?;
@@ -358,7 +368,9 @@ impl Resolver {
                     }
                 }
                 if first_time {
-                    out.objects[holder].needed.push(Needed { name, object, via });
+                    out.objects[holder]
+                        .needed
+                        .push(Needed { name, object, via });
                 }
             }
         }
@@ -401,7 +413,11 @@ impl Resolver {
         let try_dirs = |entries: Vec<PathBuf>, via: Via| -> Result<Option<Found>, ClosureError> {
             for dir in entries {
                 for sub in subdirs {
-                    let d = if sub.is_empty() { dir.clone() } else { dir.join(sub) };
+                    let d = if sub.is_empty() {
+                        dir.clone()
+                    } else {
+                        dir.join(sub)
+                    };
                     if !sub.is_empty() && !d.is_dir() {
                         continue;
                     }
@@ -421,7 +437,9 @@ impl Resolver {
             while let Some(i) = l {
                 let o = &procs[i];
                 if let Some(rp) = &o.info.rpath {
-                    if let Some(f) = try_dirs(self.path_list(rp, o.origin.as_deref(), dirs), Via::Rpath)? {
+                    if let Some(f) =
+                        try_dirs(self.path_list(rp, o.origin.as_deref(), dirs), Via::Rpath)?
+                    {
                         return Ok(f);
                     }
                     did_exe |= Some(i) == exe;
@@ -445,7 +463,10 @@ impl Resolver {
             return Ok(f);
         }
         if let Some(rp) = &holder.info.runpath {
-            if let Some(f) = try_dirs(self.path_list(rp, holder.origin.as_deref(), dirs), Via::Runpath)? {
+            if let Some(f) = try_dirs(
+                self.path_list(rp, holder.origin.as_deref(), dirs),
+                Via::Runpath,
+            )? {
                 return Ok(f);
             }
         }
@@ -531,7 +552,12 @@ impl Resolver {
     /// Whether the loader's `open_verify` accepts `path` for this target: `false` when it
     /// does not exist or is of another class or machine (the search goes on); an error
     /// when it is not a loadable ELF file (the loader stops).
-    fn try_file(&self, path: &Path, target: Target, needed_by: &Path) -> Result<bool, ClosureError> {
+    fn try_file(
+        &self,
+        path: &Path,
+        target: Target,
+        needed_by: &Path,
+    ) -> Result<bool, ClosureError> {
         let meta = match std::fs::metadata(path) {
             Ok(m) => m,
             Err(_) => return Ok(false),
@@ -607,7 +633,9 @@ impl Resolver {
             },
         })?;
         let dynamic = elf.dynamic.as_ref();
-        let runpath = dynamic.and_then(|d| d.runpath.as_deref()).map(str::to_string);
+        let runpath = dynamic
+            .and_then(|d| d.runpath.as_deref())
+            .map(str::to_string);
         let flags_1 = dynamic.map(|d| d.flags_1).unwrap_or(0);
         let info = Arc::new(Info {
             machine: elf.machine,
@@ -623,7 +651,9 @@ impl Resolver {
             needed: dynamic
                 .map(|d| d.needed.iter().map(|n| n.to_string()).collect())
                 .unwrap_or_default(),
-            soname: dynamic.and_then(|d| d.soname.as_deref()).map(str::to_string),
+            soname: dynamic
+                .and_then(|d| d.soname.as_deref())
+                .map(str::to_string),
             // The loader drops DT_RPATH when DT_RUNPATH is present (get-dynamic-info.h).
             rpath: if runpath.is_some() {
                 None

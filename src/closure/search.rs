@@ -166,18 +166,19 @@ fn host_caps(machine: u16) -> (Vec<String>, Vec<String>, Option<String>) {
             c.lines()
                 .find(|l| l.starts_with("flags") || l.starts_with("Features"))
                 .and_then(|l| l.split_once(':'))
-                .map(|(_, f)| {
-                    f.split_whitespace()
-                        .map(str::to_string)
-                        .collect::<Vec<_>>()
-                })
+                .map(|(_, f)| f.split_whitespace().map(str::to_string).collect::<Vec<_>>())
         })
         .unwrap_or_default();
     let has = |names: &[&str]| names.iter().all(|n| flags.iter().any(|f| f == n));
     if machine == object::elf::EM_X86_64.0 && cfg!(target_arch = "x86_64") {
         // The x86-64 ISA levels (psABI); glibc checks the same features with CPUID.
-        let v2 = has(&["cx16", "lahf_lm", "popcnt", "pni", "sse4_1", "sse4_2", "ssse3"]);
-        let v3 = v2 && has(&["avx", "avx2", "bmi1", "bmi2", "f16c", "fma", "abm", "movbe", "xsave"]);
+        let v2 = has(&[
+            "cx16", "lahf_lm", "popcnt", "pni", "sse4_1", "sse4_2", "ssse3",
+        ]);
+        let v3 = v2
+            && has(&[
+                "avx", "avx2", "bmi1", "bmi2", "f16c", "fma", "abm", "movbe", "xsave",
+            ]);
         let avx512 = has(&["avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"]);
         let v4 = v3 && avx512;
         let mut hw = Vec::new();
