@@ -1,6 +1,6 @@
 //! The closure resolver against the loader itself: for every dynamically linked x86-64
 //! executable of this machine's /usr/bin, /usr/sbin and /usr/lib/<triplet>/ (one level
-//! of subdirectories, executables only), `ld.so --list BIN` names the same libraries
+//! of subdirectories, executables only), `LD_TRACE_LOADED_OBJECTS=1 ld.so BIN` (what ldd runs) names the same libraries
 //! at the same paths as `Resolver::closure` (linux-vdso ignored), and names the same
 //! ones "not found". Then the same with a `--library-path` directory that holds some
 //! libraries and a glibc-hwcaps subdirectory, against `ld.so --library-path`.
@@ -8,83 +8,19 @@
 
 #![cfg(all(target_os = "linux", target_arch = "x86_64"))]
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use elfcompat::closure::{Closure, Resolver, Via};
+mod closure_support;
+
+use closure_support::{loader_listing, resolver_listing, Listing};
+use elfcompat::closure::Resolver;
 use elfcompat::elf::{Class, ElfFile};
 use rayon::prelude::*;
 
-const LOADER: &str = "/lib64/ld-linux-x86-64.so.2";
-
-/// (name, path) pairs as `ld.so --list` prints them: `name => path`, `path` alone when
-/// the two are equal, `name => not found`.
-type Listing = BTreeSet<(String, String)>;
-
-/// What the loader prints for `bin`; `None` when it fails (exit status not 0).
-fn loader_listing(bin: &Path, library_path: Option<&Path>) -> Option<Listing> {
-    let mut cmd = Command::new(LOADER);
-    if let Some(lp) = library_path {
-        cmd.arg("--library-path").arg(lp);
-    }
-    cmd.arg("--list")
-        .arg(bin)
-        .env_remove("LD_LIBRARY_PATH")
-        .env_remove("LD_PRELOAD");
-    let out = cmd.output().ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut set = Listing::new();
-    for line in text.lines() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with("linux-vdso.so") {
-            continue;
-        }
-        let strip_addr = |s: &str| match s.rfind(" (0x") {
-            Some(i) => s[..i].to_string(),
-            None => s.to_string(),
-        };
-        match line.split_once(" => ") {
-            Some((name, rest)) => set.insert((name.to_string(), strip_addr(rest))),
-            None => {
-                let p = strip_addr(line);
-                set.insert((p.clone(), p))
-            }
-        };
-    }
-    Some(set)
-}
-
-/// The same pairs from a one-root closure: each object under the name that loaded it
-/// (its first DT_NEEDED edge that was not "already loaded", in load order).
-fn resolver_listing(c: &Closure) -> Listing {
-    let mut set = Listing::new();
-    let mut named = HashSet::new();
-    for o in &c.objects {
-        for n in &o.needed {
-            let Some(i) = n.object else { continue };
-            if n.via == Via::AlreadyLoaded || !named.insert(i) {
-                continue;
-            }
-            let path = c.objects[i].path.to_string_lossy().into_owned();
-            set.insert((n.name.clone(), path));
-        }
-    }
-    for (i, o) in c.objects.iter().enumerate() {
-        if o.interp && !named.contains(&i) {
-            let p = o.path.to_string_lossy().into_owned();
-            set.insert((p.clone(), p));
-        }
-    }
-    for m in &c.missing {
-        set.insert((m.name.clone(), "not found".to_string()));
-    }
-    set
-}
+use closure_support::LOADER;
 
 /// Dynamically linked x86-64 executables (with PT_INTERP) of the corpus directories,
 /// each file once, by canonical path.
