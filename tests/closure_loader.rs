@@ -1,8 +1,8 @@
 //! The closure resolver against the loader itself: for every dynamically linked x86-64
 //! executable of this machine's /usr/bin, /usr/sbin and /usr/lib/<triplet>/ (one level
-//! of subdirectories, executables only), `LD_TRACE_LOADED_OBJECTS=1 ld.so BIN` (what ldd runs) names the same libraries
-//! at the same paths as `Resolver::closure` (linux-vdso ignored), and names the same
-//! ones "not found". Then the same with a `--library-path` directory that holds some
+//! of subdirectories, executables only), `LD_TRACE_LOADED_OBJECTS=1 ld.so BIN` (what
+//! ldd runs) names the same libraries at the same paths as `Resolver::closure`
+//! (linux-vdso ignored), and names the same ones "not found". Then the same with a `--library-path` directory that holds some
 //! libraries and a glibc-hwcaps subdirectory, against `ld.so --library-path`.
 //! Run with `cargo test --release --test closure_loader -- --nocapture` for the counts.
 

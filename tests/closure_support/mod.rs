@@ -50,7 +50,11 @@ fn listing_of(mut cmd: Command) -> Option<Listing> {
     if !out.status.success() {
         return None;
     }
-    let text = String::from_utf8_lossy(&out.stdout);
+    Some(parse_listing(&String::from_utf8_lossy(&out.stdout)))
+}
+
+/// The (name, path) pairs of a trace-mode listing.
+pub fn parse_listing(text: &str) -> Listing {
     let mut set = Listing::new();
     for line in text.lines() {
         let line = line.trim();
@@ -69,7 +73,7 @@ fn listing_of(mut cmd: Command) -> Option<Listing> {
             }
         };
     }
-    Some(set)
+    set
 }
 
 /// The same pairs from a one-root closure: each object under the name that loaded it

@@ -1,0 +1,184 @@
+//! The closure resolver inside a sysroot: Debian 11's glibc, libstdc++ and libgcc_s
+//! (`tools/old-glibc.sh bullseye amd64|arm64`), which has no ld.so.cache (its ld.so.conf
+//! directories and the default directories are scanned, as ldconfig would) and an
+//! absolute symlink for the loader (`lib64/ld-linux-x86-64.so.2 ->
+//! /lib/x86_64-linux-gnu/ld-2.31.so`). An x86-64 C++ program is resolved against the
+//! amd64 root and checked against the root's own loader run in a chroot (a copy of the
+//! root, so the cached runtime is never written); an aarch64 C++ program against the
+//! arm64 root, checked against its loader under `qemu-aarch64 -L ROOT`.
+
+#![cfg(all(target_os = "linux", target_arch = "x86_64"))]
+
+mod closure_support;
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use closure_support::{parse_listing, resolver_listing, Listing};
+use elfcompat::closure::{Closure, Resolver, Via};
+
+const CXX_SRC: &str = "#include <iostream>\n#include <cmath>\nint main(int argc, char **) { std::cout << std::sqrt(argc * 2.0) << std::endl; try { throw argc; } catch (int) {} return 0; }\n";
+
+fn build(compiler: &str, out: &Path) {
+    let src = out.with_extension("cc");
+    std::fs::write(&src, CXX_SRC).unwrap();
+    let o = Command::new(compiler)
+        .arg("-o")
+        .arg(out)
+        .arg(&src)
+        .args(["-lm", "-Wl,--no-as-needed", "-lgcc_s"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// The resolver's listing in target terms (the sysroot prefix taken off).
+fn in_target_terms(c: &Closure, root: &Path) -> Listing {
+    resolver_listing(c)
+        .into_iter()
+        .map(|(n, p)| {
+            let target = |s: String| match Path::new(&s).strip_prefix(root) {
+                Ok(rest) => format!("/{}", rest.display()),
+                Err(_) => s,
+            };
+            (target(n), target(p))
+        })
+        .collect()
+}
+
+fn check_structure(c: &Closure, root: &Path, triplet: &str, interp: &str, real_ld: &str) {
+    assert!(c.missing.is_empty(), "{:?}", c.missing);
+    for o in &c.objects[1..] {
+        assert!(
+            o.path.starts_with(root),
+            "{} outside the sysroot",
+            o.path.display()
+        );
+        assert!(o.canonical.starts_with(root), "{}", o.canonical.display());
+    }
+    let find = |soname: &str| {
+        c.objects
+            .iter()
+            .find(|o| o.soname.as_deref() == Some(soname))
+            .unwrap_or_else(|| panic!("no {soname}"))
+    };
+    for so in ["libstdc++.so.6", "libm.so.6", "libgcc_s.so.1", "libc.so.6"] {
+        assert!(
+            find(so).path.starts_with(root.join("lib").join(triplet))
+                || find(so)
+                    .path
+                    .starts_with(root.join("usr/lib").join(triplet))
+        );
+    }
+    let ld = c.objects.iter().find(|o| o.interp).unwrap();
+    assert_eq!(ld.path, root.join(interp.trim_start_matches('/')));
+    // The absolute symlink is followed inside the sysroot.
+    assert_eq!(ld.canonical, root.join(real_ld));
+    let libc = find("libc.so.6");
+    let to_ld = libc
+        .needed
+        .iter()
+        .find(|n| n.name.starts_with("ld-"))
+        .unwrap();
+    assert_eq!(to_ld.via, Via::AlreadyLoaded);
+    // No ld.so.cache in the root: libraries come from the scan ldconfig would make.
+    let prog = &c.objects[0];
+    assert!(
+        prog.needed.iter().all(|n| n.via == Via::Cache),
+        "{:?}",
+        prog.needed
+    );
+}
+
+#[test]
+fn amd64_program_against_bullseye_root_matches_its_loader_in_a_chroot() {
+    let rt = common::fetch_old_runtime("bullseye", "amd64").unwrap_or_else(|e| panic!("{e}"));
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    let cp = Command::new("cp")
+        .arg("-a")
+        .arg(&rt.root)
+        .arg(&root)
+        .status()
+        .unwrap();
+    assert!(cp.success());
+    let prog = root.join("prog");
+    build("g++", &prog);
+    let r = Resolver::new(&root, Vec::new()).unwrap();
+    assert!(!r.has_cache());
+    let c = r.closure(std::slice::from_ref(&prog)).unwrap();
+    let ld = std::fs::read_link(root.join("lib64/ld-linux-x86-64.so.2")).unwrap();
+    check_structure(
+        &c,
+        &root,
+        "x86_64-linux-gnu",
+        "/lib64/ld-linux-x86-64.so.2",
+        ld.to_str().unwrap().trim_start_matches('/'),
+    );
+    // The root's own loader, in a chroot, in trace mode.
+    // The child enters the chroot itself before exec, so the kernel starts /prog with
+    // the root's loader and the trace variable reaches that loader only (a chroot(1)
+    // would be traced itself).
+    let mut cmd = Command::new("/prog");
+    cmd.env("LD_TRACE_LOADED_OBJECTS", "1")
+        .env_remove("LD_LIBRARY_PATH")
+        .current_dir("/");
+    let c_root = std::ffi::CString::new(root.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        cmd.pre_exec(move || {
+            if libc::chroot(c_root.as_ptr()) != 0 || libc::chdir(c"/".as_ptr()) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = cmd.output().unwrap();
+    let loader = parse_listing(&String::from_utf8_lossy(&out.stdout));
+    assert!(
+        !loader.is_empty(),
+        "chroot failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(in_target_terms(&c, &root), loader);
+}
+
+#[test]
+fn arm64_program_against_bullseye_root_matches_its_loader_under_qemu() {
+    let rt = common::fetch_old_runtime("bullseye", "arm64").unwrap_or_else(|e| panic!("{e}"));
+    let root = rt.root.clone();
+    let tmp = tempfile::tempdir().unwrap();
+    let prog = tmp.path().join("prog");
+    build("aarch64-linux-gnu-g++", &prog);
+    let r = Resolver::new(&root, Vec::new()).unwrap();
+    let c = r.closure(std::slice::from_ref(&prog)).unwrap();
+    let real: PathBuf = std::fs::read_link(root.join("lib/ld-linux-aarch64.so.1")).unwrap();
+    let real = if real.is_absolute() {
+        real.strip_prefix("/").unwrap().to_path_buf()
+    } else {
+        Path::new("lib").join(real)
+    };
+    check_structure(
+        &c,
+        &root,
+        "aarch64-linux-gnu",
+        "/lib/ld-linux-aarch64.so.1",
+        real.to_str().unwrap(),
+    );
+    let out = Command::new("qemu-aarch64")
+        .arg("-L")
+        .arg(&root)
+        .args(["-E", "LD_TRACE_LOADED_OBJECTS=1"])
+        .arg(&prog)
+        .output()
+        .unwrap();
+    let loader = parse_listing(&String::from_utf8_lossy(&out.stdout));
+    assert!(
+        !loader.is_empty(),
+        "qemu failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(in_target_terms(&c, &root), loader);
+}
