@@ -20,7 +20,7 @@ use elfcompat::closure::{Closure, Resolver, Via};
 
 const CXX_SRC: &str = "#include <iostream>\n#include <cmath>\nint main(int argc, char **) { std::cout << std::sqrt(argc * 2.0) << std::endl; try { throw argc; } catch (int) {} return 0; }\n";
 
-fn build(compiler: &str, out: &Path) {
+fn build(compiler: &str, out: &Path, extra: &[String]) {
     let src = out.with_extension("cc");
     std::fs::write(&src, CXX_SRC).unwrap();
     let o = Command::new(compiler)
@@ -28,6 +28,7 @@ fn build(compiler: &str, out: &Path) {
         .arg(out)
         .arg(&src)
         .args(["-lm", "-Wl,--no-as-needed", "-lgcc_s"])
+        .args(extra)
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -85,7 +86,9 @@ fn check_structure(c: &Closure, root: &Path, triplet: &str, interp: &str, real_l
     // No ld.so.cache in the root: libraries come from the scan ldconfig would make.
     let prog = &c.objects[0];
     assert!(
-        prog.needed.iter().all(|n| n.via == Via::Cache),
+        prog.needed
+            .iter()
+            .all(|n| n.via == Via::Cache || n.name == "libzz.so.1"),
         "{:?}",
         prog.needed
     );
@@ -103,8 +106,32 @@ fn amd64_program_against_bullseye_root_matches_its_loader_in_a_chroot() {
         .status()
         .unwrap();
     assert!(cp.success());
+    // A library of the root's /opt, reached through an absolute RPATH entry (/opt/lib)
+    // and an absolute symlink (/opt/lib/libzz.so.1 -> /opt/real/libzz.so.1.0): both
+    // are taken inside the sysroot.
+    let real = root.join("opt/real");
+    std::fs::create_dir_all(&real).unwrap();
+    std::fs::create_dir_all(root.join("opt/lib")).unwrap();
+    std::fs::write(real.join("zz.c"), "int zz(void) { return 1; }\n").unwrap();
+    let o = Command::new("gcc")
+        .args(["-shared", "-fPIC", "-Wl,-soname,libzz.so.1", "-o"])
+        .arg(real.join("libzz.so.1.0"))
+        .arg(real.join("zz.c"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    std::os::unix::fs::symlink("/opt/real/libzz.so.1.0", root.join("opt/lib/libzz.so.1")).unwrap();
+    std::os::unix::fs::symlink("libzz.so.1.0", real.join("libzz.so")).unwrap();
     let prog = root.join("prog");
-    build("g++", &prog);
+    build(
+        "g++",
+        &prog,
+        &[
+            format!("-L{}", real.display()),
+            "-lzz".into(),
+            "-Wl,-rpath,/opt/lib".into(),
+        ],
+    );
     let r = Resolver::new(&root, Vec::new()).unwrap();
     assert!(!r.has_cache());
     let c = r.closure(std::slice::from_ref(&prog)).unwrap();
@@ -116,6 +143,13 @@ fn amd64_program_against_bullseye_root_matches_its_loader_in_a_chroot() {
         "/lib64/ld-linux-x86-64.so.2",
         ld.to_str().unwrap().trim_start_matches('/'),
     );
+    let zz = c
+        .objects
+        .iter()
+        .find(|o| o.soname.as_deref() == Some("libzz.so.1"))
+        .unwrap();
+    assert_eq!(zz.path, root.join("opt/lib/libzz.so.1"));
+    assert_eq!(zz.canonical, root.join("opt/real/libzz.so.1.0"));
     // The root's own loader, in a chroot, in trace mode.
     // The child enters the chroot itself before exec, so the kernel starts /prog with
     // the root's loader and the trace variable reaches that loader only (a chroot(1)
@@ -151,7 +185,7 @@ fn arm64_program_against_bullseye_root_matches_its_loader_under_qemu() {
     let root = rt.root.clone();
     let tmp = tempfile::tempdir().unwrap();
     let prog = tmp.path().join("prog");
-    build("aarch64-linux-gnu-g++", &prog);
+    build("aarch64-linux-gnu-g++", &prog, &[]);
     let r = Resolver::new(&root, Vec::new()).unwrap();
     let c = r.closure(std::slice::from_ref(&prog)).unwrap();
     let real: PathBuf = std::fs::read_link(root.join("lib/ld-linux-aarch64.so.1")).unwrap();

@@ -298,7 +298,7 @@ fn other_class_and_machine_are_skipped() {
     let loader = traced_listing(&runpath, Some(Path::new(&lp))).unwrap();
     let c = Resolver::new(Path::new("/"), vec![w32.clone(), warm.clone(), ok.clone()])
         .unwrap()
-        .closure(&[runpath.clone()])
+        .closure(std::slice::from_ref(&runpath))
         .unwrap();
     assert_eq!(resolver_listing(&c), loader);
     assert_eq!(
@@ -320,7 +320,7 @@ fn a_linker_script_in_the_path_stops_the_loader() {
     assert_eq!(loader_listing(&prog, None), None, "the loader fails");
     let err = Resolver::new(Path::new("/"), Vec::new())
         .unwrap()
-        .closure(&[prog.clone()])
+        .closure(std::slice::from_ref(&prog))
         .unwrap_err();
     match err {
         ClosureError::NotLoadable {

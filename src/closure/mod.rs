@@ -558,7 +558,9 @@ impl Resolver {
         target: Target,
         needed_by: &Path,
     ) -> Result<bool, ClosureError> {
-        let meta = match std::fs::metadata(path) {
+        // Symlinks are followed inside the sysroot, not on the host.
+        let real = canonicalize_in(&self.sysroot, path);
+        let meta = match std::fs::metadata(&real) {
             Ok(m) => m,
             Err(_) => return Ok(false),
         };
@@ -573,7 +575,7 @@ impl Resolver {
         let mut head = [0u8; 20];
         {
             use std::os::unix::fs::FileExt;
-            let Ok(f) = std::fs::File::open(path) else {
+            let Ok(f) = std::fs::File::open(&real) else {
                 return Ok(false);
             };
             let n = f.read_at(&mut head, 0).unwrap_or(0);
@@ -600,8 +602,7 @@ impl Resolver {
         }
         if machine == object::elf::EM_ARM.0 {
             // The ARM loader also refuses the other float ABI.
-            let canon = canonicalize_in(&self.sysroot, path);
-            if let Ok(i) = self.info(&canon) {
+            if let Ok(i) = self.info(&real) {
                 let hard = object::elf::EF_ARM_ABI_FLOAT_HARD;
                 if (i.e_flags & hard) != (target.e_flags & hard) {
                     return Ok(false);
