@@ -5,7 +5,9 @@
 //! /lib/x86_64-linux-gnu/ld-2.31.so`). An x86-64 C++ program is resolved against the
 //! amd64 root and checked against the root's own loader run in a chroot (a copy of the
 //! root, so the cached runtime is never written); an aarch64 C++ program against the
-//! arm64 root, checked against its loader under `qemu-aarch64 -L ROOT`.
+//! arm64 root, checked against its loader under `qemu-aarch64 -L ROOT`. A third root holds
+//! this machine's glibc and an ld.so.cache written by the real `ldconfig -r` with
+//! glibc-hwcaps entries.
 
 #![cfg(all(target_os = "linux", target_arch = "x86_64"))]
 
@@ -32,6 +34,29 @@ fn build(compiler: &str, out: &Path, extra: &[String]) {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// Run `prog` (target terms) in a chroot of `root` in loader trace mode. The child enters
+/// the chroot itself before exec, so the kernel starts the program with the root's
+/// loader and the trace variable reaches that loader only (chroot(1) would be traced
+/// itself).
+fn chroot_trace(root: &Path, prog: &str) -> std::process::Output {
+    let mut cmd = Command::new(prog);
+    cmd.env("LD_TRACE_LOADED_OBJECTS", "1")
+        .env_remove("LD_LIBRARY_PATH")
+        .current_dir("/");
+    let c_root = std::ffi::CString::new(root.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        cmd.pre_exec(move || {
+            if libc::chroot(c_root.as_ptr()) != 0 || libc::chdir(c"/".as_ptr()) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    cmd.output().unwrap()
 }
 
 /// The resolver's listing in target terms (the sysroot prefix taken off).
@@ -151,25 +176,7 @@ fn amd64_program_against_bullseye_root_matches_its_loader_in_a_chroot() {
     assert_eq!(zz.path, root.join("opt/lib/libzz.so.1"));
     assert_eq!(zz.canonical, root.join("opt/real/libzz.so.1.0"));
     // The root's own loader, in a chroot, in trace mode.
-    // The child enters the chroot itself before exec, so the kernel starts /prog with
-    // the root's loader and the trace variable reaches that loader only (a chroot(1)
-    // would be traced itself).
-    let mut cmd = Command::new("/prog");
-    cmd.env("LD_TRACE_LOADED_OBJECTS", "1")
-        .env_remove("LD_LIBRARY_PATH")
-        .current_dir("/");
-    let c_root = std::ffi::CString::new(root.as_os_str().as_encoded_bytes()).unwrap();
-    // SAFETY: only async-signal-safe calls between fork and exec.
-    unsafe {
-        use std::os::unix::process::CommandExt;
-        cmd.pre_exec(move || {
-            if libc::chroot(c_root.as_ptr()) != 0 || libc::chdir(c"/".as_ptr()) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let out = cmd.output().unwrap();
+    let out = chroot_trace(&root, "/prog");
     let loader = parse_listing(&String::from_utf8_lossy(&out.stdout));
     assert!(
         !loader.is_empty(),
@@ -215,4 +222,115 @@ fn arm64_program_against_bullseye_root_matches_its_loader_under_qemu() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(in_target_terms(&c, &root), loader);
+}
+
+/// A root with this machine's glibc 2.36, a library in `lib/<triplet>` and a better one
+/// in its `glibc-hwcaps/x86-64-v2`, and one in `/opt/lib` named by an `include`d
+/// ld.so.conf file; its ld.so.cache written by the real `ldconfig -r`. The resolver
+/// reads that cache (hwcaps extension included) and agrees with the loader in a chroot;
+/// without the cache, the cache it builds from ld.so.conf gives the same libraries.
+#[test]
+fn ldconfig_cache_with_hwcaps_entries_and_the_conf_fallback() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    let libdir = root.join("lib/x86_64-linux-gnu");
+    let hw = libdir.join("glibc-hwcaps/x86-64-v2");
+    for d in [
+        &hw,
+        &root.join("lib64"),
+        &root.join("etc/ld.so.conf.d"),
+        &root.join("opt/lib"),
+    ] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    for f in ["libc.so.6", "ld-linux-x86-64.so.2"] {
+        std::fs::copy(Path::new("/lib/x86_64-linux-gnu").join(f), libdir.join(f)).unwrap();
+    }
+    std::os::unix::fs::symlink(
+        "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
+        root.join("lib64/ld-linux-x86-64.so.2"),
+    )
+    .unwrap();
+    let src = tmp.path().join("v.c");
+    std::fs::write(&src, "int v(void) { return 1; }\n").unwrap();
+    let shared = |soname: &str, out: &Path| {
+        let o = Command::new("gcc")
+            .args(["-shared", "-fPIC", &format!("-Wl,-soname,{soname}"), "-o"])
+            .arg(out)
+            .arg(&src)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    shared("libv.so.1", &libdir.join("libv.so.1"));
+    shared("libv.so.1", &hw.join("libv.so.1"));
+    shared("libw.so.1", &root.join("opt/lib/libw.so.1"));
+    std::fs::write(
+        root.join("etc/ld.so.conf"),
+        "include /etc/ld.so.conf.d/*.conf\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("etc/ld.so.conf.d/opt.conf"), "/opt/lib\n").unwrap();
+    let prog = root.join("prog");
+    let main = tmp.path().join("main.c");
+    std::fs::write(&main, "int main(void) { return 0; }\n").unwrap();
+    let o = Command::new("gcc")
+        .arg("-o")
+        .arg(&prog)
+        .arg(&main)
+        .args(["-Wl,--no-as-needed", "-L"])
+        .arg(&libdir)
+        .arg("-L")
+        .arg(root.join("opt/lib"))
+        .args(["-l:libv.so.1", "-l:libw.so.1"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let ldconfig = Command::new("/sbin/ldconfig")
+        .arg("-r")
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert!(
+        ldconfig.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ldconfig.stderr)
+    );
+
+    let out = chroot_trace(&root, "/prog");
+    let loader = parse_listing(&String::from_utf8_lossy(&out.stdout));
+    assert!(
+        !loader.is_empty(),
+        "chroot failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let r = Resolver::new(&root, Vec::new()).unwrap();
+    assert!(r.has_cache());
+    let supports_v2 = r
+        .target_dirs(62, true, 0)
+        .glibc_hwcaps
+        .iter()
+        .any(|h| h == "x86-64-v2");
+    let c = r.closure(std::slice::from_ref(&prog)).unwrap();
+    assert_eq!(in_target_terms(&c, &root), loader);
+    let v = c
+        .objects
+        .iter()
+        .find(|o| o.soname.as_deref() == Some("libv.so.1"))
+        .unwrap();
+    if supports_v2 {
+        assert_eq!(v.path, hw.join("libv.so.1"));
+    }
+    assert!(c.objects[0].needed.iter().all(|n| n.via == Via::Cache));
+
+    std::fs::remove_file(root.join("etc/ld.so.cache")).unwrap();
+    let r = Resolver::new(&root, Vec::new()).unwrap();
+    assert!(!r.has_cache());
+    let c = r.closure(std::slice::from_ref(&prog)).unwrap();
+    assert_eq!(
+        in_target_terms(&c, &root),
+        loader,
+        "the ld.so.conf fallback"
+    );
 }
