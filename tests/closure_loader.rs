@@ -1,6 +1,6 @@
 //! The closure resolver against the loader itself: for every dynamically linked x86-64
-//! executable of this machine's /usr/bin, /usr/sbin and /usr/lib/<triplet>/ (one level
-//! of subdirectories, executables only), `LD_TRACE_LOADED_OBJECTS=1 ld.so BIN` (what
+//! executable of this machine's /usr/bin, /usr/sbin, /usr/libexec and the directories
+//! one and two levels below /usr/lib (executable files only), `LD_TRACE_LOADED_OBJECTS=1 ld.so BIN` (what
 //! ldd runs) names the same libraries at the same paths as `Resolver::closure`
 //! (linux-vdso ignored), and names the same ones "not found". Then the same with a `--library-path` directory that holds some
 //! libraries and a glibc-hwcaps subdirectory, against `ld.so --library-path`.
@@ -16,7 +16,7 @@ use std::process::Command;
 mod closure_support;
 
 use closure_support::{loader_listing, resolver_listing, Listing};
-use elfcompat::closure::Resolver;
+use elfcompat::closure::{Resolver, Via};
 use elfcompat::elf::{Class, ElfFile};
 use rayon::prelude::*;
 
@@ -25,15 +25,29 @@ use closure_support::LOADER;
 /// Dynamically linked x86-64 executables (with PT_INTERP) of the corpus directories,
 /// each file once, by canonical path.
 fn corpus() -> Vec<PathBuf> {
-    let mut dirs = vec![PathBuf::from("/usr/bin"), PathBuf::from("/usr/sbin")];
-    let multiarch = PathBuf::from("/usr/lib/x86_64-linux-gnu");
-    dirs.push(multiarch.clone());
-    if let Ok(rd) = std::fs::read_dir(&multiarch) {
-        for e in rd.flatten() {
-            if e.file_type().is_ok_and(|t| t.is_dir()) {
-                dirs.push(e.path());
+    let mut dirs = vec![
+        PathBuf::from("/usr/bin"),
+        PathBuf::from("/usr/sbin"),
+        PathBuf::from("/usr/libexec"),
+    ];
+    // Helper programs one and two levels below /usr/lib (/usr/lib/openssh,
+    // /usr/lib/x86_64-linux-gnu/<pkg>, ...).
+    let mut level = vec![PathBuf::from("/usr/lib")];
+    for _ in 0..2 {
+        let mut next = Vec::new();
+        for d in &level {
+            let Ok(rd) = std::fs::read_dir(d) else {
+                continue;
+            };
+            for e in rd.flatten() {
+                if e.file_type().is_ok_and(|t| t.is_dir()) {
+                    next.push(e.path());
+                }
             }
         }
+        next.sort();
+        dirs.extend(next.iter().cloned());
+        level = next;
     }
     let mut seen = HashSet::new();
     let mut out = Vec::new();
@@ -79,6 +93,10 @@ struct Tally {
     agree: usize,
     /// Loader listings that name a path under the library path's glibc-hwcaps directory.
     hwcaps_hits: usize,
+    /// Closures with a library found through DT_RPATH or DT_RUNPATH.
+    via_rpath_or_runpath: usize,
+    /// Closures with a library not found.
+    with_missing: usize,
     /// Loader listings that name a path under the library path.
     library_path_hits: usize,
     differ: Vec<String>,
@@ -86,13 +104,21 @@ struct Tally {
 }
 
 fn compare_all(bins: &[PathBuf], resolver: &Resolver, library_path: Option<&Path>) -> Tally {
-    let results: Vec<(PathBuf, Option<Listing>, Result<Listing, String>)> = bins
+    type Row = (PathBuf, Option<Listing>, Result<(Listing, bool), String>);
+    let results: Vec<Row> = bins
         .par_iter()
         .map(|bin| {
             let loader = loader_listing(bin, library_path);
             let ours = resolver
                 .closure(std::slice::from_ref(bin))
-                .map(|c| resolver_listing(&c))
+                .map(|c| {
+                    let paths = c
+                        .objects
+                        .iter()
+                        .flat_map(|o| &o.needed)
+                        .any(|n| matches!(n.via, Via::Rpath | Via::Runpath));
+                    (resolver_listing(&c), paths)
+                })
                 .map_err(|e| e.to_string());
             (bin.clone(), loader, ours)
         })
@@ -100,11 +126,18 @@ fn compare_all(bins: &[PathBuf], resolver: &Resolver, library_path: Option<&Path
     let mut tally = Tally {
         agree: 0,
         hwcaps_hits: 0,
+        via_rpath_or_runpath: 0,
+        with_missing: 0,
         library_path_hits: 0,
         differ: Vec::new(),
         loader_failed: Vec::new(),
     };
     for (bin, loader, ours) in results {
+        let ours = ours.map(|(listing, paths)| {
+            tally.via_rpath_or_runpath += usize::from(paths);
+            tally.with_missing += usize::from(listing.iter().any(|(_, p)| p == "not found"));
+            listing
+        });
         if let (Some(l), Some(lp)) = (&loader, library_path) {
             let lp = lp.to_string_lossy();
             let under = |marker: &str| l.iter().any(|(_, p)| p.starts_with(marker));
@@ -136,6 +169,10 @@ fn report(what: &str, t: &Tally, total: usize) {
         t.agree,
         t.differ.len(),
         t.loader_failed.len()
+    );
+    eprintln!(
+        "  {} with a library found through RPATH/RUNPATH, {} with a library not found",
+        t.via_rpath_or_runpath, t.with_missing
     );
     for f in &t.loader_failed {
         eprintln!("  loader failed: {}", f.display());

@@ -77,6 +77,8 @@ pub enum Via {
     /// An object of the process already had that name or soname (the loader itself
     /// always has).
     AlreadyLoaded,
+    /// Nothing was found (the entry is also in [`Closure::missing`]).
+    NotFound,
 }
 
 /// One DT_NEEDED entry of an object.
@@ -86,8 +88,7 @@ pub struct Needed {
     pub name: String,
     /// The object it resolved to (an index into [`Closure::objects`]); `None`: missing.
     pub object: Option<usize>,
-    /// How it was found (for a missing one: the last place searched is not recorded, this
-    /// is [`Via::DefaultDir`]).
+    /// How it was found.
     pub via: Via,
 }
 
@@ -355,7 +356,7 @@ impl Resolver {
                             name: name.clone(),
                             needed_by: holder_path.clone(),
                         });
-                        edges.push((name, None, Via::DefaultDir));
+                        edges.push((name, None, Via::NotFound));
                     }
                 }
             }
@@ -397,125 +398,110 @@ impl Resolver {
         {
             return Ok(Found::Loaded(i));
         }
-        let holder = &procs[at];
+        let search = Search {
+            resolver: self,
+            name,
+            needed_by,
+            target,
+            subdirs,
+        };
         if name.contains('/') {
             // A path: absolute ones inside the sysroot, relative ones from the current
             // directory (the loader's cwd; here the resolver's).
             let path = search::host_path(&self.sysroot, name);
-            return Ok(match self.try_file(&path, target, needed_by)? {
-                true => Found::New {
-                    path,
-                    via: Via::Path,
-                },
-                false => Found::Missing,
-            });
+            return search.file(path, Via::Path);
         }
-        let try_dirs = |entries: Vec<PathBuf>, via: Via| -> Result<Option<Found>, ClosureError> {
-            for dir in entries {
-                for sub in subdirs {
-                    let d = if sub.is_empty() {
-                        dir.clone()
-                    } else {
-                        dir.join(sub)
-                    };
-                    if !sub.is_empty() && !d.is_dir() {
-                        continue;
-                    }
-                    let path = join_name(&d, name);
-                    if self.try_file(&path, target, needed_by)? {
-                        return Ok(Some(Found::New { path, via }));
-                    }
-                }
-            }
-            Ok(None)
+        let holder = &procs[at];
+        let runpath = match &holder.info.runpath {
+            Some(rp) => self.path_list(rp, holder.origin.as_deref(), dirs),
+            None => Vec::new(),
         };
-        // DT_RPATH of this object, then of each object that loaded it, then of the
-        // executable, all only when this object has no DT_RUNPATH.
-        if holder.info.runpath.is_none() {
-            let mut l = Some(at);
-            let mut did_exe = false;
-            while let Some(i) = l {
-                let o = &procs[i];
-                if let Some(rp) = &o.info.rpath {
-                    if let Some(f) =
-                        try_dirs(self.path_list(rp, o.origin.as_deref(), dirs), Via::Rpath)?
-                    {
-                        return Ok(f);
-                    }
-                    did_exe |= Some(i) == exe;
-                }
-                l = o.loader;
-            }
-            if let (false, Some(e)) = (did_exe, exe) {
-                let o = &procs[e];
-                if e != at {
-                    if let Some(rp) = &o.info.rpath {
-                        if let Some(f) =
-                            try_dirs(self.path_list(rp, o.origin.as_deref(), dirs), Via::Rpath)?
-                        {
-                            return Ok(f);
-                        }
-                    }
-                }
+        let phases = [
+            (self.rpath_chain(at, exe, procs, dirs), Via::Rpath),
+            (self.library_path.clone(), Via::LibraryPath),
+            (runpath, Via::Runpath),
+        ];
+        for (list, via) in phases {
+            if let Some(found) = search.in_dirs(&list, via)? {
+                return Ok(found);
             }
         }
-        if let Some(f) = try_dirs(self.library_path.clone(), Via::LibraryPath)? {
-            return Ok(f);
-        }
-        if let Some(rp) = &holder.info.runpath {
-            if let Some(f) = try_dirs(
-                self.path_list(rp, holder.origin.as_deref(), dirs),
-                Via::Runpath,
-            )? {
-                return Ok(f);
-            }
-        }
-        // DF_1_NODEFLIB.0 of the object (or, without one, the executable) rules out the
-        // cache entries in the default directories and the default directories.
+        // DF_1_NODEFLIB of the object rules out the cache's entries in the default
+        // directories, and the default directories.
         let nodeflib = holder.info.nodeflib;
         let conf;
         let cache = match &self.cache {
-            Some(c) => Some(c),
+            Some(c) => c,
             None => {
                 conf = self.conf_cache(target, dirs);
-                Some(conf.as_ref())
+                conf.as_ref()
             }
         };
-        if let Some(cache) = cache {
-            let hit = cache.lookup(
-                name,
-                target.machine,
-                target.is_64,
-                target.e_flags,
-                &dirs.glibc_hwcaps,
-            );
-            if let Some(value) = hit {
-                let in_default = dirs
-                    .default_dirs
-                    .iter()
-                    .any(|d| value.starts_with(&format!("{d}/")));
-                if !(nodeflib && in_default) {
-                    let path = search::host_path(&self.sysroot, value);
-                    if self.try_file(&path, target, needed_by)? {
-                        return Ok(Found::New {
-                            path,
-                            via: Via::Cache,
-                        });
-                    }
+        let hit = cache.lookup(
+            name,
+            target.machine,
+            target.is_64,
+            target.e_flags,
+            &dirs.glibc_hwcaps,
+        );
+        if let Some(value) = hit {
+            let in_default = dirs
+                .default_dirs
+                .iter()
+                .any(|d| value.starts_with(&format!("{d}/")));
+            if !(nodeflib && in_default) {
+                // A cached file the loader does not accept sends it on to the default
+                // directories, not to another cache entry.
+                let found = search.file(search::host_path(&self.sysroot, value), Via::Cache)?;
+                if !matches!(found, Found::Missing) {
+                    return Ok(found);
                 }
             }
         }
-        if !nodeflib {
-            let defaults = dirs
-                .default_dirs
-                .iter()
-                .map(|d| search::host_path(&self.sysroot, d))
-                .collect();
-            if let Some(f) = try_dirs(defaults, Via::DefaultDir)? {
-                return Ok(f);
+        if nodeflib {
+            return Ok(Found::Missing);
+        }
+        let defaults: Vec<PathBuf> = dirs
+            .default_dirs
+            .iter()
+            .map(|d| search::host_path(&self.sysroot, d))
+            .collect();
+        Ok(search
+            .in_dirs(&defaults, Via::DefaultDir)?
+            .unwrap_or(Found::Missing))
+    }
+
+    /// The DT_RPATH directories for a DT_NEEDED of `procs[at]`: its own, then those of
+    /// each object that loaded it, then the executable's if the chain did not pass it —
+    /// none when the object has a DT_RUNPATH.
+    fn rpath_chain(
+        &self,
+        at: usize,
+        exe: Option<usize>,
+        procs: &[Loaded],
+        dirs: &TargetDirs,
+    ) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        if procs[at].info.runpath.is_some() {
+            return out;
+        }
+        let mut did_exe = false;
+        let mut l = Some(at);
+        while let Some(i) = l {
+            let o = &procs[i];
+            if let Some(rp) = &o.info.rpath {
+                out.extend(self.path_list(rp, o.origin.as_deref(), dirs));
+                did_exe |= Some(i) == exe;
+            }
+            l = o.loader;
+        }
+        if let (false, Some(e)) = (did_exe, exe) {
+            let o = &procs[e];
+            if let (true, Some(rp)) = (e != at, &o.info.rpath) {
+                out.extend(self.path_list(rp, o.origin.as_deref(), dirs));
             }
         }
-        Ok(Found::Missing)
+        out
     }
 
     /// The directories of a DT_RPATH/DT_RUNPATH string, in host terms: `$ORIGIN` entries
@@ -669,6 +655,49 @@ impl Resolver {
             .unwrap_or_else(|e| e.into_inner())
             .insert(canonical.to_path_buf(), info.clone());
         Ok(info)
+    }
+}
+
+/// One DT_NEEDED name being looked for.
+struct Search<'a> {
+    resolver: &'a Resolver,
+    name: &'a str,
+    needed_by: &'a Path,
+    target: Target,
+    subdirs: &'a [String],
+}
+
+impl Search<'_> {
+    /// `open_path`: each directory with its hwcaps subdirectories (those that exist),
+    /// then the directory itself.
+    fn in_dirs(&self, list: &[PathBuf], via: Via) -> Result<Option<Found>, ClosureError> {
+        for dir in list {
+            for sub in self.subdirs {
+                let d = if sub.is_empty() {
+                    dir.clone()
+                } else {
+                    dir.join(sub)
+                };
+                if !sub.is_empty() && !d.is_dir() {
+                    continue;
+                }
+                let found = self.file(join_name(&d, self.name), via)?;
+                if !matches!(found, Found::Missing) {
+                    return Ok(Some(found));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// One candidate file.
+    fn file(&self, path: PathBuf, via: Via) -> Result<Found, ClosureError> {
+        Ok(
+            match self.resolver.try_file(&path, self.target, self.needed_by)? {
+                true => Found::New { path, via },
+                false => Found::Missing,
+            },
+        )
     }
 }
 
