@@ -59,6 +59,17 @@ fn chroot_trace(root: &Path, prog: &str) -> std::process::Output {
     cmd.output().unwrap()
 }
 
+/// The loader's trace listing in `out`; panics with its stderr when there is none.
+fn listing_of(out: &std::process::Output, what: &str) -> Listing {
+    let loader = parse_listing(&String::from_utf8_lossy(&out.stdout));
+    assert!(
+        !loader.is_empty(),
+        "{what} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    loader
+}
+
 /// The resolver's listing in target terms (the sysroot prefix taken off).
 fn in_target_terms(c: &Closure, root: &Path) -> Listing {
     resolver_listing(c)
@@ -177,12 +188,7 @@ fn amd64_program_against_bullseye_root_matches_its_loader_in_a_chroot() {
     assert_eq!(zz.canonical, root.join("opt/real/libzz.so.1.0"));
     // The root's own loader, in a chroot, in trace mode.
     let out = chroot_trace(&root, "/prog");
-    let loader = parse_listing(&String::from_utf8_lossy(&out.stdout));
-    assert!(
-        !loader.is_empty(),
-        "chroot failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let loader = listing_of(&out, "chroot");
     assert_eq!(in_target_terms(&c, &root), loader);
 }
 
@@ -215,12 +221,7 @@ fn arm64_program_against_bullseye_root_matches_its_loader_under_qemu() {
         .arg(&prog)
         .output()
         .unwrap();
-    let loader = parse_listing(&String::from_utf8_lossy(&out.stdout));
-    assert!(
-        !loader.is_empty(),
-        "qemu failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let loader = listing_of(&out, "qemu");
     assert_eq!(in_target_terms(&c, &root), loader);
 }
 
@@ -298,12 +299,7 @@ fn ldconfig_cache_with_hwcaps_entries_and_the_conf_fallback() {
     );
 
     let out = chroot_trace(&root, "/prog");
-    let loader = parse_listing(&String::from_utf8_lossy(&out.stdout));
-    assert!(
-        !loader.is_empty(),
-        "chroot failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let loader = listing_of(&out, "chroot");
 
     let r = Resolver::new(&root, Vec::new()).unwrap();
     assert!(r.has_cache());
