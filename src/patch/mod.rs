@@ -5,6 +5,7 @@
 pub mod coverage;
 mod image;
 mod inplace;
+mod cxx;
 mod limits;
 mod link;
 mod lookup;

@@ -110,6 +110,11 @@ pub struct Blocker {
     pub version: String,
     /// Why nothing can fix it.
     pub reason: String,
+    /// The soname whose newer copy, shipped with the program (`elfcompat bundle`),
+    /// satisfies the requirement: `libstdc++.so.6` or `libgcc_s.so.1` for a C++ runtime
+    /// requirement the target's library lacks; None for every other blocker.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bundle: Option<String>,
 }
 
 /// A requirement (library, version) the plan adds or removes.
@@ -251,6 +256,7 @@ fn wrap_functions(
                     0 => format!("{}: {reason}", u.what),
                     at => format!("{} (seen at {at:#x}): {reason}", u.what),
                 },
+                bundle: None,
             });
         }
     }
@@ -302,6 +308,7 @@ fn wrap_functions(
                      architecture (or --polyfill=none)",
                     uses[0].what, w.since
                 ),
+                bundle: None,
             }),
             None => plan.notes.push(format!(
                 "{} is not wrapped (no wrapper for this architecture, or --polyfill=none): {}",
@@ -419,7 +426,35 @@ pub fn plan_requirements(
             library: lib.to_string(),
             version: ver.as_str().to_string(),
             reason,
+            bundle: None,
         };
+        // A C++ runtime requirement above the target's library (exceeds() only says so
+        // when the baseline knows that library's limit).
+        if let (Some(cxx_lib), Some(limit)) = (
+            abi::cxx::CxxLib::of_family(ver.family()),
+            baseline.limit(ver.family()),
+        ) {
+            match super::cxx::fix(target, cxx_lib, &imp.name, ver, &limit) {
+                super::cxx::CxxFix::Repoint { version, note } => {
+                    plan.changes.push(SymbolChange {
+                        dynsym_index: imp.dynsym_index,
+                        symbol: imp.name.to_string(),
+                        from_library: lib.to_string(),
+                        from_version: ver.as_str().to_string(),
+                        to_symbol: imp.name.to_string(),
+                        to_library: lib.to_string(),
+                        to_version: version.as_str().to_string(),
+                        how: How::Repoint,
+                    });
+                    plan.notes.push(note.to_string());
+                }
+                super::cxx::CxxFix::Bundle { reason } => plan.blockers.push(Blocker {
+                    bundle: Some(cxx_lib.soname().to_string()),
+                    ..blocker(reason)
+                }),
+            }
+            continue;
+        }
         if ver.family() != Family::Glibc {
             plan.blockers
                 .push(blocker(lookup::family_reason(ver.family())));
@@ -520,6 +555,7 @@ pub fn plan_requirements(
                 }
             }
             Fix::DropUnused
+            | Fix::Bundle { .. }
             | Fix::ExpandRelr
             | Fix::Polyfill
             | Fix::Unversion
@@ -545,6 +581,10 @@ pub fn plan_requirements(
                 });
         plan.changes = kept;
         for c in grown {
+            // A newer C++ runtime shipped with the program needs no rewrite.
+            let bundle =
+                abi::cxx::CxxLib::of_family(VersionName::parse(&c.from_version).family())
+                    .map(|l| l.soname().to_string());
             plan.polyfills.retain(|p| p.symbol != c.symbol);
             let fix = match c.how {
                 How::Polyfill => "linking its polyfill".to_string(),
@@ -559,6 +599,7 @@ pub fn plan_requirements(
                 library: c.from_library,
                 version: c.from_version,
                 reason: format!("the fix ({fix}) means {why}"),
+                bundle,
             });
         }
     }
@@ -639,6 +680,7 @@ pub fn plan_requirements(
                     library: c.from_library,
                     version: c.from_version,
                     reason,
+                    bundle: None,
                 });
             }
         }
@@ -661,6 +703,7 @@ pub fn plan_requirements(
                     library: lib.soname.to_string(),
                     version: vr.name.as_str().to_string(),
                     reason: why,
+                    bundle: None,
                 });
                 continue;
             }
@@ -695,6 +738,7 @@ pub fn plan_requirements(
                         library: c.from_library,
                         version: c.from_version,
                         reason: why,
+                        bundle: None,
                     });
                 }
             }
