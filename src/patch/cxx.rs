@@ -68,9 +68,8 @@ pub(super) fn fix(
         CxxLib::Libstdcxx => ("libstdc++", "-static-libstdc++"),
         CxxLib::LibgccS => ("libgcc_s", "-static-libgcc"),
     };
-    let remedy = format!(
-        "bundle a newer {short} with `elfcompat bundle`, or link with {static_flag}"
-    );
+    let remedy =
+        format!("bundle a newer {short} with `elfcompat bundle`, or link with {static_flag}");
     let needs = format!(
         "needs {}; the target's {short} has {limit}",
         cxx::describe(required)
@@ -113,7 +112,11 @@ mod tests {
         for a in AUDITED {
             let t = x.unwrap_or_else(|| unreachable!());
             let vers: Vec<VersionName> = cxx::versions(t, CxxLib::Libstdcxx, a.symbol).collect();
-            assert!(vers.contains(&v(a.newer)) && vers.contains(&v(a.older)), "{}", a.symbol);
+            assert!(
+                vers.contains(&v(a.newer)) && vers.contains(&v(a.older)),
+                "{}",
+                a.symbol
+            );
         }
     }
 
@@ -121,8 +124,16 @@ mod tests {
     fn repoint_or_bundle() {
         let x = crate::abi::db().target_by_name("x86_64");
         let wait = "_ZNSt18condition_variable4waitERSt11unique_lockISt5mutexE";
-        let f = fix(x, CxxLib::Libstdcxx, wait, &v("GLIBCXX_3.4.30"), &v("GLIBCXX_3.4.28"));
-        assert!(matches!(f, CxxFix::Repoint { ref version, .. } if *version == v("GLIBCXX_3.4.11")));
+        let f = fix(
+            x,
+            CxxLib::Libstdcxx,
+            wait,
+            &v("GLIBCXX_3.4.30"),
+            &v("GLIBCXX_3.4.28"),
+        );
+        assert!(
+            matches!(f, CxxFix::Repoint { ref version, .. } if *version == v("GLIBCXX_3.4.11"))
+        );
         let f = fix(
             x,
             CxxLib::Libstdcxx,
@@ -139,9 +150,21 @@ mod tests {
             }
         );
         // Below 3.4.11 nothing older exists.
-        let f = fix(x, CxxLib::Libstdcxx, wait, &v("GLIBCXX_3.4.30"), &v("GLIBCXX_3.4.10"));
+        let f = fix(
+            x,
+            CxxLib::Libstdcxx,
+            wait,
+            &v("GLIBCXX_3.4.30"),
+            &v("GLIBCXX_3.4.10"),
+        );
         assert!(matches!(f, CxxFix::Bundle { .. }));
-        let f = fix(x, CxxLib::LibgccS, "__extendhfsf2", &v("GCC_12.0.0"), &v("GCC_7.0.0"));
+        let f = fix(
+            x,
+            CxxLib::LibgccS,
+            "__extendhfsf2",
+            &v("GCC_12.0.0"),
+            &v("GCC_7.0.0"),
+        );
         assert!(matches!(f, CxxFix::Bundle { ref reason } if reason.contains("-static-libgcc")));
     }
 }

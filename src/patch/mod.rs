@@ -3,9 +3,9 @@
 //! otherwise); the result is verified before anything is written, and again after.
 
 pub mod coverage;
+mod cxx;
 mod image;
 mod inplace;
-mod cxx;
 mod limits;
 mod link;
 mod lookup;

@@ -582,9 +582,8 @@ pub fn plan_requirements(
         plan.changes = kept;
         for c in grown {
             // A newer C++ runtime shipped with the program needs no rewrite.
-            let bundle =
-                abi::cxx::CxxLib::of_family(VersionName::parse(&c.from_version).family())
-                    .map(|l| l.soname().to_string());
+            let bundle = abi::cxx::CxxLib::of_family(VersionName::parse(&c.from_version).family())
+                .map(|l| l.soname().to_string());
             plan.polyfills.retain(|p| p.symbol != c.symbol);
             let fix = match c.how {
                 How::Polyfill => "linking its polyfill".to_string(),
@@ -841,6 +840,27 @@ pub fn plan_requirements(
         if !needed.contains(&r.library.as_str()) && !plan.add_needed.contains(&r.library) {
             plan.add_needed.push(r.library.clone());
         }
+    }
+    // A libstdc++ built for glibc before 2.34 runs threads only when libpthread is loaded
+    // (its __gthread_active_p looks for libpthread's symbols; std::thread otherwise calls
+    // a null pthread_create). A program linked against 2.34 or later no longer names
+    // libpthread.so.0, since libc has it all: lowered below 2.34, it must name it again
+    // (on a newer glibc libpthread.so.0 is an empty compatibility library).
+    let v2_34 = abi::GlibcVersion::new(2, 34, 0);
+    if baseline.glibc < v2_34
+        && req.newest_glibc().is_some_and(|v| v >= v2_34)
+        && needed.contains(&"libstdc++.so.6")
+        && !needed.contains(&"libpthread.so.0")
+        && !plan.add_needed.iter().any(|l| l == "libpthread.so.0")
+        && (!plan.changes.is_empty() || !plan.drop_versions.is_empty())
+        && limits.grow.is_ok()
+    {
+        plan.add_needed.push("libpthread.so.0".to_string());
+        plan.notes.push(
+            "libpthread.so.0 added to DT_NEEDED: libstdc++ before glibc 2.34 starts threads only \
+             when libpthread is loaded"
+                .to_string(),
+        );
     }
     plan
 }
