@@ -80,6 +80,11 @@ pub struct CxxDataError {
     pub what: String,
 }
 
+/// One version of a symbol, with the suite from which the symbol has it when that is
+/// later than the suite that introduced the version (libgcc_s 12 added
+/// `__extendsfdf2@GCC_3.0` on x86_64).
+type SymbolVersion = (VersionName, Option<usize>);
+
 /// The decoded data.
 struct Data {
     /// Per data target: (zig triple, Debian architecture, the glibc database's target).
@@ -89,7 +94,7 @@ struct Data {
     /// (data target, suite index, library, versions that suite first has).
     intro: Vec<(usize, usize, CxxLib, Vec<VersionName>)>,
     /// Per library: symbol -> groups of (versions ascending, bitmask of data targets).
-    symbols: [HashMap<String, Vec<(Vec<VersionName>, u32)>>; 2],
+    symbols: [HashMap<String, Vec<(Vec<SymbolVersion>, u32)>>; 2],
     /// `source` lines: suite, architecture and package files.
     provenance: Vec<&'static str>,
 }
@@ -201,7 +206,17 @@ fn parse(text: &'static str) -> Result<Data, CxxDataError> {
                             (vers, mask)
                         }
                     };
-                    groups.push((vers.split(',').map(&mut intern).collect(), mask));
+                    let mut list = Vec::new();
+                    for tok in vers.split(',') {
+                        list.push(match tok.split_once('+') {
+                            None => (intern(tok), None),
+                            Some((v, k)) => {
+                                let k: usize = k.parse().map_err(|_| err("bad +suite"))?;
+                                (intern(v), Some(k))
+                            }
+                        });
+                    }
+                    groups.push((list, mask));
                 }
                 if let Some(m) = d.symbols.get_mut(l.index()) {
                     m.insert(name.clone(), groups);
@@ -224,7 +239,7 @@ impl Data {
         self.targets.iter().position(|t| t.2 == Some(target))
     }
 
-    fn groups(&self, target: Target, lib: CxxLib, symbol: &str) -> Option<&[VersionName]> {
+    fn groups(&self, target: Target, lib: CxxLib, symbol: &str) -> Option<&[SymbolVersion]> {
         let t = self.target_index(target)?;
         self.symbols
             .get(lib.index())?
@@ -262,7 +277,28 @@ pub fn versions(target: Target, lib: CxxLib, symbol: &str) -> impl Iterator<Item
         .and_then(|d| d.groups(target, lib, symbol))
         .unwrap_or(&[])
         .iter()
-        .cloned()
+        .map(|(v, _)| v.clone())
+}
+
+/// The versions `symbol` has in `suite`'s library (`bullseye`, `bookworm`, `trixie`) on
+/// `target`, ascending; None when the data has no package of that suite for the target.
+pub fn versions_in_suite(
+    target: Target,
+    lib: CxxLib,
+    symbol: &str,
+    suite: &str,
+) -> Option<Vec<VersionName>> {
+    let have = suite_versions(target, lib, suite)?;
+    let d = data().ok()?;
+    let s = d.suites.iter().position(|x| x.0 == suite)?;
+    Some(
+        d.groups(target, lib, symbol)
+            .unwrap_or(&[])
+            .iter()
+            .filter(|(v, late)| have.contains(v) && late.is_none_or(|k| k <= s))
+            .map(|(v, _)| v.clone())
+            .collect(),
+    )
 }
 
 /// The newest version of `symbol` in `lib` on `target` at or below `limit` (same
@@ -307,7 +343,7 @@ pub fn symbols(target: Target, lib: CxxLib) -> Vec<(&'static str, Vec<VersionNam
         .flatten()
         .filter_map(|(name, groups)| {
             let (v, _) = groups.iter().find(|(_, mask)| mask >> t & 1 == 1)?;
-            Some((name.as_str(), v.clone()))
+            Some((name.as_str(), v.iter().map(|(v, _)| v.clone()).collect()))
         })
         .collect();
     out.sort_by(|a, b| a.0.cmp(b.0));

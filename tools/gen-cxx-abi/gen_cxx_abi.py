@@ -26,12 +26,15 @@ comments):
                                          prefixes); then groups of comma-separated
                                          versions, each with the targets that have
                                          exactly those versions (digits, target
-                                         numbers); no /TARGETS means every target
+                                         numbers); no /TARGETS means every target.
+                                         VERSION+K: the symbol has VERSION only
+                                         since suite K (0 = the first `suite`),
+                                         later than the version itself
 
 LIB is `libstdc++` (libstdc++.so.6) or `libgcc_s` (libgcc_s.so.1). A symbol's
 versions are those of the newest suite's library; libstdc++ and libgcc_s never
 remove a version, and which versions a suite's library has follows from the
-`intro` lines (tests/cxx_abi.rs checks both against real files).
+`intro` lines and the +K marks (tests/cxx_abi.rs checks both against real files).
 """
 
 import glob
@@ -130,24 +133,34 @@ def main(args):
     table = {lib: {} for lib, _ in LIBS}
     intro = []
     for arch, triple in zip(arches, triples):
-        seen = {lib: set() for lib, _ in LIBS}
+        seen = {lib: {} for lib, _ in LIBS}  # version -> suite index that first has it
+        first = {lib: {} for lib, _ in LIBS}  # (symbol, version) -> suite index
         newest = {}
-        for suite in SUITES:
+        for si, suite in enumerate(SUITES):
             root = next((r for s, a, r in roots if s == suite and a == arch), None)
             if root is None:
                 continue
             for lib, soname in LIBS:
                 syms = symbols(find_lib(root, soname))
                 vers = set().union(*syms.values()) if syms else set()
-                new = sorted(vers - seen[lib], key=version_key)
-                seen[lib] |= vers
+                new = sorted(vers - seen[lib].keys(), key=version_key)
+                for v in new:
+                    seen[lib][v] = si
                 if new:
                     intro.append((triple, suite, lib, new))
+                for sym, vs in syms.items():
+                    for v in vs:
+                        first[lib].setdefault((sym, v), si)
                 newest[lib] = syms
         for lib, _ in LIBS:
             for sym, vers in newest.get(lib, {}).items():
+                # A symbol added to a version after the suite that introduced the version
+                # (libgcc_s 12 added __extendsfdf2@GCC_3.0 on x86_64): VERSION+SUITE.
+                def token(v):
+                    late = first[lib][(sym, v)]
+                    return v if late == seen[lib][v] else f"{v}+{late}"
                 table[lib].setdefault(sym, {})[triples.index(triple)] = tuple(
-                    sorted(vers, key=version_key)
+                    token(v) for v in sorted(vers, key=version_key)
                 )
     for triple, suite, lib, new in intro:
         print("intro", triple, suite, lib, *new)
