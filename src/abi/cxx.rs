@@ -85,6 +85,9 @@ pub struct CxxDataError {
 /// `__extendsfdf2@GCC_3.0` on x86_64).
 type SymbolVersion = (VersionName, Option<usize>);
 
+/// The versions a symbol has on a set of targets (a bitmask of data target numbers).
+type Group = (Vec<SymbolVersion>, u32);
+
 /// The decoded data.
 struct Data {
     /// Per data target: (zig triple, Debian architecture, the glibc database's target).
@@ -94,7 +97,7 @@ struct Data {
     /// (data target, suite index, library, versions that suite first has).
     intro: Vec<(usize, usize, CxxLib, Vec<VersionName>)>,
     /// Per library: symbol -> groups of (versions ascending, bitmask of data targets).
-    symbols: [HashMap<String, Vec<(Vec<SymbolVersion>, u32)>>; 2],
+    symbols: [HashMap<String, Vec<Group>>; 2],
     /// `source` lines: suite, architecture and package files.
     provenance: Vec<&'static str>,
 }
