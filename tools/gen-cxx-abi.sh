@@ -53,5 +53,6 @@ done
 tmp=$(mktemp "$out.XXXXXX")
 trap 'rm -f "$nosec" "$tmp"' EXIT
 python3 "$here/gen-cxx-abi/gen_cxx_abi.py" "${roots[@]}" > "$tmp"
+chmod 644 "$tmp"   # mktemp makes it 600
 mv "$tmp" "$out"
 echo "gen-cxx-abi: wrote $out ($(wc -c < "$out") bytes)" >&2
