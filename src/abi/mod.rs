@@ -12,6 +12,7 @@
 //! not care which loaded library defines a version, see DOMAIN.md). libanl,
 //! libmvec, libcrypt, libnsl and `GLIBC_PRIVATE` are not covered.
 
+pub mod cxx;
 mod library;
 mod presets;
 mod table;

@@ -51,6 +51,15 @@ pub enum Fix {
         /// The release that gave the argument its meaning.
         since: String,
     },
+    /// The target's C++ runtime is too old for it and no audited older version exists:
+    /// a newer copy of `library` shipped with the program (`elfcompat bundle`) satisfies it.
+    /// `patch` alone cannot, so the file still fails `check`.
+    Bundle {
+        /// The soname to ship: `libstdc++.so.6` or `libgcc_s.so.1`.
+        library: String,
+        /// What is needed and what the target has.
+        reason: String,
+    },
     /// Nothing in the baseline provides it.
     Blocker {
         /// Why.
@@ -59,9 +68,9 @@ pub enum Fix {
 }
 
 impl Fix {
-    /// Whether a rewrite can fix it.
+    /// Whether a rewrite can fix it (a bundle is not a rewrite of this file).
     pub fn is_fixable(&self) -> bool {
-        !matches!(self, Fix::Blocker { .. })
+        !matches!(self, Fix::Blocker { .. } | Fix::Bundle { .. })
     }
 
     /// A short human description.
@@ -82,6 +91,9 @@ impl Fix {
             ),
             Fix::Unversion => {
                 "fixable: weak reference, made unversioned (NULL where glibc lacks it)".to_string()
+            }
+            Fix::Bundle { library, .. } => {
+                format!("fixable: bundle a newer {library} (elfcompat bundle)")
             }
             Fix::Blocker { reason } => format!("blocker: {reason}"),
         }
@@ -222,12 +234,23 @@ fn blocked(plan: Option<&Plan>, symbol: Option<&str>, library: &str, version: &s
             reason: "the file cannot be planned".into(),
         };
     };
-    let reason = plan
+    let found = plan
         .blockers
         .iter()
-        .find(|b| b.symbol.as_deref() == symbol && b.library == library && b.version == version)
-        .map(|b| b.reason.clone())
+        .find(|b| b.symbol.as_deref() == symbol && b.library == library && b.version == version);
+    match found {
+        Some(b) => match &b.bundle {
+            Some(lib) => Fix::Bundle {
+                library: lib.clone(),
+                reason: b.reason.clone(),
+            },
+            None => Fix::Blocker {
+                reason: b.reason.clone(),
+            },
+        },
         // Not a case the planner leaves open; were it one, `patch` would not fix it either.
-        .unwrap_or_else(|| "the planner has no fix for it".into());
-    Fix::Blocker { reason }
+        None => Fix::Blocker {
+            reason: "the planner has no fix for it".into(),
+        },
+    }
 }

@@ -3,6 +3,7 @@
 //! otherwise); the result is verified before anything is written, and again after.
 
 pub mod coverage;
+mod cxx;
 mod image;
 mod inplace;
 mod limits;

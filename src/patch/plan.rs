@@ -110,6 +110,11 @@ pub struct Blocker {
     pub version: String,
     /// Why nothing can fix it.
     pub reason: String,
+    /// The soname whose newer copy, shipped with the program (`elfcompat bundle`),
+    /// satisfies the requirement: `libstdc++.so.6` or `libgcc_s.so.1` for a C++ runtime
+    /// requirement the target's library lacks; None for every other blocker.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bundle: Option<String>,
 }
 
 /// A requirement (library, version) the plan adds or removes.
@@ -297,6 +302,7 @@ fn wrap_functions(
                     0 => format!("{}: {reason}", u.what),
                     at => format!("{} (seen at {at:#x}): {reason}", u.what),
                 },
+                bundle: None,
             });
         }
     }
@@ -348,6 +354,7 @@ fn wrap_functions(
                      architecture (or --polyfill=none)",
                     uses[0].what, w.since
                 ),
+                bundle: None,
             }),
             None => plan.notes.push(format!(
                 "{} is not wrapped (no wrapper for this architecture, or --polyfill=none): {}",
@@ -452,7 +459,35 @@ pub fn plan_requirements(
             library: lib.to_string(),
             version: ver.as_str().to_string(),
             reason,
+            bundle: None,
         };
+        // A C++ runtime requirement above the target's library (exceeds() only says so
+        // when the baseline knows that library's limit).
+        if let (Some(cxx_lib), Some(limit)) = (
+            abi::cxx::CxxLib::of_family(ver.family()),
+            baseline.limit(ver.family()),
+        ) {
+            match super::cxx::fix(target, cxx_lib, &imp.name, ver, &limit) {
+                super::cxx::CxxFix::Repoint { version, note } => {
+                    plan.changes.push(SymbolChange {
+                        dynsym_index: imp.dynsym_index,
+                        symbol: imp.name.to_string(),
+                        from_library: lib.to_string(),
+                        from_version: ver.as_str().to_string(),
+                        to_symbol: imp.name.to_string(),
+                        to_library: lib.to_string(),
+                        to_version: version.as_str().to_string(),
+                        how: How::Repoint,
+                    });
+                    plan.notes.push(note.to_string());
+                }
+                super::cxx::CxxFix::Bundle { reason } => plan.blockers.push(Blocker {
+                    bundle: Some(cxx_lib.soname().to_string()),
+                    ..blocker(reason)
+                }),
+            }
+            continue;
+        }
         if ver.family() != Family::Glibc {
             plan.blockers
                 .push(blocker(lookup::family_reason(ver.family())));
@@ -553,6 +588,7 @@ pub fn plan_requirements(
                 }
             }
             Fix::DropUnused
+            | Fix::Bundle { .. }
             | Fix::ExpandRelr
             | Fix::Polyfill
             | Fix::Unversion
@@ -578,6 +614,9 @@ pub fn plan_requirements(
                 });
         plan.changes = kept;
         for c in grown {
+            // A newer C++ runtime shipped with the program needs no rewrite.
+            let bundle = abi::cxx::CxxLib::of_family(VersionName::parse(&c.from_version).family())
+                .map(|l| l.soname().to_string());
             plan.polyfills.retain(|p| p.symbol != c.symbol);
             let fix = match c.how {
                 How::Polyfill => "linking its polyfill".to_string(),
@@ -592,6 +631,7 @@ pub fn plan_requirements(
                 library: c.from_library,
                 version: c.from_version,
                 reason: format!("the fix ({fix}) means {why}"),
+                bundle,
             });
         }
     }
@@ -672,6 +712,7 @@ pub fn plan_requirements(
                     library: c.from_library,
                     version: c.from_version,
                     reason,
+                    bundle: None,
                 });
             }
         }
@@ -694,6 +735,7 @@ pub fn plan_requirements(
                     library: lib.soname.to_string(),
                     version: vr.name.as_str().to_string(),
                     reason: why,
+                    bundle: None,
                 });
                 continue;
             }
@@ -728,6 +770,7 @@ pub fn plan_requirements(
                         library: c.from_library,
                         version: c.from_version,
                         reason: why,
+                        bundle: None,
                     });
                 }
             }
@@ -830,6 +873,27 @@ pub fn plan_requirements(
         if !needed.contains(&r.library.as_str()) && !plan.add_needed.contains(&r.library) {
             plan.add_needed.push(r.library.clone());
         }
+    }
+    // A libstdc++ built for glibc before 2.34 runs threads only when libpthread is loaded
+    // (its __gthread_active_p looks for libpthread's symbols; std::thread otherwise calls
+    // a null pthread_create). A program linked against 2.34 or later no longer names
+    // libpthread.so.0, since libc has it all: lowered below 2.34, it must name it again
+    // (on a newer glibc libpthread.so.0 is an empty compatibility library).
+    let v2_34 = abi::GlibcVersion::new(2, 34, 0);
+    if baseline.glibc < v2_34
+        && req.newest_glibc().is_some_and(|v| v >= v2_34)
+        && needed.contains(&"libstdc++.so.6")
+        && !needed.contains(&"libpthread.so.0")
+        && !plan.add_needed.iter().any(|l| l == "libpthread.so.0")
+        && (!plan.changes.is_empty() || !plan.drop_versions.is_empty())
+        && limits.grow.is_ok()
+    {
+        plan.add_needed.push("libpthread.so.0".to_string());
+        plan.notes.push(
+            "libpthread.so.0 added to DT_NEEDED: libstdc++ before glibc 2.34 starts threads only \
+             when libpthread is loaded"
+                .to_string(),
+        );
     }
     plan
 }

@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""Write elfcompat's libstdc++ / libgcc_s ABI table (data/cxx-abi.txt) to stdout.
+
+Usage: gen_cxx_abi.py SUITE:ARCH:ROOT...   (called by tools/gen-cxx-abi.sh)
+
+Each ROOT holds the extracted libstdc++6 and libgcc-s1 packages of one Debian
+suite and architecture, and the `.complete-*` marker of tools/debian-fetch.sh
+(the package file names: the provenance). Every defined, versioned dynamic
+symbol of libstdc++.so.6 and libgcc_s.so.1 is read with `readelf -W --dyn-syms`,
+default (`@@`) and non-default (`@`) versions alike.
+
+The format (one record a line, fields separated by one space, `#` lines are
+comments):
+
+  source SUITE ARCH PACKAGE-FILE...      provenance, one line per fetched root
+  suite SUITE GCC-MAJOR                  the suites, oldest first
+  target TRIPLE ARCH                     the targets (zig triple, Debian arch),
+                                         numbered from 0 in this order
+  intro TRIPLE SUITE LIB VERSION...      the version tags LIB first has on
+                                         TRIPLE in SUITE's package
+  lib LIB                                the symbols of LIB follow, sorted
+  N SUFFIX VERSIONS[/TARGETS] ...        one line per symbol: its name is the
+                                         first N bytes of the previous symbol's
+                                         name (0 after `lib`) followed by SUFFIX
+                                         (front coding: mangled names share long
+                                         prefixes); then groups of comma-separated
+                                         versions, each with the targets that have
+                                         exactly those versions (digits, target
+                                         numbers); no /TARGETS means every target.
+                                         VERSION+K: the symbol has VERSION only
+                                         since suite K (0 = the first `suite`),
+                                         later than the version itself
+
+LIB is `libstdc++` (libstdc++.so.6) or `libgcc_s` (libgcc_s.so.1). A symbol's
+versions are those of the newest suite's library; libstdc++ and libgcc_s never
+remove a version, and which versions a suite's library has follows from the
+`intro` lines and the +K marks (tests/cxx_abi.rs checks both against real files).
+"""
+
+import glob
+import os
+import re
+import subprocess
+import sys
+
+SUITES = ["bullseye", "bookworm", "trixie"]
+ARCH_TRIPLE = {
+    "amd64": "x86_64-linux-gnu",
+    "arm64": "aarch64-linux-gnu",
+    "i386": "x86-linux-gnu",
+    "armhf": "arm-linux-gnueabihf",
+    "ppc64el": "powerpc64le-linux-gnu",
+    "s390x": "s390x-linux-gnu",
+    "riscv64": "riscv64-linux-gnu",
+}
+LIBS = [("libstdc++", "libstdc++.so.6"), ("libgcc_s", "libgcc_s.so.1")]
+
+
+def version_key(v):
+    """GLIBCXX_3.4.9 < GLIBCXX_3.4.19; names without numbers order by text."""
+    m = re.match(r"^([A-Z_]*?[A-Z])_?([0-9][0-9.]*)$", v)
+    if not m:
+        return (v, [])
+    return (m.group(1), [int(x) for x in m.group(2).split(".")])
+
+
+def find_lib(root, soname):
+    hits = sorted(
+        p
+        for p in glob.glob(os.path.join(root, "**", soname), recursive=True)
+        if "/debug/" not in p
+    )
+    if not hits:
+        sys.exit(f"gen_cxx_abi: no {soname} under {root}")
+    return os.path.realpath(hits[0])
+
+
+def symbols(path):
+    """{name: set(versions)} of the defined, versioned dynamic symbols."""
+    out = subprocess.run(
+        ["readelf", "-W", "--dyn-syms", path],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LC_ALL": "C"},
+    ).stdout
+    syms = {}
+    for line in out.splitlines():
+        f = line.split()
+        if f and f[-1].startswith("(") and f[-1].endswith(")"):
+            f.pop()  # "(2)": the version index readelf adds to undefined symbols
+        # The name is the last field and the section index the one before it (ppc64
+        # inserts "[<localentry>: 8]" between visibility and index).
+        if len(f) < 8 or not f[0].endswith(":") or f[-2] == "UND":
+            continue
+        name = f[-1]
+        if "@" not in name:
+            continue  # version definitions (ABS, no tag) and unversioned symbols
+        if "@@" in name:
+            sym, ver = name.split("@@", 1)
+        else:
+            sym, ver = name.rsplit("@", 1)
+        syms.setdefault(sym, set()).add(ver)
+    return syms
+
+
+def main(args):
+    roots = []
+    for a in args:
+        suite, arch, root = a.split(":", 2)
+        if suite not in SUITES or arch not in ARCH_TRIPLE:
+            sys.exit(f"gen_cxx_abi: unknown suite or architecture in {a}")
+        roots.append((suite, arch, root))
+    arches = [a for a in ARCH_TRIPLE if any(r[1] == a for r in roots)]
+    triples = [ARCH_TRIPLE[a] for a in arches]
+
+    print("# elfcompat's libstdc++.so.6 / libgcc_s.so.1 ABI data: every exported symbol")
+    print("# with every version tag it has, per target. Generated by tools/gen-cxx-abi.sh")
+    print("# from Debian's libstdc++6 and libgcc-s1 packages (docs/abi-data.md); do not edit.")
+    print("# Format: tools/gen-cxx-abi/gen_cxx_abi.py.")
+    for suite, arch, root in sorted(roots, key=lambda r: (SUITES.index(r[0]), arches.index(r[1]))):
+        debs = []
+        for marker in sorted(glob.glob(os.path.join(root, ".complete-*"))):
+            with open(marker) as fh:
+                debs += [l.strip() for l in fh if l.strip()]
+        print("source", suite, arch, *sorted(set(debs)))
+    for s, major in zip(SUITES, ["10", "12", "14"]):
+        print("suite", s, major)
+    for a, t in zip(arches, triples):
+        print("target", t, a)
+
+    # table[lib][sym][target] = versions of the newest suite; intro per (target, lib).
+    table = {lib: {} for lib, _ in LIBS}
+    intro = []
+    for arch, triple in zip(arches, triples):
+        seen = {lib: {} for lib, _ in LIBS}  # version -> suite index that first has it
+        first = {lib: {} for lib, _ in LIBS}  # (symbol, version) -> suite index
+        newest = {}
+        for si, suite in enumerate(SUITES):
+            root = next((r for s, a, r in roots if s == suite and a == arch), None)
+            if root is None:
+                continue
+            for lib, soname in LIBS:
+                syms = symbols(find_lib(root, soname))
+                vers = set().union(*syms.values()) if syms else set()
+                new = sorted(vers - seen[lib].keys(), key=version_key)
+                for v in new:
+                    seen[lib][v] = si
+                if new:
+                    intro.append((triple, suite, lib, new))
+                for sym, vs in syms.items():
+                    for v in vs:
+                        first[lib].setdefault((sym, v), si)
+                newest[lib] = syms
+        for lib, _ in LIBS:
+            for sym, vers in newest.get(lib, {}).items():
+                # A symbol added to a version after the suite that introduced the version
+                # (libgcc_s 12 added __extendsfdf2@GCC_3.0 on x86_64): VERSION+SUITE.
+                def token(v):
+                    late = first[lib][(sym, v)]
+                    return v if late == seen[lib][v] else f"{v}+{late}"
+                table[lib].setdefault(sym, {})[triples.index(triple)] = tuple(
+                    token(v) for v in sorted(vers, key=version_key)
+                )
+    for triple, suite, lib, new in intro:
+        print("intro", triple, suite, lib, *new)
+
+    every = set(range(len(triples)))
+    for lib, _ in LIBS:
+        print("lib", lib)
+        prev = ""
+        for sym in sorted(table[lib]):
+            groups = {}
+            for t, vers in table[lib][sym].items():
+                groups.setdefault(vers, set()).add(t)
+            fields = []
+            for vers, ts in sorted(groups.items(), key=lambda g: min(g[1])):
+                g = ",".join(vers)
+                if ts != every:
+                    g += "/" + "".join(str(t) for t in sorted(ts))
+                fields.append(g)
+            n = 0
+            while n < min(len(sym), len(prev)) and sym[n] == prev[n]:
+                n += 1
+            print(n, sym[n:], *fields)
+            prev = sym
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
