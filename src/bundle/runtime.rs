@@ -193,8 +193,9 @@ fn needs_of(
     // A file that cannot be planned is named by the bundle's own planning, later.
     for plan in plans.into_iter().flatten() {
         for b in plan.blockers {
+            // The planner names the library whose newer copy would satisfy it.
             for lib in [LIBSTDCXX, LIBGCC_S] {
-                if b.library == lib {
+                if b.bundle.as_deref() == Some(lib) {
                     let v = out.entry(lib).or_default();
                     if !v.contains(&b.version) {
                         v.push(b.version.clone());
