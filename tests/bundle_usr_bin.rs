@@ -41,7 +41,10 @@
 //! to OUT/bin), not the lowering's: such programs are counted separately and listed by
 //! name. Two kinds are expected on Debian 12: programs that need a library the policy
 //! leaves to the target (libcrypt.so.1 — Priority: required in Debian 11, so on every real
-//! bullseye system, but not in this root — or libX11.so.6), counted by that library; and
+//! bullseye system, but not in this root — or libX11.so.6): those programs are bundled
+//! again with `--include` for each such library (and what it needs in turn, up to six
+//! rounds) and must then run the same; the ones still missing a library are counted by it;
+//! and
 //! programs that find their own files relative to where they are installed (the JDK's
 //! launchers look for libjava.so beside their real path: bundle the JDK's directory as a
 //! tree instead), or read configuration the root lacks (apt's /etc/apt). Anything else —
@@ -404,9 +407,19 @@ enum Planned {
     Refused(String),
 }
 
-fn bundle_command(target: &str, inputs: &[&Path], out: &Path, dry_run: bool) -> Command {
+/// `bundle --target TARGET --json [--include LIB]... [--dry-run] INPUTS -o OUT`.
+fn bundle_command(
+    target: &str,
+    include: &[String],
+    inputs: &[&Path],
+    out: &Path,
+    dry_run: bool,
+) -> Command {
     let mut cmd = Command::new(ELFCOMPAT);
     cmd.args(["bundle", "--target", target, "--json"]);
+    for lib in include {
+        cmd.arg("--include").arg(lib);
+    }
     if dry_run {
         cmd.arg("--dry-run");
     }
@@ -418,7 +431,7 @@ fn plan_one(c: &Candidate, work: &Path) -> Result<Planned, String> {
     let stem = work.join("out").join(format!("{}.plan", c.name));
     let out = work.join("never-written").join(&c.name);
     let r = run(
-        bundle_command(TARGET, &[&c.path], &out, true),
+        bundle_command(TARGET, &[], &[&c.path], &out, true),
         &stem,
         PLAN_TIMEOUT,
     );
@@ -445,20 +458,26 @@ fn plan_one(c: &Candidate, work: &Path) -> Result<Planned, String> {
 /// into `dir/../NAME`. Returns program name -> its bundle directory, or why it has none.
 fn bundle_group(
     target: &str,
+    include: &[String],
     group: &[&Candidate],
     dir: &Path,
     work: &Path,
 ) -> BTreeMap<String, Result<PathBuf, String>> {
     let inputs: Vec<&Path> = group.iter().map(|c| c.path.as_path()).collect();
-    let stem = work.join("out").join(format!("bundle-{target}"));
+    let tag = dir.file_name().unwrap().to_string_lossy().into_owned();
+    let stem = work.join("out").join(format!("bundle-{tag}"));
     let started = Instant::now();
     let r = run(
-        bundle_command(target, &inputs, dir, false),
+        bundle_command(target, include, &inputs, dir, false),
         &stem,
         BUNDLE_TIMEOUT,
     );
     say(&format!(
-        "{TEST}: bundle --target {target} of {} programs: {} in {:.0?}",
+        "{TEST}: bundle --target {target}{} of {} programs: {} in {:.0?}",
+        include
+            .iter()
+            .map(|l| format!(" --include {l}"))
+            .collect::<String>(),
         group.len(),
         r.status(),
         started.elapsed()
@@ -474,7 +493,7 @@ fn bundle_group(
         r.status(),
         r.stderr_head()
     ));
-    let singles = dir.with_file_name(format!("{target}-single"));
+    let singles = dir.with_file_name(format!("{tag}-single"));
     std::fs::create_dir_all(&singles).unwrap();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(2)
@@ -485,9 +504,9 @@ fn bundle_group(
             .par_iter()
             .map(|c| {
                 let out = singles.join(&c.name);
-                let stem = work.join("out").join(format!("{}.bundle-{target}", c.name));
+                let stem = work.join("out").join(format!("{}.bundle-{tag}", c.name));
                 let r = run(
-                    bundle_command(target, &[&c.path], &out, false),
+                    bundle_command(target, include, &[&c.path], &out, false),
                     &stem,
                     BUNDLE_TIMEOUT,
                 );
@@ -617,6 +636,8 @@ fn missing_library(stderr: &str) -> Option<String> {
 #[derive(Debug)]
 enum Verdict {
     Same,
+    /// Ran the same once bundled with `--include` for the libraries the root lacks.
+    SameWithInclude,
     /// The original's `--version` does not finish on the host.
     HostTimeout,
     /// The plan refused it (the reason).
@@ -720,7 +741,7 @@ fn usr_bin_bundled_for_debian11_runs_the_same() {
     }
 
     // One bundle for all (or each alone), then each program in bullseye's chroot.
-    let bundles = bundle_group(TARGET, &to_bundle, &work.join(TARGET), &work);
+    let bundles = bundle_group(TARGET, &[], &to_bundle, &work.join(TARGET), &work);
     let host_of: HashMap<&str, &Run> = cands
         .iter()
         .zip(&host)
@@ -738,7 +759,10 @@ fn usr_bin_bundled_for_debian11_runs_the_same() {
                 let h = host_of[c.name.as_str()];
                 let result = compare(c, h, &bundled, &work);
                 let repro = vec![
-                    common::command_line(false, &bundle_command(TARGET, &[&c.path], dir, false)),
+                    common::command_line(
+                        false,
+                        &bundle_command(TARGET, &[], &[&c.path], dir, false),
+                    ),
                     h.command.clone(),
                     common::command_line(false, &chroot_version(&old_root, dir, &c.name)),
                 ];
@@ -774,7 +798,7 @@ fn usr_bin_bundled_for_debian11_runs_the_same() {
             .copied()
             .filter(|c| differed.contains_key(&c.name))
             .collect();
-        let controls = bundle_group(CONTROL_TARGET, &group, &work.join("control"), &work);
+        let controls = bundle_group(CONTROL_TARGET, &[], &group, &work.join("control"), &work);
         let judged: Vec<(String, Verdict)> = pool.install(|| {
             group
                 .par_iter()
@@ -819,16 +843,101 @@ fn usr_bin_bundled_for_debian11_runs_the_same() {
         verdicts.extend(judged);
     }
 
+    // A library the policy leaves to the target that the minimal root lacks: bundle those
+    // programs again with `--include` for it — and for what it needs in turn, a few rounds
+    // — so that they are tested in the chroot after all.
+    let mut include: BTreeSet<String> = BTreeSet::new();
+    for round in 1..=6 {
+        let pending: Vec<&Candidate> = to_bundle
+            .iter()
+            .copied()
+            .filter(|c| {
+                matches!(
+                    verdicts.get(&c.name),
+                    Some(Verdict::Environment {
+                        missing_library: Some(_),
+                        ..
+                    })
+                )
+            })
+            .collect();
+        let before = include.len();
+        for c in &pending {
+            if let Some(Verdict::Environment {
+                missing_library: Some(lib),
+                ..
+            }) = verdicts.get(&c.name)
+            {
+                include.insert(lib.clone());
+            }
+        }
+        if pending.is_empty() || include.len() == before {
+            break;
+        }
+        let include: Vec<String> = include.iter().cloned().collect();
+        let dir = work.join(format!("{TARGET}-include{round}"));
+        let bundles = bundle_group(TARGET, &include, &pending, &dir, &work);
+        let judged: Vec<(String, Verdict)> = pool.install(|| {
+            pending
+                .par_iter()
+                .map(|c| {
+                    let repro = |dir: &Path| {
+                        vec![
+                            common::command_line(
+                                false,
+                                &bundle_command(TARGET, &include, &[&c.path], dir, false),
+                            ),
+                            common::command_line(false, &chroot_version(&old_root, dir, &c.name)),
+                        ]
+                    };
+                    let dir = match &bundles[&c.name] {
+                        Ok(dir) => dir,
+                        Err(e) => {
+                            let why = format!("with --include, not written: {e}");
+                            return (c.name.clone(), Verdict::Failed(why, vec![]));
+                        }
+                    };
+                    let bundled = |tag: &str| {
+                        let stem = work
+                            .join("out")
+                            .join(format!("{}.include{round}{tag}", c.name));
+                        run(chroot_version(&old_root, dir, &c.name), &stem, RUN_TIMEOUT)
+                    };
+                    let verdict = match compare(c, host_of[c.name.as_str()], &bundled, &work) {
+                        Ok(()) => Verdict::SameWithInclude,
+                        Err((r, why)) => match missing_library(&r.stderr) {
+                            Some(lib) => Verdict::Environment {
+                                missing_library: Some(lib),
+                                why,
+                            },
+                            None => Verdict::Failed(
+                                format!(
+                                    "bundled with --include {}: {why}",
+                                    include.join(" --include ")
+                                ),
+                                repro(dir),
+                            ),
+                        },
+                    };
+                    (c.name.clone(), verdict)
+                })
+                .collect()
+        });
+        verdicts.extend(judged);
+    }
+
     // Counts.
     let mut same = Vec::new();
     let mut refused: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut environment = Vec::new();
+    let mut same_with_include = Vec::new();
     let mut not_in_root: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut host_timeout = Vec::new();
     let mut failed = Vec::new();
     for (name, v) in &verdicts {
         match v {
             Verdict::Same => same.push(name.clone()),
+            Verdict::SameWithInclude => same_with_include.push(name.clone()),
             Verdict::HostTimeout => host_timeout.push(name.clone()),
             Verdict::Refused(r) => refused.entry(r.clone()).or_default().push(name.clone()),
             Verdict::Environment {
@@ -851,9 +960,11 @@ fn usr_bin_bundled_for_debian11_runs_the_same() {
     let n_refused: usize = refused.values().map(Vec::len).sum();
     let n_not_in_root: usize = not_in_root.values().map(Vec::len).sum();
     let mut report = format!(
-        "{TEST}: {} candidates: {} bundled and ran the same; {} refused; {} differ exactly as the unlowered control in bookworm's chroot does ({} need a library left to the target that the minimal root lacks, {} otherwise); {} host timeouts; {} FAILED ({:.0?})\n",
+        "{TEST}: {} candidates: {} bundled and ran the same ({} of them with --include {}: the minimal root lacks what the policy leaves to the target); {} refused; {} differ exactly as the unlowered control in bookworm's chroot does ({} need a library left to the target that the minimal root lacks, {} otherwise); {} host timeouts; {} FAILED ({:.0?})\n",
         cands.len(),
-        same.len(),
+        same.len() + same_with_include.len(),
+        same_with_include.len(),
+        include.iter().cloned().collect::<Vec<_>>().join(" --include "),
         n_refused,
         n_not_in_root + environment.len(),
         n_not_in_root,
@@ -862,6 +973,12 @@ fn usr_bin_bundled_for_debian11_runs_the_same() {
         failed.len(),
         started.elapsed()
     );
+    if !same_with_include.is_empty() {
+        report.push_str(&format!(
+            "  ran the same with --include: {}\n",
+            same_with_include.join(" ")
+        ));
+    }
     for (reason, names) in &refused {
         report.push_str(&format!(
             "  refused ({}): {reason}\n    {}\n",
@@ -891,6 +1008,7 @@ fn usr_bin_bundled_for_debian11_runs_the_same() {
     say(&report);
     assert_eq!(
         same.len()
+            + same_with_include.len()
             + n_refused
             + n_not_in_root
             + environment.len()
