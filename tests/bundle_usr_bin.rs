@@ -46,8 +46,9 @@
 //! rounds) and must then run the same; the ones still missing a library are counted by it;
 //! and
 //! programs that find their own files relative to where they are installed (the JDK's
-//! launchers look for libjava.so beside their real path: bundle the JDK's directory as a
-//! tree instead), or read configuration the root lacks (apt's /etc/apt). Anything else —
+//! launchers look for libjava.so relative to their real path: the JDK is shipped as a tree,
+//! `bundle --library-path JDK/lib/server JDK`), or read what the root lacks (apt's
+//! /etc/apt, gdb's Python library, icuinfo's time zone). Anything else —
 //! a planned bundle that cannot be written, a bundle that runs otherwise than both the
 //! host and the control — fails the test, listed with the commands that reproduce it.
 //!
