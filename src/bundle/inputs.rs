@@ -87,25 +87,31 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<InputFile>) -> Result<(), BundleE
             // A relative link that stays inside the tree is kept as a link; one that leaves
             // it (or an absolute one) is replaced by what it points at.
             if target.is_relative() && stays_inside(Path::new(&rel), &target) {
-                out.push(InputFile {
-                    source: path.clone(),
-                    canonical: path.clone(),
-                    dest: rel,
-                    symlink: Some(target),
-                    mode: 0o777,
-                    dynamic_elf: false,
-                    executable: false,
-                });
+                out.push(link_entry(&path, rel, target));
                 continue;
             }
         }
-        let meta = std::fs::metadata(&path).map_err(|err| BundleError::io(&path, err))?;
+        let meta = match std::fs::metadata(&path) {
+            Ok(m) => m,
+            // A dangling link: kept as written (it may name something on the target).
+            Err(err)
+                if lmeta.file_type().is_symlink() && err.kind() == std::io::ErrorKind::NotFound =>
+            {
+                let target =
+                    std::fs::read_link(&path).map_err(|err| BundleError::io(&path, err))?;
+                out.push(link_entry(&path, rel, target));
+                continue;
+            }
+            Err(err) => return Err(BundleError::io(&path, err)),
+        };
         if meta.is_dir() {
             if lmeta.file_type().is_symlink() {
-                return Err(BundleError::Usage(format!(
-                    "{}: a link to a directory outside the tree",
-                    path.display()
-                )));
+                // A link to a directory outside the tree (Debian's JDK links `docs` to
+                // /usr/share/doc/...): kept as written; what it names is the target's.
+                let target =
+                    std::fs::read_link(&path).map_err(|err| BundleError::io(&path, err))?;
+                out.push(link_entry(&path, rel, target));
+                continue;
             }
             walk(root, &path, out)?;
         } else if meta.is_file() {
@@ -132,6 +138,19 @@ fn stays_inside(rel: &Path, target: &Path) -> bool {
         }
     }
     true
+}
+
+/// A symbolic link copied as a link.
+fn link_entry(path: &Path, dest: String, target: PathBuf) -> InputFile {
+    InputFile {
+        source: path.to_path_buf(),
+        canonical: path.to_path_buf(),
+        dest,
+        symlink: Some(target),
+        mode: 0o777,
+        dynamic_elf: false,
+        executable: false,
+    }
 }
 
 #[derive(Copy, Clone)]
