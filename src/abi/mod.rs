@@ -13,6 +13,7 @@
 //! libmvec, libcrypt, libnsl and `GLIBC_PRIVATE` are not covered.
 
 mod library;
+pub mod manylinux;
 mod presets;
 mod table;
 mod target;
