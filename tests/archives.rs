@@ -12,7 +12,7 @@
 
 mod common;
 
-use std::io::Write;
+use std::io::{Read as _, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -604,4 +604,39 @@ fn pip_wheels_agree_with_auditwheel_show() {
             r.describe()
         );
     }
+}
+
+/// Memory follows the largest member, not the archive: eight ELF members of 128 MiB
+/// each (a fixture padded with zeros; 1 GiB in all) are reported under a 768 MiB
+/// address-space limit.
+#[test]
+fn memory_is_bounded_by_the_largest_member() {
+    const MEMBER: u64 = 128 << 20;
+    let dir = tempdir();
+    let path = dir.path().join("big.tar.zst");
+    let elf = common::fixture_bytes("x86_64/hello");
+    let file = std::fs::File::create(&path).expect("create");
+    let mut b = tar::Builder::new(zstd::stream::Encoder::new(file, 1).expect("zstd"));
+    for i in 0..8 {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(MEMBER);
+        h.set_mode(0o755);
+        h.set_entry_type(tar::EntryType::Regular);
+        let data = elf.as_slice().chain(std::io::repeat(0)).take(MEMBER);
+        b.append_data(&mut h, format!("big/bin/prog{i}"), data)
+            .expect("member");
+    }
+    b.into_inner()
+        .expect("tar")
+        .finish()
+        .expect("zstd")
+        .sync_all()
+        .expect("sync");
+    let r = common::run_limited(
+        ["report".as_ref(), "--json".as_ref(), path.as_os_str()],
+        768 * 1024,
+        std::time::Duration::from_secs(120),
+    );
+    r.assert_code(0);
+    assert_eq!(json_of(&r)["summary"]["elf"], 8, "{}", r.describe());
 }
