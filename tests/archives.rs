@@ -338,6 +338,31 @@ fn check_gives_a_wheels_manylinux_verdict() {
     assert!(at("  manylinux_2_41") < at("  manylinux_2_17 (manylinux2014)"));
     assert!(at("  manylinux_2_17 (manylinux2014)") < at("  manylinux_2_5 (manylinux1)"));
 
+    // JUnit: the wheel is a test case of its own, failed.
+    let r = run_in(
+        dir.path(),
+        [
+            "check",
+            "--target",
+            "manylinux2014",
+            "--format",
+            "junit",
+            name,
+        ],
+    );
+    assert_eq!(r.code(), 1, "{}", r.describe());
+    let xml = roxmltree::Document::parse(&r.stdout).expect("JUnit XML");
+    let case = xml
+        .descendants()
+        .find(|n| n.attribute("classname") == Some("elfcompat.manylinux"))
+        .expect("the wheel's test case");
+    assert_eq!(case.attribute("name"), Some(name));
+    assert!(
+        case.children().any(|c| c.has_tag_name("failure")),
+        "{}",
+        r.stdout
+    );
+
     // The newest policy: qualifies, exit 0; a plain --glibc gives no verdict.
     let r = run_in(dir.path(), ["check", "--target", "manylinux_2_41", name]);
     assert_eq!(r.code(), 0, "{}", r.describe());

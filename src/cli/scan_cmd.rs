@@ -189,7 +189,10 @@ pub fn check(
                             }
                             suite.add(&case);
                         }
-                        Item::Wheel(v) => wheel_failed(&v),
+                        Item::Wheel(v) => {
+                            wheel_failed(&v);
+                            suite.add(&report::ci::junit_wheel_case(&v));
+                        }
                     }
                     Ok::<(), std::io::Error>(())
                 },
