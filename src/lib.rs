@@ -2,6 +2,7 @@
 #![deny(missing_docs)]
 
 pub mod abi;
+pub mod archive;
 pub mod baseline;
 pub mod bundle;
 pub mod check;
@@ -15,3 +16,4 @@ pub mod silent;
 pub mod timing;
 pub mod verify;
 pub mod versym;
+pub mod wheel;

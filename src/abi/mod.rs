@@ -14,6 +14,7 @@
 
 pub mod cxx;
 mod library;
+pub mod manylinux;
 mod presets;
 mod table;
 mod target;

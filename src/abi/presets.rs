@@ -449,19 +449,40 @@ fn generated_manylinux() -> &'static [Preset] {
                 let known = PRESETS
                     .iter()
                     .find(|p| p.family == "manylinux" && p.glibc == g(y));
+                // A policy auditwheel has and no preset lists (manylinux_2_26, _2_40):
+                // its x86_64 limits.
+                let policy = super::manylinux::policy_of_glibc(g(y));
+                let from_policy = |family: &str| {
+                    policy
+                        .and_then(|p| p.newest("x86_64", family))
+                        .and_then(version_triple)
+                };
                 Preset {
                     name: name.as_str(),
                     aliases: &[],
                     display: display.as_str(),
                     family: "manylinux",
                     glibc: g(y),
-                    glibcxx: known.and_then(|k| k.glibcxx),
-                    cxxabi: known.and_then(|k| k.cxxabi),
-                    gcc_s: known.and_then(|k| k.gcc_s),
+                    glibcxx: known
+                        .map(|k| k.glibcxx)
+                        .unwrap_or_else(|| from_policy("GLIBCXX")),
+                    cxxabi: known
+                        .map(|k| k.cxxabi)
+                        .unwrap_or_else(|| from_policy("CXXABI")),
+                    gcc_s: known.map(|k| k.gcc_s).unwrap_or_else(|| from_policy("GCC")),
                 }
             })
             .collect()
     })
+}
+
+/// `3.4.19` or `7.0` as (3, 4, 19), (7, 0, 0).
+fn version_triple(v: &str) -> Option<(u8, u8, u8)> {
+    let mut parts = v.split('.').map(|p| p.parse::<u8>().ok());
+    let a = parts.next()??;
+    let b = parts.next().unwrap_or(Some(0))?;
+    let c = parts.next().unwrap_or(Some(0))?;
+    parts.next().is_none().then_some((a, b, c))
 }
 
 /// The oldest preset of `family` ("rhel", "ubuntu", "debian", "amazonlinux",

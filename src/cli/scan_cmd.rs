@@ -4,8 +4,10 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use elfcompat::baseline::Baseline;
+use elfcompat::report::stream::Item;
 use elfcompat::report::{self, json, stream, text, Outcome};
 use elfcompat::scan;
+use elfcompat::wheel::WheelVerdict;
 
 use super::{CheckFormat, CliError, EXIT_ERROR, EXIT_OK, EXIT_VIOLATION};
 
@@ -25,28 +27,16 @@ impl Out {
     }
 }
 
-/// Walk the paths, analyse each file and render it with `render` (in parallel, while
-/// mapped), and write the pieces to `out` in walk order, their error lines to stderr.
-fn run(
-    paths: &[PathBuf],
-    baseline: Option<&Baseline>,
-    out: &mut impl Write,
-    render: impl Fn(&report::FileReport<'_>) -> Out + Sync,
-) -> std::io::Result<json::Summary> {
-    let walk = scan::walk(paths);
-    stream::reports(&walk, baseline, render, |o: Out| {
-        if let Some(e) = o.error {
-            eprintln!("{e}");
-        }
-        out.write_all(&o.text)
-    })
-}
-
-/// How many reports a run makes (files walked and unreadable paths).
-fn count(paths: &[PathBuf]) -> (scan::Walk, usize) {
+/// Whether a run makes more than one report (files walked and unreadable paths; an
+/// archive's members are reports of their own).
+fn count(paths: &[PathBuf]) -> (scan::Walk, bool) {
     let walk = scan::walk(paths);
     let n = walk.files.len() + walk.errors.len();
-    (walk, n)
+    let archives = walk
+        .files
+        .iter()
+        .any(|f| elfcompat::archive::format_of(f).is_some());
+    (walk, n > 1 || archives)
 }
 
 fn summary_line(s: &json::Summary) -> String {
@@ -94,8 +84,7 @@ pub fn report(
         writeln!(out)?;
         summary
     } else {
-        let (walk, n) = count(paths);
-        let many = n > 1;
+        let (walk, many) = count(paths);
         let summary = stream::reports(
             &walk,
             None,
@@ -175,59 +164,115 @@ pub fn check(
     let plain = text::Style { color: false };
     let described = baseline.describe();
     let b = Some(baseline);
+    // With a manylinux policy as the target, every wheel also gets a verdict.
+    let wheels = elfcompat::wheel::is_manylinux(baseline);
+    let walk = scan::walk(paths);
+    let mut failed_wheels = 0usize;
+    let mut wheel_failed = |v: &WheelVerdict| {
+        if !v.qualifies {
+            failed_wheels += 1;
+        }
+    };
     let summary = match format {
         CheckFormat::Junit => {
             let mut suite = report::ci::JunitSuite::default();
-            let walk = scan::walk(paths);
-            let summary = stream::reports(
+            let summary = stream::reports_with(
                 &walk,
                 b,
+                wheels,
                 |r| (report::ci::junit_case(r, &described), Out::error_of(r)),
-                |(case, error)| {
-                    if let Some(e) = error {
-                        eprintln!("{e}");
+                |item| {
+                    match item {
+                        Item::Report((case, error)) => {
+                            if let Some(e) = error {
+                                eprintln!("{e}");
+                            }
+                            suite.add(&case);
+                        }
+                        Item::Wheel(v) => {
+                            wheel_failed(&v);
+                            suite.add(&report::ci::junit_wheel_case(&v));
+                        }
                     }
-                    suite.add(&case);
                     Ok::<(), std::io::Error>(())
                 },
             )?;
             write!(out, "{}", suite.document(&described))?;
             summary
         }
-        CheckFormat::Github => {
-            let summary = run(paths, b, &mut out, |r| Out {
-                text: report::ci::github_annotations_of(r, &described).into_bytes(),
-                error: Out::error_of(r),
-            })?;
-            writeln!(out, "{}", check_summary_line(&summary, baseline, &plain))?;
-            summary
-        }
         CheckFormat::Json => {
-            let walk = scan::walk(paths);
             let mut doc = json::DocumentWriter::begin(&mut out, Some(&described))?;
-            let summary = stream::reports(
+            let mut verdicts = Vec::new();
+            let summary = stream::reports_with(
                 &walk,
                 b,
+                wheels,
                 |r| json::file_json(r, false, true),
-                |object: Vec<u8>| doc.file(&object),
+                |item| match item {
+                    Item::Report(object) => doc.file(&object),
+                    Item::Wheel(v) => {
+                        wheel_failed(&v);
+                        verdicts.push(*v);
+                        Ok(())
+                    }
+                },
             )?;
-            let out = doc.finish(&summary)?;
+            let out = doc.finish_with_wheels(&summary, &verdicts)?;
             writeln!(out)?;
             summary
         }
-        CheckFormat::Text => {
-            let summary = run(paths, b, &mut out, |r| Out {
-                text: check_text(r, baseline, style).into_bytes(),
-                error: Out::error_of(r),
-            })?;
-            writeln!(out, "{}", check_summary_line(&summary, baseline, style))?;
+        CheckFormat::Github | CheckFormat::Text => {
+            let github = matches!(format, CheckFormat::Github);
+            let summary = stream::reports_with(
+                &walk,
+                b,
+                wheels,
+                |r| Out {
+                    text: if github {
+                        report::ci::github_annotations_of(r, &described).into_bytes()
+                    } else {
+                        check_text(r, baseline, style).into_bytes()
+                    },
+                    error: Out::error_of(r),
+                },
+                |item| match item {
+                    Item::Report(o) => {
+                        if let Some(e) = o.error {
+                            eprintln!("{e}");
+                        }
+                        out.write_all(&o.text)
+                    }
+                    Item::Wheel(v) => {
+                        wheel_failed(&v);
+                        if github {
+                            if v.qualifies {
+                                return Ok(());
+                            }
+                            let best = v.best.as_deref().unwrap_or("none");
+                            writeln!(
+                                out,
+                                "::error file={}::does not qualify for {} (auditwheel's tag: {best})",
+                                v.path, v.requested
+                            )
+                        } else {
+                            out.write_all(text::wheel_verdict(&v, style).as_bytes())
+                        }
+                    }
+                },
+            )?;
+            let line_style = if github { &plain } else { style };
+            writeln!(
+                out,
+                "{}",
+                check_summary_line(&summary, baseline, line_style)
+            )?;
             summary
         }
     };
     out.flush()?;
     Ok(if summary.errors > 0 {
         EXIT_ERROR
-    } else if summary.violating > 0 {
+    } else if summary.violating > 0 || failed_wheels > 0 {
         EXIT_VIOLATION
     } else {
         EXIT_OK

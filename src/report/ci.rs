@@ -153,6 +153,38 @@ pub fn junit_case(r: &FileReport<'_>, baseline: &str) -> JunitCase {
     }
 }
 
+/// A wheel's manylinux verdict (`check --target manylinux_*`) as a test case of its own:
+/// a failure when the wheel misses the requested policy, the verdict's text as its body.
+pub fn junit_wheel_case(v: &crate::wheel::WheelVerdict) -> JunitCase {
+    let name = xml_escape(&v.path);
+    let head =
+        format!("    <testcase classname=\"elfcompat.manylinux\" name=\"{name}\" file=\"{name}\"");
+    if v.qualifies {
+        return JunitCase {
+            xml: format!("{head}/>\n"),
+            ..JunitCase::default()
+        };
+    }
+    let message = match &v.error {
+        Some(e) => e.clone(),
+        None => format!(
+            "does not qualify for {} (auditwheel's tag: {})",
+            v.requested,
+            v.best.as_deref().unwrap_or("none")
+        ),
+    };
+    let body = super::text::wheel_verdict(v, &super::text::Style { color: false });
+    JunitCase {
+        xml: format!(
+            "{head}>\n      <failure type=\"manylinux\" message=\"{}\">{}</failure>\n    </testcase>\n",
+            xml_escape(&message),
+            xml_escape(body.trim_end())
+        ),
+        failure: true,
+        error: false,
+    }
+}
+
 /// The test cases of a run, gathered in order: the suite's counts head the document.
 #[derive(Clone, Debug, Default)]
 pub struct JunitSuite {

@@ -341,7 +341,17 @@ impl<W: Write> DocumentWriter<W> {
     }
 
     /// Close the list and the document (no trailing newline), and give the writer back.
-    pub fn finish(mut self, summary: &Summary) -> io::Result<W> {
+    pub fn finish(self, summary: &Summary) -> io::Result<W> {
+        self.finish_with_wheels(summary, &[])
+    }
+
+    /// [`DocumentWriter::finish`], with the wheels' manylinux verdicts (`check --target
+    /// manylinux_*`) as `wheels`, written only when there are any.
+    pub fn finish_with_wheels(
+        mut self,
+        summary: &Summary,
+        wheels: &[crate::wheel::WheelVerdict],
+    ) -> io::Result<W> {
         self.out
             .write_all(if self.files == 0 { b"]" } else { b"\n  ]" })?;
         self.out.write_all(b",\n  \"schema\": ")?;
@@ -352,6 +362,11 @@ impl<W: Write> DocumentWriter<W> {
         write_at(&mut self.out, 1, &summary)?;
         self.out.write_all(b",\n  \"tool\": ")?;
         write_at(&mut self.out, 1, TOOL)?;
+        if !wheels.is_empty() {
+            self.out.write_all(b",\n  \"wheels\": ")?;
+            let wheels = serde_json::to_value(wheels).map_err(io::Error::from)?;
+            write_at(&mut self.out, 1, &wheels)?;
+        }
         self.out.write_all(b"\n}")?;
         Ok(self.out)
     }

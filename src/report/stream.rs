@@ -2,15 +2,23 @@
 //! thread while its names still point into the mapping, and the rendered pieces are handed
 //! to the caller in walk order. No file's analysis outlives its rendering, and at most a
 //! few files per worker are in flight, so memory follows the largest file, not the tree.
+//!
+//! An archive (`crate::archive`: wheels, zip, compressed tar) is one item of the walk:
+//! its worker streams the members in stored order, analysing and rendering each ELF
+//! member while its bytes are in memory and dropping them before the next, and hands on
+//! the members' pieces (and, for a wheel when asked, its manylinux verdict) in order.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Condvar, Mutex};
 
 use super::json::Summary;
-use super::{with_file_report, FileReport, Outcome};
+use super::{analyze_bytes, with_file_report, FileReport, Outcome};
+use crate::archive::{self, Format, Member};
 use crate::baseline::Baseline;
+use crate::elf::ElfError;
 use crate::scan::Walk;
+use crate::wheel::{WheelFacts, WheelVerdict};
 
 /// How many items each worker may run ahead of the one the caller waits for.
 const AHEAD_PER_WORKER: usize = 4;
@@ -88,6 +96,14 @@ pub struct Piece<T> {
     pub rendered: T,
 }
 
+/// What a run hands its sink, in walk order.
+pub enum Item<T> {
+    /// A file's or an archive member's rendering.
+    Report(T),
+    /// A wheel's manylinux verdict, after its members' reports.
+    Wheel(Box<WheelVerdict>),
+}
+
 /// Analyse every file of `walk` (and report its unreadable paths, last, as errors),
 /// rendering each report with `render` while the file is mapped, and hand the pieces to
 /// `sink` in walk order. Returns the run's counts (with the walk's own).
@@ -97,35 +113,124 @@ pub fn reports<T: Send, E>(
     render: impl Fn(&FileReport<'_>) -> T + Sync,
     mut sink: impl FnMut(T) -> Result<(), E>,
 ) -> Result<Summary, E> {
+    reports_with(walk, baseline, false, render, |item| match item {
+        Item::Report(t) => sink(t),
+        Item::Wheel(_) => Ok(()),
+    })
+}
+
+/// [`reports`], and with `wheels` (the baseline is a manylinux policy) each wheel's
+/// verdict on the manylinux policies after its members.
+pub fn reports_with<T: Send, E>(
+    walk: &Walk,
+    baseline: Option<&Baseline>,
+    wheels: bool,
+    render: impl Fn(&FileReport<'_>) -> T + Sync,
+    mut sink: impl FnMut(Item<T>) -> Result<(), E>,
+) -> Result<Summary, E> {
     let mut summary = Summary::default();
     let piece = |r: &FileReport<'_>| {
         let mut s = Summary::default();
         s.count(r);
         Piece {
             summary: s,
-            rendered: render(r),
+            rendered: Item::Report(render(r)),
         }
     };
-    let mut take = |p: Piece<T>| {
-        summary.merge(&p.summary);
-        sink(p.rendered)
+    // One item's pieces, with the counts of what it skipped (an archive's links).
+    let mut take = |(skipped, pieces): (Summary, Vec<Piece<Item<T>>>)| {
+        summary.merge(&skipped);
+        pieces.into_iter().try_for_each(|p| {
+            summary.merge(&p.summary);
+            sink(p.rendered)
+        })
     };
     ordered(
         &walk.files,
-        |path| with_file_report(path, baseline, piece),
+        |path| match archive_format(path) {
+            Some(format) => archive_pieces(path, format, baseline, wheels, &piece),
+            None => (
+                Summary::default(),
+                vec![with_file_report(path, baseline, piece)],
+            ),
+        },
         &mut take,
     )?;
     for (path, e) in &walk.errors {
-        take(piece(&FileReport {
-            path: path.display().to_string(),
-            outcome: Outcome::Error {
-                error: format!("{}: {e}", path.display()),
-            },
-        }))?;
+        take((
+            Summary::default(),
+            vec![piece(&FileReport {
+                path: path.display().to_string(),
+                outcome: Outcome::Error {
+                    error: format!("{}: {e}", path.display()),
+                },
+            })],
+        ))?;
     }
-    summary.special_skipped = walk.special;
-    summary.duplicates_skipped = walk.duplicates;
+    summary.special_skipped += walk.special;
+    summary.duplicates_skipped += walk.duplicates;
     Ok(summary)
+}
+
+/// The archive format of a regular file named like an archive (a FIFO named `x.zip` is
+/// reported like any special file, never opened).
+fn archive_format(path: &std::path::Path) -> Option<Format> {
+    let format = archive::format_of(path)?;
+    std::fs::metadata(path).ok()?.is_file().then_some(format)
+}
+
+/// The pieces of one archive: a report per member (`archive!/member`), an error report
+/// for the archive if it cannot be read to its end, and a wheel's verdict; with the
+/// counts of the links and special members skipped.
+fn archive_pieces<T>(
+    path: &std::path::Path,
+    format: Format,
+    baseline: Option<&Baseline>,
+    wheels: bool,
+    piece: &impl Fn(&FileReport<'_>) -> Piece<Item<T>>,
+) -> (Summary, Vec<Piece<Item<T>>>) {
+    let shown = path.display().to_string();
+    let mut out = Vec::new();
+    let mut skipped = Summary::default();
+    let mut facts = (wheels && archive::is_wheel(path)).then(WheelFacts::default);
+    let read = archive::for_each_member(path, format, |member| {
+        let (name, elf) = match member {
+            Member::Link => return skipped.duplicates_skipped += 1,
+            Member::Special => return skipped.special_skipped += 1,
+            Member::File { name, elf } => (name, elf),
+        };
+        let member_path = format!("{shown}!/{name}");
+        let outcome = match elf.map(|bytes| analyze_bytes(bytes, baseline)) {
+            None | Some(Err(ElfError::NotElf)) => Outcome::NotElf,
+            Some(Ok(a)) => Outcome::Elf(Box::new(a)),
+            Some(Err(e)) => Outcome::Error {
+                error: format!("{member_path}: {e}"),
+            },
+        };
+        if let (Some(f), Some(bytes), Outcome::Elf(a)) = (facts.as_mut(), elf, &outcome) {
+            f.add(name, a, bytes);
+        }
+        out.push(piece(&FileReport {
+            path: member_path,
+            outcome,
+        }));
+    });
+    if let Err(e) = read {
+        out.push(piece(&FileReport {
+            path: shown.clone(),
+            outcome: Outcome::Error {
+                error: e.to_string(),
+            },
+        }));
+        facts = None;
+    }
+    if let (Some(f), Some(b)) = (facts, baseline) {
+        out.push(Piece {
+            summary: Summary::default(),
+            rendered: Item::Wheel(Box::new(f.verdict(&shown, b))),
+        });
+    }
+    (skipped, out)
 }
 
 #[cfg(test)]

@@ -234,3 +234,103 @@ pub fn violation_line(v: &crate::check::Violation, style: &Style) -> String {
         fix
     )
 }
+
+/// A wheel's manylinux verdict (`check --target manylinux_*`): a headline, then every
+/// policy for its architecture, newest first, with why not and what `bundle` could do.
+pub fn wheel_verdict(v: &crate::wheel::WheelVerdict, style: &Style) -> String {
+    let mut out = String::new();
+    let status = if v.qualifies {
+        style.green("OK")
+    } else {
+        style.red("FAIL")
+    };
+    let Some(arch) = &v.arch else {
+        let why = v
+            .error
+            .as_deref()
+            .unwrap_or("no ELF files: a pure wheel needs no manylinux tag");
+        let _ = writeln!(out, "{}: {status}: {why}", v.path);
+        return out;
+    };
+    let best = match &v.best {
+        Some(b) => format!("auditwheel's tag: {b}"),
+        None => "no manylinux tag (linux only)".to_string(),
+    };
+    let _ = writeln!(
+        out,
+        "{}: {status}: {} {} ({arch}); {best}",
+        v.path,
+        if v.qualifies {
+            "qualifies for"
+        } else {
+            "does not qualify for"
+        },
+        v.requested
+    );
+    for p in &v.policies {
+        let name = if p.aliases.is_empty() {
+            p.policy.clone()
+        } else {
+            format!("{} ({})", p.policy, p.aliases.join(", "))
+        };
+        let _ = writeln!(out, "  {name:<32} {}", policy_reasons(p, style));
+    }
+    out
+}
+
+/// "yes", or "no: " and the reasons, and whether `elfcompat bundle` can fix them.
+fn policy_reasons(p: &crate::wheel::PolicyVerdict, style: &Style) -> String {
+    if p.qualifies {
+        return style.green("yes");
+    }
+    let some = |items: Vec<String>| {
+        let n = items.len();
+        let mut shown: Vec<String> = items.into_iter().take(4).collect();
+        if n > 4 {
+            shown.push(format!("+{} more", n - 4));
+        }
+        shown.join(", ")
+    };
+    let mut reasons = Vec::new();
+    if !p.too_new.is_empty() {
+        let versions = p
+            .too_new
+            .iter()
+            .map(|t| format!("{} ({})", t.version, t.library))
+            .collect();
+        reasons.push(format!("too new: {}", some(versions)));
+    }
+    if !p.external.is_empty() {
+        reasons.push(format!(
+            "needs libraries outside the policy: {}",
+            some(p.external.clone())
+        ));
+    }
+    if !p.blacklisted.is_empty() {
+        reasons.push(format!("blacklisted: {}", some(p.blacklisted.clone())));
+    }
+    let fix = if p.fixable_by_bundle {
+        let mut what = Vec::new();
+        if !p.too_new.is_empty() {
+            what.push("lowering the versions");
+        }
+        if !p.external.is_empty() {
+            what.push("bundling the libraries");
+        }
+        style.green(&format!(
+            "`elfcompat bundle` can fix it ({})",
+            what.join(", ")
+        ))
+    } else {
+        let blocked = p.too_new.iter().filter(|t| !t.fixable).count();
+        style.red(&format!(
+            "not fixable by `elfcompat bundle`: {}",
+            if p.blacklisted.is_empty() {
+                format!("{blocked} version(s) it cannot lower")
+            } else {
+                "blacklisted symbols".to_string()
+            }
+        ))
+    };
+    format!("{}: {}; {fix}", style.red("no"), reasons.join("; "))
+}
