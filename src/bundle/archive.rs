@@ -1,0 +1,1 @@
+//! `bundle` of a release archive (`.tar.gz`, `.tar.xz`, `.tar.zst`, `.zip`).
