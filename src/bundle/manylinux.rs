@@ -8,8 +8,8 @@
 //! policy: `bundle` decides them per closure (`super::runtime`), so they are not in
 //! [`WHITELIST`].
 
-use crate::abi::{presets, Preset};
 use crate::abi::GlibcVersion;
+use crate::abi::{presets, Preset};
 use crate::elf::ElfFile;
 use crate::versym::VersionName;
 

@@ -422,8 +422,8 @@ fn missing(
         if !shipped_paths.contains(m.needed_by.as_path()) {
             continue;
         }
-        let kept = req.keeps(&m.name).is_some()
-            || req.exclude.iter().any(|p| policy::matches(p, &m.name));
+        let kept =
+            req.keeps(&m.name).is_some() || req.exclude.iter().any(|p| policy::matches(p, &m.name));
         if !kept {
             out.push((m.name.clone(), m.needed_by.clone()));
         }
@@ -574,7 +574,9 @@ fn ship(
                 .get(&i)
                 .map(|s| s.iter().cloned().collect())
                 .unwrap_or_default(),
-            plan: Some(link_only(link_for(req, &dest, i, closure, decisions, files))),
+            plan: Some(link_only(link_for(
+                req, &dest, i, closure, decisions, files,
+            ))),
             mode: meta.permissions().mode() & 0o755,
         });
     }

@@ -41,7 +41,11 @@ impl WheelName {
             [d, v, b, p, a, pl] => (*d, *v, Some(b.to_string()), [*p, *a, *pl]),
             _ => return None,
         };
-        if [dist, version].iter().chain(rest.iter()).any(|s| s.is_empty()) {
+        if [dist, version]
+            .iter()
+            .chain(rest.iter())
+            .any(|s| s.is_empty())
+        {
             return None;
         }
         Some(WheelName {
@@ -350,9 +354,7 @@ fn repack(
         });
     }
     let in_dist_info = |n: &str| n.starts_with(&format!("{dist_info}/"));
-    out.sort_by(|a, b| {
-        (in_dist_info(&a.name), &a.name).cmp(&(in_dist_info(&b.name), &b.name))
-    });
+    out.sort_by(|a, b| (in_dist_info(&a.name), &a.name).cmp(&(in_dist_info(&b.name), &b.name)));
     let mut lines = String::new();
     for m in &out {
         lines.push_str(&format!(
@@ -517,8 +519,7 @@ fn write_zip(members: &[Member], out: &Path) -> Result<(), BundleError> {
     tmp.as_file().sync_all().map_err(io)?;
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))
-            .map_err(io)?;
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644)).map_err(io)?;
     }
     tmp.persist(out).map_err(|e| io(e.error))?;
     Ok(())
@@ -533,7 +534,10 @@ mod tests {
         let n = WheelName::parse("zcrc-1.0-cp37-abi3-linux_x86_64.whl").unwrap();
         assert_eq!(n.dist, "zcrc");
         assert_eq!(
-            n.with_platforms(&["manylinux_2_17_x86_64".into(), "manylinux2014_x86_64".into()]),
+            n.with_platforms(&[
+                "manylinux_2_17_x86_64".into(),
+                "manylinux2014_x86_64".into()
+            ]),
             "zcrc-1.0-cp37-abi3-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
         );
         let n = WheelName::parse("a_b-2-1x-py3-none-any.whl").unwrap();

@@ -1,4 +1,5 @@
 /* crc32 through the host's zlib; random_below through glibc 2.36's arc4random_uniform. */
+#define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdlib.h>
 #include <zlib.h>
