@@ -38,6 +38,13 @@ pub fn bundle(job: BundleJob, baseline: &Baseline) -> Result<u8, CliError> {
     if req.inputs.iter().any(|p| bundle::wheel::is_wheel(p)) {
         return wheels(&req, job.dry_run, job.json);
     }
+    if req
+        .inputs
+        .iter()
+        .any(|p| bundle::archive::Kind::of(p).is_some())
+    {
+        return archive(&req, job.dry_run, job.json);
+    }
     let mut stdout = std::io::stdout().lock();
     let plan = match bundle::plan(&req) {
         Ok(p) => p,
@@ -124,6 +131,30 @@ fn wheels(req: &Request, dry_run: bool, json: bool) -> Result<u8, CliError> {
         serde_json::to_writer_pretty(&mut stdout, &serde_json::json!({ "wheels": done }))
             .map_err(std::io::Error::from)?;
         writeln!(stdout)?;
+    }
+    Ok(EXIT_OK)
+}
+
+/// `bundle` of one release archive, written as an archive.
+fn archive(req: &Request, dry_run: bool, json: bool) -> Result<u8, CliError> {
+    let [input] = req.inputs.as_slice() else {
+        return Err(CliError::Usage(
+            "an archive is bundled on its own; give one archive input".into(),
+        ));
+    };
+    let outcome = match bundle::archive::bundle(req, input, &req.out, dry_run) {
+        Ok(o) => o,
+        Err(e) => return Ok(failed(&e, json)),
+    };
+    let mut stdout = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut stdout, &outcome).map_err(std::io::Error::from)?;
+        writeln!(stdout)?;
+    } else {
+        stdout.write_all(plan_text(&outcome.plan).as_bytes())?;
+        if let Some(a) = &outcome.archive {
+            writeln!(stdout, "wrote {}", a.display())?;
+        }
     }
     Ok(EXIT_OK)
 }
