@@ -4,7 +4,7 @@
 //!
 //! - `zcrc`: a C extension on the limited API (abi3) that links the host's zlib and calls
 //!   `arc4random_uniform` (glibc 2.36, polyfilled below 2.36);
-//! - `cxxdemo`: a C++ extension (std::string, an exception turned into ValueError, and
+//! - `cxxdemo`: a C++ extension, abi3 too (std::string, an exception turned into ValueError, and
 //!   `std::string::reserve()`, GLIBCXX_3.4.29 with no older version: the build machine's
 //!   libstdc++ must ship inside the wheel).
 //!
@@ -16,10 +16,13 @@
 //! tag written — except where a wheel carries its own libstdc++, which auditwheel counts
 //! as if it were the system's (asserted as such); and the wheel installed with
 //! `pip install --no-index` into a fresh venv of the host's python gives the same results
-//! as the unbundled build.
+//! as the unbundled build, and installed with `pip install --target` and imported by
+//! Debian 11's own python3.9 inside a bullseye chroot (`tools/old-python.sh`,
+//! `tests/common/chroot.rs`) with the same results — where the unbundled C extension fails.
 //!
-//! Needs /usr/bin/python3 with venv and headers, gcc/g++, zlib's headers (`.ci/run`
-//! installs them); without them the test is skipped, unless `CI` is set.
+//! Needs /usr/bin/python3 with venv and headers, gcc/g++, zlib's headers and the chroot
+//! harness (root; `.ci/run` installs the rest); without them the test is skipped, unless
+//! `CI` is set.
 
 #![cfg(all(target_os = "linux", target_arch = "x86_64"))]
 
@@ -31,6 +34,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use common::chroot::{chroot_available, run_in_chroot_with, ChrootOptions};
 use common::{run_command, run_in, Run};
 
 const TEST: &str = "bundle_wheel";
@@ -326,6 +330,49 @@ fn check_extension(bytes: &[u8], renamed: &[(String, String)], runpath: &str) {
     assert_eq!(elf.runpaths, vec![runpath]);
 }
 
+/// Bullseye's own Python (3.9, glibc 2.31) in a root for the chroot (`tools/old-python.sh`).
+fn bullseye_python() -> Option<PathBuf> {
+    if let Err(e) = chroot_available("amd64") {
+        return unavailable(&e);
+    }
+    let mut c = Command::new("bash");
+    c.arg(common::crate_root().join("tools/old-python.sh"))
+        .args(["bullseye", "amd64"]);
+    let r = run_command(c, Duration::from_secs(600));
+    if r.code != Some(0) {
+        return unavailable(&format!("cannot get bullseye's python: {}", r.describe()));
+    }
+    r.stdout.lines().last().map(PathBuf::from)
+}
+
+/// `wheels` installed on the host with pip into a plain directory (`--target`), imported
+/// and called by bullseye's python3.9 inside the chroot.
+fn run_in_bullseye(
+    py_root: &Path,
+    venv: &Path,
+    work: &Path,
+    label: &str,
+    wheels: &[PathBuf],
+) -> Run {
+    let site = work.join(format!("site-{label}"));
+    let mut c = Command::new(venv.join("bin/pip"));
+    c.args(["install", "-q", "--no-index", "--no-deps", "--target"])
+        .arg(&site)
+        .args(wheels);
+    must(c);
+    let script = work.join("script.py");
+    std::fs::write(&script, SCRIPT).unwrap();
+    run_in_chroot_with(
+        py_root,
+        &ChrootOptions {
+            binds: &[(&site, "/site"), (&script, "/script.py")],
+            env: &[("PYTHONPATH", "/site")],
+            ..Default::default()
+        },
+        &["/usr/bin/python3.9", "/script.py"],
+    )
+}
+
 /// `auditwheel show`'s answer: the platform tag it says the wheel is consistent with.
 fn auditwheel_tag(venv: &Path, wheel: &Path) -> (String, String) {
     let mut c = Command::new(venv.join("bin/auditwheel"));
@@ -365,6 +412,9 @@ fn wheels_bundled_for_manylinux() {
     let Some(venv) = build_venv() else {
         return;
     };
+    let Some(py_root) = bullseye_python() else {
+        return;
+    };
     let tmp = common::tempdir();
     let work = tmp.path();
     let built = work.join("built");
@@ -380,6 +430,19 @@ fn wheels_bundled_for_manylinux() {
         .collect();
     let expected = run_installed(work, "unbundled", &[zcrc.clone(), cxx.clone()]);
     assert!(expected.contains("hello, world!"), "{expected}");
+    // Unbundled, the C extension cannot load on Debian 11 (arc4random is glibc 2.36).
+    let ran = run_in_bullseye(
+        &py_root,
+        &venv,
+        work,
+        "unbundled",
+        &[zcrc.clone(), cxx.clone()],
+    );
+    assert!(
+        ran.code != Some(0) && ran.stderr.contains("GLIBC_2.36"),
+        "{}",
+        ran.describe()
+    );
 
     let libz = "/usr/lib/x86_64-linux-gnu/libz.so.1";
     let libstdcxx = "/usr/lib/x86_64-linux-gnu/libstdc++.so.6";
@@ -446,6 +509,14 @@ fn wheels_bundled_for_manylinux() {
             assert_eq!(
                 run_installed(work, target, &[zw.clone(), cw.clone()]),
                 expected
+            );
+            // The evidence: Debian 11's own Python imports and calls both.
+            let ran = run_in_bullseye(&py_root, &venv, work, target, &[zw.clone(), cw.clone()]);
+            assert_eq!(
+                (ran.code, ran.stdout.as_str()),
+                (Some(0), expected.as_str()),
+                "{}",
+                ran.describe()
             );
             rebundle_is_identical(&cxx, &cw, target, work);
         }

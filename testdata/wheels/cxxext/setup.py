@@ -13,6 +13,10 @@ setup(
             ["cxxdemo/_cxxdemo.cpp"],
             language="c++",
             extra_compile_args=["-std=c++17"],
+            # The limited API (abi3): the same wheel imports in bullseye's python3.9.
+            py_limited_api=True,
+            define_macros=[("Py_LIMITED_API", "0x03070000")],
         )
     ],
+    options={"bdist_wheel": {"py_limited_api": "cp37"}},
 )
