@@ -9,10 +9,13 @@
 //! Plan, then write: [`plan`] decides everything and reads no more than it must; the plan
 //! prints as `--dry-run` and is what [`write`] carries out.
 
+pub mod archive;
 mod inputs;
+pub mod manylinux;
 pub mod policy;
 mod runtime;
 mod stage;
+pub mod wheel;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -44,6 +47,52 @@ pub struct Request {
     pub exclude: Vec<String>,
     /// Link polyfills (as `patch` does by default).
     pub polyfill: bool,
+    /// Where bundled libraries go and what they are called.
+    pub layout: Layout,
+}
+
+/// Where a bundle puts the libraries it ships, and under which names.
+#[derive(Clone, Debug)]
+pub struct Layout {
+    /// The directory, relative to the bundle's root, that bundled libraries are copied to.
+    pub libs_dir: String,
+    /// Give each bundled library a unique soname, `libfoo-<first 8 hex digits of its
+    /// sha256>.so.1` (auditwheel's convention), and rename the DT_NEEDED entries that name
+    /// it: a library inside a plugin (a Python extension) shares its process with other
+    /// plugins' copies, and one soname is loaded once per process.
+    pub unique_sonames: bool,
+    /// Give every shipped file a RUNPATH to `libs_dir` even when it loads nothing from it
+    /// (for what a program dlopens); otherwise only files that load bundled libraries get
+    /// one.
+    pub runpath_always: bool,
+    /// Libraries the target keeps beyond [`policy`]'s (shell patterns on the soname): a
+    /// wheel's manylinux whitelist.
+    pub also_keep: &'static [&'static str],
+}
+
+impl Default for Layout {
+    /// A program's tree: libraries in `lib/` under their own names.
+    fn default() -> Layout {
+        Layout {
+            libs_dir: "lib".into(),
+            unique_sonames: false,
+            runpath_always: true,
+            also_keep: &[],
+        }
+    }
+}
+
+impl Request {
+    /// Why the target keeps `name`: the policy, or the layout's own list.
+    fn keeps(&self, name: &str) -> Option<Keep> {
+        policy::keep(name).or_else(|| {
+            self.layout
+                .also_keep
+                .iter()
+                .any(|p| policy::matches(p, name))
+                .then_some(Keep::Manylinux)
+        })
+    }
 }
 
 /// Why a bundle cannot be made.
@@ -208,7 +257,7 @@ pub struct BundlePlan {
 enum Decision {
     /// One of the inputs (a root, or a library inside an input tree).
     Input(usize),
-    /// Copied to `lib/NAME`.
+    /// Copied to this path in the bundle (the layout's directory and the library's name).
     Bundle(String, String),
     /// Left to the target, with the reason.
     System(String),
@@ -244,7 +293,7 @@ pub fn plan(req: &Request) -> Result<BundlePlan, BundleError> {
         baseline: req.baseline.describe(),
         out: req.out.clone(),
         files: Vec::new(),
-        system: system_libraries(&closure, &shipped, &decisions, &files),
+        system: system_libraries(req, &closure, &shipped, &decisions, &files),
         notes: runtime.notes,
         total_size: 0,
         bundled_size: 0,
@@ -284,17 +333,40 @@ fn classify(
             .exclude
             .iter()
             .find(|p| policy::matches(p, &name) || policy::matches(p, &soname));
-        let kept = policy::keep(&name).or_else(|| policy::keep(&soname));
+        let kept = req.keeps(&name).or_else(|| req.keeps(&soname));
+        let dest = |name: &str| -> Result<String, BundleError> {
+            let file = if req.layout.unique_sonames {
+                unique_name(&soname, &obj.canonical)?
+            } else {
+                name.to_string()
+            };
+            Ok(format!("{}/{file}", req.layout.libs_dir))
+        };
         let d = match (kept, included, excluded) {
             (Some(Keep::Glibc), _, _) => Decision::System(Keep::Glibc.reason().into()),
             (_, _, Some(p)) => Decision::System(format!("--exclude {p}")),
             (Some(k), None, None) => Decision::System(k.reason().into()),
-            (Some(_), Some(p), None) => Decision::Bundle(name, format!("--include {p}")),
-            (None, _, None) => Decision::Bundle(name, "not part of the target system".into()),
+            (Some(_), Some(p), None) => Decision::Bundle(dest(&name)?, format!("--include {p}")),
+            (None, _, None) => {
+                Decision::Bundle(dest(&name)?, "not part of the target system".into())
+            }
         };
         out.push(d);
     }
     Ok(out)
+}
+
+/// auditwheel's unique name for a bundled library: `libfoo-<first 8 hex digits of the
+/// file's sha256>.so.1` (the hash inserted before the first `.so`).
+fn unique_name(soname: &str, file: &Path) -> Result<String, BundleError> {
+    use sha2::Digest;
+    let data = std::fs::read(file).map_err(|e| BundleError::io(file, e))?;
+    let hash = sha2::Sha256::digest(&data);
+    let short: String = hash.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    Ok(match soname.find(".so") {
+        Some(at) => format!("{}-{short}{}", &soname[..at], &soname[at..]),
+        None => format!("{soname}-{short}"),
+    })
 }
 
 /// The DT_NEEDED name the object was first asked for by (its file name for a root).
@@ -345,8 +417,8 @@ fn missing(req: &Request, closure: &Closure, shipped: &BTreeSet<usize>) -> Resul
         if !shipped_paths.contains(m.needed_by.as_path()) {
             continue;
         }
-        let kept = policy::keep(&m.name).is_some()
-            || req.exclude.iter().any(|p| policy::matches(p, &m.name));
+        let kept =
+            req.keeps(&m.name).is_some() || req.exclude.iter().any(|p| policy::matches(p, &m.name));
         if !kept {
             out.push((m.name.clone(), m.needed_by.clone()));
         }
@@ -360,6 +432,7 @@ fn missing(req: &Request, closure: &Closure, shipped: &BTreeSet<usize>) -> Resul
 
 /// The libraries the shipped files load from the target.
 fn system_libraries(
+    req: &Request,
     closure: &Closure,
     shipped: &BTreeSet<usize>,
     decisions: &[Decision],
@@ -378,7 +451,7 @@ fn system_libraries(
                     None,
                     format!(
                         "not on the build machine; {}",
-                        policy::keep(&n.name).map_or("--exclude", |k| k.reason())
+                        req.keeps(&n.name).map_or("--exclude", |k| k.reason())
                     ),
                 ),
             };
@@ -406,7 +479,7 @@ fn system_libraries(
 fn dest_of(i: usize, closure: &Closure, decisions: &[Decision], files: &[InputFile]) -> String {
     match &decisions[i] {
         Decision::Input(k) => files[*k].dest.clone(),
-        Decision::Bundle(name, _) => format!("lib/{name}"),
+        Decision::Bundle(dest, _) => dest.clone(),
         Decision::System(_) => closure.objects[i].path.display().to_string(),
     }
 }
@@ -435,7 +508,7 @@ fn ship(
     let mut out = Vec::new();
     for (k, f) in files.iter().enumerate() {
         let object = object_of_input.get(&k).copied();
-        let runpath = object.map(|i| runpath_for(&f.dest, i, closure, decisions, files));
+        let link = object.map(|i| link_for(req, &f.dest, i, closure, decisions, files));
         let size = if f.symlink.is_some() {
             0
         } else {
@@ -460,8 +533,8 @@ fn ship(
                 .unwrap_or_default(),
             // Every ELF input the loader maps is planned (lowered, linked); one the
             // resolver did not reach would be shipped as built, so it is an error.
-            plan: match (f.dynamic_elf && f.symlink.is_none(), runpath) {
-                (true, Some(rp)) => Some(link_only(rp)),
+            plan: match (f.dynamic_elf && f.symlink.is_none(), link) {
+                (true, Some(link)) => Some(link_only(link)),
                 (true, None) => {
                     return Err(BundleError::Usage(format!(
                         "{}: not resolved as a program or library",
@@ -475,10 +548,10 @@ fn ship(
     }
     let inputs_dests: BTreeSet<String> = files.iter().map(|f| f.dest.clone()).collect();
     for &i in shipped {
-        let Decision::Bundle(name, why) = &decisions[i] else {
+        let Decision::Bundle(dest, why) = &decisions[i] else {
             continue;
         };
-        let dest = format!("lib/{name}");
+        let dest = dest.clone();
         if inputs_dests.contains(&dest) {
             return Err(BundleError::Usage(format!(
                 "{dest}: both an input and a library {} loads ({})",
@@ -504,18 +577,27 @@ fn ship(
                 .get(&i)
                 .map(|s| s.iter().cloned().collect())
                 .unwrap_or_default(),
-            plan: Some(link_only(runpath_for(&dest, i, closure, decisions, files))),
+            plan: Some(link_only(link_for(
+                req, &dest, i, closure, decisions, files,
+            ))),
             mode: meta.permissions().mode() & 0o755,
         });
         // Asked for under other names too (`libfoo.so` and `libfoo.so.1`): links to it.
-        for alias in other_names(closure, shipped, i, name) {
+        // (With unique sonames every DT_NEEDED that names it is rewritten instead.)
+        let (dir, name) = dest.rsplit_once('/').unwrap_or(("", dest.as_str()));
+        let aliases = if req.layout.unique_sonames {
+            Vec::new()
+        } else {
+            other_names(closure, shipped, i, name)
+        };
+        for alias in aliases {
             out.push(BundleFile {
-                dest: format!("lib/{alias}"),
+                dest: format!("{dir}/{alias}"),
                 origin: Origin::Bundled,
                 source: obj.canonical.clone(),
                 symlink: Some(PathBuf::from(name)),
                 size: 0,
-                why: format!("another name of lib/{name}"),
+                why: format!("another name of {dest}"),
                 needed_by: Vec::new(),
                 plan: None,
                 mode: 0o777,
@@ -551,22 +633,55 @@ fn other_names(closure: &Closure, shipped: &BTreeSet<usize>, i: usize, name: &st
 }
 
 /// A placeholder plan that only carries the link edits, until [`lower_all`] plans the file.
-fn link_only(runpath: String) -> Plan {
+fn link_only(link: crate::patch::LinkEdits) -> Plan {
     let mut p = Plan::empty(String::new(), None);
-    p.link.runpath = Some(runpath);
+    p.link = link;
     p
+}
+
+/// A shipped file's link edits: its RUNPATH and, with unique sonames, its own soname (a
+/// bundled library) and the renamed DT_NEEDED entries of the bundled libraries it loads.
+fn link_for(
+    req: &Request,
+    dest: &str,
+    i: usize,
+    closure: &Closure,
+    decisions: &[Decision],
+    files: &[InputFile],
+) -> crate::patch::LinkEdits {
+    let mut link = crate::patch::LinkEdits {
+        runpath: runpath_for(&req.layout, dest, i, closure, decisions, files),
+        ..Default::default()
+    };
+    if !req.layout.unique_sonames {
+        return link;
+    }
+    let file_name = |d: &str| d.rsplit('/').next().unwrap_or(d).to_string();
+    if let Decision::Bundle(own, _) = &decisions[i] {
+        link.soname = Some(file_name(own));
+    }
+    for n in &closure.objects[i].needed {
+        if let Some(Decision::Bundle(to, _)) = n.object.map(|j| &decisions[j]) {
+            let new = file_name(to);
+            if new != n.name && !link.rename_needed.iter().any(|(old, _)| *old == n.name) {
+                link.rename_needed.push((n.name.clone(), new));
+            }
+        }
+    }
+    link
 }
 
 /// The DT_RUNPATH a shipped file gets: `$ORIGIN` paths to the directory of each shipped
 /// library it loads (in DT_NEEDED order), then to `lib/` (where a program's dlopened
 /// libraries are found too).
 fn runpath_for(
+    layout: &Layout,
     dest: &str,
     i: usize,
     closure: &Closure,
     decisions: &[Decision],
     files: &[InputFile],
-) -> String {
+) -> Option<String> {
     let dir = parent_dir(dest);
     let mut dirs: Vec<String> = Vec::new();
     for j in closure.objects[i].needed.iter().filter_map(|n| n.object) {
@@ -578,13 +693,18 @@ fn runpath_for(
             dirs.push(d);
         }
     }
-    if !dirs.iter().any(|d| d == "lib") {
-        dirs.push("lib".into());
+    if layout.runpath_always && !dirs.contains(&layout.libs_dir) {
+        dirs.push(layout.libs_dir.clone());
     }
-    dirs.iter()
-        .map(|d| origin_path(dir, d))
-        .collect::<Vec<_>>()
-        .join(":")
+    if dirs.is_empty() {
+        return None;
+    }
+    Some(
+        dirs.iter()
+            .map(|d| origin_path(dir, d))
+            .collect::<Vec<_>>()
+            .join(":"),
+    )
 }
 
 fn parent_dir(dest: &str) -> &str {
@@ -620,7 +740,7 @@ fn lower_all(
     let results: Vec<Planned> = files
         .par_iter()
         .map(|f| {
-            let Some(link) = f.plan.as_ref().map(|p| p.link.clone()) else {
+            let Some(mut link) = f.plan.as_ref().map(|p| p.link.clone()) else {
                 return Ok(Ok(None));
             };
             let data = std::fs::read(&f.source).map_err(|e| BundleError::io(&f.source, e))?;
@@ -631,10 +751,12 @@ fn lower_all(
                 Err(e) => return Ok(Err(e.to_string())),
             };
             let mut plan = prepared.plan;
-            let current = current_runpath(&data);
-            if current.as_deref() != link.runpath.as_deref() {
-                plan.link = link;
+            // A RUNPATH the file already has is left as it is (a bundle of a bundle
+            // changes nothing).
+            if current_runpath(&data).as_deref() == link.runpath.as_deref() {
+                link.runpath = None;
             }
+            plan.link = link;
             Ok(Ok(Some(plan)))
         })
         .collect();

@@ -18,6 +18,9 @@ pub enum Keep {
     Display,
     /// Part of every Linux system's base that glibc's users assume (libcrypt).
     Base,
+    /// On every system a manylinux policy covers (a wheel's library whitelist,
+    /// [`super::manylinux`]).
+    Manylinux,
 }
 
 impl Keep {
@@ -28,6 +31,7 @@ impl Keep {
             Keep::Driver => "policy: a driver interface comes from the target system",
             Keep::Display => "policy: X11/Wayland client libraries come from the target system",
             Keep::Base => "policy: part of every target's base system",
+            Keep::Manylinux => "manylinux policy: on every system the wheel's tag covers",
         }
     }
 }

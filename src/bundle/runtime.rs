@@ -146,7 +146,48 @@ pub fn decide(
             }
         }
     }
+    inputs_runtime(closure, decisions, &mut lowering, &mut notes);
     Ok(Runtime { lowering, notes })
+}
+
+/// A C++ runtime that is one of the inputs (a tree that ships its own, or a bundled
+/// wheel's copy under its unique name) serves the files that load it, as a shipped one
+/// does: requirements on it need no lowering.
+fn inputs_runtime(
+    closure: &Closure,
+    decisions: &[Decision],
+    lowering: &mut Baseline,
+    notes: &mut Vec<String>,
+) {
+    // `libstdc++.so.6` itself, or auditwheel's unique `libstdc++-<hash>.so.6`.
+    let copy_of = |name: &str, soname: &str| {
+        let (stem, ext) = soname.split_once(".so").unwrap_or((soname, ""));
+        name == soname
+            || (name.starts_with(&format!("{stem}-")) && name.ends_with(&format!(".so{ext}")))
+    };
+    for (i, o) in closure.objects.iter().enumerate() {
+        if !matches!(decisions[i], Decision::Input(_)) {
+            continue;
+        }
+        let name = o
+            .soname
+            .clone()
+            .or_else(|| o.path.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_default();
+        if copy_of(&name, LIBSTDCXX) && lowering.glibcxx.is_some() {
+            lowering.glibcxx = None;
+            lowering.cxxabi = None;
+            notes.push(format!(
+                "{name}: a libstdc++ among the inputs serves the files that load it"
+            ));
+        }
+        if copy_of(&name, LIBGCC_S) && lowering.gcc.is_some() {
+            lowering.gcc = None;
+            notes.push(format!(
+                "{name}: a libgcc_s among the inputs serves the files that load it"
+            ));
+        }
+    }
 }
 
 fn original(saved: &[(usize, Decision)], i: usize) -> Decision {

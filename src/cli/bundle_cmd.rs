@@ -33,7 +33,18 @@ pub fn bundle(job: BundleJob, baseline: &Baseline) -> Result<u8, CliError> {
         include: job.include,
         exclude: job.exclude,
         polyfill: job.polyfill,
+        layout: bundle::Layout::default(),
     };
+    if req.inputs.iter().any(|p| bundle::wheel::is_wheel(p)) {
+        return wheels(&req, job.dry_run, job.json);
+    }
+    if req
+        .inputs
+        .iter()
+        .any(|p| bundle::archive::Kind::of(p).is_some())
+    {
+        return archive(&req, job.dry_run, job.json);
+    }
     let mut stdout = std::io::stdout().lock();
     let plan = match bundle::plan(&req) {
         Ok(p) => p,
@@ -83,6 +94,69 @@ pub fn bundle(job: BundleJob, baseline: &Baseline) -> Result<u8, CliError> {
         }
         Err(e) => Ok(failed(&e, job.json)),
     }
+}
+
+/// `bundle` of wheels: each into the output directory, re-tagged.
+fn wheels(req: &Request, dry_run: bool, json: bool) -> Result<u8, CliError> {
+    if let Some(p) = req.inputs.iter().find(|p| !bundle::wheel::is_wheel(p)) {
+        return Err(CliError::Usage(format!(
+            "{}: wheels are bundled on their own; give only .whl inputs",
+            p.display()
+        )));
+    }
+    let mut stdout = std::io::stdout().lock();
+    let mut done = Vec::new();
+    for w in &req.inputs {
+        let outcome = match bundle::wheel::bundle(req, w, &req.out, dry_run) {
+            Ok(o) => o,
+            Err(e) => return Ok(failed(&e, json)),
+        };
+        if !json {
+            stdout.write_all(plan_text(&outcome.plan).as_bytes())?;
+            for n in &outcome.notes {
+                writeln!(stdout, "note: {n}")?;
+            }
+            if let (Some(out), Some(policy)) = (&outcome.wheel, &outcome.policy) {
+                writeln!(
+                    stdout,
+                    "wrote {} (meets {policy}: {})",
+                    out.display(),
+                    outcome.platform_tags.join(", ")
+                )?;
+            }
+        }
+        done.push(outcome);
+    }
+    if json {
+        serde_json::to_writer_pretty(&mut stdout, &serde_json::json!({ "wheels": done }))
+            .map_err(std::io::Error::from)?;
+        writeln!(stdout)?;
+    }
+    Ok(EXIT_OK)
+}
+
+/// `bundle` of one release archive, written as an archive.
+fn archive(req: &Request, dry_run: bool, json: bool) -> Result<u8, CliError> {
+    let [input] = req.inputs.as_slice() else {
+        return Err(CliError::Usage(
+            "an archive is bundled on its own; give one archive input".into(),
+        ));
+    };
+    let outcome = match bundle::archive::bundle(req, input, &req.out, dry_run) {
+        Ok(o) => o,
+        Err(e) => return Ok(failed(&e, json)),
+    };
+    let mut stdout = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut stdout, &outcome).map_err(std::io::Error::from)?;
+        writeln!(stdout)?;
+    } else {
+        stdout.write_all(plan_text(&outcome.plan).as_bytes())?;
+        if let Some(a) = &outcome.archive {
+            writeln!(stdout, "wrote {}", a.display())?;
+        }
+    }
+    Ok(EXIT_OK)
 }
 
 /// Print why the bundle was not made; blockers are exit 1, everything else 2.
@@ -193,6 +267,12 @@ fn lowering(p: &elfcompat::patch::Plan) -> String {
     }
     if p.expand_relr {
         parts.push("RELR expanded".into());
+    }
+    if let Some(s) = &p.link.soname {
+        parts.push(format!("soname {s}"));
+    }
+    for (old, new) in &p.link.rename_needed {
+        parts.push(format!("needs {new} for {old}"));
     }
     if let Some(r) = &p.link.runpath {
         parts.push(format!("RUNPATH {r}"));
