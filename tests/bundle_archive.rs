@@ -112,11 +112,11 @@ fn tar_of(path: &Path) -> Vec<u8> {
             .read_to_end(&mut out)
             .unwrap();
     } else if name.ends_with(".xz") {
-        lzma_rust2::XzReader::new(f, true)
+        xz2::read::XzDecoder::new(f)
             .read_to_end(&mut out)
             .unwrap();
     } else {
-        ruzstd::decoding::StreamingDecoder::new(f)
+        zstd::stream::read::Decoder::new(f)
             .unwrap()
             .read_to_end(&mut out)
             .unwrap();
@@ -159,10 +159,7 @@ fn make_tree(dir: &Path) -> PathBuf {
 /// `app.tar.zst` and `app.zip` of `app-1.0/`, written with the crates.
 fn pack_with_crates(dir: &Path) {
     let tar_gz = tar_of(&dir.join("app.tar.gz"));
-    let zst = ruzstd::encoding::compress_to_vec(
-        tar_gz.as_slice(),
-        ruzstd::encoding::CompressionLevel::Fastest,
-    );
+    let zst = zstd::stream::encode_all(tar_gz.as_slice(), 1).unwrap();
     std::fs::write(dir.join("app.tar.zst"), zst).unwrap();
     let mut z = zip::ZipWriter::new(std::fs::File::create(dir.join("app.zip")).unwrap());
     let mut ar = tar::Archive::new(tar_gz.as_slice());
