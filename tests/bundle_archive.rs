@@ -112,9 +112,7 @@ fn tar_of(path: &Path) -> Vec<u8> {
             .read_to_end(&mut out)
             .unwrap();
     } else if name.ends_with(".xz") {
-        xz2::read::XzDecoder::new(f)
-            .read_to_end(&mut out)
-            .unwrap();
+        xz2::read::XzDecoder::new(f).read_to_end(&mut out).unwrap();
     } else {
         zstd::stream::read::Decoder::new(f)
             .unwrap()

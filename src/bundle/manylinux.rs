@@ -1,15 +1,16 @@
 //! The manylinux policies as a wheel meets them (PEP 513, 571, 599, 600): the libraries
 //! every manylinux system has (the whitelist a wheel may load from the system), and the
 //! oldest policy a set of ELF files truly meets — glibc, and the GLIBCXX, CXXABI and GCC
-//! caps of the system's libstdc++ and libgcc_s, as in `src/abi/presets.rs` (auditwheel's
-//! policy data).
+//! caps of the system's libstdc++ and libgcc_s, per architecture, from auditwheel's
+//! policy data (`crate::abi::manylinux`, the same data `check --target manylinux_*`
+//! judges a wheel by).
 //!
 //! The whitelist is kept here alone. libstdc++ and libgcc_s are on it too, but capped per
 //! policy: `bundle` decides them per closure (`super::runtime`), so they are not in
 //! [`WHITELIST`].
 
+use crate::abi::manylinux::{policies as all_policies, Policy};
 use crate::abi::GlibcVersion;
-use crate::abi::{presets, Preset};
 use crate::elf::ElfFile;
 use crate::versym::VersionName;
 
@@ -75,15 +76,29 @@ impl Needs {
         }
     }
 
-    /// Whether a policy's system covers these needs.
-    pub fn met_by(&self, p: &Preset) -> bool {
-        let ok = |need: Option<(u8, u8, u8)>, have: fn(&Preset, (u8, u8, u8)) -> Option<bool>| {
-            need.is_none_or(|v| have(p, v) == Some(true))
+    /// Whether a policy's system covers these needs on `arch`: glibc at most the
+    /// policy's, and each capped family at most the newest version the policy lists.
+    pub fn met_by(&self, p: &Policy, arch: &str) -> bool {
+        let within = |family: &str, need: Option<(u8, u8, u8)>| {
+            need.is_none_or(
+                |v| match p.symbol_versions.get(arch).and_then(|f| f.get(family)) {
+                    None => true,
+                    Some(_) => p
+                        .newest(arch, family)
+                        .and_then(|n| {
+                            n.split('.')
+                                .map(|x| x.parse().ok())
+                                .collect::<Option<Vec<u32>>>()
+                        })
+                        .and_then(|n| triple(&n))
+                        .is_some_and(|cap| v <= cap),
+                },
+            )
         };
-        self.glibc.is_none_or(|g| p.has_glibc(g))
-            && ok(self.glibcxx, Preset::has_glibcxx)
-            && ok(self.cxxabi, Preset::has_cxxabi)
-            && ok(self.gcc_s, Preset::has_gcc_s)
+        self.glibc.is_none_or(|g| g <= p.glibc())
+            && within("GLIBCXX", self.glibcxx)
+            && within("CXXABI", self.cxxabi)
+            && within("GCC", self.gcc_s)
     }
 }
 
@@ -95,33 +110,26 @@ fn triple(n: &[u32]) -> Option<(u8, u8, u8)> {
     Some((get(0)?, get(1)?, get(2)?))
 }
 
-/// The manylinux policies with known library caps (auditwheel's), oldest first.
-pub fn policies() -> Vec<&'static Preset> {
-    let mut v: Vec<&Preset> = presets()
+/// The policies with data for `arch`, oldest first.
+pub fn policies(arch: &str) -> impl Iterator<Item = &'static Policy> + '_ {
+    all_policies()
         .iter()
-        .filter(|p| p.family == "manylinux")
-        .collect();
-    v.sort_by_key(|p| p.glibc);
-    v
+        .rev()
+        .filter(move |p| p.has_arch(arch))
 }
 
-/// The oldest policy that meets `needs`.
-pub fn oldest_met(needs: &Needs) -> Option<&'static Preset> {
-    policies().into_iter().find(|p| needs.met_by(p))
+/// The oldest policy that meets `needs` on `arch`.
+pub fn oldest_met(needs: &Needs, arch: &str) -> Option<&'static Policy> {
+    policies(arch).find(|p| needs.met_by(p, arch))
 }
 
 /// A policy's platform tags for an architecture, PEP 600 name first, then the legacy
-/// alias: `["manylinux_2_17_x86_64", "manylinux2014_x86_64"]`.
-pub fn platform_tags(p: &Preset, arch: &str) -> Vec<String> {
-    let mut names: Vec<&str> = Vec::new();
-    for n in std::iter::once(p.name).chain(p.aliases.iter().copied()) {
-        if n.starts_with("manylinux_") {
-            names.insert(0, n);
-        } else {
-            names.push(n);
-        }
-    }
-    names.iter().map(|n| format!("{n}_{arch}")).collect()
+/// aliases: `["manylinux_2_17_x86_64", "manylinux2014_x86_64"]`.
+pub fn platform_tags(p: &Policy, arch: &str) -> Vec<String> {
+    std::iter::once(&p.name)
+        .chain(p.aliases.iter())
+        .map(|n| format!("{n}_{arch}"))
+        .collect()
 }
 
 /// The platform tag's architecture for an ELF machine (PEP 599 names), if a wheel can
@@ -158,23 +166,36 @@ mod tests {
 
     #[test]
     fn tags_and_policies() {
-        let p = crate::abi::preset("manylinux2014").unwrap();
+        let p = crate::abi::manylinux::policy("manylinux2014").unwrap();
         assert_eq!(
             platform_tags(p, "x86_64"),
             ["manylinux_2_17_x86_64", "manylinux2014_x86_64"]
         );
-        let p = crate::abi::preset("manylinux_2_31").unwrap();
+        let p = crate::abi::manylinux::policy("manylinux_2_31").unwrap();
         assert_eq!(platform_tags(p, "aarch64"), ["manylinux_2_31_aarch64"]);
         let mut needs = Needs {
             glibc: Some(GlibcVersion::new(2, 17, 0)),
             ..Default::default()
         };
-        assert_eq!(oldest_met(&needs).unwrap().name, "manylinux2014");
-        needs.glibcxx = Some((3, 4, 21));
-        assert_eq!(oldest_met(&needs).unwrap().name, "manylinux_2_24");
+        assert_eq!(oldest_met(&needs, "x86_64").unwrap().name, "manylinux_2_17");
+        // aarch64 has no policy before 2.17.
         needs.glibc = Some(GlibcVersion::new(2, 3, 4));
+        assert_eq!(
+            oldest_met(&needs, "aarch64").unwrap().name,
+            "manylinux_2_17"
+        );
+        assert_eq!(oldest_met(&needs, "x86_64").unwrap().name, "manylinux_2_5");
+        needs.glibc = Some(GlibcVersion::new(2, 17, 0));
+        needs.glibcxx = Some((3, 4, 21));
+        assert_eq!(oldest_met(&needs, "x86_64").unwrap().name, "manylinux_2_24");
+        // glibc 2.27 (memfd_create): manylinux_2_27, a policy with no distribution preset.
         needs.glibcxx = None;
-        assert_eq!(oldest_met(&needs).unwrap().name, "manylinux1");
+        needs.glibc = Some(GlibcVersion::new(2, 27, 0));
+        assert_eq!(oldest_met(&needs, "x86_64").unwrap().name, "manylinux_2_27");
+        // GCC_7.0.0 (libgcc_s of GCC 7): 2_17 allows at most GCC_4.8.0.
+        needs.glibc = Some(GlibcVersion::new(2, 17, 0));
+        needs.gcc_s = Some((7, 0, 0));
+        assert_ne!(oldest_met(&needs, "x86_64").unwrap().name, "manylinux_2_17");
         // Every policy name and alias is a target.
         for n in [
             "manylinux1",

@@ -185,7 +185,7 @@ pub fn bundle(
     plan.out = out.clone();
     outcome.plan = plan;
     outcome.wheel = Some(out);
-    outcome.policy = Some(policy.name.to_string());
+    outcome.policy = Some(policy.name.clone());
     outcome.platform_tags = platforms;
     Ok(outcome)
 }
@@ -245,7 +245,7 @@ fn unpack(members: &[Member], root: &Path) -> Result<(), BundleError> {
 fn meets(
     plan: &BundlePlan,
     root: &Path,
-) -> Result<(&'static crate::abi::Preset, &'static str, Needs), BundleError> {
+) -> Result<(&'static crate::abi::manylinux::Policy, &'static str, Needs), BundleError> {
     let mut needs = Needs::default();
     let mut arch = None;
     for f in plan
@@ -284,7 +284,7 @@ fn meets(
             "the wheel holds no ELF file: a pure-Python wheel needs no platform tag".into(),
         )
     })?;
-    let policy = manylinux::oldest_met(&needs).ok_or_else(|| {
+    let policy = manylinux::oldest_met(&needs, arch).ok_or_else(|| {
         BundleError::Usage(format!(
             "the lowered files meet no manylinux policy: {}",
             needs_note(&needs)
