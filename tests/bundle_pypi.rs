@@ -35,7 +35,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use common::chroot::{chroot_available, run_in_chroot_with, ChrootOptions};
+use common::chroot::{run_in_chroot_with, ChrootOptions};
+use common::wheels::{auditwheel_tag, bullseye_python, file_name, must, wheel_venv, wheels_in};
 use common::{run_command, Run};
 
 const TEST: &str = "bundle_pypi";
@@ -124,14 +125,6 @@ fn unavailable(what: &str) -> Option<BuildPython> {
     None
 }
 
-#[track_caller]
-fn must(cmd: Command, timeout: Duration) -> Run {
-    let shown = format!("{cmd:?}");
-    let r = run_command(cmd, timeout);
-    assert_eq!(r.code, Some(0), "{shown}\n{}", r.describe());
-    r
-}
-
 /// `tools/build-python.sh`'s interpreter: python3.9 with headers, and pip as a wheel.
 struct BuildPython {
     python: PathBuf,
@@ -213,19 +206,6 @@ impl BuildPython {
     }
 }
 
-fn file_name(p: &Path) -> String {
-    p.file_name().unwrap().to_string_lossy().into_owned()
-}
-
-fn wheels_in(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| rd.map(|e| e.unwrap().path()).collect())
-        .unwrap_or_default();
-    v.retain(|p| p.extension().is_some_and(|e| e == "whl"));
-    v.sort();
-    v
-}
-
 /// The wheel of `dist` in `dir`.
 fn wheel_of(dir: &Path, dist: &str) -> Option<PathBuf> {
     wheels_in(dir)
@@ -261,42 +241,6 @@ fn smoke_in_bullseye(py_root: &Path, work: &Path, site: &Path, p: &Project) -> R
     )
 }
 
-/// auditwheel's tag for a wheel (the venv `.ci/run` makes).
-fn auditwheel_tag(wheel: &Path) -> (String, String) {
-    let venv = std::env::var_os("ELFCOMPAT_WHEEL_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_else(|| "/root".into()))
-                .join(".cache/elfcompat/wheel-venv")
-        });
-    let mut c = Command::new(venv.join("bin/auditwheel"));
-    c.arg("show").arg(wheel);
-    let r = must(c, Duration::from_secs(120));
-    let text = r.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
-    let tag = text
-        .split("consistent with the following platform tag: \"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .unwrap_or_else(|| panic!("auditwheel show said:\n{}", r.stdout))
-        .to_string();
-    (tag, text)
-}
-
-/// Bullseye's own Python in a root for the chroot.
-fn bullseye_python() -> Option<PathBuf> {
-    if let Err(e) = chroot_available("amd64") {
-        unavailable(&e)?;
-    }
-    let mut c = Command::new("bash");
-    c.arg(common::crate_root().join("tools/old-python.sh"))
-        .args(["bullseye", "amd64"]);
-    let r = run_command(c, Duration::from_secs(600));
-    if r.code != Some(0) {
-        unavailable(&format!("no bullseye python: {}", r.describe()))?;
-    }
-    r.stdout.lines().last().map(PathBuf::from)
-}
-
 /// The `.libs/` members of a wheel.
 fn bundled_libs(wheel: &Path) -> Vec<String> {
     let mut z = zip::ZipArchive::new(std::fs::File::open(wheel).unwrap()).unwrap();
@@ -311,8 +255,12 @@ fn real_projects_bundled_and_imported_on_bullseye() {
     let Some(py) = BuildPython::get() else {
         return;
     };
-    let Some(py_root) = bullseye_python() else {
-        return;
+    let py_root = match bullseye_python() {
+        Ok(root) => root,
+        Err(e) => {
+            unavailable(&e);
+            return;
+        }
     };
     let tmp = common::tempdir();
     let work = tmp.path();
@@ -410,7 +358,7 @@ fn real_projects_bundled_and_imported_on_bullseye() {
             }
             let bundled = wheel_of(&out, p.dist).expect("a bundled wheel");
             let tags = platforms(&bundled);
-            let (aw, said) = auditwheel_tag(&bundled);
+            let (aw, said) = auditwheel_tag(&wheel_venv(), &bundled);
             assert_eq!(
                 aw,
                 tags[0],
