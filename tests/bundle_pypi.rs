@@ -67,7 +67,10 @@ const PROJECTS: &[Project] = &[
         version: "2.1.5",
         deps: &[],
         smoke: r#"
-import markupsafe
+import sys, markupsafe
+# The C extension, not the pure-Python fallback MarkupSafe silently uses without it.
+assert markupsafe.escape.__module__ == 'markupsafe._speedups', markupsafe.escape.__module__
+assert 'markupsafe._speedups' in sys.modules
 print(type(markupsafe.escape).__name__, markupsafe.escape.__module__)
 print(markupsafe.escape('<a href="x">Tom & "Jerry"</a>'))
 print(markupsafe.Markup('<b>%s</b>') % '<i>', markupsafe.soft_str(5))
@@ -82,6 +85,8 @@ print(markupsafe.Markup('<b>%s</b>') % '<i>', markupsafe.soft_str(5))
         deps: &[],
         smoke: r#"
 import yaml
+# libyaml's C loader and dumper, not PyYAML's pure-Python fallback.
+assert yaml.__with_libyaml__ and yaml.CLoader.__module__ == 'yaml.cyaml'
 print(yaml.__with_libyaml__, yaml.CLoader.__module__)
 d = yaml.load('a: [1, 2.5, x]\nb: {c: null, d: "\\u00e9"}\n', Loader=yaml.CLoader)
 print(sorted(d.items()))
@@ -97,6 +102,7 @@ print(yaml.dump(d, Dumper=yaml.CDumper, allow_unicode=True), end='')
         deps: &[],
         smoke: r#"
 import ujson
+assert ujson.__file__.endswith('.so'), ujson.__file__
 s = ujson.dumps({'a': [1, 2.5, 'x\u00e9', None], 'b': 1e300}, sort_keys=True)
 print(s)
 print(ujson.loads(s), ujson.loads('[1.5e-7, 123456789012345678]'))
@@ -115,6 +121,7 @@ except ValueError as e:
         deps: &["pycparser==2.22"],
         smoke: r#"
 import cffi, _cffi_backend
+assert _cffi_backend.__file__.endswith('.so'), _cffi_backend.__file__
 ffi = cffi.FFI()
 ffi.cdef('size_t strlen(const char *); int abs(int); int snprintf(char *, size_t, const char *, ...);')
 C = ffi.dlopen(None)
