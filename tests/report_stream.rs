@@ -5,6 +5,10 @@
 //! `elfcompat::report::reference` and run here in the same test: owned strings, the full
 //! model with exports, each file's JSON built as a `serde_json::Value`.
 //!
+//! The JSON of the whole /usr tree (`report --json` and `check --glibc 2.17 --json` of
+//! every file under /usr) is compared the same way: the tree differs per machine, so the
+//! reference runs on the same machine, in the same test.
+//!
 //! Another session may install packages while the test runs: the reference is made before
 //! and after the binary runs, and a run during which the tree changed is tried again.
 //! Without those directories the test is skipped, unless `CI` is set.
@@ -170,5 +174,28 @@ fn report_text_of_the_usr_tree_is_the_reference_s() {
     let Some(paths) = trees() else { return };
     same_as_reference(&["--color", "never", "report"], &paths, || {
         reference_text(&paths)
+    });
+}
+
+/// All of /usr, one path.
+fn whole_usr() -> Option<Vec<PathBuf>> {
+    trees()?;
+    Some(vec![PathBuf::from("/usr")])
+}
+
+#[test]
+fn report_json_of_all_of_usr_is_the_reference_s() {
+    let Some(paths) = whole_usr() else { return };
+    same_as_reference(&["report", "--json"], &paths, || {
+        reference_json(&paths, None, false)
+    });
+}
+
+#[test]
+fn check_json_of_all_of_usr_is_the_reference_s() {
+    let Some(paths) = whole_usr() else { return };
+    let b = Baseline::glibc(GlibcVersion::new(2, 17, 0));
+    same_as_reference(&["check", "--glibc", "2.17", "--json"], &paths, || {
+        reference_json(&paths, Some(&b), false)
     });
 }
