@@ -18,6 +18,7 @@ mod common;
 use std::path::PathBuf;
 
 use elfcompat::abi::GlibcVersion;
+use elfcompat::archive;
 use elfcompat::baseline::Baseline;
 use elfcompat::report::{json, reference, text, FileReport, Outcome};
 use elfcompat::scan;
@@ -30,11 +31,24 @@ fn reference_reports(
     baseline: Option<&Baseline>,
 ) -> (Vec<FileReport<'static>>, json::Summary) {
     let walk = scan::walk(paths);
-    let mut reports: Vec<FileReport<'static>> = walk
+    // An archive (a regular file named like one) is its members' reports, in its place.
+    let items: Vec<(Vec<FileReport<'static>>, usize, usize)> = walk
         .files
         .par_iter()
-        .map(|p| reference::analyze_path(p, baseline))
+        .map(|p| match archive::format_of(p) {
+            Some(format) if std::fs::metadata(p).is_ok_and(|m| m.is_file()) => {
+                reference::analyze_archive(p, format, baseline)
+            }
+            _ => (vec![reference::analyze_path(p, baseline)], 0, 0),
+        })
         .collect();
+    let (mut links, mut special) = (0, 0);
+    let mut reports: Vec<FileReport<'static>> = Vec::new();
+    for (r, l, s) in items {
+        reports.extend(r);
+        links += l;
+        special += s;
+    }
     for (path, e) in &walk.errors {
         reports.push(FileReport {
             path: path.display().to_string(),
@@ -44,8 +58,8 @@ fn reference_reports(
         });
     }
     let mut summary = json::Summary::of(&reports);
-    summary.special_skipped = walk.special;
-    summary.duplicates_skipped = walk.duplicates;
+    summary.special_skipped = walk.special + special;
+    summary.duplicates_skipped = walk.duplicates + links;
     (reports, summary)
 }
 
