@@ -16,7 +16,9 @@
 # Environment: BENCH_DIR=/usr/lib/x86_64-linux-gnu  BENCH_ROUNDS=3  BENCH_RUNS=10
 #              BENCH_JOBS=2 (readelf processes)  BENCH_NO_INSTALL=1 (no apt-get)
 #              ELFCOMPAT=PATH, BENCH_WORKTREE=1: which elfcompat (see build.sh; the floor
-#              is built from the same sources)
+#              is built from the same sources)  BENCH_FLOOR=PATH: a ready floor binary
+#              BENCH_BEFORE=PATH: another elfcompat (an earlier build) whose `report --json`
+#              and `check --glibc 2.17` run in the same rounds, for before/after ratios
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -46,16 +48,27 @@ ec="$out/elfcompat"
 cp "$built" "$ec"
 # The floor, from the same sources and target directory as the binary under test.
 if [[ -n ${ELFCOMPAT:-} || ${BENCH_WORKTREE:-0} == 1 ]]; then src=$root; else src=$here/.build/src; fi
-say "cargo build --release --example floor ($src)"
-(cd "$src" && CARGO_TARGET_DIR="$here/.build/target" cargo build --release --quiet --example floor)
 floor="$out/floor"
-cp "$here/.build/target/release/examples/floor" "$floor"
+if [[ -n ${BENCH_FLOOR:-} ]]; then
+    cp "$BENCH_FLOOR" "$floor"
+else
+    say "cargo build --release --example floor ($src)"
+    (cd "$src" && CARGO_TARGET_DIR="$here/.build/target" cargo build --release --quiet --example floor)
+    cp "$here/.build/target/release/examples/floor" "$floor"
+fi
+before=()
+if [[ -n ${BENCH_BEFORE:-} ]]; then
+    cp "$BENCH_BEFORE" "$out/elfcompat-before"
+    before=(-n "report --json (before)" "$out/elfcompat-before report --json $dir"
+        -n "check --glibc 2.17 (before)" "$out/elfcompat-before check --glibc 2.17 $dir")
+fi
 
 {
     echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
     echo "os: $(. /etc/os-release && echo "$PRETTY_NAME"), kernel $(uname -r)"
     echo "cpu: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
     echo "elfcompat: $("$ec" --version), built from $built_from (release profile)"
+    [[ -z ${BENCH_BEFORE:-} ]] || echo "before: $BENCH_BEFORE ($("$BENCH_BEFORE" --version))"
     echo "readelf: $(readelf --version | head -1)"
     echo "hyperfine: $(hyperfine --version)"
 } | tee "$out/machine.txt" >&2
@@ -78,6 +91,7 @@ for r in $(seq 1 "$rounds"); do
         -n "report" "$ec report $dir" \
         -n "check --glibc 2.17" "$ec check --glibc 2.17 $dir" \
         -n "check --glibc 2.17 --json" "$ec check --glibc 2.17 --json $dir" \
+        ${before[@]+"${before[@]}"} \
         -n "readelf -V -W, 50 files per process, -P $jobs" \
         "xargs -a $out/elf.list -d '\\n' -n 50 -P $jobs readelf -V -W" >&2
     cut -d' ' -f1 /proc/loadavg >>"$out/load-$r.txt"

@@ -5,6 +5,10 @@
 //! `elfcompat::report::reference` and run here in the same test: owned strings, the full
 //! model with exports, each file's JSON built as a `serde_json::Value`.
 //!
+//! The JSON of the whole /usr tree (`report --json` and `check --glibc 2.17 --json` of
+//! every file under /usr) is compared the same way: the tree differs per machine, so the
+//! reference runs on the same machine, in the same test.
+//!
 //! Another session may install packages while the test runs: the reference is made before
 //! and after the binary runs, and a run during which the tree changed is tried again.
 //! Without those directories the test is skipped, unless `CI` is set.
@@ -14,6 +18,7 @@ mod common;
 use std::path::PathBuf;
 
 use elfcompat::abi::GlibcVersion;
+use elfcompat::archive;
 use elfcompat::baseline::Baseline;
 use elfcompat::report::{json, reference, text, FileReport, Outcome};
 use elfcompat::scan;
@@ -26,11 +31,24 @@ fn reference_reports(
     baseline: Option<&Baseline>,
 ) -> (Vec<FileReport<'static>>, json::Summary) {
     let walk = scan::walk(paths);
-    let mut reports: Vec<FileReport<'static>> = walk
+    // An archive (a regular file named like one) is its members' reports, in its place.
+    let items: Vec<(Vec<FileReport<'static>>, usize, usize)> = walk
         .files
         .par_iter()
-        .map(|p| reference::analyze_path(p, baseline))
+        .map(|p| match archive::format_of(p) {
+            Some(format) if std::fs::metadata(p).is_ok_and(|m| m.is_file()) => {
+                reference::analyze_archive(p, format, baseline)
+            }
+            _ => (vec![reference::analyze_path(p, baseline)], 0, 0),
+        })
         .collect();
+    let (mut links, mut special) = (0, 0);
+    let mut reports: Vec<FileReport<'static>> = Vec::new();
+    for (r, l, s) in items {
+        reports.extend(r);
+        links += l;
+        special += s;
+    }
     for (path, e) in &walk.errors {
         reports.push(FileReport {
             path: path.display().to_string(),
@@ -40,8 +58,8 @@ fn reference_reports(
         });
     }
     let mut summary = json::Summary::of(&reports);
-    summary.special_skipped = walk.special;
-    summary.duplicates_skipped = walk.duplicates;
+    summary.special_skipped = walk.special + special;
+    summary.duplicates_skipped = walk.duplicates + links;
     (reports, summary)
 }
 
@@ -170,5 +188,28 @@ fn report_text_of_the_usr_tree_is_the_reference_s() {
     let Some(paths) = trees() else { return };
     same_as_reference(&["--color", "never", "report"], &paths, || {
         reference_text(&paths)
+    });
+}
+
+/// All of /usr, one path.
+fn whole_usr() -> Option<Vec<PathBuf>> {
+    trees()?;
+    Some(vec![PathBuf::from("/usr")])
+}
+
+#[test]
+fn report_json_of_all_of_usr_is_the_reference_s() {
+    let Some(paths) = whole_usr() else { return };
+    same_as_reference(&["report", "--json"], &paths, || {
+        reference_json(&paths, None, false)
+    });
+}
+
+#[test]
+fn check_json_of_all_of_usr_is_the_reference_s() {
+    let Some(paths) = whole_usr() else { return };
+    let b = Baseline::glibc(GlibcVersion::new(2, 17, 0));
+    same_as_reference(&["check", "--glibc", "2.17", "--json"], &paths, || {
+        reference_json(&paths, Some(&b), false)
     });
 }

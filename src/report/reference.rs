@@ -40,6 +40,47 @@ pub fn analyze_path(path: &Path, baseline: Option<&Baseline>) -> FileReport<'sta
     }
 }
 
+/// Analyse the members of an archive, the straightforward way: a report per member
+/// (`archive!/member`, ELF members parsed from their bytes), then an error report for the
+/// archive if it could not be read to its end; with the counts of link and special
+/// members skipped.
+pub fn analyze_archive(
+    path: &Path,
+    format: crate::archive::Format,
+    baseline: Option<&Baseline>,
+) -> (Vec<FileReport<'static>>, usize, usize) {
+    use crate::archive::Member;
+    let shown = path.display().to_string();
+    let (mut reports, mut links, mut special) = (Vec::new(), 0, 0);
+    let read = crate::archive::for_each_member(path, format, |member| match member {
+        Member::Link => links += 1,
+        Member::Special => special += 1,
+        Member::File { name, elf } => {
+            let member_path = format!("{shown}!/{name}");
+            let outcome = match elf.map(ElfFile::parse) {
+                None | Some(Err(elf::ElfError::NotElf)) => Outcome::NotElf,
+                Some(Ok(file)) => Outcome::Elf(Box::new(analyze(&file, baseline))),
+                Some(Err(e)) => Outcome::Error {
+                    error: format!("{member_path}: {e}"),
+                },
+            };
+            reports.push(FileReport {
+                path: member_path,
+                outcome,
+            });
+        }
+    });
+    if let Err(e) = read {
+        reports.push(FileReport {
+            path: shown,
+            outcome: Outcome::Error {
+                error: e.to_string(),
+            },
+        });
+    }
+    (reports, links, special)
+}
+
 /// One file's report as a JSON value: `serde_json::to_value`, then the per-symbol table
 /// and the violations removed unless asked for.
 pub fn file_value(r: &FileReport<'_>, symbols: bool, violations: bool) -> serde_json::Value {

@@ -303,6 +303,25 @@ fn seen_calls(file: &ElfFile<'_>, req: &Requirements, baseline: GlibcVersion) ->
     out
 }
 
+/// Each offset `i` below `end` where `bytes[i]` is 0xff and `bytes[i + 1]` is 0x15 or 0x25
+/// (`call`/`jmp *disp32(%rip)`), in ascending order: each two-byte opcode is searched for
+/// on its own (0xff alone is too common in code to stop at each one) and the two lists
+/// are merged.
+fn indirect_through_rip(bytes: &[u8], end: usize) -> impl Iterator<Item = usize> + '_ {
+    let hay = match end {
+        0 => &[][..],
+        _ => &bytes[..(end + 1).min(bytes.len())],
+    };
+    let mut calls = memchr::memmem::find_iter(hay, &[0xff, 0x15]).peekable();
+    let mut jumps = memchr::memmem::find_iter(hay, &[0xff, 0x25]).peekable();
+    std::iter::from_fn(move || match (calls.peek(), jumps.peek()) {
+        (Some(&c), Some(&j)) if c < j => calls.next(),
+        (Some(_), Some(_)) => jumps.next(),
+        (Some(_), None) => calls.next(),
+        (None, _) => jumps.next(),
+    })
+}
+
 /// The x86_64 calls through a set of GOT slots: (executable segment, offset in it, slot
 /// or PLT entry reached).
 #[derive(Default)]
@@ -458,11 +477,8 @@ impl<'a> Code<'a> {
         let mut calls = X86Calls::default();
         for (t, (base, bytes)) in self.text.iter().enumerate() {
             let end = bytes.len().saturating_sub(6);
-            for i in memchr::memchr_iter(0xff, &bytes[..end]) {
+            for i in indirect_through_rip(bytes, end) {
                 let op = bytes[i + 1];
-                if op != 0x25 && op != 0x15 {
-                    continue;
-                }
                 let Some(disp) = u32_at(bytes, i + 2) else {
                     continue;
                 };
