@@ -24,7 +24,7 @@ pub const SECTION_NAME: &str = ".elfcompat.start";
 pub struct Shim {
     arch: Arch,
     section: SectionId,
-    /// x86_64: the GOT slot of `__libc_start_main`; aarch64: its PLT stub.
+    /// x86_64: the GOT slot of `__libc_start_main`; aarch64 and i386: its PLT stub.
     got_slot: u64,
     call_section: SectionId,
     call_offset: usize,
@@ -42,16 +42,19 @@ pub enum Arch {
     X86_64,
     /// Little-endian aarch64.
     Aarch64,
+    /// 32-bit x86 (i386 to i686).
+    I386,
 }
 
 /// The architectures the shim exists for, in words.
-pub const ARCHES: &str = "x86_64 and aarch64";
+pub const ARCHES: &str = "x86_64, aarch64 and i386";
 
 /// The shim's architecture for an ELF header, if it has one.
 pub fn arch_of(machine: u16, is_64: bool, big_endian: bool) -> Option<Arch> {
     match machine {
         m if m == elf::EM_X86_64.0 && is_64 => Some(Arch::X86_64),
         m if m == elf::EM_AARCH64.0 && is_64 && !big_endian => Some(Arch::Aarch64),
+        m if m == elf::EM_386.0 && !is_64 => Some(Arch::I386),
         _ => None,
     }
 }
@@ -83,6 +86,7 @@ pub fn prepare(b: &mut Builder<'_>) -> Result<Shim, PatchError> {
     let slot_types: &[u32] = match arch {
         Arch::X86_64 => &[elf::R_X86_64_GLOB_DAT.0],
         Arch::Aarch64 => &[elf::R_AARCH64_JUMP_SLOT.0, elf::R_AARCH64_GLOB_DAT.0],
+        Arch::I386 => &[elf::R_386_JMP_SLOT.0, elf::R_386_GLOB_DAT.0],
     };
     let mut slot = None;
     for s in b.sections.iter() {
@@ -98,6 +102,12 @@ pub fn prepare(b: &mut Builder<'_>) -> Result<Shim, PatchError> {
         refuse("no GOT slot relocation for __libc_start_main: unrecognised _start")
     })?;
     let entry = b.header.e_entry;
+    let pltgot = b.dynamic_data().and_then(|d| {
+        d.iter().find_map(|d| match d {
+            Dynamic::Integer { tag, val } if *tag == elf::DT_PLTGOT => Some(*val),
+            _ => None,
+        })
+    });
     let found = b
         .sections
         .iter()
@@ -115,6 +125,8 @@ pub fn prepare(b: &mut Builder<'_>) -> Result<Shim, PatchError> {
                 Arch::X86_64 => find_x86_64_call(bytes.as_slice(), start, s.sh_addr, slot)
                     .map(|(i, insn)| (s.id(), i, insn, slot)),
                 Arch::Aarch64 => find_aarch64_call(b, bytes.as_slice(), start, s.sh_addr, slot)
+                    .map(|(i, insn, plt)| (s.id(), i, insn, plt)),
+                Arch::I386 => find_i386_call(b, bytes.as_slice(), start, s.sh_addr, slot, pltgot)
                     .map(|(i, insn, plt)| (s.id(), i, insn, plt)),
             }
         });
@@ -167,6 +179,7 @@ pub fn finish(b: &mut Builder<'_>, shim: Shim) -> Result<(), PatchError> {
     let code = match shim.arch {
         Arch::X86_64 => x86_64_code(base, &shim)?,
         Arch::Aarch64 => aarch64_code(base, &shim)?,
+        Arch::I386 => i386_code(base, &shim)?,
     };
     if code.len() > SHIM_SIZE {
         return Err(PatchError::internal("shim larger than reserved"));
@@ -187,6 +200,12 @@ pub fn finish(b: &mut Builder<'_>, shim: Shim) -> Result<(), PatchError> {
         Arch::Aarch64 => a64_branch(0x9400_0000, shim.call_addr, base)?
             .to_le_bytes()
             .to_vec(),
+        // call __libc_start_main@plt (e8 rel32) -> call shim
+        Arch::I386 => {
+            let mut p = vec![0xe8];
+            p.extend_from_slice(&rel32(shim.call_addr + 5, base)?);
+            p
+        }
     };
     if let SectionData::Data(bytes) = &mut b.sections.get_mut(shim.call_section).data {
         let v = bytes.to_mut();
@@ -363,5 +382,95 @@ fn x86_64_code(base: u64, shim: &Shim) -> Result<Vec<u8>, PatchError> {
         c.extend_from_slice(&[0xff, 0x13, 0x48, 0x83, 0xc3, 0x08, 0xeb, 0xea]);
     }
     c.extend_from_slice(&[0x41, 0x5f, 0x41, 0x5e, 0x41, 0x5d, 0x41, 0x5c, 0x5b, 0xc3]); // pops, ret
+    Ok(c)
+}
+
+/// `call rel32` within 64 bytes of the entry point whose target is a PLT stub jumping
+/// through `slot`: `jmp *disp(%ebx)` (PIC, %ebx = DT_PLTGOT) or `jmp *abs` (non-PIC).
+fn find_i386_call(
+    b: &Builder<'_>,
+    bytes: &[u8],
+    start: usize,
+    sh_addr: u64,
+    slot: u64,
+    pltgot: Option<u64>,
+) -> Option<(usize, u64, u64)> {
+    let end = (start + 64).min(bytes.len().saturating_sub(5));
+    (start..end).find_map(|i| {
+        if bytes[i] != 0xe8 {
+            return None;
+        }
+        let rel = i32::from_le_bytes(bytes.get(i + 1..i + 5)?.try_into().ok()?);
+        let pc = sh_addr + i as u64;
+        let target = u64::from((pc as u32).wrapping_add(5).wrapping_add(rel as u32));
+        let plt = b.sections.iter().find(|s| {
+            s.sh_flags.contains(elf::SHF_EXECINSTR)
+                && s.sh_addr <= target
+                && target + 6 <= s.sh_addr + s.sh_size
+        })?;
+        let SectionData::Data(pb) = &plt.data else {
+            return None;
+        };
+        let off = (target - plt.sh_addr) as usize;
+        let stub = pb.as_slice().get(off..off + 6)?;
+        let word = u32::from_le_bytes(stub[2..6].try_into().ok()?);
+        let jumps_to = match (stub[0], stub[1]) {
+            (0xff, 0xa3) => u64::from((pltgot? as u32).wrapping_add(word)),
+            (0xff, 0x25) => u64::from(word),
+            _ => return None,
+        };
+        (jumps_to == slot).then_some((i, pc, target))
+    })
+}
+
+/// The i386 shim. `__libc_start_main`'s arguments are on the stack: `init` is the fourth
+/// (16(%esp) at the shim's entry). The shim leaves %ebx alone: a PIC PLT stub needs the
+/// GOT address `_start` put there.
+fn i386_code(base: u64, shim: &Shim) -> Result<Vec<u8>, PatchError> {
+    // Differences of 32-bit addresses: wrapping, so any layout of a 32-bit file encodes.
+    let d32 = |from: u64, to: u64| (to as u32).wrapping_sub(from as u32).to_le_bytes();
+    let mut c: Vec<u8> = Vec::with_capacity(SHIM_SIZE);
+    let here = |c: &Vec<u8>| base + c.len() as u64;
+    c.extend_from_slice(&[0x83, 0x7c, 0x24, 0x10, 0x00]); // cmpl $0, 16(%esp)
+    c.extend_from_slice(&[0x75, 0x10]); // jne over the next 16 bytes
+    c.extend_from_slice(&[0xe8, 0, 0, 0, 0, 0x58]); // call 1f; 1: pop %eax
+    let anchor = here(&c) - 1;
+    let init_at = base + 0x1c; // the init routine follows the jmp below
+    c.extend_from_slice(&[0x8d, 0x80]); // lea init-1b(%eax), %eax
+    c.extend_from_slice(&d32(anchor, init_at));
+    c.extend_from_slice(&[0x89, 0x44, 0x24, 0x10]); // mov %eax, 16(%esp)
+    c.push(0xe9); // jmp __libc_start_main@plt
+    c.extend_from_slice(&d32(here(&c) + 4, shim.got_slot));
+    debug_assert_eq!(here(&c), init_at);
+    // init(argc, argv, envp), cdecl: save the callee-saved registers and keep %esp
+    // 16-byte aligned at each call (entry: %esp = 12 mod 16).
+    c.extend_from_slice(&[0x55, 0x53, 0x56, 0x57]); // push %ebp, %ebx, %esi, %edi
+    c.extend_from_slice(&[0x83, 0xec, 0x0c]); // sub $12, %esp
+    c.extend_from_slice(&[0xe8, 0, 0, 0, 0, 0x5b]); // call 1f; 1: pop %ebx
+    let anchor = here(&c) - 1;
+    // Copy (argc, argv, envp) from the caller's frame (32..44(%esp)) to the outgoing
+    // argument slots before every call: a callee may overwrite its own arguments.
+    let args: [u8; 23] = [
+        0x8b, 0x44, 0x24, 0x20, 0x89, 0x04, 0x24, // argc
+        0x8b, 0x44, 0x24, 0x24, 0x89, 0x44, 0x24, 0x04, // argv
+        0x8b, 0x44, 0x24, 0x28, 0x89, 0x44, 0x24, 0x08, // envp
+    ];
+    if let Some(init) = shim.init {
+        c.extend_from_slice(&args);
+        c.push(0xe8); // call DT_INIT
+        c.extend_from_slice(&d32(here(&c) + 4, init));
+    }
+    if let Some((arr, size)) = shim.init_array {
+        c.extend_from_slice(&[0x8d, 0xb3]); // lea init_array-1b(%ebx), %esi
+        c.extend_from_slice(&d32(anchor, arr));
+        c.extend_from_slice(&[0x8d, 0xbb]); // lea init_array_end-1b(%ebx), %edi
+        c.extend_from_slice(&d32(anchor, arr + size));
+        // loop: cmp %edi, %esi; jae done; args; call *(%esi); add $4, %esi; jmp loop
+        c.extend_from_slice(&[0x39, 0xfe, 0x73, 0x1e]);
+        c.extend_from_slice(&args);
+        c.extend_from_slice(&[0xff, 0x16, 0x83, 0xc6, 0x04, 0xeb, 0xde]);
+    }
+    c.extend_from_slice(&[0x83, 0xc4, 0x0c]); // add $12, %esp
+    c.extend_from_slice(&[0x5f, 0x5e, 0x5b, 0x5d, 0xc3]); // pop %edi, %esi, %ebx, %ebp; ret
     Ok(c)
 }
