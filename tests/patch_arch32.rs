@@ -2,7 +2,7 @@
 //! dlopen, math, memcpy, constructors and destructors; C++ with global constructors,
 //! iostream and an exception; a shared library with its own constructor loaded by a
 //! patched program) cross-compiled at test time with Debian's cross compilers, patched to
-//! glibc 2.31 (startup shim included), and run under qemu-user with bullseye's libc6 of
+//! glibc 2.31 (startup shim included) for i386 and armhf, and run under qemu-user with bullseye's libc6 of
 //! that architecture (2.31) and with bookworm's (2.36), LD_BIND_NOW=1. Exit code and
 //! output must be those of the unpatched program on bookworm's 2.36.
 //!
@@ -29,6 +29,12 @@ const I386: Arch = Arch {
     triplet: "i686-linux-gnu",
     qemu: "qemu-i386",
     debian: "i386",
+};
+
+const ARMHF: Arch = Arch {
+    triplet: "arm-linux-gnueabihf",
+    qemu: "qemu-arm",
+    debian: "armhf",
 };
 
 #[derive(Debug, PartialEq)]
@@ -219,6 +225,17 @@ fn programs_run_patched(arch: &Arch) -> Vec<String> {
 #[test]
 fn i386_programs_run_patched_on_glibc_2_31() {
     let lines = programs_run_patched(&I386);
+    for l in &lines {
+        println!("{l}");
+    }
+    assert_eq!(lines.len(), PROGRAMS.len());
+}
+
+/// Debian's armhf start code is Thumb: `_start`'s `blx __libc_start_main@plt` becomes a
+/// `blx` to the (ARM) shim.
+#[test]
+fn armhf_programs_run_patched_on_glibc_2_31() {
+    let lines = programs_run_patched(&ARMHF);
     for l in &lines {
         println!("{l}");
     }
