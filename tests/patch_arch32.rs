@@ -164,13 +164,14 @@ fn programs_run_patched(arch: &Arch) -> Vec<String> {
     let mut lines = Vec::new();
     for &(name, file, cxx, flags, args, code) in PROGRAMS {
         let exe = orig.join(name);
+        let source = src.join(file);
         let mut cmd: Vec<&std::ffi::OsStr> = vec![
             "-O2".as_ref(),
             "-I".as_ref(),
             src.as_os_str(),
             "-o".as_ref(),
             exe.as_os_str(),
-            src.join(file).into_os_string().leak(),
+            source.as_os_str(),
         ];
         // `-L .` means the directory of the original library.
         cmd.extend(flags.iter().map(|f| {

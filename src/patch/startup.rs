@@ -627,3 +627,27 @@ fn arm_code(base: u64, shim: &Shim) -> Result<Vec<u8>, PatchError> {
     }
     Ok(w.iter().flat_map(|x| x.to_le_bytes()).collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Encodings checked against GNU as/objdump: the `blx __libc_start_main@plt` of a
+    /// Debian armhf `_start`, and the i386 and ARM branches the shim writes.
+    #[test]
+    fn branch_encodings() {
+        // 5dc: f7ff ef9e  blx 51c
+        assert_eq!(
+            thumb_blx(0x5dc, 0x51c).expect("in range"),
+            [0xff, 0xf7, 0x9e, 0xef]
+        );
+        // 3068: eafff52b  b 51c
+        assert_eq!(
+            arm_branch(0xea00_0000, 0x3068, 0x51c).expect("in range"),
+            0xeaff_f52b
+        );
+        // e28cca01: add ip, ip, #4096
+        assert_eq!(arm_imm(0xe28c_ca01), 0x1000);
+        assert!(thumb_blx(0x5dc, 0x51e).is_err(), "not 4-aligned");
+    }
+}
