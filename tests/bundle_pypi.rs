@@ -19,8 +19,12 @@
 //! run the project's import-level smoke test with Debian 11's own python3.9 inside a
 //! bullseye chroot that holds nothing of the host (`tools/old-python.sh`,
 //! `tests/common/chroot.rs`), printing exactly what the unbundled wheel prints on the host.
-//! A refusal must name the symbol and why, and write nothing. The unbundled PyYAML and
-//! cffi wheels must fail in that chroot, so the bundling is what makes them run.
+//! A refusal must name the symbol and why, and write nothing. What each unbundled wheel
+//! needs above glibc 2.31 is asserted with `check --target debian11` (only cffi's
+//! extension needs more: the others use no newer symbol). The unbundled PyYAML and cffi
+//! wheels must fail in that chroot; given the host's copies of the libraries bullseye
+//! lacks, PyYAML must run and cffi still fail for GLIBC_2.34: the bundling, and for cffi
+//! also the lowering, is what makes them run.
 //!
 //! Needs the build Python (`tools/build-python.sh`), PyPI through pip, gcc/g++, libyaml-dev
 //! and libffi-dev, auditwheel (the venv `.ci/run` makes) and the chroot harness; without
@@ -35,7 +39,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use common::chroot::{chroot_available, run_in_chroot_with, ChrootOptions};
+use common::chroot::{run_in_chroot_with, ChrootOptions};
+use common::wheels::{auditwheel_tag, bullseye_python, file_name, must, wheel_venv, wheels_in};
 use common::{run_command, Run};
 
 const TEST: &str = "bundle_pypi";
@@ -49,6 +54,12 @@ struct Project {
     smoke: &'static str,
     /// Whether the unbundled wheel fails to import in the bullseye chroot.
     fails_unbundled: bool,
+    /// The host's libraries (sonames) the unbundled wheel loads that bullseye lacks.
+    host_libs: &'static [&'static str],
+    /// The glibc version above bullseye's 2.31 the unbundled wheel needs, if any: with
+    /// `host_libs` supplied to it, it must still fail in the chroot, naming this version
+    /// (and run, when it needs none).
+    needs_glibc: Option<&'static str>,
 }
 
 const PROJECTS: &[Project] = &[
@@ -57,12 +68,17 @@ const PROJECTS: &[Project] = &[
         version: "2.1.5",
         deps: &[],
         smoke: r#"
-import markupsafe
+import sys, markupsafe
+# The C extension, not the pure-Python fallback MarkupSafe silently uses without it.
+assert markupsafe.escape.__module__ == 'markupsafe._speedups', markupsafe.escape.__module__
+assert 'markupsafe._speedups' in sys.modules
 print(type(markupsafe.escape).__name__, markupsafe.escape.__module__)
 print(markupsafe.escape('<a href="x">Tom & "Jerry"</a>'))
 print(markupsafe.Markup('<b>%s</b>') % '<i>', markupsafe.soft_str(5))
 "#,
         fails_unbundled: false,
+        host_libs: &[],
+        needs_glibc: None,
     },
     Project {
         dist: "pyyaml",
@@ -70,12 +86,16 @@ print(markupsafe.Markup('<b>%s</b>') % '<i>', markupsafe.soft_str(5))
         deps: &[],
         smoke: r#"
 import yaml
+# libyaml's C loader and dumper, not PyYAML's pure-Python fallback.
+assert yaml.__with_libyaml__ and yaml.CLoader.__module__ == 'yaml.cyaml'
 print(yaml.__with_libyaml__, yaml.CLoader.__module__)
 d = yaml.load('a: [1, 2.5, x]\nb: {c: null, d: "\\u00e9"}\n', Loader=yaml.CLoader)
 print(sorted(d.items()))
 print(yaml.dump(d, Dumper=yaml.CDumper, allow_unicode=True), end='')
 "#,
         fails_unbundled: true,
+        host_libs: &["libyaml-0.so.2"],
+        needs_glibc: None,
     },
     Project {
         dist: "ujson",
@@ -83,6 +103,7 @@ print(yaml.dump(d, Dumper=yaml.CDumper, allow_unicode=True), end='')
         deps: &[],
         smoke: r#"
 import ujson
+assert ujson.__file__.endswith('.so'), ujson.__file__
 s = ujson.dumps({'a': [1, 2.5, 'x\u00e9', None], 'b': 1e300}, sort_keys=True)
 print(s)
 print(ujson.loads(s), ujson.loads('[1.5e-7, 123456789012345678]'))
@@ -92,6 +113,8 @@ except ValueError as e:
     print('ValueError', e)
 "#,
         fails_unbundled: false,
+        host_libs: &[],
+        needs_glibc: None,
     },
     Project {
         dist: "cffi",
@@ -99,6 +122,7 @@ except ValueError as e:
         deps: &["pycparser==2.22"],
         smoke: r#"
 import cffi, _cffi_backend
+assert _cffi_backend.__file__.endswith('.so'), _cffi_backend.__file__
 ffi = cffi.FFI()
 ffi.cdef('size_t strlen(const char *); int abs(int); int snprintf(char *, size_t, const char *, ...);')
 C = ffi.dlopen(None)
@@ -111,6 +135,8 @@ cb = ffi.callback('int(int, int)', lambda a, b: a * b)
 print(cb(6, 7))
 "#,
         fails_unbundled: true,
+        host_libs: &["libffi.so.8"],
+        needs_glibc: Some("GLIBC_2.34"),
     },
 ];
 
@@ -122,14 +148,6 @@ fn unavailable(what: &str) -> Option<BuildPython> {
     }
     eprintln!("{TEST}: SKIPPED: {what}");
     None
-}
-
-#[track_caller]
-fn must(cmd: Command, timeout: Duration) -> Run {
-    let shown = format!("{cmd:?}");
-    let r = run_command(cmd, timeout);
-    assert_eq!(r.code, Some(0), "{shown}\n{}", r.describe());
-    r
 }
 
 /// `tools/build-python.sh`'s interpreter: python3.9 with headers, and pip as a wheel.
@@ -213,19 +231,6 @@ impl BuildPython {
     }
 }
 
-fn file_name(p: &Path) -> String {
-    p.file_name().unwrap().to_string_lossy().into_owned()
-}
-
-fn wheels_in(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| rd.map(|e| e.unwrap().path()).collect())
-        .unwrap_or_default();
-    v.retain(|p| p.extension().is_some_and(|e| e == "whl"));
-    v.sort();
-    v
-}
-
 /// The wheel of `dist` in `dir`.
 fn wheel_of(dir: &Path, dist: &str) -> Option<PathBuf> {
     wheels_in(dir)
@@ -245,15 +250,28 @@ fn platforms(wheel: &Path) -> Vec<String> {
     plat.split('.').map(str::to_string).collect()
 }
 
-/// The smoke test of `p`, by bullseye's python3.9 inside the chroot, on `site`.
-fn smoke_in_bullseye(py_root: &Path, work: &Path, site: &Path, p: &Project) -> Run {
+/// The smoke test of `p`, by bullseye's python3.9 inside the chroot, on `site`; with
+/// `libs`, that host directory is bound at `/hostlibs` and put on LD_LIBRARY_PATH.
+fn smoke_in_bullseye(
+    py_root: &Path,
+    work: &Path,
+    site: &Path,
+    p: &Project,
+    libs: Option<&Path>,
+) -> Run {
     let script = work.join(format!("smoke-{}.py", p.dist));
     std::fs::write(&script, p.smoke).unwrap();
+    let mut binds = vec![(site, "/site"), (script.as_path(), "/smoke.py")];
+    let mut env = vec![("PYTHONPATH", "/site"), ("LD_BIND_NOW", "1")];
+    if let Some(libs) = libs {
+        binds.push((libs, "/hostlibs"));
+        env.push(("LD_LIBRARY_PATH", "/hostlibs"));
+    }
     run_in_chroot_with(
         py_root,
         &ChrootOptions {
-            binds: &[(site, "/site"), (&script, "/smoke.py")],
-            env: &[("PYTHONPATH", "/site"), ("LD_BIND_NOW", "1")],
+            binds: &binds,
+            env: &env,
             cwd: Some("/"),
             ..Default::default()
         },
@@ -261,40 +279,21 @@ fn smoke_in_bullseye(py_root: &Path, work: &Path, site: &Path, p: &Project) -> R
     )
 }
 
-/// auditwheel's tag for a wheel (the venv `.ci/run` makes).
-fn auditwheel_tag(wheel: &Path) -> (String, String) {
-    let venv = std::env::var_os("ELFCOMPAT_WHEEL_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_else(|| "/root".into()))
-                .join(".cache/elfcompat/wheel-venv")
-        });
-    let mut c = Command::new(venv.join("bin/auditwheel"));
-    c.arg("show").arg(wheel);
-    let r = must(c, Duration::from_secs(120));
-    let text = r.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
-    let tag = text
-        .split("consistent with the following platform tag: \"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .unwrap_or_else(|| panic!("auditwheel show said:\n{}", r.stdout))
-        .to_string();
-    (tag, text)
-}
-
-/// Bullseye's own Python in a root for the chroot.
-fn bullseye_python() -> Option<PathBuf> {
-    if let Err(e) = chroot_available("amd64") {
-        unavailable(&e)?;
+/// The host's copies of `sonames` (where gcc's linker finds them) in a new directory.
+fn host_libs_dir(work: &Path, dist: &str, sonames: &[&str]) -> PathBuf {
+    let dir = work.join(format!("hostlibs-{dist}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    for soname in sonames {
+        let mut c = Command::new("gcc");
+        c.arg(format!("-print-file-name={soname}"));
+        let found = must(c, Duration::from_secs(30)).stdout.trim().to_string();
+        assert!(
+            Path::new(&found).is_absolute(),
+            "the host has no {soname} (gcc -print-file-name said {found:?})"
+        );
+        std::fs::copy(&found, dir.join(soname)).unwrap();
     }
-    let mut c = Command::new("bash");
-    c.arg(common::crate_root().join("tools/old-python.sh"))
-        .args(["bullseye", "amd64"]);
-    let r = run_command(c, Duration::from_secs(600));
-    if r.code != Some(0) {
-        unavailable(&format!("no bullseye python: {}", r.describe()))?;
-    }
-    r.stdout.lines().last().map(PathBuf::from)
+    dir
 }
 
 /// The `.libs/` members of a wheel.
@@ -311,8 +310,12 @@ fn real_projects_bundled_and_imported_on_bullseye() {
     let Some(py) = BuildPython::get() else {
         return;
     };
-    let Some(py_root) = bullseye_python() else {
-        return;
+    let py_root = match bullseye_python() {
+        Ok(root) => root,
+        Err(e) => {
+            unavailable(&e);
+            return;
+        }
     };
     let tmp = common::tempdir();
     let work = tmp.path();
@@ -355,8 +358,25 @@ fn real_projects_bundled_and_imported_on_bullseye() {
         let expected = must(c, Duration::from_secs(60)).stdout;
         assert!(!expected.trim().is_empty(), "{}: no output", p.dist);
 
+        // What the unbundled wheel needs above bullseye's glibc, by `check`.
+        let r = common::run(["check", "--target", "debian11", wheel.to_str().unwrap()]);
+        let over = r
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with("  ") && l.contains(" GLIBC_"))
+            .count();
+        match p.needs_glibc {
+            Some(v) => assert!(
+                r.code == Some(1) && r.stdout.contains(v),
+                "{}: check --target debian11 should name {v}: {}",
+                p.dist,
+                r.describe()
+            ),
+            None => assert_eq!(r.code, Some(0), "{}: {}", p.dist, r.describe()),
+        }
+
         // Unbundled, on bullseye.
-        let ran = smoke_in_bullseye(&py_root, work, &site, p);
+        let ran = smoke_in_bullseye(&py_root, work, &site, p, None);
         if p.fails_unbundled {
             assert_ne!(
                 ran.code,
@@ -366,8 +386,42 @@ fn real_projects_bundled_and_imported_on_bullseye() {
                 ran.describe()
             );
         }
+        // With the host's libraries it lacked: the glibc it needs is what still fails.
+        let with_libs = if p.host_libs.is_empty() {
+            String::new()
+        } else {
+            let libs = host_libs_dir(work, p.dist, p.host_libs);
+            let ran = smoke_in_bullseye(&py_root, work, &site, p, Some(&libs));
+            match p.needs_glibc {
+                Some(v) => assert!(
+                    ran.code != Some(0) && ran.stderr.contains(&format!("{v}' not found")),
+                    "{}: with the host's {:?} on bullseye, should fail for {v}: {}",
+                    p.dist,
+                    p.host_libs,
+                    ran.describe()
+                ),
+                None => assert_eq!(
+                    (ran.code, ran.stdout.as_str()),
+                    (Some(0), expected.as_str()),
+                    "{}: with the host's {:?} on bullseye: {}",
+                    p.dist,
+                    p.host_libs,
+                    ran.describe()
+                ),
+            }
+            format!(
+                "; with the host's {}: {}",
+                p.host_libs.join(" "),
+                if ran.code == Some(0) {
+                    "runs".to_string()
+                } else {
+                    format!("fails ({})", ran.stderr.lines().last().unwrap_or("").trim())
+                }
+            )
+        };
         let mut line = format!(
-            "{TEST}: {}-{}: {} KiB built; unbundled on bullseye: {}",
+            "{TEST}: {}-{}: {} KiB built, {over} requirement(s) above glibc 2.31; \
+             unbundled on bullseye: {}{with_libs}",
             p.dist,
             p.version,
             before.len() / 1024,
@@ -410,7 +464,7 @@ fn real_projects_bundled_and_imported_on_bullseye() {
             }
             let bundled = wheel_of(&out, p.dist).expect("a bundled wheel");
             let tags = platforms(&bundled);
-            let (aw, said) = auditwheel_tag(&bundled);
+            let (aw, said) = auditwheel_tag(&wheel_venv(), &bundled);
             assert_eq!(
                 aw,
                 tags[0],
@@ -419,7 +473,7 @@ fn real_projects_bundled_and_imported_on_bullseye() {
             );
             let site = work.join(format!("bullseye-{}-{target}", p.dist));
             py.install(&site, &[&bundled], p.deps);
-            let ran = smoke_in_bullseye(&py_root, work, &site, p);
+            let ran = smoke_in_bullseye(&py_root, work, &site, p, None);
             assert_eq!(
                 (ran.code, ran.stdout.as_str()),
                 (Some(0), expected.as_str()),

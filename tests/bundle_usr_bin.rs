@@ -83,6 +83,12 @@ use rayon::prelude::*;
 use common::chroot::{chroot_available, chroot_command, chroot_root, ChrootOptions};
 use support_gen::{say, unavailable};
 
+/// A program's closure: its libraries' paths and sonames, or why it has none.
+type ClosureOf = Result<(Vec<PathBuf>, Vec<String>), String>;
+
+/// A bundled program's run: its name, the outcome (the run and why, on a difference), notes.
+type RunOf = (String, Result<(), (Run, String)>, Vec<String>);
+
 const TEST: &str = "bundle_usr_bin";
 const ELFCOMPAT: &str = env!("CARGO_BIN_EXE_elfcompat");
 const CORPUS: &str = "/usr/bin";
@@ -316,7 +322,7 @@ fn candidates(baseline: &Baseline) -> (Vec<Candidate>, Vec<String>) {
         })
         .collect();
     // Each program's closure; each library analysed once.
-    let closures: Vec<Result<(Vec<PathBuf>, Vec<String>), String>> = programs
+    let closures: Vec<ClosureOf> = programs
         .par_iter()
         .map(|(path, _, _)| {
             let c = resolver
@@ -748,7 +754,7 @@ fn usr_bin_bundled_for_debian11_runs_the_same() {
         .zip(&host)
         .map(|(c, h)| (c.name.as_str(), h))
         .collect();
-    let runs: Vec<(String, Result<(), (Run, String)>, Vec<String>)> = pool.install(|| {
+    let runs: Vec<RunOf> = pool.install(|| {
         to_bundle
             .par_iter()
             .filter_map(|c| {

@@ -34,8 +34,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use common::chroot::{chroot_available, run_in_chroot_with, ChrootOptions};
+use common::chroot::{run_in_chroot_with, ChrootOptions};
+use common::wheels::{auditwheel_tag, bullseye_python, file_name, must, wheel_venv, wheels_in};
 use common::{run_command, run_in, Run};
+
+/// pip builds and installs may take a while on a loaded machine.
+const TIMEOUT: Duration = Duration::from_secs(300);
 
 const TEST: &str = "bundle_wheel";
 const PYTHON: &str = "/usr/bin/python3";
@@ -59,15 +63,6 @@ fn unavailable(what: &str) -> Option<PathBuf> {
     None
 }
 
-/// Run a command (up to 5 minutes: pip builds), panicking with its output on failure.
-#[track_caller]
-fn must(cmd: Command) -> Run {
-    let shown = format!("{cmd:?}");
-    let r = run_command(cmd, Duration::from_secs(300));
-    assert_eq!(r.code, Some(0), "{shown}\n{}", r.describe());
-    r
-}
-
 /// The build venv: setuptools, wheel and auditwheel from PyPI (made by `.ci/run`; made
 /// here when missing).
 fn build_venv() -> Option<PathBuf> {
@@ -79,12 +74,7 @@ fn build_venv() -> Option<PathBuf> {
             return unavailable(&format!("{tool} not found"));
         }
     }
-    let venv = std::env::var_os("ELFCOMPAT_WHEEL_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_else(|| "/root".into()))
-                .join(".cache/elfcompat/wheel-venv")
-        });
+    let venv = wheel_venv();
     if !venv.join("bin/auditwheel").is_file() {
         let mut c = Command::new(PYTHON);
         c.args(["-m", "venv"]).arg(&venv);
@@ -116,7 +106,7 @@ fn build_wheel(venv: &Path, name: &str, work: &Path, out: &Path) -> PathBuf {
     c.args(["wheel", "-q", "--no-deps", "--no-build-isolation", "-w"])
         .arg(out)
         .arg(&src);
-    must(c);
+    must(c, TIMEOUT);
     let wheels = wheels_in(out);
     let prefix = if name == "cext" { "zcrc-" } else { "cxxdemo-" };
     wheels
@@ -136,22 +126,6 @@ fn copy_tree(from: &Path, to: &Path) {
             std::fs::copy(e.path(), &dest).unwrap();
         }
     }
-}
-
-fn wheels_in(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|d| {
-            d.filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "whl"))
-                .collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    v
-}
-
-fn file_name(p: &Path) -> String {
-    p.file_name().unwrap().to_string_lossy().into_owned()
 }
 
 /// A wheel's members, in order: name -> (bytes, unix mode).
@@ -330,21 +304,6 @@ fn check_extension(bytes: &[u8], renamed: &[(String, String)], runpath: &str) {
     assert_eq!(elf.runpaths, vec![runpath]);
 }
 
-/// Bullseye's own Python (3.9, glibc 2.31) in a root for the chroot (`tools/old-python.sh`).
-fn bullseye_python() -> Option<PathBuf> {
-    if let Err(e) = chroot_available("amd64") {
-        return unavailable(&e);
-    }
-    let mut c = Command::new("bash");
-    c.arg(common::crate_root().join("tools/old-python.sh"))
-        .args(["bullseye", "amd64"]);
-    let r = run_command(c, Duration::from_secs(600));
-    if r.code != Some(0) {
-        return unavailable(&format!("cannot get bullseye's python: {}", r.describe()));
-    }
-    r.stdout.lines().last().map(PathBuf::from)
-}
-
 /// `wheels` installed on the host with pip into a plain directory (`--target`), imported
 /// and called by bullseye's python3.9 inside the chroot.
 fn run_in_bullseye(
@@ -359,7 +318,7 @@ fn run_in_bullseye(
     c.args(["install", "-q", "--no-index", "--no-deps", "--target"])
         .arg(&site)
         .args(wheels);
-    must(c);
+    must(c, TIMEOUT);
     let script = work.join("script.py");
     std::fs::write(&script, SCRIPT).unwrap();
     run_in_chroot_with(
@@ -373,38 +332,23 @@ fn run_in_bullseye(
     )
 }
 
-/// `auditwheel show`'s answer: the platform tag it says the wheel is consistent with.
-fn auditwheel_tag(venv: &Path, wheel: &Path) -> (String, String) {
-    let mut c = Command::new(venv.join("bin/auditwheel"));
-    c.arg("show").arg(wheel);
-    let r = must(c);
-    let text = r.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
-    let tag = text
-        .split("consistent with the following platform tag: \"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .unwrap_or_else(|| panic!("auditwheel show said:\n{}", r.stdout))
-        .to_string();
-    (tag, text)
-}
-
 /// A fresh venv of the host's python with `wheels` installed by pip, offline; the script's
 /// output there.
 fn run_installed(work: &Path, label: &str, wheels: &[PathBuf]) -> String {
     let venv = work.join(format!("venv-{label}"));
     let mut c = Command::new(PYTHON);
     c.args(["-m", "venv"]).arg(&venv);
-    must(c);
+    must(c, TIMEOUT);
     let mut c = Command::new(venv.join("bin/pip"));
     c.args(["install", "-q", "--no-index", "--no-deps"])
         .args(wheels);
-    must(c);
+    must(c, TIMEOUT);
     let mut c = Command::new(venv.join("bin/python"));
     // Away from the sources, so the installed packages are what is imported.
     c.current_dir(work)
         .env("LD_BIND_NOW", "1")
         .args(["-c", SCRIPT]);
-    must(c).stdout
+    must(c, TIMEOUT).stdout
 }
 
 #[test]
@@ -412,8 +356,12 @@ fn wheels_bundled_for_manylinux() {
     let Some(venv) = build_venv() else {
         return;
     };
-    let Some(py_root) = bullseye_python() else {
-        return;
+    let py_root = match bullseye_python() {
+        Ok(root) => root,
+        Err(e) => {
+            unavailable(&e);
+            return;
+        }
     };
     let tmp = common::tempdir();
     let work = tmp.path();

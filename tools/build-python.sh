@@ -43,7 +43,10 @@ root=$(cd "$root" && pwd)
 pip_whl=$root/pip/pip-$pip_version-py3-none-any.whl
 if [ ! -s "$pip_whl" ]; then
     mkdir -p "$root/pip"
-    python3 -m pip download -q --no-deps --only-binary :all: -d "$root/pip" "pip==$pip_version" >&2
+    # Debian's python3-pip (.ci/run installs it) when there, whatever python3 PATH finds.
+    host_python=python3
+    [ -x /usr/bin/python3 ] && /usr/bin/python3 -m pip --version >/dev/null 2>&1 && host_python=/usr/bin/python3
+    "$host_python" -m pip download -q --no-deps --only-binary :all: -d "$root/pip" "pip==$pip_version" >&2
 fi
 [ -s "$pip_whl" ] || { echo "build-python: no $pip_whl" >&2; exit 1; }
 

@@ -129,7 +129,7 @@ pub fn policy(name: &str) -> Option<&'static Policy> {
     let want = name.trim().to_ascii_lowercase();
     policies()
         .iter()
-        .find(|p| p.name == want || p.aliases.iter().any(|a| *a == want))
+        .find(|p| p.name == want || p.aliases.contains(&want))
 }
 
 /// The policy of a glibc release: the one with exactly that glibc.

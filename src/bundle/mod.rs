@@ -793,23 +793,6 @@ fn current_runpath(data: &[u8]) -> Option<String> {
     d.runpath.as_ref().map(|r| r.to_string())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn origin_paths() {
-        assert_eq!(origin_path("bin", "lib"), "$ORIGIN/../lib");
-        assert_eq!(origin_path("lib", "lib"), "$ORIGIN");
-        assert_eq!(origin_path("", "lib"), "$ORIGIN/lib");
-        assert_eq!(
-            origin_path("usr/lib/app/plugins", "lib"),
-            "$ORIGIN/../../../../lib"
-        );
-        assert_eq!(origin_path("opt/app/bin", "opt/app/lib"), "$ORIGIN/../lib");
-    }
-}
-
 /// `check --closure` and `report --closure`: the inputs (files, or trees walked) followed by
 /// every library their closure loads that would ship with them — everything but glibc's
 /// own and the libraries the policy leaves to the target — so a CI gate judges what will
@@ -855,4 +838,21 @@ pub fn closure_files(
     let mut out: Vec<PathBuf> = paths.to_vec();
     out.extend(libs);
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origin_paths() {
+        assert_eq!(origin_path("bin", "lib"), "$ORIGIN/../lib");
+        assert_eq!(origin_path("lib", "lib"), "$ORIGIN");
+        assert_eq!(origin_path("", "lib"), "$ORIGIN/lib");
+        assert_eq!(
+            origin_path("usr/lib/app/plugins", "lib"),
+            "$ORIGIN/../../../../lib"
+        );
+        assert_eq!(origin_path("opt/app/bin", "opt/app/lib"), "$ORIGIN/../lib");
+    }
 }
