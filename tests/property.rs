@@ -1540,7 +1540,7 @@ fn check_dry_run_and_patch_agree() {
     ));
     // The architectures without a startup shim show their blocker for programs built
     // against glibc 2.36, in check and dry-run alike (they were "fixable" before).
-    for arch in ["armhf", "i686", "ppc64le", "s390x"] {
+    for arch in ["ppc64le", "s390x"] {
         let f = Path::new(MANIFEST_DIR).join(format!("testdata/bin/{arch}/uselib"));
         let check = run(elfcompat(["check", "--glibc", "2.31"]).arg(&f), RUN_TIMEOUT);
         let dry = run(
@@ -1551,12 +1551,36 @@ fn check_dry_run_and_patch_agree() {
             assert_eq!(o.code(), Some(1), "{arch}: {}", o.describe());
             assert!(
                 o.stdout_str().contains(
-                    "lowering below 2.34 needs the startup shim, which elfcompat has only for x86_64 and aarch64"
+                    "lowering below 2.34 needs the startup shim, which elfcompat has only for x86_64, aarch64, i386 and arm"
                 ),
                 "{arch}: {}",
                 o.describe()
             );
         }
+    }
+    // i386 and armhf have the shim: check calls __libc_start_main fixable and the dry run
+    // injects it.
+    for arch in ["i686", "armhf"] {
+        let f = Path::new(MANIFEST_DIR).join(format!("testdata/bin/{arch}/uselib"));
+        let check = run(elfcompat(["check", "--glibc", "2.31"]).arg(&f), RUN_TIMEOUT);
+        let dry = run(
+            elfcompat(["patch", "--dry-run", "--glibc", "2.31"]).arg(&f),
+            RUN_TIMEOUT,
+        );
+        assert!(
+            check
+                .stdout_str()
+                .contains("(1 fixable by `elfcompat patch`, 0 blocker(s))"),
+            "{arch}: {}",
+            check.describe()
+        );
+        assert_eq!(dry.code(), Some(0), "i686: {}", dry.describe());
+        assert!(
+            dry.stdout_str()
+                .contains("startup   inject the startup shim"),
+            "{arch}: {}",
+            dry.describe()
+        );
     }
     assert!(
         failures.is_empty(),

@@ -190,7 +190,20 @@ run_apt() {
 
 updated=""
 update_lists() {
-    run_apt apt-get -q -o APT::Update::Error-Mode=any update || die "apt-get update for $suite/$arch failed"
+    if ! run_apt apt-get -q -o APT::Update::Error-Mode=any update; then
+        # A mirror may lack a security index for an architecture (seen: bullseye-security
+        # armhf answered 404): the glibc of the point release is still that suite's
+        # glibc. Retry once without the security suite, and say so; any other failure
+        # stays fatal.
+        if grep -q -- "^E: Failed to fetch .*-security/.*404" "$log" &&
+           ! grep "^E: Failed to fetch" "$log" | grep -qv -- "-security/"; then
+            echo "$prog: warning: no $suite-security index for $arch on this mirror; using $suite and $suite-updates" >&2
+            grep -v -- "-security main" "$sources" > "$sources.new" && mv "$sources.new" "$sources"
+            run_apt apt-get -q -o APT::Update::Error-Mode=any update || die "apt-get update for $suite/$arch failed"
+        else
+            die "apt-get update for $suite/$arch failed"
+        fi
+    fi
     touch "$aptdir/lists.stamp"
     updated=", lists updated"
 }

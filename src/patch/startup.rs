@@ -24,7 +24,7 @@ pub const SECTION_NAME: &str = ".elfcompat.start";
 pub struct Shim {
     arch: Arch,
     section: SectionId,
-    /// x86_64: the GOT slot of `__libc_start_main`; aarch64: its PLT stub.
+    /// x86_64: the GOT slot of `__libc_start_main`; aarch64, i386 and arm: its PLT stub.
     got_slot: u64,
     call_section: SectionId,
     call_offset: usize,
@@ -42,16 +42,22 @@ pub enum Arch {
     X86_64,
     /// Little-endian aarch64.
     Aarch64,
+    /// 32-bit x86 (i386 to i686).
+    I386,
+    /// Little-endian 32-bit ARM (EABI), `_start` in ARM or Thumb code.
+    Arm,
 }
 
 /// The architectures the shim exists for, in words.
-pub const ARCHES: &str = "x86_64 and aarch64";
+pub const ARCHES: &str = "x86_64, aarch64, i386 and arm";
 
 /// The shim's architecture for an ELF header, if it has one.
 pub fn arch_of(machine: u16, is_64: bool, big_endian: bool) -> Option<Arch> {
     match machine {
         m if m == elf::EM_X86_64.0 && is_64 => Some(Arch::X86_64),
         m if m == elf::EM_AARCH64.0 && is_64 && !big_endian => Some(Arch::Aarch64),
+        m if m == elf::EM_386.0 && !is_64 => Some(Arch::I386),
+        m if m == elf::EM_ARM.0 && !is_64 && !big_endian => Some(Arch::Arm),
         _ => None,
     }
 }
@@ -83,6 +89,8 @@ pub fn prepare(b: &mut Builder<'_>) -> Result<Shim, PatchError> {
     let slot_types: &[u32] = match arch {
         Arch::X86_64 => &[elf::R_X86_64_GLOB_DAT.0],
         Arch::Aarch64 => &[elf::R_AARCH64_JUMP_SLOT.0, elf::R_AARCH64_GLOB_DAT.0],
+        Arch::I386 => &[elf::R_386_JMP_SLOT.0, elf::R_386_GLOB_DAT.0],
+        Arch::Arm => &[elf::R_ARM_JUMP_SLOT.0, elf::R_ARM_GLOB_DAT.0],
     };
     let mut slot = None;
     for s in b.sections.iter() {
@@ -98,6 +106,12 @@ pub fn prepare(b: &mut Builder<'_>) -> Result<Shim, PatchError> {
         refuse("no GOT slot relocation for __libc_start_main: unrecognised _start")
     })?;
     let entry = b.header.e_entry;
+    let pltgot = b.dynamic_data().and_then(|d| {
+        d.iter().find_map(|d| match d {
+            Dynamic::Integer { tag, val } if *tag == elf::DT_PLTGOT => Some(*val),
+            _ => None,
+        })
+    });
     let found = b
         .sections
         .iter()
@@ -115,6 +129,10 @@ pub fn prepare(b: &mut Builder<'_>) -> Result<Shim, PatchError> {
                 Arch::X86_64 => find_x86_64_call(bytes.as_slice(), start, s.sh_addr, slot)
                     .map(|(i, insn)| (s.id(), i, insn, slot)),
                 Arch::Aarch64 => find_aarch64_call(b, bytes.as_slice(), start, s.sh_addr, slot)
+                    .map(|(i, insn, plt)| (s.id(), i, insn, plt)),
+                Arch::I386 => find_i386_call(b, bytes.as_slice(), start, s.sh_addr, slot, pltgot)
+                    .map(|(i, insn, plt)| (s.id(), i, insn, plt)),
+                Arch::Arm => find_arm_call(b, bytes.as_slice(), entry, s.sh_addr, slot)
                     .map(|(i, insn, plt)| (s.id(), i, insn, plt)),
             }
         });
@@ -167,6 +185,8 @@ pub fn finish(b: &mut Builder<'_>, shim: Shim) -> Result<(), PatchError> {
     let code = match shim.arch {
         Arch::X86_64 => x86_64_code(base, &shim)?,
         Arch::Aarch64 => aarch64_code(base, &shim)?,
+        Arch::I386 => i386_code(base, &shim)?,
+        Arch::Arm => arm_code(base, &shim)?,
     };
     if code.len() > SHIM_SIZE {
         return Err(PatchError::internal("shim larger than reserved"));
@@ -187,10 +207,22 @@ pub fn finish(b: &mut Builder<'_>, shim: Shim) -> Result<(), PatchError> {
         Arch::Aarch64 => a64_branch(0x9400_0000, shim.call_addr, base)?
             .to_le_bytes()
             .to_vec(),
+        // call __libc_start_main@plt (e8 rel32) -> call shim
+        Arch::I386 => {
+            let mut p = vec![0xe8];
+            p.extend_from_slice(&rel32(shim.call_addr + 5, base)?);
+            p
+        }
+        // Thumb `blx __libc_start_main@plt` -> `blx shim`; ARM `bl` -> `bl shim` (the
+        // shim is ARM code, like the PLT stub).
+        Arch::Arm if shim.call_addr & 1 == 1 => thumb_blx(shim.call_addr & !1, base)?.to_vec(),
+        Arch::Arm => arm_branch(0xeb00_0000, shim.call_addr, base)?
+            .to_le_bytes()
+            .to_vec(),
     };
     if let SectionData::Data(bytes) = &mut b.sections.get_mut(shim.call_section).data {
         let v = bytes.to_mut();
-        let i = shim.call_offset;
+        let i = shim.call_offset & !1;
         v[i..i + patch.len()].copy_from_slice(&patch);
     }
     Ok(())
@@ -364,4 +396,258 @@ fn x86_64_code(base: u64, shim: &Shim) -> Result<Vec<u8>, PatchError> {
     }
     c.extend_from_slice(&[0x41, 0x5f, 0x41, 0x5e, 0x41, 0x5d, 0x41, 0x5c, 0x5b, 0xc3]); // pops, ret
     Ok(c)
+}
+
+/// `call rel32` within 64 bytes of the entry point whose target is a PLT stub jumping
+/// through `slot`: `jmp *disp(%ebx)` (PIC, %ebx = DT_PLTGOT) or `jmp *abs` (non-PIC).
+fn find_i386_call(
+    b: &Builder<'_>,
+    bytes: &[u8],
+    start: usize,
+    sh_addr: u64,
+    slot: u64,
+    pltgot: Option<u64>,
+) -> Option<(usize, u64, u64)> {
+    let end = (start + 64).min(bytes.len().saturating_sub(5));
+    (start..end).find_map(|i| {
+        if bytes[i] != 0xe8 {
+            return None;
+        }
+        let rel = i32::from_le_bytes(bytes.get(i + 1..i + 5)?.try_into().ok()?);
+        let pc = sh_addr + i as u64;
+        let target = u64::from((pc as u32).wrapping_add(5).wrapping_add(rel as u32));
+        let plt = b.sections.iter().find(|s| {
+            s.sh_flags.contains(elf::SHF_EXECINSTR)
+                && s.sh_addr <= target
+                && target + 6 <= s.sh_addr + s.sh_size
+        })?;
+        let SectionData::Data(pb) = &plt.data else {
+            return None;
+        };
+        let off = (target - plt.sh_addr) as usize;
+        let stub = pb.as_slice().get(off..off + 6)?;
+        let word = u32::from_le_bytes(stub[2..6].try_into().ok()?);
+        let jumps_to = match (stub[0], stub[1]) {
+            (0xff, 0xa3) => u64::from((pltgot? as u32).wrapping_add(word)),
+            (0xff, 0x25) => u64::from(word),
+            _ => return None,
+        };
+        (jumps_to == slot).then_some((i, pc, target))
+    })
+}
+
+/// The i386 shim. `__libc_start_main`'s arguments are on the stack: `init` is the fourth
+/// (16(%esp) at the shim's entry). The shim leaves %ebx alone: a PIC PLT stub needs the
+/// GOT address `_start` put there.
+fn i386_code(base: u64, shim: &Shim) -> Result<Vec<u8>, PatchError> {
+    // Differences of 32-bit addresses: wrapping, so any layout of a 32-bit file encodes.
+    let d32 = |from: u64, to: u64| (to as u32).wrapping_sub(from as u32).to_le_bytes();
+    let mut c: Vec<u8> = Vec::with_capacity(SHIM_SIZE);
+    let here = |c: &Vec<u8>| base + c.len() as u64;
+    c.extend_from_slice(&[0x83, 0x7c, 0x24, 0x10, 0x00]); // cmpl $0, 16(%esp)
+    c.extend_from_slice(&[0x75, 0x10]); // jne over the next 16 bytes
+    c.extend_from_slice(&[0xe8, 0, 0, 0, 0, 0x58]); // call 1f; 1: pop %eax
+    let anchor = here(&c) - 1;
+    let init_at = base + 0x1c; // the init routine follows the jmp below
+    c.extend_from_slice(&[0x8d, 0x80]); // lea init-1b(%eax), %eax
+    c.extend_from_slice(&d32(anchor, init_at));
+    c.extend_from_slice(&[0x89, 0x44, 0x24, 0x10]); // mov %eax, 16(%esp)
+    c.push(0xe9); // jmp __libc_start_main@plt
+    c.extend_from_slice(&d32(here(&c) + 4, shim.got_slot));
+    debug_assert_eq!(here(&c), init_at);
+    // init(argc, argv, envp), cdecl: save the callee-saved registers and keep %esp
+    // 16-byte aligned at each call (entry: %esp = 12 mod 16).
+    c.extend_from_slice(&[0x55, 0x53, 0x56, 0x57]); // push %ebp, %ebx, %esi, %edi
+    c.extend_from_slice(&[0x83, 0xec, 0x0c]); // sub $12, %esp
+    c.extend_from_slice(&[0xe8, 0, 0, 0, 0, 0x5b]); // call 1f; 1: pop %ebx
+    let anchor = here(&c) - 1;
+    // Copy (argc, argv, envp) from the caller's frame (32..44(%esp)) to the outgoing
+    // argument slots before every call: a callee may overwrite its own arguments.
+    let args: [u8; 23] = [
+        0x8b, 0x44, 0x24, 0x20, 0x89, 0x04, 0x24, // argc
+        0x8b, 0x44, 0x24, 0x24, 0x89, 0x44, 0x24, 0x04, // argv
+        0x8b, 0x44, 0x24, 0x28, 0x89, 0x44, 0x24, 0x08, // envp
+    ];
+    if let Some(init) = shim.init {
+        c.extend_from_slice(&args);
+        c.push(0xe8); // call DT_INIT
+        c.extend_from_slice(&d32(here(&c) + 4, init));
+    }
+    if let Some((arr, size)) = shim.init_array {
+        c.extend_from_slice(&[0x8d, 0xb3]); // lea init_array-1b(%ebx), %esi
+        c.extend_from_slice(&d32(anchor, arr));
+        c.extend_from_slice(&[0x8d, 0xbb]); // lea init_array_end-1b(%ebx), %edi
+        c.extend_from_slice(&d32(anchor, arr + size));
+        // loop: cmp %edi, %esi; jae done; args; call *(%esi); add $4, %esi; jmp loop
+        c.extend_from_slice(&[0x39, 0xfe, 0x73, 0x1e]);
+        c.extend_from_slice(&args);
+        c.extend_from_slice(&[0xff, 0x16, 0x83, 0xc6, 0x04, 0xeb, 0xde]);
+    }
+    c.extend_from_slice(&[0x83, 0xc4, 0x0c]); // add $12, %esp
+    c.extend_from_slice(&[0x5f, 0x5e, 0x5b, 0x5d, 0xc3]); // pop %edi, %esi, %ebx, %ebp; ret
+    Ok(c)
+}
+
+/// The ARM immediate of a data-processing instruction: 8 bits rotated right by twice the
+/// 4-bit rotation.
+fn arm_imm(insn: u32) -> u32 {
+    (insn & 0xff).rotate_right(((insn >> 8) & 0xf) * 2)
+}
+
+/// The GOT slot an ARM PLT stub `add ip, pc, #a; add ip, ip, #b; ldr pc, [ip, #c]!` at
+/// `stub` loads.
+fn arm_plt_slot(b: &Builder<'_>, stub: u64) -> Option<u64> {
+    let plt = b.sections.iter().find(|s| {
+        s.sh_flags.contains(elf::SHF_EXECINSTR)
+            && s.sh_addr <= stub
+            && stub + 12 <= s.sh_addr + s.sh_size
+    })?;
+    let SectionData::Data(pb) = &plt.data else {
+        return None;
+    };
+    let off = (stub - plt.sh_addr) as usize;
+    let w = |k: usize| a64_word(pb.as_slice(), off + 4 * k);
+    let (w0, w1, w2) = (w(0)?, w(1)?, w(2)?);
+    if w0 & 0xffff_f000 != 0xe28f_c000
+        || w1 & 0xffff_f000 != 0xe28c_c000
+        || w2 & 0xffff_f000 != 0xe5bc_f000
+    {
+        return None;
+    }
+    Some(stub + 8 + u64::from(arm_imm(w0)) + u64::from(arm_imm(w1)) + u64::from(w2 & 0xfff))
+}
+
+/// The call of `__libc_start_main@plt` within 64 bytes of the entry point: Thumb `blx`
+/// (entry address odd) or ARM `bl`. Returns the offset in the section, the call's address
+/// (odd for Thumb) and the PLT stub.
+fn find_arm_call(
+    b: &Builder<'_>,
+    bytes: &[u8],
+    entry: u64,
+    sh_addr: u64,
+    slot: u64,
+) -> Option<(usize, u64, u64)> {
+    let thumb = entry & 1 == 1;
+    let start = ((entry & !1) - sh_addr) as usize;
+    let end = (start + 64).min(bytes.len().saturating_sub(4));
+    let step = if thumb { 2 } else { 4 };
+    (start..end).step_by(step).find_map(|i| {
+        let pc = sh_addr + i as u64;
+        let target = if thumb {
+            let h1 = u32::from(u16::from_le_bytes(bytes.get(i..i + 2)?.try_into().ok()?));
+            let h2 = u32::from(u16::from_le_bytes(
+                bytes.get(i + 2..i + 4)?.try_into().ok()?,
+            ));
+            // BLX (immediate), encoding T2: to ARM code at Align(PC, 4) + imm32.
+            if h1 & 0xf800 != 0xf000 || h2 & 0xd001 != 0xc000 {
+                return None;
+            }
+            let s = (h1 >> 10) & 1;
+            let i1 = !((h2 >> 13) ^ s) & 1;
+            let i2 = !((h2 >> 11) ^ s) & 1;
+            let imm =
+                (s << 24) | (i1 << 23) | (i2 << 22) | ((h1 & 0x3ff) << 12) | ((h2 & 0x7fe) << 1);
+            let off = ((imm << 7) as i32 >> 7) as i64;
+            (((pc + 4) & !3) as i64 + off) as u64
+        } else {
+            let w = a64_word(bytes, i)?;
+            if w & 0xff00_0000 != 0xeb00_0000 {
+                return None;
+            }
+            let off = (((w & 0x00ff_ffff) << 8) as i32 >> 8) as i64 * 4;
+            (pc as i64 + 8 + off) as u64
+        };
+        (arm_plt_slot(b, target)? == slot).then_some((i, pc | u64::from(thumb), target))
+    })
+}
+
+/// An ARM `b`/`bl` (condition and opcode in `op`) from `from` to `to`.
+fn arm_branch(op: u32, from: u64, to: u64) -> Result<u32, PatchError> {
+    let d = to as i64 - (from as i64 + 8);
+    if d % 4 != 0 || !(-(1 << 25)..(1 << 25)).contains(&d) {
+        return Err(refuse("shim out of branch range (±32 MiB) of _start"));
+    }
+    Ok(op | ((d / 4) as u32 & 0x00ff_ffff))
+}
+
+/// A Thumb `blx` (immediate, to ARM code) at `from` to `to`, as two halfwords.
+fn thumb_blx(from: u64, to: u64) -> Result<[u8; 4], PatchError> {
+    let d = to as i64 - ((from + 4) & !3) as i64;
+    if d % 4 != 0 || !(-(1 << 24)..(1 << 24)).contains(&d) {
+        return Err(refuse("shim out of branch range (±16 MiB) of _start"));
+    }
+    let imm = d as u32;
+    let s = (imm >> 24) & 1;
+    let j1 = (!(imm >> 23) ^ s) & 1;
+    let j2 = (!(imm >> 22) ^ s) & 1;
+    let h1 = (0xf000 | (s << 10) | ((imm >> 12) & 0x3ff)) as u16;
+    let h2 = (0xe800 | (j1 << 13) | (j2 << 11) | (((imm >> 2) & 0x3ff) << 1)) as u16;
+    let mut out = [0; 4];
+    out[..2].copy_from_slice(&h1.to_le_bytes());
+    out[2..].copy_from_slice(&h2.to_le_bytes());
+    Ok(out)
+}
+
+/// The ARM shim (ARM code; `init` in r3). Addresses it needs come from a literal pool as
+/// offsets from the pc (`ldr rd, lit; add rd, pc, rd`), so it is position-independent;
+/// `blx` to DT_INIT and the DT_INIT_ARRAY entries interworks with Thumb code (bit 0).
+fn arm_code(base: u64, shim: &Shim) -> Result<Vec<u8>, PatchError> {
+    let mut w: Vec<u32> = vec![0xe353_0000, 0x028f_3000]; // cmp r3, #0; addeq r3, pc, #0
+    let b = arm_branch(0xea00_0000, base + 8, shim.got_slot)?; // b __libc_start_main@plt
+    w.push(b);
+    // init(argc=r0, argv=r1, envp=r2): push {r4-r8, lr}; r4-r6 = argc, argv, envp
+    w.extend_from_slice(&[0xe92d_41f0, 0xe1a0_4000, 0xe1a0_5001, 0xe1a0_6002]);
+    let mut literals: Vec<(usize, u64)> = Vec::new();
+    let mut load = |w: &mut Vec<u32>, rd: u32, target: u64| {
+        literals.push((w.len(), target));
+        w.push(0xe59f_0000 | (rd << 12)); // ldr rd, [pc, #literal]
+        w.push(0xe08f_0000 | (rd << 12) | rd); // add rd, pc, rd
+    };
+    let args = [0xe1a0_0004, 0xe1a0_1005, 0xe1a0_2006]; // mov r0-r2, r4-r6
+    if let Some(init) = shim.init {
+        load(&mut w, 7, init);
+        w.extend_from_slice(&args);
+        w.push(0xe12f_ff37); // blx r7
+    }
+    if let Some((arr, size)) = shim.init_array {
+        load(&mut w, 7, arr);
+        load(&mut w, 8, arr + size);
+        // loop: cmp r7, r8; bhs done; ldr r3, [r7], #4; args; blx r3; b loop
+        w.extend_from_slice(&[0xe157_0008, 0x2a00_0005, 0xe497_3004]);
+        w.extend_from_slice(&args);
+        w.extend_from_slice(&[0xe12f_ff33, 0xeaff_fff7]);
+    }
+    w.push(0xe8bd_81f0); // pop {r4-r8, pc}
+    for (i, target) in literals {
+        let lit = w.len();
+        // The ldr at i reads pc + 8 + imm; the add at i + 1 adds pc = its address + 8.
+        w[i] |= (4 * (lit - i) - 8) as u32;
+        let add_pc = base + 4 * (i as u64 + 1) + 8;
+        w.push((target as u32).wrapping_sub(add_pc as u32));
+    }
+    Ok(w.iter().flat_map(|x| x.to_le_bytes()).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Encodings checked against GNU as/objdump: the `blx __libc_start_main@plt` of a
+    /// Debian armhf `_start`, and the i386 and ARM branches the shim writes.
+    #[test]
+    fn branch_encodings() {
+        // 5dc: f7ff ef9e  blx 51c
+        assert_eq!(
+            thumb_blx(0x5dc, 0x51c).expect("in range"),
+            [0xff, 0xf7, 0x9e, 0xef]
+        );
+        // 3068: eafff52b  b 51c
+        assert_eq!(
+            arm_branch(0xea00_0000, 0x3068, 0x51c).expect("in range"),
+            0xeaff_f52b
+        );
+        // e28cca01: add ip, ip, #4096
+        assert_eq!(arm_imm(0xe28c_ca01), 0x1000);
+        assert!(thumb_blx(0x5dc, 0x51e).is_err(), "not 4-aligned");
+    }
 }
