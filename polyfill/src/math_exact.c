@@ -132,11 +132,12 @@ static void raise_invalid(void) {
         __builtin_signbit(x) ? y : x, NUM(S))                                             \
     CMP(T, S, fminimum_mag_num, LT(fabs##S(x), fabs##S(y)), GT(fabs##S(x), fabs##S(y)),   \
         __builtin_signbit(x) ? x : y, NUM(S))                                             \
-    /* glibc's fmaxmag and fminmag end in its own fmax and fmin (2.2.5): called here. */  \
+    /* glibc's fmaxmag and fminmag end in its own fmax and fmin (2.2.5), called here;   \
+     * of two zeros both return y (x86_64's maxsd; measured on aarch64 too). */          \
     CMP(T, S, fmaxmag, GT(fabs##S(x), fabs##S(y)), LT(fabs##S(x), fabs##S(y)),            \
-        fmax##S(x, y), fmax##S(x, y))                                                     \
+        x == y ? y : fmax##S(x, y), fmax##S(x, y))                                        \
     CMP(T, S, fminmag, LT(fabs##S(x), fabs##S(y)), GT(fabs##S(x), fabs##S(y)),            \
-        fmin##S(x, y), fmin##S(x, y))
+        x == y ? y : fmin##S(x, y), fmin##S(x, y))
 
 #define NANHELP(T, S)                                                                     \
     static int issig##S(T x) { return PF(__issignaling##S)(x); }                          \
