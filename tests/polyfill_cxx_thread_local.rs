@@ -1,7 +1,7 @@
 //! C++ `thread_local` destructors through the `__cxa_thread_atexit_impl` polyfill, side by
 //! side with glibc's own: libstdc++ calls `__cxa_thread_atexit_impl` for every
 //! `thread_local` object with a destructor. The C++ program
-//! `testdata/polyfill/thread_local.cpp` is built with the host's g++ and run as built
+//! `testdata/polyfill/thread_local_order.cpp` is built with the host's g++ and run as built
 //! (glibc 2.36's function); then the host's libstdc++ is patched to 2.17 (the polyfill is
 //! linked into it, as into a libstdc++ bundled from a new GCC) and the program patched to
 //! 2.17 runs with it on 2.36 and on bullseye's 2.31: the same destructor order and the
@@ -51,7 +51,7 @@ fn build_and_patch(cxx: &str, libstdcxx: &Path, tmp: &Path) -> (PathBuf, PathBuf
     assert!(Command::new(cxx)
         .args(["-O1", "-pthread", "-o"])
         .arg(&bin)
-        .arg(root().join("testdata/polyfill/thread_local.cpp"))
+        .arg(root().join("testdata/polyfill/thread_local_order.cpp"))
         .status()
         .expect("g++")
         .success());
@@ -149,4 +149,62 @@ fn aarch64_thread_local_destructors_match_glibc() {
         "polyfill_cxx_thread_local: aarch64: {} lines identical to glibc 2.36 on 2.36 and 2.31",
         reference.lines().count()
     );
+}
+
+/// A dlopened C++ library whose `thread_local` destructor is still pending when the
+/// program dlcloses it (`thread_local_dlopen.cpp`, `thread_local_lib.cpp`): glibc keeps the
+/// library loaded until the destructor has run, and so does the polyfill (a dlopen
+/// reference per registration). Same output on 2.36 unpatched, and patched on 2.36 and 2.31.
+#[test]
+fn x86_64_dlclosed_library_keeps_its_thread_local_destructor() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let t = tmp.path();
+    let data = root().join("testdata/polyfill");
+    let lib_src = data.join("thread_local_lib.cpp");
+    let prog_src = data.join("thread_local_dlopen.cpp");
+    let build = |args: &[&str], src: &Path, out: &Path| {
+        assert!(Command::new("g++")
+            .args(args)
+            .arg("-o")
+            .arg(out)
+            .arg(src)
+            .arg("-ldl")
+            .status()
+            .expect("g++")
+            .success());
+    };
+    build(&["-O1", "-shared", "-fPIC"], &lib_src, &t.join("libtlx.so"));
+    build(&["-O1", "-pthread"], &prog_src, &t.join("tld"));
+    let lib = t.join("lib");
+    std::fs::create_dir_all(&lib).expect("mkdir");
+    let plan = patch_to_2_17(
+        Path::new("/usr/lib/x86_64-linux-gnu/libstdc++.so.6"),
+        &lib.join("libstdc++.so.6"),
+    );
+    assert!(plan.contains("import    dlopen@GLIBC_2.2.5 (libdl.so.2) for the polyfills"));
+    let patched_lib = t.join("libtlx-2.17.so");
+    patch_to_2_17(&t.join("libtlx.so"), &patched_lib);
+    let patched = t.join("tld-2.17");
+    patch_to_2_17(&t.join("tld"), &patched);
+
+    let mut c = Command::new(t.join("tld"));
+    c.arg(t.join("libtlx.so"));
+    let reference = output(c);
+    assert!(
+        reference.contains("dlclose: 0\nthread exits\n  destroy the library's thread_local"),
+        "{reference}"
+    );
+    let mut c = Command::new(&patched);
+    c.env("LD_BIND_NOW", "1")
+        .env("LD_LIBRARY_PATH", &lib)
+        .arg(&patched_lib);
+    assert_eq!(output(c), reference, "polyfill on glibc 2.36");
+    let (loader, libpath) = common::old_runtime("amd64");
+    let mut c = Command::new(loader);
+    c.env("LD_BIND_NOW", "1")
+        .args(["--inhibit-cache", "--library-path"])
+        .arg(format!("{}:{libpath}", lib.display()))
+        .arg(&patched)
+        .arg(&patched_lib);
+    assert_eq!(output(c), reference, "polyfill on glibc 2.31");
 }

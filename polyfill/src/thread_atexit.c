@@ -15,8 +15,13 @@
  * - at exit() it runs as one atexit handler: before the handlers registered before the first
  *   thread_local destructor (C++ objects of static duration constructed earlier, as glibc),
  *   but after any registered later (glibc: before all of them);
- * - the DSO argument is ignored: glibc keeps a library with pending destructors loaded
- *   through dlclose, here dlclose unloads it and its destructors run into unmapped code. */
+ * - glibc keeps a library with pending destructors loaded through dlclose by a count on its
+ *   link map (the DSO argument); here each registration takes a reference on the library
+ *   with dlopen(RTLD_NOLOAD) of the file dladdr names for the DSO argument, dropped with
+ *   dlclose once the destructor has run. So dlclose does not unload it either; after the
+ *   last pending destructor the library is unloaded at once, where glibc unloads it at the
+ *   next dlclose of any library. A library that cannot be reopened by that name (deleted
+ *   or renamed since it was loaded) is not kept loaded. */
 #include "common.h"
 
 extern int pthread_key_create(unsigned int *, void (*)(void *));
@@ -27,10 +32,22 @@ extern int __cxa_atexit(void (*)(void *), void *, void *);
 extern void *malloc(size_t);
 extern void free(void *);
 extern void abort(void);
+typedef struct {
+    const char *dli_fname;
+    void *dli_fbase;
+    const char *dli_sname;
+    void *dli_saddr;
+} dl_info;
+extern int dladdr(const void *, dl_info *);
+extern void *dlopen(const char *, int);
+extern int dlclose(void *);
+#define RTLD_LAZY 1
+#define RTLD_NOLOAD 4
 
 struct dtor {
     void (*func)(void *);
     void *obj;
+    void *pin; /* dlopen handle that keeps the registering library loaded, or 0 */
     struct dtor *next;
 };
 
@@ -43,6 +60,8 @@ static void run_list(void) {
     while ((d = pthread_getspecific(key)) != 0) {
         pthread_setspecific(key, d->next);
         d->func(d->obj);
+        if (d->pin)
+            dlclose(d->pin);
         free(d);
     }
 }
@@ -64,7 +83,6 @@ static void init(void) {
 }
 
 EXPORT int PF(__cxa_thread_atexit_impl)(void (*func)(void *), void *obj, void *dso) {
-    (void)dso;
     pthread_once(&once, init);
     struct dtor *d = malloc(sizeof *d);
     /* glibc: a fatal error ("failed to register TLS destructor: out of memory"). */
@@ -72,6 +90,10 @@ EXPORT int PF(__cxa_thread_atexit_impl)(void (*func)(void *), void *obj, void *d
         abort();
     d->func = func;
     d->obj = obj;
+    d->pin = 0;
+    dl_info info;
+    if (dso && dladdr(dso, &info) && info.dli_fname && info.dli_fname[0])
+        d->pin = dlopen(info.dli_fname, RTLD_LAZY | RTLD_NOLOAD);
     d->next = pthread_getspecific(key);
     if (pthread_setspecific(key, d) != 0)
         abort();
