@@ -193,3 +193,85 @@ fn x86_64_cxx_thread_local_destructors_match_glibc() {
 fn aarch64_cxx_thread_local_destructors_match_glibc() {
     thread_local("arm64");
 }
+
+/// sched_getattr and sched_setattr (glibc 2.41, newer than the host's 2.36): linked against
+/// trixie's libc.so.6 and run under its loader for the reference, then patched to 2.17 and
+/// run on 2.36 and bullseye's 2.31 (as tests/polyfill.rs does for the stdc_* functions).
+fn sched(arch: &str) {
+    let Some((cc, qemu)) = toolchain(arch, false) else {
+        return;
+    };
+    let new = common::fetch_old_runtime("trixie", arch).unwrap_or_else(|e| panic!("{e}"));
+    let new_libc = new
+        .libpath
+        .split(':')
+        .map(|d| Path::new(d).join("libc.so.6"))
+        .find(|p| p.exists())
+        .expect("trixie's libc.so.6");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let bin = tmp.path().join("sched");
+    let st = Command::new(cc)
+        .args(["-O1", "-o"])
+        .arg(&bin)
+        .arg(root().join("testdata/polyfill/side_by_side_sched.c"))
+        .arg("-Wl,--no-as-needed,--allow-shlib-undefined")
+        .arg(&new_libc)
+        .status()
+        .expect("gcc");
+    assert!(st.success());
+    let patched = tmp.path().join("sched-2.17");
+    let plan = patch_to_2_17(&bin, &patched);
+    assert!(plan.contains("polyfill  sched_getattr"), "{plan}");
+    let run = |prog: &Path, old: Option<(&str, &str)>| {
+        let mut c = match qemu {
+            Some(q) => {
+                let mut c = Command::new(q);
+                if old.is_none() {
+                    c.args(["-L", "/usr/aarch64-linux-gnu"]);
+                }
+                c.args(["-E", "LD_BIND_NOW=1"]);
+                if let Some((loader, _)) = old {
+                    c.arg(loader);
+                }
+                c
+            }
+            None => {
+                let mut c = Command::new(old.map_or("env", |(loader, _)| loader));
+                c.env("LD_BIND_NOW", "1");
+                c
+            }
+        };
+        if let Some((_, libpath)) = old {
+            c.args(["--inhibit-cache", "--library-path", libpath]);
+        }
+        c.arg(prog);
+        output(c)
+    };
+    let loader = new.loader.display().to_string();
+    let reference = run(&bin, Some((&loader, &new.libpath)));
+    assert!(
+        reference.contains("getattr self: 0 errno=0 size=48"),
+        "{reference}"
+    );
+    assert_eq!(run(&patched, None), reference, "{arch}: glibc 2.36");
+    let (old_loader, old_libpath) = common::old_runtime(arch);
+    assert_eq!(
+        run(&patched, Some((&old_loader, &old_libpath))),
+        reference,
+        "{arch}: glibc 2.31"
+    );
+    println!(
+        "polyfill_hard: {arch} side_by_side_sched.c: {} lines identical to glibc 2.41 on 2.36 and 2.31",
+        reference.lines().count()
+    );
+}
+
+#[test]
+fn x86_64_sched_attr_polyfills_match_glibc_2_41() {
+    sched("amd64");
+}
+
+#[test]
+fn aarch64_sched_attr_polyfills_match_glibc_2_41() {
+    sched("arm64");
+}
