@@ -95,10 +95,16 @@ fn older_version_fix(
     let known = db.symbol(target, symbol);
     match known.first() {
         Some(first) => Fix::Blocker {
-            reason: format!(
-                "first available in glibc {} (no older version)",
-                first.version
-            ),
+            reason: match super::advice::advice(symbol) {
+                Some(instead) => format!(
+                    "first available in glibc {} (no older version, and no sound polyfill): {instead}",
+                    first.version
+                ),
+                None => format!(
+                    "first available in glibc {} (no older version)",
+                    first.version
+                ),
+            },
         },
         None => Fix::Blocker {
             reason: format!("not in the ABI database for {}", target.name()),

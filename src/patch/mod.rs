@@ -2,6 +2,7 @@
 //! applying it is mechanical (in place when nothing grows, through object's ELF builder
 //! otherwise); the result is verified before anything is written, and again after.
 
+mod advice;
 pub mod coverage;
 mod cxx;
 mod image;
