@@ -465,12 +465,26 @@ fn real_projects_bundled_and_imported_on_bullseye() {
             let bundled = wheel_of(&out, p.dist).expect("a bundled wheel");
             let tags = platforms(&bundled);
             let (aw, said) = auditwheel_tag(&wheel_venv(), &bundled);
-            assert_eq!(
-                aw,
-                tags[0],
-                "{}: auditwheel show: {said}",
-                file_name(&bundled)
-            );
+            let ships_libstdcxx = bundled_libs(&bundled)
+                .iter()
+                .any(|l| l.contains("/libstdc++-"));
+            if ships_libstdcxx {
+                // auditwheel counts the GLIBCXX versions the extension needs from the
+                // wheel's own libstdc++ copy as the system's (docs/bundle.md): its tag is
+                // newer than the one the files truly need, and it says why.
+                assert!(
+                    aw != tags[0] && said.contains("libstdc++-") && said.contains("GLIBCXX_"),
+                    "{}: auditwheel show: {said}",
+                    file_name(&bundled)
+                );
+            } else {
+                assert_eq!(
+                    aw,
+                    tags[0],
+                    "{}: auditwheel show: {said}",
+                    file_name(&bundled)
+                );
+            }
             let site = work.join(format!("bullseye-{}-{target}", p.dist));
             py.install(&site, &[&bundled], p.deps);
             let ran = smoke_in_bullseye(&py_root, work, &site, p, None);
