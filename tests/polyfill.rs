@@ -6,40 +6,10 @@
 
 mod common;
 
+use common::polyfill::{output, patch_to_2_17, run_on};
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn output(mut c: Command) -> String {
-    let o = c.output().expect("run");
-    assert!(
-        o.status.success(),
-        "{:?}: {}",
-        c,
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn patch_to_2_17(bin: &Path, out: &Path) -> String {
-    let o = Command::new(env!("CARGO_BIN_EXE_elfcompat"))
-        .args(["patch", "--glibc", "2.17"])
-        .arg(bin)
-        .arg("-o")
-        .arg(out)
-        .output()
-        .expect("elfcompat");
-    let text = String::from_utf8_lossy(&o.stdout).into_owned();
-    assert!(
-        o.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    text
-}
 
 /// A C program written to `name` in a fresh temp dir (kept alive by the returned guard).
 fn source_file(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
@@ -92,7 +62,7 @@ fn x86_64_side_by_side(source: &str, min_linked: usize) {
     let st = Command::new("gcc")
         .args(["-O1", "-o"])
         .arg(&bin)
-        .arg(root().join("testdata/polyfill").join(source))
+        .arg(common::crate_root().join("testdata/polyfill").join(source))
         .arg("-lresolv")
         .status()
         .expect("gcc");
@@ -133,8 +103,10 @@ fn aarch64_polyfills_match_glibc() {
 }
 
 fn aarch64_side_by_side(source: &str) {
-    if !(common::have_tool("aarch64-linux-gnu-gcc") && common::have_tool("qemu-aarch64")) {
-        eprintln!("skipped: install gcc-aarch64-linux-gnu qemu-user");
+    if !common::polyfill::tools(
+        &["aarch64-linux-gnu-gcc", "qemu-aarch64"],
+        "gcc-aarch64-linux-gnu qemu-user",
+    ) {
         return;
     }
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -142,7 +114,7 @@ fn aarch64_side_by_side(source: &str) {
     let st = Command::new("aarch64-linux-gnu-gcc")
         .args(["-O1", "-o"])
         .arg(&bin)
-        .arg(root().join("testdata/polyfill").join(source))
+        .arg(common::crate_root().join("testdata/polyfill").join(source))
         .arg("-lresolv")
         .status()
         .expect("gcc");
@@ -219,21 +191,23 @@ fn data_polyfills_are_conservative() {
 /// The committed objects are what `polyfill/build.sh` makes from the committed sources.
 #[test]
 fn committed_objects_match_the_sources() {
-    if !(common::have_tool("gcc") && common::have_tool("aarch64-linux-gnu-gcc")) {
-        eprintln!("skipped: install gcc gcc-aarch64-linux-gnu");
+    if !common::polyfill::tools(
+        &["gcc", "aarch64-linux-gnu-gcc"],
+        "gcc gcc-aarch64-linux-gnu",
+    ) {
         return;
     }
     let tmp = tempfile::tempdir().expect("tempdir");
     let st = Command::new("bash")
-        .arg(root().join("polyfill/build.sh"))
+        .arg(common::crate_root().join("polyfill/build.sh"))
         .arg(tmp.path())
         .status()
         .expect("build.sh");
     assert!(st.success());
     for arch in ["x86_64", "aarch64"] {
         let built = std::fs::read(tmp.path().join(format!("{arch}.o"))).expect("built");
-        let committed =
-            std::fs::read(root().join(format!("polyfill/obj/{arch}.o"))).expect("committed");
+        let committed = std::fs::read(common::crate_root().join(format!("polyfill/obj/{arch}.o")))
+            .expect("committed");
         assert!(
             built == committed,
             "polyfill/obj/{arch}.o is stale: run polyfill/build.sh and commit"
@@ -316,7 +290,7 @@ fn newer_side_by_side(arch: &str) {
     let st = Command::new(cc)
         .args(["-O1", "-o"])
         .arg(&bin)
-        .arg(root().join("testdata/polyfill/side_by_side_new.c"))
+        .arg(common::crate_root().join("testdata/polyfill/side_by_side_new.c"))
         .arg("-Wl,--no-as-needed,--allow-shlib-undefined")
         .arg(&new_libc)
         .status()
@@ -326,29 +300,7 @@ fn newer_side_by_side(arch: &str) {
     let plan = patch_to_2_17(&bin, &patched);
     assert!(plan.contains("stdc_bit_ceil_ull"), "{plan}");
     let under = |loader: Option<&str>, libpath: Option<&str>, prog: &Path| {
-        let mut c = match qemu {
-            Some(q) => {
-                let mut c = Command::new(q);
-                if loader.is_none() {
-                    c.args(["-L", sysroot]);
-                }
-                c.args(["-E", "LD_BIND_NOW=1"]);
-                c
-            }
-            None => {
-                let mut c = Command::new(loader.unwrap_or("env"));
-                c.env("LD_BIND_NOW", "1");
-                c
-            }
-        };
-        if let (Some(l), Some(p)) = (loader, libpath) {
-            if qemu.is_some() {
-                c.arg(l);
-            }
-            c.args(["--inhibit-cache", "--library-path", p]);
-        }
-        c.arg(prog);
-        output(c)
+        run_on(qemu, sysroot, loader.zip(libpath), prog)
     };
     let loader = new.loader.display().to_string();
     let reference = under(Some(&loader), Some(&new.libpath), &bin);

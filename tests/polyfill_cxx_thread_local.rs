@@ -9,40 +9,10 @@
 
 mod common;
 
+use common::polyfill::{output, patch_to_2_17};
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn output(mut c: Command) -> String {
-    let o = c.output().expect("run");
-    assert!(
-        o.status.success(),
-        "{:?}: {}",
-        c,
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn patch_to_2_17(input: &Path, out: &Path) -> String {
-    let o = Command::new(env!("CARGO_BIN_EXE_elfcompat"))
-        .args(["patch", "--glibc", "2.17"])
-        .arg(input)
-        .arg("-o")
-        .arg(out)
-        .output()
-        .expect("elfcompat");
-    let text = String::from_utf8_lossy(&o.stdout).into_owned();
-    assert!(
-        o.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    text
-}
 
 /// Build the C++ program with `cxx`, patch it and `libstdcxx` to 2.17; returns (program,
 /// patched program, directory of the patched libstdc++).
@@ -51,7 +21,7 @@ fn build_and_patch(cxx: &str, libstdcxx: &Path, tmp: &Path) -> (PathBuf, PathBuf
     assert!(Command::new(cxx)
         .args(["-O1", "-pthread", "-o"])
         .arg(&bin)
-        .arg(root().join("testdata/polyfill/thread_local_order.cpp"))
+        .arg(common::crate_root().join("testdata/polyfill/thread_local_order.cpp"))
         .status()
         .expect("g++")
         .success());
@@ -118,8 +88,10 @@ fn x86_64_thread_local_destructors_match_glibc() {
 
 #[test]
 fn aarch64_thread_local_destructors_match_glibc() {
-    if !(common::have_tool("aarch64-linux-gnu-g++") && common::have_tool("qemu-aarch64")) {
-        eprintln!("skipped: install g++-aarch64-linux-gnu qemu-user");
+    if !common::polyfill::tools(
+        &["aarch64-linux-gnu-g++", "qemu-aarch64"],
+        "g++-aarch64-linux-gnu qemu-user",
+    ) {
         return;
     }
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -159,7 +131,7 @@ fn aarch64_thread_local_destructors_match_glibc() {
 fn x86_64_dlclosed_library_keeps_its_thread_local_destructor() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let t = tmp.path();
-    let data = root().join("testdata/polyfill");
+    let data = common::crate_root().join("testdata/polyfill");
     let lib_src = data.join("thread_local_lib.cpp");
     let prog_src = data.join("thread_local_dlopen.cpp");
     let build = |args: &[&str], src: &Path, out: &Path| {

@@ -9,40 +9,10 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use common::polyfill::{patch_to_2_17, run_on};
+
+use std::path::Path;
 use std::process::Command;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn output(mut c: Command) -> String {
-    let o = c.output().expect("run");
-    assert!(
-        o.status.success(),
-        "{:?}: {}",
-        c,
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn patch_to_2_17(bin: &Path, out: &Path) -> String {
-    let o = Command::new(env!("CARGO_BIN_EXE_elfcompat"))
-        .args(["patch", "--glibc", "2.17"])
-        .arg(bin)
-        .arg("-o")
-        .arg(out)
-        .output()
-        .expect("elfcompat");
-    let text = String::from_utf8_lossy(&o.stdout).into_owned();
-    assert!(
-        o.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    text
-}
 
 /// The compiler, qemu (None: native) and cross sysroot for a Debian architecture name, or
 /// None when the cross tools are missing.
@@ -56,8 +26,10 @@ fn toolchain(arch: &str, cxx: bool) -> Option<(&'static str, Option<&'static str
             } else {
                 "aarch64-linux-gnu-gcc"
             };
-            if !(common::have_tool(cc) && common::have_tool("qemu-aarch64")) {
-                eprintln!("skipped: install gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-user");
+            if !common::polyfill::tools(
+                &[cc, "qemu-aarch64"],
+                "gcc-aarch64-linux-gnu g++-aarch64-linux-gnu qemu-user",
+            ) {
                 return None;
             }
             Some((cc, Some("qemu-aarch64")))
@@ -76,7 +48,7 @@ fn side_by_side(arch: &str, source: &str, flags: &[&str], expect: &[&str]) -> Op
         .args(flags)
         .arg("-o")
         .arg(&bin)
-        .arg(root().join("testdata/polyfill").join(source))
+        .arg(common::crate_root().join("testdata/polyfill").join(source))
         .status()
         .expect("compiler");
     assert!(st.success());
@@ -89,31 +61,7 @@ fn side_by_side(arch: &str, source: &str, flags: &[&str], expect: &[&str]) -> Op
             "{name} is not polyfilled:\n{plan}"
         );
     }
-    let run = |prog: &Path, old: Option<(&str, &str)>| {
-        let mut c = match qemu {
-            Some(q) => {
-                let mut c = Command::new(q);
-                if old.is_none() {
-                    c.args(["-L", "/usr/aarch64-linux-gnu"]);
-                }
-                c.args(["-E", "LD_BIND_NOW=1"]);
-                if let Some((loader, _)) = old {
-                    c.arg(loader);
-                }
-                c
-            }
-            None => {
-                let mut c = Command::new(old.map_or("env", |(loader, _)| loader));
-                c.env("LD_BIND_NOW", "1");
-                c
-            }
-        };
-        if let Some((_, libpath)) = old {
-            c.args(["--inhibit-cache", "--library-path", libpath]);
-        }
-        c.arg(prog);
-        output(c)
-    };
+    let run = |prog: &Path, old| run_on(qemu, "/usr/aarch64-linux-gnu", old, prog);
     let reference = run(&bin, None);
     assert_eq!(
         run(&patched, None),
@@ -213,7 +161,7 @@ fn sched(arch: &str) {
     let st = Command::new(cc)
         .args(["-O1", "-o"])
         .arg(&bin)
-        .arg(root().join("testdata/polyfill/side_by_side_sched.c"))
+        .arg(common::crate_root().join("testdata/polyfill/side_by_side_sched.c"))
         .arg("-Wl,--no-as-needed,--allow-shlib-undefined")
         .arg(&new_libc)
         .status()
@@ -222,31 +170,7 @@ fn sched(arch: &str) {
     let patched = tmp.path().join("sched-2.17");
     let plan = patch_to_2_17(&bin, &patched);
     assert!(plan.contains("polyfill  sched_getattr"), "{plan}");
-    let run = |prog: &Path, old: Option<(&str, &str)>| {
-        let mut c = match qemu {
-            Some(q) => {
-                let mut c = Command::new(q);
-                if old.is_none() {
-                    c.args(["-L", "/usr/aarch64-linux-gnu"]);
-                }
-                c.args(["-E", "LD_BIND_NOW=1"]);
-                if let Some((loader, _)) = old {
-                    c.arg(loader);
-                }
-                c
-            }
-            None => {
-                let mut c = Command::new(old.map_or("env", |(loader, _)| loader));
-                c.env("LD_BIND_NOW", "1");
-                c
-            }
-        };
-        if let Some((_, libpath)) = old {
-            c.args(["--inhibit-cache", "--library-path", libpath]);
-        }
-        c.arg(prog);
-        output(c)
-    };
+    let run = |prog: &Path, old| run_on(qemu, "/usr/aarch64-linux-gnu", old, prog);
     let loader = new.loader.display().to_string();
     let reference = run(&bin, Some((&loader, &new.libpath)));
     assert!(

@@ -8,40 +8,10 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use common::polyfill::{patch_to_2_17, run_on};
+
+use std::path::Path;
 use std::process::Command;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn output(mut c: Command) -> String {
-    let o = c.output().expect("run");
-    assert!(
-        o.status.success(),
-        "{:?}: {}",
-        c,
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn patch_to_2_17(bin: &Path, out: &Path) -> String {
-    let o = Command::new(env!("CARGO_BIN_EXE_elfcompat"))
-        .args(["patch", "--glibc", "2.17"])
-        .arg(bin)
-        .arg("-o")
-        .arg(out)
-        .output()
-        .expect("elfcompat");
-    let text = String::from_utf8_lossy(&o.stdout).into_owned();
-    assert!(
-        o.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    text
-}
 
 #[test]
 fn x86_64_exact_math_matches_glibc() {
@@ -67,7 +37,7 @@ fn side_by_side(arch: &str) {
     let st = Command::new(cc)
         .args(["-O1", "-o"])
         .arg(&bin)
-        .arg(root().join("testdata/polyfill/math_exact.c"))
+        .arg(common::crate_root().join("testdata/polyfill/math_exact.c"))
         .arg("-lm")
         .status()
         .expect("gcc");
@@ -75,31 +45,7 @@ fn side_by_side(arch: &str) {
     let patched = tmp.path().join("math-2.17");
     let plan = patch_to_2_17(&bin, &patched);
     assert!(plan.contains("fmaximum_mag_num"), "{plan}");
-    let under = |old: Option<(&str, &str)>, prog: &Path| {
-        let mut c = match qemu {
-            Some(q) => {
-                let mut c = Command::new(q);
-                if old.is_none() {
-                    c.args(["-L", sysroot]);
-                }
-                c.args(["-E", "LD_BIND_NOW=1"]);
-                c
-            }
-            None => {
-                let mut c = Command::new(old.map_or("env", |(l, _)| l));
-                c.env("LD_BIND_NOW", "1");
-                c
-            }
-        };
-        if let Some((loader, libpath)) = old {
-            if qemu.is_some() {
-                c.arg(loader);
-            }
-            c.args(["--inhibit-cache", "--library-path", libpath]);
-        }
-        c.arg(prog);
-        output(c)
-    };
+    let under = |old, prog: &Path| run_on(qemu, sysroot, old, prog);
     let reference = under(None, &bin);
     assert!(reference.lines().count() > 100_000);
     assert_eq!(

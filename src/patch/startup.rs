@@ -222,12 +222,9 @@ pub fn finish(b: &mut Builder<'_>, shim: Shim) -> Result<(), PatchError> {
     };
     if let SectionData::Data(bytes) = &mut b.sections.get_mut(shim.call_section).data {
         let v = bytes.to_mut();
-        // Only ARM marks a Thumb call site with the low bit; x86 call sites may be odd.
-        let i = if matches!(shim.arch, Arch::Arm) {
-            shim.call_offset & !1
-        } else {
-            shim.call_offset
-        };
+        // The call site's byte offset on every architecture (a Thumb site's mark is in
+        // `call_addr`, never here): an x86 call may sit at an odd offset.
+        let i = shim.call_offset;
         v[i..i + patch.len()].copy_from_slice(&patch);
     }
     Ok(())

@@ -1,0 +1,83 @@
+//! Helpers of the polyfill tests (`tests/polyfill*.rs`): run a program for its output,
+//! patch it to 2.17, and require the cross tools (a test that lacks them fails in CI).
+
+use std::path::Path;
+use std::process::Command;
+
+/// A command's stdout, panicking with its stderr when it fails.
+pub fn output(mut c: Command) -> String {
+    let o = c.output().expect("run");
+    assert!(
+        o.status.success(),
+        "{:?}: {}",
+        c,
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// `elfcompat patch --glibc 2.17 bin -o out`, which must succeed; its plan.
+pub fn patch_to_2_17(bin: &Path, out: &Path) -> String {
+    let o = Command::new(super::bin())
+        .args(["patch", "--glibc", "2.17"])
+        .arg(bin)
+        .arg("-o")
+        .arg(out)
+        .output()
+        .expect("elfcompat");
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        o.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    text
+}
+
+/// Whether every tool is on PATH. Without one the test is skipped, with what to install
+/// (`packages`) — unless `CI` is set, where it fails: CI installs them (`.ci/run`).
+pub fn tools(tools: &[&str], packages: &str) -> bool {
+    if tools.iter().all(|t| super::have_tool(t)) {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "missing {tools:?}: install {packages} (required when CI is set)"
+    );
+    eprintln!("skipped: install {packages}");
+    false
+}
+
+/// `prog`'s stdout (it must succeed), run with LD_BIND_NOW=1, natively or under `qemu`
+/// (`sysroot`: where qemu finds the system's libraries for the target), on the system's
+/// glibc or, with `glibc = (loader, libpath)`, on that one through its own loader.
+pub fn run_on(
+    qemu: Option<&str>,
+    sysroot: &str,
+    glibc: Option<(&str, &str)>,
+    prog: &Path,
+) -> String {
+    let mut c = match qemu {
+        Some(q) => {
+            let mut c = Command::new(q);
+            if glibc.is_none() {
+                c.args(["-L", sysroot]);
+            }
+            c.args(["-E", "LD_BIND_NOW=1"]);
+            if let Some((loader, _)) = glibc {
+                c.arg(loader);
+            }
+            c
+        }
+        None => {
+            let mut c = Command::new(glibc.map_or("env", |(loader, _)| loader));
+            c.env("LD_BIND_NOW", "1");
+            c
+        }
+    };
+    if let Some((_, libpath)) = glibc {
+        c.args(["--inhibit-cache", "--library-path", libpath]);
+    }
+    c.arg(prog);
+    output(c)
+}
