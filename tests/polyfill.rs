@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::polyfill::{output, patch_to_2_17, run_on};
+use common::polyfill::{build_against_trixie, c_toolchain, output, patch_to_2_17, run_on};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -270,32 +270,10 @@ fn aarch64_polyfills_of_newer_functions_match_glibc_2_41() {
 }
 
 fn newer_side_by_side(arch: &str) {
-    let (cc, qemu, sysroot) = match arch {
-        "amd64" => ("gcc", None, "/"),
-        _ => (
-            "aarch64-linux-gnu-gcc",
-            Some("qemu-aarch64"),
-            "/usr/aarch64-linux-gnu",
-        ),
-    };
-    let new = common::fetch_old_runtime("trixie", arch).unwrap_or_else(|e| panic!("{e}"));
-    let new_libc = new
-        .libpath
-        .split(':')
-        .map(|d| Path::new(d).join("libc.so.6"))
-        .find(|p| p.exists())
-        .expect("trixie's libc.so.6");
+    let (cc, qemu, sysroot) = c_toolchain(arch);
     let tmp = tempfile::tempdir().expect("tempdir");
     let bin = tmp.path().join("new");
-    let st = Command::new(cc)
-        .args(["-O1", "-o"])
-        .arg(&bin)
-        .arg(common::crate_root().join("testdata/polyfill/side_by_side_new.c"))
-        .arg("-Wl,--no-as-needed,--allow-shlib-undefined")
-        .arg(&new_libc)
-        .status()
-        .expect("gcc");
-    assert!(st.success());
+    let new = build_against_trixie(cc, arch, "side_by_side_new.c", &bin);
     let patched = tmp.path().join("new-2.17");
     let plan = patch_to_2_17(&bin, &patched);
     assert!(plan.contains("stdc_bit_ceil_ull"), "{plan}");

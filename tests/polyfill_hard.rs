@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::polyfill::{patch_to_2_17, run_on};
+use common::polyfill::{build_against_trixie, patch_to_2_17, run_on};
 
 use std::path::Path;
 use std::process::Command;
@@ -149,24 +149,9 @@ fn sched(arch: &str) {
     let Some((cc, qemu)) = toolchain(arch, false) else {
         return;
     };
-    let new = common::fetch_old_runtime("trixie", arch).unwrap_or_else(|e| panic!("{e}"));
-    let new_libc = new
-        .libpath
-        .split(':')
-        .map(|d| Path::new(d).join("libc.so.6"))
-        .find(|p| p.exists())
-        .expect("trixie's libc.so.6");
     let tmp = tempfile::tempdir().expect("tempdir");
     let bin = tmp.path().join("sched");
-    let st = Command::new(cc)
-        .args(["-O1", "-o"])
-        .arg(&bin)
-        .arg(common::crate_root().join("testdata/polyfill/side_by_side_sched.c"))
-        .arg("-Wl,--no-as-needed,--allow-shlib-undefined")
-        .arg(&new_libc)
-        .status()
-        .expect("gcc");
-    assert!(st.success());
+    let new = build_against_trixie(cc, arch, "side_by_side_sched.c", &bin);
     let patched = tmp.path().join("sched-2.17");
     let plan = patch_to_2_17(&bin, &patched);
     assert!(plan.contains("polyfill  sched_getattr"), "{plan}");

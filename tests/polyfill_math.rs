@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::polyfill::{patch_to_2_17, run_on};
+use common::polyfill::{c_toolchain, patch_to_2_17, run_on};
 
 use std::path::Path;
 use std::process::Command;
@@ -24,14 +24,7 @@ fn aarch64_exact_math_matches_glibc() {
 }
 
 fn side_by_side(arch: &str) {
-    let (cc, qemu, sysroot) = match arch {
-        "amd64" => ("gcc", None, "/"),
-        _ => (
-            "aarch64-linux-gnu-gcc",
-            Some("qemu-aarch64"),
-            "/usr/aarch64-linux-gnu",
-        ),
-    };
+    let (cc, qemu, sysroot) = c_toolchain(arch);
     let tmp = tempfile::tempdir().expect("tempdir");
     let bin = tmp.path().join("math");
     let st = Command::new(cc)

@@ -81,3 +81,39 @@ pub fn run_on(
     c.arg(prog);
     output(c)
 }
+
+/// The C compiler, qemu (None: native) and qemu's sysroot for a Debian architecture name
+/// (`amd64`, `arm64`).
+pub fn c_toolchain(arch: &str) -> (&'static str, Option<&'static str>, &'static str) {
+    match arch {
+        "amd64" => ("gcc", None, "/"),
+        _ => (
+            "aarch64-linux-gnu-gcc",
+            Some("qemu-aarch64"),
+            "/usr/aarch64-linux-gnu",
+        ),
+    }
+}
+
+/// `testdata/polyfill/<source>` compiled by `cc` into `bin` against trixie's libc.so.6
+/// (glibc 2.41: functions newer than the host's 2.36); trixie's runtime, to run the
+/// reference under.
+pub fn build_against_trixie(cc: &str, arch: &str, source: &str, bin: &Path) -> super::OldRuntime {
+    let new = super::fetch_old_runtime("trixie", arch).unwrap_or_else(|e| panic!("{e}"));
+    let new_libc = new
+        .libpath
+        .split(':')
+        .map(|d| Path::new(d).join("libc.so.6"))
+        .find(|p| p.exists())
+        .expect("trixie's libc.so.6");
+    let st = Command::new(cc)
+        .args(["-O1", "-o"])
+        .arg(bin)
+        .arg(super::crate_root().join("testdata/polyfill").join(source))
+        .arg("-Wl,--no-as-needed,--allow-shlib-undefined")
+        .arg(&new_libc)
+        .status()
+        .expect("compiler");
+    assert!(st.success(), "{cc} {source}");
+    new
+}
