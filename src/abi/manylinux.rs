@@ -111,6 +111,16 @@ impl Policy {
     }
 }
 
+/// Whether any policy caps a version family (`GLIBCXX`, `ZLIB`: the part of a version
+/// name before its first `_`) on `arch`.
+pub fn caps_family(arch: &str, family: &str) -> bool {
+    policies().iter().any(|p| {
+        p.symbol_versions
+            .get(arch)
+            .is_some_and(|f| f.contains_key(family))
+    })
+}
+
 /// Every policy, newest (lowest priority) first.
 pub fn policies() -> &'static [Policy] {
     static POLICIES: OnceLock<Vec<Policy>> = OnceLock::new();

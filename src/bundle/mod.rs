@@ -288,6 +288,7 @@ pub fn plan(req: &Request) -> Result<BundlePlan, BundleError> {
     let runtime = runtime::decide(req, &closure, &mut decisions)?;
     let shipped = reachable(&closure, &decisions);
     missing(req, &closure, &shipped)?;
+    let private = private_versions(req, &closure, &shipped, &decisions)?;
     let lowering = runtime.lowering.clone();
     let mut plan = BundlePlan {
         baseline: req.baseline.describe(),
@@ -300,7 +301,14 @@ pub fn plan(req: &Request) -> Result<BundlePlan, BundleError> {
         lowering,
         polyfill: req.polyfill,
     };
-    plan.files = ship(req, &closure, &files, &shipped, &decisions, &plan.lowering)?;
+    let shipping = Shipping {
+        closure: &closure,
+        files: &files,
+        shipped: &shipped,
+        decisions: &decisions,
+        private: &private,
+    };
+    plan.files = ship(req, &shipping, &plan.lowering)?;
     plan.total_size = plan.files.iter().map(|f| f.size).sum();
     plan.bundled_size = plan
         .files
@@ -359,14 +367,66 @@ fn classify(
 /// auditwheel's unique name for a bundled library: `libfoo-<first 8 hex digits of the
 /// file's sha256>.so.1` (the hash inserted before the first `.so`).
 fn unique_name(soname: &str, file: &Path) -> Result<String, BundleError> {
-    use sha2::Digest;
-    let data = std::fs::read(file).map_err(|e| BundleError::io(file, e))?;
-    let hash = sha2::Sha256::digest(&data);
-    let short: String = hash.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    let short = short_hash(file)?;
     Ok(match soname.find(".so") {
         Some(at) => format!("{}-{short}{}", &soname[..at], &soname[at..]),
         None => format!("{soname}-{short}"),
     })
+}
+
+/// The first 8 hex digits of a file's sha256.
+fn short_hash(file: &Path) -> Result<String, BundleError> {
+    use sha2::Digest;
+    let data = std::fs::read(file).map_err(|e| BundleError::io(file, e))?;
+    let hash = sha2::Sha256::digest(&data);
+    Ok(hash.iter().take(4).map(|b| format!("{b:02x}")).collect())
+}
+
+/// The bundled libraries whose version names become private to their copy, with the tag:
+/// those under a unique soname that define a version in a family the manylinux policies
+/// cap for the system's library of that name (`GLIBCXX`, `CXXABI`, `GCC`, `ZLIB`, ... on
+/// the library's architecture) — a bundled libstdc++, libgcc_s, libz. auditwheel judges
+/// every version a wheel's files require by its family alone, whichever library it is
+/// required from (`policy/__init__.py`, `versioned_symbols_policy`), so it would count what
+/// the extension needs of the wheel's own copy as a need of the system's libstdc++. Under
+/// private names (the tag is the copy's hash, as in its soname) those requirements are the
+/// copy's alone, for auditwheel and for the loader: two wheels' copies never share a
+/// version name, so a versioned reference never binds to another wheel's copy.
+fn private_versions(
+    req: &Request,
+    closure: &Closure,
+    shipped: &BTreeSet<usize>,
+    decisions: &[Decision],
+) -> Result<BTreeMap<usize, String>, BundleError> {
+    let mut out = BTreeMap::new();
+    if !req.layout.unique_sonames {
+        return Ok(out);
+    }
+    for &i in shipped {
+        if !matches!(decisions[i], Decision::Bundle(..)) {
+            continue;
+        }
+        let path = &closure.objects[i].canonical;
+        let map = crate::elf::open(path)?;
+        let Ok(file) = crate::elf::ElfFile::parse(map.bytes()) else {
+            continue;
+        };
+        let Some(arch) = manylinux::arch_of(&file) else {
+            continue;
+        };
+        let capped = file.dynamic.iter().flat_map(|d| &d.verdef).any(|d| {
+            // VER_FLG_BASE: the definition that names the file itself.
+            d.flags & 1 == 0
+                && d.names.first().is_some_and(|n| {
+                    let family = n.split_once('_').map_or(n.as_ref(), |(f, _)| f);
+                    crate::abi::manylinux::caps_family(arch, family)
+                })
+        });
+        if capped {
+            out.insert(i, short_hash(path)?);
+        }
+    }
+    Ok(out)
 }
 
 /// The DT_NEEDED name the object was first asked for by (its file name for a root).
@@ -484,15 +544,29 @@ fn dest_of(i: usize, closure: &Closure, decisions: &[Decision], files: &[InputFi
     }
 }
 
+/// What the plan has settled when the files are listed.
+struct Shipping<'a> {
+    closure: &'a Closure,
+    files: &'a [InputFile],
+    shipped: &'a BTreeSet<usize>,
+    decisions: &'a [Decision],
+    /// Per bundled object, the tag of its private version names.
+    private: &'a BTreeMap<usize, String>,
+}
+
 /// Every file the bundle writes, with its lowering and link plan.
 fn ship(
     req: &Request,
-    closure: &Closure,
-    files: &[InputFile],
-    shipped: &BTreeSet<usize>,
-    decisions: &[Decision],
+    s: &Shipping<'_>,
     lowering: &Baseline,
 ) -> Result<Vec<BundleFile>, BundleError> {
+    let Shipping {
+        closure,
+        files,
+        shipped,
+        decisions,
+        ..
+    } = *s;
     // Which closure object each input file is, and who needs each shipped object.
     let mut object_of_input: BTreeMap<usize, usize> = BTreeMap::new();
     let mut needed_by: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
@@ -508,7 +582,7 @@ fn ship(
     let mut out = Vec::new();
     for (k, f) in files.iter().enumerate() {
         let object = object_of_input.get(&k).copied();
-        let link = object.map(|i| link_for(req, &f.dest, i, closure, decisions, files));
+        let link = object.map(|i| link_for(req, &f.dest, i, s));
         let size = if f.symlink.is_some() {
             0
         } else {
@@ -577,9 +651,7 @@ fn ship(
                 .get(&i)
                 .map(|s| s.iter().cloned().collect())
                 .unwrap_or_default(),
-            plan: Some(link_only(link_for(
-                req, &dest, i, closure, decisions, files,
-            ))),
+            plan: Some(link_only(link_for(req, &dest, i, s))),
             mode: meta.permissions().mode() & 0o755,
         });
         // Asked for under other names too (`libfoo.so` and `libfoo.so.1`): links to it.
@@ -640,15 +712,16 @@ fn link_only(link: crate::patch::LinkEdits) -> Plan {
 }
 
 /// A shipped file's link edits: its RUNPATH and, with unique sonames, its own soname (a
-/// bundled library) and the renamed DT_NEEDED entries of the bundled libraries it loads.
-fn link_for(
-    req: &Request,
-    dest: &str,
-    i: usize,
-    closure: &Closure,
-    decisions: &[Decision],
-    files: &[InputFile],
-) -> crate::patch::LinkEdits {
+/// bundled library) and the renamed DT_NEEDED entries of the bundled libraries it loads,
+/// and the private version names of those (and its own) that have them.
+fn link_for(req: &Request, dest: &str, i: usize, s: &Shipping<'_>) -> crate::patch::LinkEdits {
+    let Shipping {
+        closure,
+        files,
+        decisions,
+        private,
+        ..
+    } = *s;
     let mut link = crate::patch::LinkEdits {
         runpath: runpath_for(&req.layout, dest, i, closure, decisions, files),
         ..Default::default()
@@ -659,12 +732,22 @@ fn link_for(
     let file_name = |d: &str| d.rsplit('/').next().unwrap_or(d).to_string();
     if let Decision::Bundle(own, _) = &decisions[i] {
         link.soname = Some(file_name(own));
+        if let Some(tag) = private.get(&i) {
+            link.private_versions.push((file_name(own), tag.clone()));
+        }
     }
     for n in &closure.objects[i].needed {
-        if let Some(Decision::Bundle(to, _)) = n.object.map(|j| &decisions[j]) {
+        let Some(j) = n.object else { continue };
+        if let Decision::Bundle(to, _) = &decisions[j] {
             let new = file_name(to);
             if new != n.name && !link.rename_needed.iter().any(|(old, _)| *old == n.name) {
-                link.rename_needed.push((n.name.clone(), new));
+                link.rename_needed.push((n.name.clone(), new.clone()));
+            }
+            if let Some(tag) = private.get(&j) {
+                let p = (new, tag.clone());
+                if !link.private_versions.contains(&p) {
+                    link.private_versions.push(p);
+                }
             }
         }
     }

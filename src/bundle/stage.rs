@@ -165,6 +165,7 @@ fn verify(plan: &BundlePlan, root: &Path) -> Result<(usize, Vec<String>), Bundle
         .map(|f| (f.dest.as_str(), root.join(&f.dest)))
         .collect();
     reach(plan, root, &elf, &mut problems)?;
+    versions_defined(&elf, &mut problems)?;
     let mut checked = 0;
     let mut checks: Vec<(crate::abi::Target, crate::verify::loader::LoaderCheck)> = Vec::new();
     for (dest, path) in &elf {
@@ -265,6 +266,64 @@ fn reach(
                 ),
                 None => format!("{dest}: {} is not found from the bundle", n.name),
             });
+        }
+    }
+    Ok(())
+}
+
+/// Every version a written file requires of a library the bundle holds must be defined by
+/// that library, as the loader checks at load time ("version `X' not found"): the
+/// bundle's own libraries are renamed (sonames, private version names), so a requirement
+/// left behind by a rename is caught here, without running anything. Weak requirements
+/// only warn in the loader and are not checked.
+fn versions_defined(
+    elf: &[(&str, PathBuf)],
+    problems: &mut Vec<String>,
+) -> Result<(), BundleError> {
+    const VER_FLG_WEAK: u16 = 2;
+    let maps = elf
+        .iter()
+        .map(|(dest, path)| Ok((*dest, crate::elf::open(path)?)))
+        .collect::<Result<Vec<_>, BundleError>>()?;
+    let parsed: Vec<(&str, ElfFile<'_>)> = maps
+        .iter()
+        .filter_map(|(dest, m)| ElfFile::parse(m.bytes()).ok().map(|f| (*dest, f)))
+        .collect();
+    // Each library of the bundle under its soname and its file name: its definitions.
+    let mut defined: std::collections::BTreeMap<String, BTreeSet<&str>> = Default::default();
+    for (dest, f) in &parsed {
+        let Some(d) = f.dynamic.as_ref() else {
+            continue;
+        };
+        let names: BTreeSet<&str> = d
+            .verdef
+            .iter()
+            .filter_map(|v| v.names.first().map(|n| n.as_ref()))
+            .collect();
+        let file_name = dest.rsplit('/').next().unwrap_or(dest).to_string();
+        for key in d.soname.iter().map(|s| s.to_string()).chain([file_name]) {
+            defined
+                .entry(key)
+                .or_default()
+                .extend(names.iter().copied());
+        }
+    }
+    for (dest, f) in &parsed {
+        let Some(d) = f.dynamic.as_ref() else {
+            continue;
+        };
+        for vn in &d.verneed {
+            let Some(defs) = defined.get(vn.file.as_ref()) else {
+                continue;
+            };
+            for aux in vn.aux.iter().filter(|a| a.flags & VER_FLG_WEAK == 0) {
+                if !defs.contains(aux.name.as_ref()) {
+                    problems.push(format!(
+                        "{dest}: requires version {} of {}, which the bundle's {} does not define",
+                        aux.name, vn.file, vn.file
+                    ));
+                }
+            }
         }
     }
     Ok(())

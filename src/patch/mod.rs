@@ -20,6 +20,7 @@ mod write;
 
 pub use image::Image;
 pub use limits::Limits;
+pub use plan::private_version;
 pub use plan::{
     plan, plan_for, plan_requirements, plan_seen, plan_with, Blocker, How, LinkEdits, Plan,
     PlanError, PlanOptions, PolyfillImport, PolyfillUse, SymbolChange, VersionRef,

@@ -172,13 +172,38 @@ pub struct LinkEdits {
     /// Rename DT_NEEDED entries (and the verneed file that names the same library): (old, new).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rename_needed: Vec<(String, String)>,
+    /// Libraries whose version names become private to them: (the library's soname, as
+    /// the edited file names it after `rename_needed`, and its tag). The library itself
+    /// (when `soname` is that name) renames its version definitions, every other file its
+    /// requirements of that library, each name by [`private_version`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub private_versions: Vec<(String, String)>,
 }
 
 impl LinkEdits {
     /// Whether nothing is edited.
     pub fn is_empty(&self) -> bool {
-        self.runpath.is_none() && self.soname.is_none() && self.rename_needed.is_empty()
+        self.runpath.is_none()
+            && self.soname.is_none()
+            && self.rename_needed.is_empty()
+            && self.private_versions.is_empty()
     }
+}
+
+/// A version name made private to one copy of a library: `-TAG` inserted before the first
+/// `_` (appended when there is none), so `GLIBCXX_3.4.30` becomes `GLIBCXX-1a2b3c4d_3.4.30`.
+/// The numbers stay readable, and the family auditwheel judges a name by (the part before
+/// the first `_`) is the copy's own, never the system library's `GLIBCXX`. A name that
+/// already carries the tag is left as it is.
+pub fn private_version(name: &str, tag: &str) -> String {
+    let (family, rest) = match name.find('_') {
+        Some(at) => name.split_at(at),
+        None => (name, ""),
+    };
+    if family.ends_with(&format!("-{tag}")) {
+        return name.to_string();
+    }
+    format!("{family}-{tag}{rest}")
 }
 
 impl Plan {

@@ -252,6 +252,13 @@ fn edit_links(b: &mut Builder<'_>, edits: &super::LinkEdits) -> Result<(), Patch
     }
     if let Some(soname) = &edits.soname {
         let val = ByteString::from(soname.as_bytes().to_vec());
+        // The VER_FLG_BASE definition names the library itself: its soname.
+        if let Some(base) = b.version_base.as_mut() {
+            *base = val.clone();
+        }
+        let dynamic = b
+            .dynamic_data_mut()
+            .ok_or_else(|| PatchError::internal("no .dynamic"))?;
         match dynamic.iter_mut().find(|d| d.tag() == elf::DT_SONAME) {
             Some(Dynamic::String { val: v, .. }) => *v = val,
             _ => {
@@ -270,6 +277,9 @@ fn edit_links(b: &mut Builder<'_>, edits: &super::LinkEdits) -> Result<(), Patch
         }
     }
     if let Some(runpath) = &edits.runpath {
+        let dynamic = b
+            .dynamic_data_mut()
+            .ok_or_else(|| PatchError::internal("no .dynamic"))?;
         let first = dynamic
             .iter()
             .position(|d| matches!(d.tag(), elf::DT_RPATH | elf::DT_RUNPATH));
@@ -290,7 +300,42 @@ fn edit_links(b: &mut Builder<'_>, edits: &super::LinkEdits) -> Result<(), Patch
             );
         }
     }
+    privatize_versions(b, edits);
     Ok(())
+}
+
+/// Make the version names of the libraries `edits.private_versions` lists private to them
+/// (`super::private_version`): the definitions when this file is the library, the
+/// requirements when it loads it. Only names change: every index, flag (VER_FLG_WEAK
+/// included) and `.gnu.version` entry (hidden bit included) stays, and the Builder writes
+/// the new names into `.dynstr` with their ELF hashes (vd_hash, vna_hash).
+fn privatize_versions(b: &mut Builder<'_>, edits: &super::LinkEdits) {
+    for (soname, tag) in &edits.private_versions {
+        let private = |n: &ByteString<'_>| -> ByteString<'static> {
+            let name = String::from_utf8_lossy(n.as_slice());
+            ByteString::from(super::private_version(&name, tag).into_bytes())
+        };
+        let itself = edits.soname.as_deref() == Some(soname.as_str());
+        let files: Vec<_> = b
+            .version_files
+            .iter()
+            .filter(|f| f.name.as_slice() == soname.as_bytes())
+            .map(|f| f.id())
+            .collect();
+        for v in b.versions.iter_mut() {
+            match &mut v.data {
+                VersionData::Def(def) if itself => {
+                    for n in def.names.iter_mut() {
+                        *n = private(n);
+                    }
+                }
+                VersionData::Need(need) if files.contains(&need.file) => {
+                    need.name = private(&need.name);
+                }
+                _ => {}
+            }
+        }
+    }
 }
 
 /// Give every allocated section its size, as the Builder will write it. The same as the
