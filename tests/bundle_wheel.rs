@@ -13,8 +13,10 @@
 //! the `.libs/` names unique with the file's hash, DT_NEEDED/SONAME/RUNPATH rewritten,
 //! the input untouched, a second bundle of the same input and a bundle of the bundled
 //! wheel byte-identical; `auditwheel show` (from PyPI, in the same venv) agrees with the
-//! tag written — except where a wheel carries its own libstdc++, which auditwheel counts
-//! as if it were the system's (asserted as such); and the wheel installed with
+//! tag written, also where the wheel carries its own libstdc++ (or zlib): the copy's
+//! version names are private to it (`GLIBCXX-<hash>_3.4.29`), and goblin reads every
+//! member's version tables as consistent (`check_version_links`: hashes, every
+//! requirement of a bundled library defined by it); and the wheel installed with
 //! `pip install --no-index` into a fresh venv of the host's python gives the same results
 //! as the unbundled build, and installed with `pip install --target` and imported by
 //! Debian 11's own python3.9 inside a bullseye chroot (`tools/old-python.sh`,
@@ -35,7 +37,10 @@ use std::process::Command;
 use std::time::Duration;
 
 use common::chroot::{run_in_chroot_with, ChrootOptions};
-use common::wheels::{auditwheel_tag, bullseye_python, file_name, must, wheel_venv, wheels_in};
+use common::wheels::{
+    auditwheel_tag, bullseye_python, check_version_links, elf_members, file_name, must, wheel_venv,
+    wheels_in,
+};
 use common::{run_command, run_in, Run};
 
 /// pip builds and installs may take a while on a loaded machine.
@@ -413,6 +418,13 @@ fn wheels_bundled_for_manylinux() {
         assert_eq!(m["zcrc/_zcrc.abi3.so"].1 & 0o111, 0o111, "mode kept");
         let (tag, said) = auditwheel_tag(&venv, &zw);
         assert_eq!(tag, "manylinux_2_17_x86_64", "{said}");
+        // zlib's ZLIB_ versions are a family auditwheel caps: the copy's are private.
+        let links = check_version_links(&elf_members(&zw));
+        assert_eq!(
+            links.private_copies,
+            [format!("zcrc.libs/{}", renamed[0].1)],
+            "{links:?}"
+        );
 
         // cxxdemo: libstdc++ bundled under a unique soname. Its GCC 12 copy needs
         // __cxa_thread_atexit_impl (glibc 2.18, no older version): below 2.18 the
@@ -439,16 +451,33 @@ fn wheels_bundled_for_manylinux() {
                 .find(|k| k.starts_with("cxxdemo/_cxxdemo."))
                 .unwrap();
             check_extension(&m[ext].0, &renamed, "$ORIGIN/../cxxdemo.libs");
-            // auditwheel counts GLIBCXX versions of every library, the wheel's own copy
-            // included, as the system's: GLIBCXX_3.4.29 is manylinux_2_34 to it. That is
-            // the only difference.
+            // auditwheel judges every required version by its family, whichever library
+            // it is required from: the copy's private names are none of the system's, so
+            // it agrees with the tag written.
             let (tag, said) = auditwheel_tag(&venv, &cw);
-            assert_eq!(tag, "manylinux_2_34_x86_64", "{said}");
+            assert_eq!(tag, platforms[0], "{said}");
+            let hash = renamed[0]
+                .1
+                .split_once(".so")
+                .unwrap()
+                .0
+                .rsplit_once('-')
+                .unwrap()
+                .1;
             assert!(
                 said.contains(&format!("{} with versions", renamed[0].1))
-                    && said.contains("'GLIBCXX_3.4.29'"),
+                    && said.contains(&format!("'GLIBCXX-{hash}_3.4.29'"))
+                    && !said.contains("'GLIBCXX_"),
                 "{said}"
             );
+            let links = check_version_links(&elf_members(&cw));
+            assert_eq!(
+                links.private_copies,
+                [format!("cxxdemo.libs/{}", renamed[0].1)],
+                "{links:?}"
+            );
+            // The extension's GLIBCXX and CXXABI requirements, all on the copy.
+            assert!(links.private_requirements >= 4, "{links:?}");
             assert_eq!(
                 run_installed(work, target, &[zw.clone(), cw.clone()]),
                 expected
