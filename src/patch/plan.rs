@@ -924,3 +924,37 @@ pub fn plan_requirements(
     }
     plan
 }
+
+#[cfg(test)]
+mod tests {
+    use super::private_version;
+
+    #[test]
+    fn private_version_names() {
+        assert_eq!(
+            private_version("GLIBCXX_3.4.30", "1a2b3c4d"),
+            "GLIBCXX-1a2b3c4d_3.4.30"
+        );
+        assert_eq!(
+            private_version("CXXABI_TM_1", "1a2b3c4d"),
+            "CXXABI-1a2b3c4d_TM_1"
+        );
+        assert_eq!(
+            private_version("GCC_4.2.0", "00ff00ff"),
+            "GCC-00ff00ff_4.2.0"
+        );
+        assert_eq!(private_version("VERS1", "1a2b3c4d"), "VERS1-1a2b3c4d");
+        // Already private to this copy: unchanged; another copy's tag is not this one's.
+        assert_eq!(
+            private_version("GLIBCXX-1a2b3c4d_3.4.30", "1a2b3c4d"),
+            "GLIBCXX-1a2b3c4d_3.4.30"
+        );
+        assert_eq!(
+            private_version("GLIBCXX-1a2b3c4d_3.4.30", "99999999"),
+            "GLIBCXX-1a2b3c4d-99999999_3.4.30"
+        );
+        // auditwheel's family (before the first `_`) is no longer the system's.
+        let p = private_version("GLIBCXX_3.4.30", "1a2b3c4d");
+        assert_ne!(p.split_once('_').unwrap().0, "GLIBCXX");
+    }
+}
