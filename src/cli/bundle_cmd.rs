@@ -274,6 +274,9 @@ fn lowering(p: &elfcompat::patch::Plan) -> String {
     for (old, new) in &p.link.rename_needed {
         parts.push(format!("needs {new} for {old}"));
     }
+    for (lib, tag) in &p.link.private_versions {
+        parts.push(format!("versions of {lib} renamed private (FAMILY-{tag}_N)"));
+    }
     if let Some(r) = &p.link.runpath {
         parts.push(format!("RUNPATH {r}"));
     }
