@@ -319,8 +319,8 @@ fn versions_defined(
             for aux in vn.aux.iter().filter(|a| a.flags & VER_FLG_WEAK == 0) {
                 if !defs.contains(aux.name.as_ref()) {
                     problems.push(format!(
-                        "{dest}: requires version {} of {}, which the bundle's {} does not define",
-                        aux.name, vn.file, vn.file
+                        "{dest}: requires version {} of {}, which that library in the bundle does not define",
+                        aux.name, vn.file
                     ));
                 }
             }

@@ -275,7 +275,9 @@ fn lowering(p: &elfcompat::patch::Plan) -> String {
         parts.push(format!("needs {new} for {old}"));
     }
     for (lib, tag) in &p.link.private_versions {
-        parts.push(format!("versions of {lib} renamed private (FAMILY-{tag}_N)"));
+        parts.push(format!(
+            "versions of {lib} renamed private (FAMILY-{tag}_N)"
+        ));
     }
     if let Some(r) = &p.link.runpath {
         parts.push(format!("RUNPATH {r}"));
