@@ -360,3 +360,37 @@ fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
         Err(std::io::Error::last_os_error())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The build machine's C++ runtime: libstdc++ requires GCC_ versions of libgcc_s.
+    const LIB: &str = "/usr/lib/x86_64-linux-gnu";
+
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn requirements_of_bundled_libraries_must_be_defined() {
+        let path = |n: &str| PathBuf::from(format!("{LIB}/{n}"));
+        let mut problems = Vec::new();
+        let good = [
+            ("lib/libstdc++.so.6", path("libstdc++.so.6")),
+            ("lib/libgcc_s.so.1", path("libgcc_s.so.1")),
+        ];
+        versions_defined(&good, &mut problems).unwrap();
+        assert_eq!(problems, Vec::<String>::new());
+        // A "libgcc_s.so.1" that defines none of libgcc_s's versions (zlib's file).
+        let bad = [
+            ("lib/libstdc++.so.6", path("libstdc++.so.6")),
+            ("lib/libgcc_s.so.1", path("libz.so.1")),
+        ];
+        versions_defined(&bad, &mut problems).unwrap();
+        assert!(
+            problems
+                .iter()
+                .any(|p| p
+                    .starts_with("lib/libstdc++.so.6: requires version GCC_3.0 of libgcc_s.so.1")),
+            "{problems:?}"
+        );
+    }
+}
