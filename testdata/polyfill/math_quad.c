@@ -67,6 +67,9 @@ static const u64 V[][2] = {
     {0x401e000000000000, 0}, {0xc01dffffffffffff, 0xffffffffffffffff},
     {0x3c00000000000000, 0}, {0x43ff000000000000, 0}, {0x3fff000000000000, 1},
     {0x7fffffffffffffff, 0xffffffffffffffff}, {0x7fff7fffffffffff, 0xffffffffffffffff},
+    /* just below the smallest normal double and float: rounding reaches it */
+    {0x3c00ffffffffffff, 0xffffffffffffffff}, {0x3f80ffffffffffff, 0xfffffff000000000},
+    {0x43feffffffffffff, 0xfff0000000000000},
 };
 #define NV (sizeof V / sizeof V[0])
 static const int MODES[] = {FE_TONEAREST, FE_UPWARD, FE_DOWNWARD, FE_TOWARDZERO};
@@ -150,6 +153,10 @@ static void rounded(Q x, Q y, Q z) {
         printf("mode %d\n", m);
         ROUNDED(CALL1) RTOIS(CALL1) RBINS(CALL2) NAR1(CALL1) NAR2(CALL2)
         t_fma(x, y, z);
+        static const int SC[] = {-16440, -16383, -1000, 16000};
+        for (unsigned i = 0; i < 4; i++) {
+            pre(); Q r = F(scalbn)(x, SC[i]); printf("scalbn " QF " %d -> " QF, QA(x), SC[i], QA(r)); post();
+        }
 #define CALL3(n, T) t_##n(x, y, z);
         NAR3(CALL3)
     }
@@ -162,11 +169,13 @@ static const char *NANS[] = {"", "0x123", "123", "0777", "0x7fffffffffffffffffff
 /* A pseudo-random value: any bits, or an exponent near the interesting range. */
 static Q rq(int i) {
     u64 hi = rnd(), lo = rnd();
-    switch (i % 4) {
+    switch (i % 5) {
     case 0: break;
     case 1: hi = (hi & 0x8000ffffffffffffULL) | (u64)(0x3ff0 + (rnd() % 0x90)) << 48; break;
     case 2: hi = (hi & 0x8000ffffffffffffULL) | (u64)(rnd() % 0x90) << 48; break;
     case 3: hi = (hi & 0x8000ffffffffffffULL) | (u64)(0x3f80 + (rnd() % 0x100)) << 48; lo &= ~0ULL << (rnd() % 64); break;
+    /* near double's and float's underflow and overflow thresholds */
+    case 4: hi = (hi & 0x8000ffffffffffffULL) | (u64)((rnd() & 1 ? 0x3bc0 : 0x43c0) + (rnd() % 0x80)) << 48; break;
     }
     return q(hi, lo);
 }
@@ -178,7 +187,7 @@ int main(void) {
             exact(x, y);
             rounded(x, y, q(V[(i * 7 + j) % NV][0], V[(i * 7 + j) % NV][1]));
         }
-    for (int i = 0; i < 3000; i++) {
+    for (int i = 0; i < 3500; i++) {
         Q x = rq(i), y = rq(i / 4), z = rq(i / 16);
         exact(x, y);
         rounded(x, y, i & 1 ? z : -(x * y));
