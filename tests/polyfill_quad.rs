@@ -61,3 +61,45 @@ fn side_by_side(arch: &str) {
         reference.lines().count()
     );
 }
+
+/// A reference to the value-taking totalorder of glibc 2.25/2.26 (before 2.31's pointer
+/// arguments) is never bound to the pointer-argument polyfill: a blocker that says why.
+#[test]
+fn value_totalorder_is_not_polyfilled() {
+    let (dir, src) = (
+        tempfile::tempdir().expect("tempdir"),
+        "#include <stdio.h>\n\
+         extern int tov(_Float128, _Float128);\n\
+         __asm__(\".symver tov, totalorderf128@GLIBC_2.26\");\n\
+         extern int tovd(double, double);\n\
+         __asm__(\".symver tovd, totalorder@GLIBC_2.25\");\n\
+         int main(void) { printf(\"%d %d\\n\", tov(1, 2), tovd(1, 2)); return 0; }\n",
+    );
+    let c = dir.path().join("old.c");
+    std::fs::write(&c, src).expect("write");
+    let bin = dir.path().join("old");
+    let st = Command::new("gcc")
+        .arg("-o")
+        .arg(&bin)
+        .arg(&c)
+        .arg("-lm")
+        .status()
+        .expect("gcc");
+    assert!(st.success());
+    let o = Command::new(common::bin())
+        .args(["patch", "--glibc", "2.17"])
+        .arg(&bin)
+        .arg("-o")
+        .arg(dir.path().join("old-2.17"))
+        .output()
+        .expect("elfcompat");
+    let plan = String::from_utf8_lossy(&o.stdout);
+    assert!(!o.status.success(), "{plan}");
+    for f in ["totalorder@GLIBC_2.25", "totalorderf128@GLIBC_2.26"] {
+        assert!(
+            plan.lines()
+                .any(|l| l.contains("BLOCKER") && l.contains(f) && l.contains("2.31's meaning")),
+            "{f}:\n{plan}"
+        );
+    }
+}

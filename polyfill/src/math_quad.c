@@ -743,8 +743,10 @@ static u128 fma_r(const struct fmt *f, u128 a, u128 b, u128 c, int rm) {
     return round_pack(f, s, top, ex + 128 - z, sticky, rm);
 }
 
-/* |x| mod |y| (x finite, y finite nonzero): the remainder's significand at y's exponent
- * and the low bits of the quotient; -1 in *q when |x| < |y|/2 with x's own exponent kept. */
+/* |x| mod |y| (x, y finite nonzero) by shift and subtract: the remainder's 113-bit
+ * significand, its exponent in *e_out (y's, or x's when |x| < |y|), the quotient's low
+ * three bits in *qbits. With nearest (remainder, remquo) a remainder above |y|/2 (or equal
+ * with an odd quotient) becomes |y| minus it, flagged by the top bit: the sign flips. */
 static u128 mod_r(u128 a, u128 b, int *qbits, int *e_out, int nearest) {
     u128 ma, mb;
     int ea = unpack(a, &ma), eb = unpack(b, &mb);
@@ -753,7 +755,6 @@ static u128 mod_r(u128 a, u128 b, int *qbits, int *e_out, int nearest) {
         *e_out = ea;
         if (nearest && ea == eb - 1 && ma > mb) { /* |y|/2 < |x| < |y| */
             *qbits = 1;
-            *e_out = ea;
             return (2 * mb - ma) | (u128)1 << 127; /* flag: sign flips */
         }
         *qbits = 0;
@@ -777,7 +778,7 @@ static u128 mod_r(u128 a, u128 b, int *qbits, int *e_out, int nearest) {
         q++; /* 8 stays 8, as glibc's count does */
         ma |= (u128)1 << 127;
     }
-    *qbits = (int)(q & 0x7fffffff);
+    *qbits = (int)q;
     *e_out = eb;
     return ma;
 }
