@@ -125,6 +125,15 @@ pub fn changed_between(
         .find(|c| c.symbols.contains(&symbol) && older < c.since && c.since <= required)
 }
 
+/// The change a reference to `symbol` at `required` predates: elfcompat's polyfill of
+/// `symbol` implements the newer meaning, so it cannot stand in for that reference
+/// (`totalorderf128@GLIBC_2.26` takes values, the polyfill pointers).
+pub fn predates(symbol: &str, required: GlibcVersion) -> Option<&'static ChangedMeaning> {
+    CHANGED
+        .iter()
+        .find(|c| c.symbols.contains(&symbol) && required < c.since)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,6 +146,8 @@ mod tests {
         assert!(changed_between("cfsetospeed", v(42), v(43)).is_none());
         assert!(changed_between("memcpy", v(2), v(14)).is_none());
         assert!(changed_between("totalorderf128", v(25), v(31)).is_some());
+        assert!(predates("totalorderf128", v(26)).is_some());
+        assert!(predates("totalorderf128", v(31)).is_none());
         assert!(changed_between("fmemopen", v(2), v(22)).is_some());
     }
 }

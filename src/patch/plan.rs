@@ -488,6 +488,12 @@ pub fn plan_requirements(
             reason,
             bundle: None,
         };
+        // A polyfill implements the newest meaning; a reference from before a change of
+        // meaning (totalorder@2.25 takes values) is not its to take.
+        let older_meaning = ver.glibc_triple().and_then(|(a, b, c)| {
+            check::changed::predates(&imp.name, abi::GlibcVersion::new(a, b, c))
+        });
+        let polyfill_arch = polyfill_arch.filter(|_| older_meaning.is_none());
         // A C++ runtime requirement above the target's library (exceeds() only says so
         // when the baseline knows that library's limit).
         if let (Some(cxx_lib), Some(limit)) = (
@@ -610,7 +616,14 @@ pub fn plan_requirements(
                         Some(a) if crate::polyfill::provides(a, &imp.name) => {
                             link_own(&mut plan, imp, lib, ver, How::Polyfill);
                         }
-                        _ => plan.blockers.push(blocker(reason)),
+                        _ => plan.blockers.push(blocker(match older_meaning {
+                            Some(ch) => format!(
+                                "{reason}; elfcompat's polyfill has glibc {}'s meaning, which this \
+                                 older version lacks: {}",
+                                ch.since, ch.why
+                            ),
+                            None => reason,
+                        })),
                     },
                 }
             }
