@@ -1,0 +1,65 @@
+//! What the C23 libm polyfills (`polyfill/src/math_c23.c`) answer differently from glibc:
+//! per function family, how it is computed and how far a finite result may be from
+//! glibc's, as `tests/polyfill_c23.rs` measures and asserts. Special cases (signed zeros,
+//! integers, poles, infinities, NaNs), errno and the exceptions are glibc's.
+
+/// The families: name, what the polyfill computes from, and its accuracy against glibc.
+const FAMILIES: &[(&str, &str, &str)] = &[
+    ("sinpi", SINCOS, PI_BOUND),
+    ("cospi", SINCOS, PI_BOUND),
+    (
+        "tanpi",
+        "the baseline's tan, after exact reduction modulo 2",
+        TANPI_BOUND,
+    ),
+    ("asinpi", "the baseline's asin times 1/pi", PI_BOUND),
+    ("acospi", "the baseline's acos times 1/pi", PI_BOUND),
+    ("atanpi", "the baseline's atan times 1/pi", PI_BOUND),
+    ("atan2pi", "the baseline's atan2 times 1/pi", PI_BOUND),
+    ("exp2m1", "the baseline's expm1 and exp2", EXP_BOUND),
+    ("exp10m1", "the baseline's expm1", EXP10_BOUND),
+    ("log2p1", "the baseline's log1p times 1/ln 2", EXP_BOUND),
+    ("log10p1", "the baseline's log1p times 1/ln 10", EXP_BOUND),
+    (
+        "logp1",
+        "glibc's own alias of log1p: the baseline's log1p; float through double",
+        LOGP1_BOUND,
+    ),
+];
+
+const SINCOS: &str = "the baseline's sin and cos, after exact reduction modulo 2";
+const PI_BOUND: &str = "finite results within 2 ulp of glibc 2.41's (its float versions are computed in float; the polyfill's in double, then rounded once)";
+const TANPI_BOUND: &str = "finite results within 2 ulp of glibc 2.41's, 3 for double on aarch64 (computed in double there, with the running glibc's tan)";
+const EXP_BOUND: &str = "finite results within 2 ulp of glibc 2.41's, float ones identical (correctly rounded, as glibc 2.41's CORE-MATH float versions)";
+const EXP10_BOUND: &str = "finite results within 3 ulp of glibc 2.41's double version (its own error) and 2 of the long double one, float ones identical (correctly rounded, as glibc 2.41's CORE-MATH float version)";
+const LOGP1_BOUND: &str = "results identical to glibc 2.41's";
+
+/// The note for a C23 libm polyfill, if `symbol` is one (any type suffix).
+pub(super) fn note(symbol: &str) -> Option<String> {
+    let (base, how, bound) = FAMILIES
+        .iter()
+        .filter(|(base, _, _)| symbol.starts_with(base))
+        .max_by_key(|(base, _, _)| base.len())?;
+    let suffix = &symbol[base.len()..];
+    if !["", "f", "l", "f32", "f64", "f32x", "f64x", "f128"].contains(&suffix) {
+        return None;
+    }
+    Some(format!(
+        "{symbol} is polyfilled from {how}; special cases, errno and exceptions as glibc's; {bound}"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::note;
+
+    #[test]
+    fn families_and_their_type_suffixes_have_notes() {
+        assert!(note("sinpif32x").is_some_and(|n| n.contains("sin and cos")));
+        assert!(note("atan2pil").is_some_and(|n| n.contains("atan2 ")));
+        assert!(note("atanpi").is_some_and(|n| n.contains("atan ")));
+        assert!(note("exp10m1f").is_some_and(|n| n.contains("3 ulp")));
+        assert_eq!(note("sinpix"), None);
+        assert_eq!(note("log1p"), None);
+    }
+}
