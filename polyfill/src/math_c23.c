@@ -178,6 +178,7 @@ FAMILIES(FLOAT64X)
 #define WROUND roundl
 #define WFMA fmal
 #define W_MANT 64
+#define W_TINY_Q 0x1p-66L
 #define W_TAIL_MIN 0x1p-16000L
 #define WPOW_N(b, n) powl((b), (long double)(n))
 #define K(name) CAT(name, _LD)
@@ -199,6 +200,7 @@ FAMILIES(FLOAT64X)
 #define WROUND round
 #define WFMA fma
 #define W_MANT 53
+#define W_TINY_Q 0x1p-55
 #define W_TAIL_MIN 0x1p-900
 #define WPOW_N pow_n_d
 #define K(name) CAT(name, _D)
@@ -537,12 +539,16 @@ EXPORT T FN(rsqrt)(T x) {
     }
     W w = x, s = 1;
 #if T_MANT == 53 && W_MANT == 53
-    /* keep y^2 inside the range */
+    /* keep y^2 and its tail normal */
     if (w < 0x1p-900)
         w *= 0x1p200, s = 0x1p100;
+    else if (w > 0x1p900)
+        w *= 0x1p-200, s = 0x1p-100;
 #elif T_MANT == 64
     if (w < 0x1p-16000L)
         w *= 0x1p400L, s = 0x1p200L;
+    else if (w > 0x1p16000L)
+        w *= 0x1p-400L, s = 0x1p-200L;
 #endif
     W y = 1 / WSQRT(w);
     /* one Newton step on w y^2 = 1, the residual from an exact y^2 */
@@ -582,7 +588,9 @@ EXPORT T FN(compoundn)(T x, long long n) {
     W w = x, bh = 1 + w;
     W bl = ABS(w) <= 1 ? (1 - bh) + w : (w - bh) + 1;
     W r = WPOW_N(bh, n);
-    if (bl != 0 && r != 0 && !ISINF(r)) {
+    /* the factor is 1 to W's precision (and computing it could underflow) unless
+     * |n bl / bh| reaches 2^-(W_MANT + 2) */
+    if (bl != 0 && r != 0 && !ISINF(r) && ABS(bl) * ABS((W)n) >= ABS(bh) * W_TINY_Q) {
         W nh = (W)n, nl = (W)(n - (long long)nh);
         if (nh >= 0x1p63)
             nl = (W)(n - 0x7fffffffffffffffLL) - 1; /* (long long)2^63 is out of range */
@@ -615,6 +623,7 @@ EXPORT T FN(compoundn)(T x, long long n) {
 #undef WROUND
 #undef WFMA
 #undef W_MANT
+#undef W_TINY_Q
 #undef W_TAIL_MIN
 #undef WPOW_N
 #undef K
