@@ -48,8 +48,9 @@ fn aarch64_c23_math_of_2_42_meets_its_references() {
 
 /// The most ulps a finite polyfill result of a 2.42 function may be from the correctly
 /// rounded value. Float goes through double and is correctly rounded on every argument
-/// tried; long double pown is x87 powl (glibc 2.42's pownl calls it too), powr is powl
-/// itself (so its reference is powl).
+/// tried; x87 long double pown is x87 powl (glibc 2.42's pownl calls it too), powr is powl
+/// itself (so its reference is powl); on aarch64 (binary128) pownl and powrl are powl, as
+/// glibc 2.42's, and so is their reference.
 fn bound_vs_exact(name: &str) -> u64 {
     match split_name(name) {
         (_, 'f') => 0,
@@ -109,13 +110,14 @@ fn split_name(name: &str) -> (&str, char) {
     let ty = match &name[base.len()..] {
         "f" | "f32" => 'f',
         "" | "f64" | "f32x" => 'd',
-        "l" | "f64x" => 'l',
+        "l" | "f64x" | "f128" => 'l',
         s => panic!("unknown suffix {s} of {name}"),
     };
     (base, ty)
 }
 
-/// A result printed as hex bits: float (8 digits), double (16) or x87 long double (20).
+/// A result printed as hex bits: float (8 digits), double (16), x87 long double (20) or
+/// binary128 (32).
 #[derive(Clone, Copy, Debug)]
 struct Bits {
     negative: bool,
@@ -146,6 +148,12 @@ fn bits(hex: &str) -> Bits {
             // The explicit integer bit: normal values continue where subnormals end.
             let mag = if e == 0 { m } else { (e - 1) * (1 << 63) + m };
             (se >> 15 == 1, mag, nan, inf)
+        }
+        32 => {
+            // binary128 (aarch64's long double)
+            let m = v & !(1 << 127);
+            let inf = 0x7fff << 112;
+            (v >> 127 == 1, m, m > inf, m == inf)
         }
         n => panic!("{hex}: {n} hex digits"),
     };
@@ -295,7 +303,15 @@ fn against_references_2_42(arch: &str) {
     output(c);
     let patched = tmp.path().join("c23-new-2.17");
     let plan = patch_to_2_17(&bin, &patched);
-    for f in ["pownf", "powr", "rootnf32x", "rsqrtf64", "compoundnf32"] {
+    let binary128 = if arch == "arm64" {
+        &["pownl", "powrf128", "pownf64x"][..]
+    } else {
+        &[]
+    };
+    for f in ["pownf", "powr", "rootnf32x", "rsqrtf64", "compoundnf32"]
+        .iter()
+        .chain(binary128)
+    {
         assert!(plan.contains(&format!("polyfill  {f} ")), "{f}: {plan}");
     }
     let under = |glibc: Option<(&str, &str)>| run_on(qemu, sysroot, glibc, &patched);
@@ -343,7 +359,15 @@ fn side_by_side_2_41(arch: &str) {
     let new = build_against_trixie_libm(cc, arch, "math_c23.c", &bin);
     let patched = tmp.path().join("c23-2.17");
     let plan = patch_to_2_17(&bin, &patched);
-    for f in ["sinpif", "atan2pi", "exp10m1f64", "tanpif32x", "logp1"] {
+    let binary128 = if arch == "arm64" {
+        &["logp1l", "logp1f128"][..]
+    } else {
+        &[]
+    };
+    for f in ["sinpif", "atan2pi", "exp10m1f64", "tanpif32x", "logp1"]
+        .iter()
+        .chain(binary128)
+    {
         assert!(plan.contains(&format!("polyfill  {f} ")), "{f}: {plan}");
     }
     let under = |glibc: Option<(&str, &str)>, prog: &Path| run_on(qemu, sysroot, glibc, prog);

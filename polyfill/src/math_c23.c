@@ -142,6 +142,89 @@ EXPORT float PF(logp1f)(float x) {
 EXPORT long double PF(logp1l)(long double x) { return log1pl(x); }
 #endif
 
+#if defined(__aarch64__)
+/* aarch64's long double is binary128, whose arithmetic is libgcc's soft-float, which the
+ * polyfill linker does not bring: only the functions that need none are here, with bit
+ * tests for the special cases. logp1l is log1pl; pownl and powrl are powl as glibc 2.42's
+ * are (113 bits hold every long long). */
+extern long double log1pl(long double), powl(long double, long double);
+extern long double sqrtl(long double);
+typedef unsigned __int128 u128;
+static u128 qbits(long double x) {
+    u128 u;
+    __builtin_memcpy(&u, &x, 16);
+    return u;
+}
+static long double qfrom(u128 u) {
+    long double x;
+    __builtin_memcpy(&x, &u, 16);
+    return x;
+}
+#define Q_SIGN ((u128)1 << 127)
+#define Q_INF ((u128)0x7fff << 112)
+#define Q_ONE ((u128)0x3fff << 112)
+#define Q_QUIET ((u128)1 << 111)
+static u128 qmag(long double x) { return qbits(x) & ~Q_SIGN; }
+static int qnan(long double x) { return qmag(x) > Q_INF; }
+static int qinf(long double x) { return qmag(x) == Q_INF; }
+static int qzero(long double x) { return qmag(x) == 0; }
+static int qfinite(long double x) { return qmag(x) < Q_INF; }
+/* n exactly */
+static long double qfrom_ll(long long n) {
+    if (n == 0)
+        return qfrom(0);
+    u64 m = n < 0 ? -(u64)n : (u64)n;
+    int e = 63 - __builtin_clzll(m);
+    u128 frac = (u128)(m ^ (1ULL << e)) << (112 - e);
+    return qfrom((n < 0 ? Q_SIGN : 0) | ((u128)(16383 + e) << 112) | frac);
+}
+/* The NaN of libgcc's soft-float x + y, as glibc's powrl returns it: a signalling one
+ * first (x before y), quieted, with invalid; else x's if it is one. */
+static long double qnan2(long double x, long double y) {
+    int xs = qnan(x) && !(qbits(x) & Q_QUIET), ys = qnan(y) && !(qbits(y) & Q_QUIET);
+    if (xs || ys) {
+        volatile float z = 0.0f;
+        z = z / z;
+    }
+    long double n = xs ? x : ys ? y : qnan(x) ? x : y;
+    return qfrom(qbits(n) | Q_QUIET);
+}
+
+EXPORT long double PF(logp1l)(long double x) { return log1pl(x); }
+
+EXPORT long double PF(pownl)(long double x, long long n) {
+    long double r = powl(x, qfrom_ll(n));
+    if (!qfinite(r)) {
+        if (qfinite(x))
+            ERRNO = ERANGE;
+    } else if (qzero(r) && qfinite(x) && !qzero(x))
+        ERRNO = ERANGE;
+    return r;
+}
+
+EXPORT long double PF(powrl)(long double x, long double y) {
+    int neg = (qbits(x) & Q_SIGN) && !qnan(x) && !qzero(x);
+    if (neg || (qzero(x) && qzero(y)) || (qbits(x) == Q_ONE && qinf(y)) ||
+        (qinf(x) && qzero(y))) {
+        ERRNO = EDOM;
+        return sqrtl(qfrom(Q_SIGN | Q_ONE)); /* the default NaN, with invalid */
+    }
+    if (qnan(x) || qnan(y))
+        return qnan2(x, y);
+    long double r = powl(qfrom(qmag(x)), y);
+    if (!qfinite(r)) {
+        if (qfinite(x) && qfinite(y))
+            ERRNO = ERANGE;
+    } else if (qzero(r) && qfinite(x) && !qzero(x) && qfinite(y))
+        ERRNO = ERANGE;
+    return r;
+}
+#define BINARY128(base) ALIAS(base##f64x, base##l) ALIAS(base##f128, base##l)
+BINARY128(logp1)
+BINARY128(pown)
+BINARY128(powr)
+#endif
+
 #define FAMILIES(X)                                                                       \
     X(sinpi) X(cospi) X(tanpi) X(asinpi) X(acospi) X(atanpi) X(atan2pi) X(exp2m1)         \
     X(exp10m1) X(log2p1) X(log10p1) X(logp1) X(pown) X(powr) X(rootn) X(rsqrt)            \

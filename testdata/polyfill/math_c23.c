@@ -34,6 +34,12 @@ extern double atan2pif32x(double, double);
 #if defined(__x86_64__)
 extern long double atan2pil(long double, long double);
 extern long double atan2pif64x(long double, long double);
+#else
+/* aarch64's binary128 long double: only logp1 is polyfilled */
+extern long double logp1l(long double), logp1f64x(long double), logp1f128(long double);
+static void pq(long double x) {
+    unsigned long long u[2]; memcpy(u, &x, 16); printf(" %016llx%016llx", u[1], u[0]);
+}
 #endif
 
 static unsigned long long seed = 0x2545f4914f6cdd1dULL;
@@ -123,6 +129,8 @@ int main(void) {
         ALL1(double, pd, , , x);
 #if defined(__x86_64__)
         ALL1(long double, pl, l, , (long double)x);
+#else
+        CALL1(long double, pq, logp1l, (long double)x);
 #endif
         for (unsigned j = 0; j < NSPECIAL; j += 7) {
             CALL2(float, pf, atan2pif, (float)x, (float)SPECIAL[j]);
@@ -149,6 +157,8 @@ int main(void) {
     CALL2(long double, pl, atan2pif64x, 1.0L, 3.0L); CALL1(long double, pl, exp2m1f64x, 0.5L);
     CALL1(long double, pl, exp10m1f64x, 0.5L); CALL1(long double, pl, log2p1f64x, 0.5L);
     CALL1(long double, pl, log10p1f64x, 0.5L); CALL1(long double, pl, logp1f64x, 0.5L);
+#else
+    CALL1(long double, pq, logp1f64x, 0.5L); CALL1(long double, pq, logp1f128, -0.25L);
 #endif
     for (int kind = 0; kind < 6; kind++)
         for (int i = 0; i < n; i++) {
@@ -160,6 +170,8 @@ int main(void) {
                              : kind == 2 ? genl(-16440, 16383, 0)
                                          : (long double)x + x * (long double)(rnd() >> 53) * 0x1p-64L;
             ALL1(long double, pl, l, , xl);
+#else
+            CALL1(long double, pq, logp1l, (long double)x + x * (long double)(rnd() >> 11) * 0x1p-110L);
 #endif
         }
     for (int i = 0; i < 4 * n; i++) {
