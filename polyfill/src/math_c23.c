@@ -1,9 +1,10 @@
 /* The C23 transcendental libm functions of glibc 2.40-2.42: exp2m1, exp10m1, log2p1,
  * log10p1, logp1 (2.40); sinpi, cospi, tanpi, asinpi, acospi, atanpi, atan2pi (2.41);
  * pown, powr, rootn, rsqrt, compoundn (2.42). Float and double on both architectures,
- * long double where it is the x87 80-bit format (x86_64): aarch64's binary128 long double
- * would need libgcc's soft-float calls. The _FloatN names are aliases (f32 = float,
- * f32x = f64 = double, f64x = long double).
+ * long double where it is the x87 80-bit format (x86_64); of aarch64's binary128 long
+ * double only logp1l, pownl and powrl, which need no arithmetic (the rest would need
+ * libgcc's soft-float calls). The _FloatN names are aliases (f32 = float, f32x = f64 =
+ * double, f64x = long double, and on aarch64 f128 = long double).
  *
  * Each function is computed in a working type W from the older libm functions (sin,
  * expm1, log1p, pow ...): double for float (then the result is almost always correctly
