@@ -10,6 +10,7 @@ mod inplace;
 mod limits;
 mod link;
 mod lookup;
+mod notes_c23;
 mod plan;
 mod relr;
 pub mod renames;
