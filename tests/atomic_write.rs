@@ -24,6 +24,10 @@
 //!    stat and mallinfo2 are linked in instead of refused. The plan printed for a refusal
 //!    names its blockers.
 //!
+//! g. `-o` onto a special file (a FIFO; as root also a character device made like
+//!    `/dev/null`) writes the patched bytes into it, as `cp` would, and leaves the node a
+//!    node: a rename would have replaced `/dev/null` itself with a regular file.
+//!
 //! `ELFCOMPAT_ATOMIC_FORCE_LOOP=1` makes b use the ext2 image even where tmpfs mounts.
 //! Cases b, c and d need root (b mounts, c switches to `nobody`, d chowns); without root,
 //! gcc or prlimit they are skipped, unless `CI` is set, when they fail.
@@ -1132,5 +1136,89 @@ fn f_blocked_plan_names_the_blockers() {
         stdout.contains("BLOCKER   stat@GLIBC_2.33") && stdout.contains("BLOCKER   mallinfo2@GLIBC_2.33") && !stdout.contains("polyfill "),
         "exit 1 with --polyfill=none: stdout must show the refused plan (BLOCKER stat, BLOCKER mallinfo2, no polyfill lines)\nreproduce:\n  gcc -O2 testdata/gen/blocked_prog.c -o blocked\n  elfcompat patch --glibc 2.17 --polyfill=none blocked -o out   # stdout: a polyfill plan with no BLOCKER line; stderr: '2 blocker(s)'\n{}",
         o.describe()
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// g. Special files as the output.
+
+/// `-o FIFO` sends the patched file through the FIFO and leaves it a FIFO; as root, `-o`
+/// onto a node made like `/dev/null` (character device 1,3) leaves that node a device.
+#[test]
+fn g_special_files_are_written_into() {
+    use std::os::unix::fs::FileTypeExt;
+    let Some(f) = fixture() else { return };
+    let wd = WorkDir::new(TEST, "special");
+    let prog = wd.join("prog");
+    std::fs::write(&prog, &f.orig).unwrap();
+    set_mode(&prog, 0o755);
+
+    let fifo = wd.join("fifo");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success(), "mkfifo {}", fifo.display());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).expect("read the FIFO"))
+    };
+    let o = run(
+        elfcompat(["patch", "--glibc", BASELINE])
+            .arg(&prog)
+            .arg("-o")
+            .arg(&fifo),
+        TIMEOUT,
+    );
+    // Checked before waiting for the reader, which would wait forever on a FIFO that a
+    // rename took away from under it.
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(
+        kind.is_fifo(),
+        "-o FIFO replaced the FIFO: {kind:?}\n{}",
+        o.describe()
+    );
+    assert!(o.ok(), "{}", o.describe());
+    let got = reader.join().expect("reader thread");
+    assert!(
+        got == f.reference,
+        "the FIFO carried {} bytes, not the {}-byte patched file",
+        got.len(),
+        f.reference.len()
+    );
+    assert!(
+        temps_in(&wd.path).is_empty(),
+        "temp files left in {}",
+        wd.path.display()
+    );
+
+    if !need_root("a character device node (mknod)") {
+        return;
+    }
+    let null = wd.join("null");
+    let made = Command::new("mknod")
+        .args(["-m", "666"])
+        .arg(&null)
+        .args(["c", "1", "3"])
+        .status()
+        .expect("mknod runs");
+    assert!(made.success(), "mknod {}", null.display());
+    let o = run(
+        elfcompat(["patch", "--glibc", BASELINE])
+            .arg(&prog)
+            .arg("-o")
+            .arg(&null),
+        TIMEOUT,
+    );
+    assert!(o.ok(), "{}", o.describe());
+    let kind = std::fs::symlink_metadata(&null).unwrap().file_type();
+    assert!(
+        kind.is_char_device(),
+        "-o onto a /dev/null-like node replaced the device with {kind:?}"
+    );
+    assert!(
+        temps_in(&wd.path).is_empty(),
+        "temp files left in {}",
+        wd.path.display()
     );
 }

@@ -361,10 +361,7 @@ fn repack(
 
 /// Write the archive under a temporary name beside `out`, then rename.
 fn write(entries: &[Entry], kind: Kind, out: &Path) -> Result<(), BundleError> {
-    let dir = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let dir = crate::patch::write::dir_of(out).into_owned();
     std::fs::create_dir_all(&dir).map_err(|e| BundleError::io(&dir, e))?;
     let tmp = tempfile::Builder::new()
         .prefix(".elfcompat-archive-")
@@ -410,7 +407,7 @@ fn write(entries: &[Entry], kind: Kind, out: &Path) -> Result<(), BundleError> {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644)).map_err(io)?;
     }
-    tmp.persist(out).map_err(|e| io(e.error))?;
+    crate::patch::write::persist(tmp, out).map_err(io)?;
     Ok(())
 }
 

@@ -494,12 +494,12 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
 
 /// Write a zip of `members`, in order, under a temporary name beside `out`, then rename.
 fn write_zip(members: &[Member], out: &Path) -> Result<(), BundleError> {
-    let dir = out.parent().unwrap_or(Path::new("."));
+    let dir = crate::patch::write::dir_of(out);
     let tmp = tempfile::Builder::new()
         .prefix(".elfcompat-wheel-")
         .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| BundleError::io(dir, e))?;
+        .tempfile_in(&*dir)
+        .map_err(|e| BundleError::io(&dir, e))?;
     let io = |e: std::io::Error| BundleError::io(out, e);
     let zerr = |e: zip::result::ZipError| BundleError::io(out, std::io::Error::other(e));
     let time = member_time();
@@ -521,7 +521,7 @@ fn write_zip(members: &[Member], out: &Path) -> Result<(), BundleError> {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644)).map_err(io)?;
     }
-    tmp.persist(out).map_err(|e| io(e.error))?;
+    crate::patch::write::persist(tmp, out).map_err(io)?;
     Ok(())
 }
 

@@ -17,7 +17,7 @@ pub mod renames;
 mod rewrite;
 mod startup;
 pub mod wrappers;
-mod write;
+pub(crate) mod write;
 
 pub use image::Image;
 pub use limits::Limits;

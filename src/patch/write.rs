@@ -53,12 +53,38 @@ pub enum Keep {
     },
 }
 
-/// The directory a temp file for `target` goes in.
-fn dir_of(target: &Path) -> &Path {
-    match target.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
+/// The directory a temp file for `target` goes in: the target's own, so the rename is
+/// atomic; the temp directory when the target is a special file, which is written into,
+/// never renamed over.
+pub(crate) fn dir_of(target: &Path) -> std::borrow::Cow<'_, Path> {
+    if is_special(target) {
+        return std::env::temp_dir().into();
     }
+    match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.into(),
+        _ => Path::new(".").into(),
+    }
+}
+
+/// Whether `target` exists and is neither a regular file nor a directory (`/dev/null`, a
+/// FIFO, a terminal). Renaming a finished file over it would replace the device node
+/// itself — as root, `-o /dev/null` would leave a regular file where every program's
+/// `/dev/null` was — so such a target gets the bytes written into it, as `cp` does.
+pub fn is_special(target: &Path) -> bool {
+    std::fs::metadata(target).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
+/// Put the finished `tmp` in place at `target`: renamed over it (atomic), or, for a
+/// special file ([`is_special`]), copied into it and removed.
+pub fn persist(tmp: tempfile::NamedTempFile, target: &Path) -> std::io::Result<()> {
+    if is_special(target) {
+        let mut from = std::fs::File::open(tmp.path())?;
+        let mut to = std::fs::OpenOptions::new().write(true).open(target)?;
+        std::io::copy(&mut from, &mut to)?;
+        return Ok(());
+    }
+    tmp.persist(target).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// A temp file in the target's directory, possibly being filled with a copy of the input
@@ -78,9 +104,11 @@ impl Staging {
     /// An empty temp file for `target`. Leftovers of killed runs go first.
     pub fn new(target: &Path) -> std::io::Result<Staging> {
         let dir = dir_of(target);
-        remove_stale_temps(dir);
+        remove_stale_temps(&dir);
         let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
-        let tmp = tempfile::Builder::new().prefix(&prefix).tempfile_in(dir)?;
+        let tmp = tempfile::Builder::new()
+            .prefix(&prefix)
+            .tempfile_in(&*dir)?;
         Ok(Staging {
             tmp: Some(tmp),
             copied: None,
@@ -204,10 +232,10 @@ impl Staging {
         synced?;
         self.join();
         if let Some(tmp) = self.tmp.take() {
-            tmp.persist(target).map_err(|e| e.error)?;
+            persist(tmp, target)?;
         }
         // The rename is durable once the directory is synced.
-        if let Ok(d) = std::fs::File::open(dir_of(target)) {
+        if let Ok(d) = std::fs::File::open(&*dir_of(target)) {
             let _ = d.sync_all();
         }
         crate::timing::mark("renamed");
