@@ -2,7 +2,10 @@
 //! calls every polyfilled function on the same inputs (successes and errors) and prints
 //! results and errno. Built on the host, it runs once as built (glibc 2.36's functions);
 //! patched to 2.17, it runs with the polyfills on 2.36 and on bullseye's 2.31. All three
-//! outputs must be identical. x86_64 natively; aarch64 cross-compiled, under qemu-user.
+//! outputs must be identical. x86_64 natively; aarch64 cross-compiled, under qemu-user;
+//! i386 and armhf cross-compiled, run under qemu-user with Debian's libc6 of that
+//! architecture, bookworm's (2.36: the reference and the patched program) and bullseye's
+//! (2.31: the patched program).
 
 mod common;
 
@@ -153,6 +156,78 @@ fn aarch64_side_by_side(source: &str) {
     );
 }
 
+/// i386 and armhf: `side_by_side.c` built with Debian's cross compiler against bookworm's
+/// libc, patched to 2.17 and run under qemu-user on bookworm's and bullseye's libc6 of the
+/// architecture (tools/old-glibc.sh), each run in a fresh directory.
+#[test]
+fn i386_polyfills_match_glibc() {
+    arch32_side_by_side("i386", "side_by_side.c", 20);
+}
+
+#[test]
+fn armhf_polyfills_match_glibc() {
+    arch32_side_by_side("armhf", "side_by_side.c", 20);
+}
+
+fn arch32_side_by_side(arch: &str, source: &str, min_linked: usize) {
+    let (cc, qemu, _) = c_toolchain(arch);
+    let qemu = qemu.expect("32-bit targets run under qemu");
+    if !common::polyfill::tools(
+        &[cc, qemu],
+        "gcc-i686-linux-gnu gcc-arm-linux-gnueabihf qemu-user",
+    ) {
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let bin = tmp.path().join("sbs");
+    let st = Command::new(cc)
+        .args(["-O1", "-w", "-o"])
+        .arg(&bin)
+        .arg(common::crate_root().join("testdata/polyfill").join(source))
+        .arg("-lresolv")
+        .status()
+        .expect("cross compiler");
+    assert!(st.success(), "{cc} {source}");
+    let patched = tmp.path().join("sbs-2.17");
+    let plan = patch_to_2_17(&bin, &patched);
+    let linked = plan
+        .lines()
+        .filter(|l| l.trim_start().starts_with("polyfill") && l.contains("bytes"))
+        .count();
+    assert!(
+        linked >= min_linked,
+        "expected the polyfills to be linked:\n{plan}"
+    );
+    let runtime = |suite: &str| {
+        common::fetch_old_runtime(suite, arch).unwrap_or_else(|e| panic!("{suite} {arch}: {e}"))
+    };
+    let (new, old) = (runtime("bookworm"), runtime("bullseye"));
+    let on = |rt: &common::OldRuntime, prog: &Path, dir: &str| {
+        let mut c = Command::new(qemu);
+        c.args(["-E", "LD_BIND_NOW=1"])
+            .arg(&rt.loader)
+            .args(["--inhibit-cache", "--library-path", &rt.libpath])
+            .arg(prog)
+            .arg(fresh(tmp.path(), dir));
+        output(c)
+    };
+    let reference = on(&new, &bin, "a");
+    assert_eq!(
+        on(&new, &patched, "b"),
+        reference,
+        "{arch} polyfills on glibc 2.36"
+    );
+    assert_eq!(
+        on(&old, &patched, "c"),
+        reference,
+        "{arch} polyfills on glibc 2.31"
+    );
+    println!(
+        "polyfill: {arch} {source}: {linked} polyfills, {} checks identical to glibc 2.36 on 2.36 and 2.31",
+        reference.lines().count()
+    );
+}
+
 /// Data polyfills have the value that is right for a glibc without them (on 2.31:
 /// `__libc_single_threaded` is 0, "there may be threads"), and on a glibc that has the
 /// object, glibc's own code still maintains it (libc binds to the binary's definition, as
@@ -192,8 +267,13 @@ fn data_polyfills_are_conservative() {
 #[test]
 fn committed_objects_match_the_sources() {
     if !common::polyfill::tools(
-        &["gcc", "aarch64-linux-gnu-gcc"],
-        "gcc gcc-aarch64-linux-gnu",
+        &[
+            "gcc",
+            "aarch64-linux-gnu-gcc",
+            "i686-linux-gnu-gcc",
+            "arm-linux-gnueabihf-gcc",
+        ],
+        "gcc gcc-aarch64-linux-gnu gcc-i686-linux-gnu gcc-arm-linux-gnueabihf",
     ) {
         return;
     }
@@ -204,7 +284,7 @@ fn committed_objects_match_the_sources() {
         .status()
         .expect("build.sh");
     assert!(st.success());
-    for arch in ["x86_64", "aarch64"] {
+    for arch in ["x86_64", "aarch64", "i386", "armhf"] {
         let built = std::fs::read(tmp.path().join(format!("{arch}.o"))).expect("built");
         let committed = std::fs::read(common::crate_root().join(format!("polyfill/obj/{arch}.o")))
             .expect("committed");

@@ -43,7 +43,7 @@ static u64 bit_ceil(u64 x, unsigned w) {
     ONE(op, ret_is_type(unsigned char), uc, unsigned char, 8)                      \
     ONE(op, ret_is_type(unsigned short), us, unsigned short, 16)                   \
     ONE(op, ret_is_type(unsigned int), ui, unsigned int, 32)                       \
-    ONE(op, ret_is_type(unsigned long), ul, unsigned long, 64)                     \
+    ONE(op, ret_is_type(unsigned long), ul, unsigned long, __SIZEOF_LONG__ * 8)                     \
     ONE(op, ret_is_type(unsigned long long), ull, unsigned long long, 64)
 #define UINT(t) unsigned int
 #define BOOL(t) _Bool

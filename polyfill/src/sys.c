@@ -65,11 +65,16 @@ EXPORT int PF(pidfd_getfd)(int fd, int target, unsigned int flags) {
 #define SYS_getdents64 217
 #define SYS_preadv2 327
 #define SYS_pwritev2 328
-#else
+#elif defined(__aarch64__)
 #define SYS_renameat2 276
 #define SYS_getdents64 61
 #define SYS_preadv2 286
 #define SYS_pwritev2 287
+#else
+#define SYS_renameat2 __NR_renameat2
+#define SYS_getdents64 __NR_getdents64
+#define SYS_preadv2 __NR_preadv2
+#define SYS_pwritev2 __NR_pwritev2
 #endif
 
 /* glibc 2.28. */
@@ -91,13 +96,19 @@ EXPORT ssize_t PF(getdents64)(int fd, void *buf, size_t len) {
 #define SYS_writev 20
 #define SYS_preadv 295
 #define SYS_pwritev 296
-#else
+#elif defined(__aarch64__)
 #define SYS_readv 65
 #define SYS_writev 66
 #define SYS_preadv 69
 #define SYS_pwritev 70
+#else
+#define SYS_readv __NR_readv
+#define SYS_writev __NR_writev
+#define SYS_preadv __NR_preadv
+#define SYS_pwritev __NR_pwritev
 #endif
 #define EOPNOTSUPP 95
+#if __SIZEOF_LONG__ == 8
 static ssize_t rw2(long nr2, long nr1, long nrv, int fd, const void *iov, int n, off_t off, int flags) {
     long r = sys6(nr2, fd, (long)iov, n, off, 0, flags);
     if (r != -ENOSYS)
@@ -110,10 +121,28 @@ static ssize_t rw2(long nr2, long nr1, long nrv, int fd, const void *iov, int n,
         return SYSCALL(nrv, fd, iov, n, 0, 0, 0);
     return SYSCALL(nr1, fd, iov, n, off, 0, 0);
 }
-EXPORT ssize_t PF(preadv64v2)(int fd, const void *iov, int n, off_t off, int flags) {
+#else
+/* 32-bit: the offset is 64-bit in preadv64v2/pwritev64v2 and off_t (32-bit) in
+ * preadv2/pwritev2; glibc passes its halves low first (LO_HI_LONG, the sign-extended
+ * 32-bit one for the latter), and so does this. */
+static ssize_t rw2(long nr2, long nr1, long nrv, int fd, const void *iov, int n, long long off, int flags) {
+    long lo = (long)off, hi = (long)((unsigned long long)off >> 32);
+    long r = sys6(nr2, fd, (long)iov, n, lo, hi, flags);
+    if (r != -ENOSYS)
+        return sysret(r);
+    if (flags != 0) {
+        ERRNO = EOPNOTSUPP;
+        return -1;
+    }
+    if (off == -1)
+        return SYSCALL(nrv, fd, iov, n, 0, 0, 0);
+    return SYSCALL(nr1, fd, iov, n, lo, hi, 0);
+}
+#endif
+EXPORT ssize_t PF(preadv64v2)(int fd, const void *iov, int n, long long off, int flags) {
     return rw2(SYS_preadv2, SYS_preadv, SYS_readv, fd, iov, n, off, flags);
 }
-EXPORT ssize_t PF(pwritev64v2)(int fd, const void *iov, int n, off_t off, int flags) {
+EXPORT ssize_t PF(pwritev64v2)(int fd, const void *iov, int n, long long off, int flags) {
     return rw2(SYS_pwritev2, SYS_pwritev, SYS_writev, fd, iov, n, off, flags);
 }
 EXPORT ssize_t PF(preadv2)(int fd, const void *iov, int n, off_t off, int flags) {
