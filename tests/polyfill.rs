@@ -169,7 +169,36 @@ fn armhf_polyfills_match_glibc() {
     arch32_side_by_side("armhf", "side_by_side.c", 20);
 }
 
+/// The polyfills of issue #12 (C11 threads, names, timespec_getres, twalk_r, system calls)
+/// on i386 and armhf.
+#[test]
+fn i386_more_polyfills_match_glibc() {
+    arch32_side_by_side("i386", "side_by_side_more.c", 40);
+}
+
+#[test]
+fn armhf_more_polyfills_match_glibc() {
+    arch32_side_by_side("armhf", "side_by_side_more.c", 40);
+}
+
+/// `_TIME_BITS=64` programs: the stat family, futimens and clock polyfills (64-bit times,
+/// one past 2038 and one before 1970) and the fcntl/ioctl renames. Patched to 2.31, not
+/// 2.17: `__fcntl_time64` is `fcntl64`, which glibc added in 2.28.
+#[test]
+fn i386_time64_polyfills_match_glibc() {
+    arch32_side_by_side_at("i386", "side_by_side_time64.c", 9, "2.31");
+}
+
+#[test]
+fn armhf_time64_polyfills_match_glibc() {
+    arch32_side_by_side_at("armhf", "side_by_side_time64.c", 9, "2.31");
+}
+
 fn arch32_side_by_side(arch: &str, source: &str, min_linked: usize) {
+    arch32_side_by_side_at(arch, source, min_linked, "2.17");
+}
+
+fn arch32_side_by_side_at(arch: &str, source: &str, min_linked: usize, glibc: &str) {
     let (cc, qemu, _) = c_toolchain(arch);
     let qemu = qemu.expect("32-bit targets run under qemu");
     if !common::polyfill::tools(
@@ -188,8 +217,20 @@ fn arch32_side_by_side(arch: &str, source: &str, min_linked: usize) {
         .status()
         .expect("cross compiler");
     assert!(st.success(), "{cc} {source}");
-    let patched = tmp.path().join("sbs-2.17");
-    let plan = patch_to_2_17(&bin, &patched);
+    let patched = tmp.path().join(format!("sbs-{glibc}"));
+    let o = Command::new(common::bin())
+        .args(["patch", "--glibc", glibc])
+        .arg(&bin)
+        .arg("-o")
+        .arg(&patched)
+        .output()
+        .expect("elfcompat");
+    let plan = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        o.status.success(),
+        "{plan}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let linked = plan
         .lines()
         .filter(|l| l.trim_start().starts_with("polyfill") && l.contains("bytes"))
@@ -223,7 +264,7 @@ fn arch32_side_by_side(arch: &str, source: &str, min_linked: usize) {
         "{arch} polyfills on glibc 2.31"
     );
     println!(
-        "polyfill: {arch} {source}: {linked} polyfills, {} checks identical to glibc 2.36 on 2.36 and 2.31",
+        "polyfill: {arch} {source} patched to {glibc}: {linked} polyfills, {} checks identical to glibc 2.36 on 2.36 and 2.31",
         reference.lines().count()
     );
 }

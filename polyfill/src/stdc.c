@@ -5,7 +5,15 @@
 typedef unsigned long long u64;
 
 static unsigned clz64(u64 x) { return x ? (unsigned)__builtin_clzll(x) : 64; }
+#if __SIZEOF_LONG__ == 8
 static unsigned ctz64(u64 x) { return x ? (unsigned)__builtin_ctzll(x) : 64; }
+#else
+/* 32-bit targets: __builtin_ctzll would call libgcc's __ctzdi2, which no glibc exports. */
+static unsigned ctz64(u64 x) {
+    unsigned lo = (unsigned)x, hi = (unsigned)(x >> 32);
+    return lo ? (unsigned)__builtin_ctz(lo) : hi ? 32 + (unsigned)__builtin_ctz(hi) : 64;
+}
+#endif
 static unsigned ones64(u64 x) {
     x = x - ((x >> 1) & 0x5555555555555555ULL);
     x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
