@@ -354,7 +354,9 @@ pub fn layout(arch: Arch, roots: &[String]) -> Result<Layout, PolyfillError> {
         }
     }
     let mut stubs = BTreeMap::new();
-    text = align(text, 4);
+    if !c.stubs.is_empty() {
+        text = align(text, 4);
+    }
     for name in &c.stubs {
         stubs.insert(name.clone(), text);
         text += ARM_STUB_SIZE;
