@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Compile the polyfills into one relocatable object per architecture: polyfill/obj/<arch>.o.
 # The objects are committed (users need no compiler); elfcompat links the parts a binary
-# needs into it. Needs gcc (x86_64) and gcc-aarch64-linux-gnu (aarch64), Debian 12.
+# needs into it. Needs gcc (x86_64), gcc-aarch64-linux-gnu (aarch64), gcc-i686-linux-gnu
+# (i386) and gcc-arm-linux-gnueabihf (armhf), Debian 12.
 # Usage: polyfill/build.sh [OUTDIR]   (default polyfill/obj; tests rebuild into a temp dir
 # and compare with the committed objects byte for byte)
 set -euo pipefail
@@ -25,3 +26,7 @@ build() {
 mkdir -p "$out"
 build x86_64 gcc ld -fcf-protection=full
 build aarch64 aarch64-linux-gnu-gcc aarch64-linux-gnu-ld -mbranch-protection=standard
+# 32-bit: the compilers' defaults (Debian's i686 baseline, armhf's ARMv7 Thumb-2 with VFPv3-D16
+# hard float). Sources that are not ported to 32-bit are empty there (#if with the reason).
+build i386 i686-linux-gnu-gcc i686-linux-gnu-ld
+build armhf arm-linux-gnueabihf-gcc arm-linux-gnueabihf-ld

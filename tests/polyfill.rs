@@ -2,7 +2,10 @@
 //! calls every polyfilled function on the same inputs (successes and errors) and prints
 //! results and errno. Built on the host, it runs once as built (glibc 2.36's functions);
 //! patched to 2.17, it runs with the polyfills on 2.36 and on bullseye's 2.31. All three
-//! outputs must be identical. x86_64 natively; aarch64 cross-compiled, under qemu-user.
+//! outputs must be identical. x86_64 natively; aarch64 cross-compiled, under qemu-user;
+//! i386 and armhf cross-compiled, run under qemu-user with Debian's libc6 of that
+//! architecture, bookworm's (2.36: the reference and the patched program) and bullseye's
+//! (2.31: the patched program).
 
 mod common;
 
@@ -153,6 +156,119 @@ fn aarch64_side_by_side(source: &str) {
     );
 }
 
+/// i386 and armhf: `side_by_side.c` built with Debian's cross compiler against bookworm's
+/// libc, patched to 2.17 and run under qemu-user on bookworm's and bullseye's libc6 of the
+/// architecture (tools/old-glibc.sh), each run in a fresh directory.
+#[test]
+fn i386_polyfills_match_glibc() {
+    arch32_side_by_side("i386", "side_by_side.c", 20);
+}
+
+#[test]
+fn armhf_polyfills_match_glibc() {
+    arch32_side_by_side("armhf", "side_by_side.c", 20);
+}
+
+/// The polyfills of issue #12 (C11 threads, names, timespec_getres, twalk_r, system calls)
+/// on i386 and armhf.
+#[test]
+fn i386_more_polyfills_match_glibc() {
+    arch32_side_by_side("i386", "side_by_side_more.c", 40);
+}
+
+#[test]
+fn armhf_more_polyfills_match_glibc() {
+    arch32_side_by_side("armhf", "side_by_side_more.c", 40);
+}
+
+/// `_TIME_BITS=64` programs: the stat family, futimens and clock polyfills (64-bit times,
+/// one past 2038 and one before 1970) and the fcntl/ioctl renames. Patched to 2.31, not
+/// 2.17: `__fcntl_time64` is `fcntl64`, which glibc added in 2.28.
+#[test]
+fn i386_time64_polyfills_match_glibc() {
+    arch32_side_by_side_at("i386", "side_by_side_time64.c", 9, "2.31");
+}
+
+#[test]
+fn armhf_time64_polyfills_match_glibc() {
+    arch32_side_by_side_at("armhf", "side_by_side_time64.c", 9, "2.31");
+}
+
+fn arch32_side_by_side(arch: &str, source: &str, min_linked: usize) {
+    arch32_side_by_side_at(arch, source, min_linked, "2.17");
+}
+
+fn arch32_side_by_side_at(arch: &str, source: &str, min_linked: usize, glibc: &str) {
+    let (cc, qemu, _) = c_toolchain(arch);
+    let qemu = qemu.expect("32-bit targets run under qemu");
+    if !common::polyfill::tools(
+        &[cc, qemu],
+        "gcc-i686-linux-gnu gcc-arm-linux-gnueabihf qemu-user",
+    ) {
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let bin = tmp.path().join("sbs");
+    let st = Command::new(cc)
+        .args(["-O1", "-w", "-o"])
+        .arg(&bin)
+        .arg(common::crate_root().join("testdata/polyfill").join(source))
+        .arg("-lresolv")
+        .status()
+        .expect("cross compiler");
+    assert!(st.success(), "{cc} {source}");
+    let patched = tmp.path().join(format!("sbs-{glibc}"));
+    let o = Command::new(common::bin())
+        .args(["patch", "--glibc", glibc])
+        .arg(&bin)
+        .arg("-o")
+        .arg(&patched)
+        .output()
+        .expect("elfcompat");
+    let plan = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        o.status.success(),
+        "{plan}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let linked = plan
+        .lines()
+        .filter(|l| l.trim_start().starts_with("polyfill") && l.contains("bytes"))
+        .count();
+    assert!(
+        linked >= min_linked,
+        "expected the polyfills to be linked:\n{plan}"
+    );
+    let runtime = |suite: &str| {
+        common::fetch_old_runtime(suite, arch).unwrap_or_else(|e| panic!("{suite} {arch}: {e}"))
+    };
+    let (new, old) = (runtime("bookworm"), runtime("bullseye"));
+    let on = |rt: &common::OldRuntime, prog: &Path, dir: &str| {
+        let mut c = Command::new(qemu);
+        c.args(["-E", "LD_BIND_NOW=1"])
+            .arg(&rt.loader)
+            .args(["--inhibit-cache", "--library-path", &rt.libpath])
+            .arg(prog)
+            .arg(fresh(tmp.path(), dir));
+        output(c)
+    };
+    let reference = on(&new, &bin, "a");
+    assert_eq!(
+        on(&new, &patched, "b"),
+        reference,
+        "{arch} polyfills on glibc 2.36"
+    );
+    assert_eq!(
+        on(&old, &patched, "c"),
+        reference,
+        "{arch} polyfills on glibc 2.31"
+    );
+    println!(
+        "polyfill: {arch} {source} patched to {glibc}: {linked} polyfills, {} checks identical to glibc 2.36 on 2.36 and 2.31",
+        reference.lines().count()
+    );
+}
+
 /// Data polyfills have the value that is right for a glibc without them (on 2.31:
 /// `__libc_single_threaded` is 0, "there may be threads"), and on a glibc that has the
 /// object, glibc's own code still maintains it (libc binds to the binary's definition, as
@@ -192,8 +308,13 @@ fn data_polyfills_are_conservative() {
 #[test]
 fn committed_objects_match_the_sources() {
     if !common::polyfill::tools(
-        &["gcc", "aarch64-linux-gnu-gcc"],
-        "gcc gcc-aarch64-linux-gnu",
+        &[
+            "gcc",
+            "aarch64-linux-gnu-gcc",
+            "i686-linux-gnu-gcc",
+            "arm-linux-gnueabihf-gcc",
+        ],
+        "gcc gcc-aarch64-linux-gnu gcc-i686-linux-gnu gcc-arm-linux-gnueabihf",
     ) {
         return;
     }
@@ -204,7 +325,7 @@ fn committed_objects_match_the_sources() {
         .status()
         .expect("build.sh");
     assert!(st.success());
-    for arch in ["x86_64", "aarch64"] {
+    for arch in ["x86_64", "aarch64", "i386", "armhf"] {
         let built = std::fs::read(tmp.path().join(format!("{arch}.o"))).expect("built");
         let committed = std::fs::read(common::crate_root().join(format!("polyfill/obj/{arch}.o")))
             .expect("committed");

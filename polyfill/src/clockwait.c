@@ -9,6 +9,10 @@
  * set (jumps) during the wait, a converted monotonic deadline moves with it, so the wait
  * ends early or late by the jump; glibc's does not move. */
 #include "common.h"
+/* Not on 32-bit targets: there the waits take a 32-bit time_t timespec only in the
+ * time32 functions (a _TIME_BITS=64 program calls the __*64 ones, which have no polyfill),
+ * and the pre-2.25 pthread_cond_t layout cond_clock reads differs; not ported yet. */
+#if __SIZEOF_LONG__ == 8
 
 #define CLOCK_REALTIME 0
 #define CLOCK_MONOTONIC 1
@@ -121,3 +125,4 @@ EXPORT int PF(pthread_clockjoin_np)(pthread_t thread, void **ret, int clock, con
     struct timespec t = realtime(abstime, clock);
     return pthread_timedjoin_np(thread, ret, &t);
 }
+#endif

@@ -9,7 +9,8 @@ typedef unsigned long size_t;
 typedef long ssize_t;
 typedef long off_t;
 typedef unsigned int mode_t;
-typedef unsigned long dev_t;
+/* glibc's dev_t is 64-bit on every architecture (unsigned long long on 32-bit ones). */
+typedef unsigned long long dev_t;
 typedef int pid_t;
 typedef unsigned int uint32_t;
 typedef unsigned char uint8_t;
@@ -81,6 +82,58 @@ static inline long sys6(long n, long a, long b, long c, long d, long e, long f) 
 #define SYS_pidfd_getfd 438
 #define STAT_VER 0
 #define MKNOD_VER 0
+#elif defined(__i386__) || defined(__arm__)
+/* The 32-bit architectures: the kernel's system-call numbers from the cross toolchain's
+ * <asm/unistd.h> (linux-libc-dev), so no table of numbers is kept here. */
+#include <asm/unistd.h>
+#if defined(__i386__)
+/* int $0x80 takes the six arguments in ebx, ecx, edx, esi, edi, ebp. ebx (the PIC
+ * register) and ebp (no constraint names it) are loaded from memory around the call. */
+static inline long sys6(long n, long a, long b, long c, long d, long e, long f) {
+    long ret;
+    long in[3] = {a, f, n};
+    __asm__ volatile("pushl %%ebp\n\t"
+                     "pushl %%ebx\n\t"
+                     "movl 0(%%eax), %%ebx\n\t"
+                     "movl 4(%%eax), %%ebp\n\t"
+                     "movl 8(%%eax), %%eax\n\t"
+                     "int $0x80\n\t"
+                     "popl %%ebx\n\t"
+                     "popl %%ebp"
+                     : "=a"(ret)
+                     : "0"(in), "c"(b), "d"(c), "S"(d), "D"(e)
+                     : "memory");
+    return ret;
+}
+#else
+/* EABI: the number in r7, the arguments in r0-r5. */
+static inline long sys6(long n, long a, long b, long c, long d, long e, long f) {
+    register long r7 __asm__("r7") = n;
+    register long r0 __asm__("r0") = a;
+    register long r1 __asm__("r1") = b;
+    register long r2 __asm__("r2") = c;
+    register long r3 __asm__("r3") = d;
+    register long r4 __asm__("r4") = e;
+    register long r5 __asm__("r5") = f;
+    __asm__ volatile("svc 0"
+                     : "+r"(r0)
+                     : "r"(r7), "r"(r1), "r"(r2), "r"(r3), "r"(r4), "r"(r5)
+                     : "memory");
+    return r0;
+}
+#endif
+#define SYS_getrandom __NR_getrandom
+#define SYS_gettid __NR_gettid
+#define SYS_close_range __NR_close_range
+#define SYS_copy_file_range __NR_copy_file_range
+#define SYS_memfd_create __NR_memfd_create
+#define SYS_statx __NR_statx
+#define SYS_pidfd_open __NR_pidfd_open
+#define SYS_pidfd_send_signal __NR_pidfd_send_signal
+#define SYS_pidfd_getfd __NR_pidfd_getfd
+/* _STAT_VER_LINUX and _MKNOD_VER_LINUX of glibc's 32-bit xstatver.h (i386 and arm). */
+#define STAT_VER 3
+#define MKNOD_VER 1
 #else
 #error "no polyfills for this architecture yet"
 #endif

@@ -3,10 +3,27 @@
  * every release has: the PT_LOAD range of the object and its PT_GNU_EH_FRAME. */
 #include "common.h"
 
+#if __SIZEOF_LONG__ == 8
 struct dl_phdr {
     uint32_t p_type, p_flags;
     unsigned long p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_align;
 };
+#else
+/* Elf32_Phdr: p_flags comes after p_memsz. */
+struct dl_phdr {
+    uint32_t p_type;
+    unsigned long p_offset, p_vaddr, p_paddr, p_filesz, p_memsz;
+    uint32_t p_flags;
+    unsigned long p_align;
+};
+#endif
+/* The segment glibc reports as dlfo_eh_frame (DLFO_EH_SEGMENT_TYPE): arm's unwinder reads
+ * the EHABI index table (PT_ARM_EXIDX), every other architecture PT_GNU_EH_FRAME. */
+#if defined(__arm__)
+#define EH_SEGMENT 0x70000001
+#else
+#define EH_SEGMENT 0x6474e550
+#endif
 struct dl_phdr_info {
     unsigned long dlpi_addr;
     const char *dlpi_name;
@@ -52,7 +69,7 @@ static int visit(struct dl_phdr_info *info, size_t size, void *data) {
                 hi = start + ph->p_memsz;
             if (q->pc >= start && q->pc < start + ph->p_memsz)
                 inside = 1;
-        } else if (ph->p_type == 0x6474e550 /* PT_GNU_EH_FRAME */) {
+        } else if (ph->p_type == EH_SEGMENT) {
             eh = start;
         }
     }

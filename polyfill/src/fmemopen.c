@@ -8,7 +8,7 @@
 #include "common.h"
 
 typedef struct _IO_FILE FILE;
-typedef long off64_t;
+typedef long long off64_t;
 
 typedef struct {
     ssize_t (*read)(void *, char *, size_t);

@@ -7,6 +7,10 @@
  * Everything is bit manipulation or a comparison; invalid is raised, as glibc raises it,
  * by an operation on the NaN itself or by 0/0. */
 #include "common.h"
+/* Not on 32-bit targets: llogb's limits, the signalling-NaN preference and the
+ * ulabs aliases (long is not long long) are per architecture, and arm's long double is
+ * double; not ported yet. */
+#if __SIZEOF_LONG__ == 8
 typedef unsigned long long u64;
 typedef unsigned short u16;
 
@@ -196,3 +200,4 @@ EXPORT unsigned long PF(ulabs)(long x) { return x < 0 ? -(unsigned long)x : (uns
 ALIAS(ullabs, ulabs)
 ALIAS(uimaxabs, ulabs)
 ALIAS(umaxabs, ulabs)
+#endif

@@ -26,18 +26,21 @@ EXPORT const char *PF(strerrordesc_np)(int err) {
 #if defined(__x86_64__)
 #define SYS_close 3
 #define SYS_prlimit64 302
-#else
+#elif defined(__aarch64__)
 #define SYS_close 57
 #define SYS_prlimit64 261
+#else
+#define SYS_close __NR_close
+#define SYS_prlimit64 __NR_prlimit64
 #endif
 EXPORT void PF(closefrom)(int lowfd) {
     if (lowfd < 0)
         lowfd = 0;
     if (sys6(SYS_close_range, lowfd, ~0U, 0, 0, 0, 0) == 0)
         return;
-    unsigned long lim[2] = {1024, 1024};
+    unsigned long long lim[2] = {1024, 1024}; /* struct rlimit64 */
     sys6(SYS_prlimit64, 0, 7 /* RLIMIT_NOFILE */, 0, (long)lim, 0, 0);
-    for (unsigned long fd = (unsigned long)lowfd; fd < lim[0]; fd++)
+    for (unsigned long long fd = (unsigned long)lowfd; fd < lim[0]; fd++)
         sys6(SYS_close, (long)fd, 0, 0, 0, 0, 0);
 }
 

@@ -64,8 +64,12 @@ EXPORT const char *PF(strerrorname_np)(int err) {
  * any other base returns 0 and leaves ts and errno alone. */
 #if defined(__x86_64__)
 #define SYS_clock_getres 229
-#else
+#elif defined(__aarch64__)
 #define SYS_clock_getres 114
+#else
+/* 32-bit: the time32 call, whose timespec is the 32-bit time_t one this function takes (a
+ * _TIME_BITS=64 program calls __timespec_getres64, which has no polyfill). */
+#define SYS_clock_getres __NR_clock_getres
 #endif
 struct timespec;
 EXPORT int PF(timespec_getres)(struct timespec *ts, int base) {

@@ -46,14 +46,31 @@ EXPORT uint32_t PF(arc4random)(void) {
     return v;
 }
 
+#if defined(__arm__) && !defined(__ARM_ARCH_EXT_IDIV__)
+/* armhf's baseline (ARMv7-A) has no divide instruction, and the compiler would call libgcc's
+ * __aeabi_uidivmod, which no glibc exports: the remainder by shift and subtract. */
+static uint32_t mod32(uint32_t a, uint32_t b) {
+    unsigned long long r = 0;
+    for (int i = 31; i >= 0; i--) {
+        r = (r << 1) | ((a >> i) & 1);
+        if (r >= b)
+            r -= b;
+    }
+    return (uint32_t)r;
+}
+#define MOD(a, b) mod32((a), (b))
+#else
+#define MOD(a, b) ((a) % (b))
+#endif
+
 /* Uniform in [0, bound) without modulo bias (rejection sampling), 0 when bound < 2. */
 EXPORT uint32_t PF(arc4random_uniform)(uint32_t bound) {
     if (bound < 2)
         return 0;
-    uint32_t min = -bound % bound;
+    uint32_t min = MOD(-bound, bound);
     for (;;) {
         uint32_t r = PF(arc4random)();
         if (r >= min)
-            return r % bound;
+            return MOD(r, bound);
     }
 }

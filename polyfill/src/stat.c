@@ -26,3 +26,175 @@ EXPORT int PF(fstat64)(int fd, struct stat *b) { return __fxstat64(STAT_VER, fd,
 EXPORT int PF(fstatat64)(int d, const char *p, struct stat *b, int f) { return __fxstatat64(STAT_VER, d, p, b, f); }
 EXPORT int PF(mknod)(const char *p, mode_t m, dev_t dev) { return __xmknod(MKNOD_VER, p, m, &dev); }
 EXPORT int PF(mknodat)(int d, const char *p, mode_t m, dev_t dev) { return __xmknodat(MKNOD_VER, d, p, m, &dev); }
+
+#if __SIZEOF_LONG__ == 4
+/* 32-bit targets: glibc 2.34's stat family for _TIME_BITS=64 (__stat64_time64 and its
+ * siblings; Debian 12 builds coreutils, grep, tar... that way), whose struct stat has 64-bit
+ * times. glibc asks statx first and converts its answer (sysdeps/unix/sysv/linux/
+ * fstatat64.c, statx_cp.c); so do these. On a kernel without statx (before 4.11) they ask the
+ * old release's __fxstatat64 and widen its 32-bit times, as glibc falls back to fstatat64. The
+ * structures are declared with the C types glibc's have, so the compiler gives them the
+ * architecture's layout (i386 aligns 64-bit fields to 4 bytes, arm to 8). */
+struct timespec32_ {
+    long tv_sec, tv_nsec;
+};
+struct stat64_ { /* struct stat64 of the old __fxstatat64 */
+    unsigned long long st_dev;
+    unsigned int pad1;
+    unsigned long st_ino32;
+    unsigned int st_mode, st_nlink, st_uid, st_gid;
+    unsigned long long st_rdev;
+    unsigned int pad2;
+    long long st_size;
+    long st_blksize;
+    long long st_blocks;
+    struct timespec32_ st_atim, st_mtim, st_ctim;
+    unsigned long long st_ino;
+};
+struct timespec64_ {
+    long long tv_sec;
+    int tv_nsec;
+    int pad;
+};
+struct stat_t64 { /* struct __stat64_t64 */
+    unsigned long long st_dev, st_ino;
+    unsigned int st_mode, st_nlink, st_uid, st_gid;
+    unsigned long long st_rdev;
+    long long st_size;
+    int st_blksize;
+    long long st_blocks;
+    struct timespec64_ st_atim, st_mtim, st_ctim;
+};
+struct statx_timestamp_ {
+    long long tv_sec;
+    unsigned int tv_nsec;
+    int reserved;
+};
+struct statx_ {
+    unsigned int stx_mask, stx_blksize;
+    unsigned long long stx_attributes;
+    unsigned int stx_nlink, stx_uid, stx_gid;
+    unsigned short stx_mode, spare0;
+    unsigned long long stx_ino, stx_size, stx_blocks, stx_attributes_mask;
+    struct statx_timestamp_ stx_atime, stx_btime, stx_ctime, stx_mtime;
+    unsigned int stx_rdev_major, stx_rdev_minor, stx_dev_major, stx_dev_minor;
+    unsigned long long spare[14];
+};
+_Static_assert(sizeof(struct statx_) == 256, "struct statx");
+#if defined(__i386__)
+_Static_assert(sizeof(struct stat64_) == 96 && sizeof(struct stat_t64) == 108, "i386 stat layouts");
+#else
+_Static_assert(sizeof(struct stat64_) == 104 && sizeof(struct stat_t64) == 112, "arm stat layouts");
+#endif
+
+#define AT_FDCWD_ (-100)
+#define AT_SYMLINK_NOFOLLOW_ 0x100
+#define AT_NO_AUTOMOUNT_ 0x800
+#define AT_EMPTY_PATH_ 0x1000
+#define STATX_BASIC_STATS_ 0x7ff
+#define EBADF_ 9
+
+/* glibc's dev_t encoding (gnu_dev_makedev). */
+static unsigned long long makedev_(unsigned int major, unsigned int minor) {
+    return ((unsigned long long)(major & 0xfffff000u) << 32) | ((unsigned long long)(major & 0xfffu) << 8) |
+           ((unsigned long long)(minor & 0xffffff00u) << 12) | (minor & 0xffu);
+}
+
+static void zero(void *p, size_t n) {
+    volatile unsigned char *q = p;
+    while (n--)
+        *q++ = 0;
+}
+
+static int fstatat_t64(int dirfd, const char *path, struct stat_t64 *buf, int flags) {
+    struct statx_ x;
+    long r = sys6(__NR_statx, dirfd, (long)path, AT_NO_AUTOMOUNT_ | flags, STATX_BASIC_STATS_, (long)&x, 0);
+    if (r == 0) {
+        zero(buf, sizeof *buf);
+        buf->st_dev = makedev_(x.stx_dev_major, x.stx_dev_minor);
+        buf->st_ino = x.stx_ino;
+        buf->st_mode = x.stx_mode;
+        buf->st_nlink = x.stx_nlink;
+        buf->st_uid = x.stx_uid;
+        buf->st_gid = x.stx_gid;
+        buf->st_rdev = makedev_(x.stx_rdev_major, x.stx_rdev_minor);
+        buf->st_size = (long long)x.stx_size;
+        buf->st_blksize = (int)x.stx_blksize;
+        buf->st_blocks = (long long)x.stx_blocks;
+        buf->st_atim.tv_sec = x.stx_atime.tv_sec;
+        buf->st_atim.tv_nsec = (int)x.stx_atime.tv_nsec;
+        buf->st_mtim.tv_sec = x.stx_mtime.tv_sec;
+        buf->st_mtim.tv_nsec = (int)x.stx_mtime.tv_nsec;
+        buf->st_ctim.tv_sec = x.stx_ctime.tv_sec;
+        buf->st_ctim.tv_nsec = (int)x.stx_ctime.tv_nsec;
+        return 0;
+    }
+    if (r != -ENOSYS)
+        return (int)sysret(r);
+    struct stat64_ s;
+    int rc = __fxstatat64(STAT_VER, dirfd, path, (struct stat *)&s, flags);
+    if (rc != 0)
+        return rc;
+    zero(buf, sizeof *buf);
+    buf->st_dev = s.st_dev;
+    buf->st_ino = s.st_ino;
+    buf->st_mode = s.st_mode;
+    buf->st_nlink = s.st_nlink;
+    buf->st_uid = s.st_uid;
+    buf->st_gid = s.st_gid;
+    buf->st_rdev = s.st_rdev;
+    buf->st_size = s.st_size;
+    buf->st_blksize = (int)s.st_blksize;
+    buf->st_blocks = s.st_blocks;
+    buf->st_atim.tv_sec = s.st_atim.tv_sec;
+    buf->st_atim.tv_nsec = (int)s.st_atim.tv_nsec;
+    buf->st_mtim.tv_sec = s.st_mtim.tv_sec;
+    buf->st_mtim.tv_nsec = (int)s.st_mtim.tv_nsec;
+    buf->st_ctim.tv_sec = s.st_ctim.tv_sec;
+    buf->st_ctim.tv_nsec = (int)s.st_ctim.tv_nsec;
+    return 0;
+}
+
+EXPORT int PF(__fstatat64_time64)(int d, const char *p, struct stat_t64 *b, int f) { return fstatat_t64(d, p, b, f); }
+EXPORT int PF(__stat64_time64)(const char *p, struct stat_t64 *b) { return fstatat_t64(AT_FDCWD_, p, b, 0); }
+EXPORT int PF(__lstat64_time64)(const char *p, struct stat_t64 *b) {
+    return fstatat_t64(AT_FDCWD_, p, b, AT_SYMLINK_NOFOLLOW_);
+}
+EXPORT int PF(__fstat64_time64)(int fd, struct stat_t64 *b) {
+    if (fd < 0) {
+        ERRNO = EBADF_;
+        return -1;
+    }
+    return fstatat_t64(fd, "", b, AT_EMPTY_PATH_);
+}
+
+/* glibc 2.34's __utimensat64 and __futimens64 (misc/utimensat.c, __utimensat64_helper):
+ * the utimensat_time64 system call with the caller's times (struct __timespec64 is the
+ * kernel's __kernel_timespec on these little-endian targets); on a kernel without it (before
+ * 5.1) the time32 utimensat, with EOVERFLOW for a time it cannot carry. */
+static int utimensat_t64(int fd, const char *path, const struct timespec64_ *t, int flags) {
+    long r = sys6(__NR_utimensat_time64, fd, (long)path, (long)t, flags, 0, 0);
+    if (r != -ENOSYS)
+        return (int)sysret(r);
+    struct timespec32_ t32[2];
+    if (t) {
+        for (int i = 0; i < 2; i++) {
+            if (t[i].tv_sec != (long)t[i].tv_sec) {
+                ERRNO = 75; /* EOVERFLOW */
+                return -1;
+            }
+            t32[i].tv_sec = (long)t[i].tv_sec;
+            t32[i].tv_nsec = t[i].tv_nsec;
+        }
+    }
+    return (int)SYSCALL(__NR_utimensat, fd, path, t ? t32 : 0, flags, 0, 0);
+}
+EXPORT int PF(__utimensat64)(int fd, const char *path, const struct timespec64_ *t, int flags) {
+    if (!path) {
+        ERRNO = EINVAL;
+        return -1;
+    }
+    return utimensat_t64(fd, path, t, flags);
+}
+EXPORT int PF(__futimens64)(int fd, const struct timespec64_ *t) { return utimensat_t64(fd, 0, t, 0); }
+#endif

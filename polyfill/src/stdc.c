@@ -5,7 +5,15 @@
 typedef unsigned long long u64;
 
 static unsigned clz64(u64 x) { return x ? (unsigned)__builtin_clzll(x) : 64; }
+#if __SIZEOF_LONG__ == 8
 static unsigned ctz64(u64 x) { return x ? (unsigned)__builtin_ctzll(x) : 64; }
+#else
+/* 32-bit targets: __builtin_ctzll would call libgcc's __ctzdi2, which no glibc exports. */
+static unsigned ctz64(u64 x) {
+    unsigned lo = (unsigned)x, hi = (unsigned)(x >> 32);
+    return lo ? (unsigned)__builtin_ctz(lo) : hi ? 32 + (unsigned)__builtin_ctz(hi) : 64;
+}
+#endif
 static unsigned ones64(u64 x) {
     x = x - ((x >> 1) & 0x5555555555555555ULL);
     x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
@@ -43,7 +51,7 @@ static u64 bit_ceil(u64 x, unsigned w) {
     ONE(op, ret_is_type(unsigned char), uc, unsigned char, 8)                      \
     ONE(op, ret_is_type(unsigned short), us, unsigned short, 16)                   \
     ONE(op, ret_is_type(unsigned int), ui, unsigned int, 32)                       \
-    ONE(op, ret_is_type(unsigned long), ul, unsigned long, 64)                     \
+    ONE(op, ret_is_type(unsigned long), ul, unsigned long, __SIZEOF_LONG__ * 8)                     \
     ONE(op, ret_is_type(unsigned long long), ull, unsigned long long, 64)
 #define UINT(t) unsigned int
 #define BOOL(t) _Bool

@@ -5,9 +5,12 @@
 #if defined(__x86_64__)
 #define SYS_sched_setattr 314
 #define SYS_sched_getattr 315
-#else
+#elif defined(__aarch64__)
 #define SYS_sched_setattr 274
 #define SYS_sched_getattr 275
+#else
+#define SYS_sched_setattr __NR_sched_setattr
+#define SYS_sched_getattr __NR_sched_getattr
 #endif
 
 EXPORT int PF(sched_setattr)(pid_t pid, void *attr, unsigned int flags) {

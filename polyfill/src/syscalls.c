@@ -27,14 +27,53 @@
 #define SYS_execveat NR(322, 281)
 #define SYS_tgkill NR(234, 131)
 #define SYS_getcpu NR(309, 168)
+#if !defined(__x86_64__) && !defined(__aarch64__)
+/* 32-bit: the kernel's numbers (common.h includes <asm/unistd.h>). */
+#undef SYS_pkey_mprotect
+#undef SYS_pkey_alloc
+#undef SYS_pkey_free
+#undef SYS_mprotect
+#undef SYS_mlock
+#undef SYS_mlock2
+#undef SYS_execveat
+#undef SYS_tgkill
+#undef SYS_getcpu
+#define SYS_pkey_mprotect __NR_pkey_mprotect
+#define SYS_pkey_alloc __NR_pkey_alloc
+#define SYS_pkey_free __NR_pkey_free
+#define SYS_mprotect __NR_mprotect
+#define SYS_mlock __NR_mlock
+#define SYS_mlock2 __NR_mlock2
+#define SYS_execveat __NR_execveat
+#define SYS_tgkill __NR_tgkill
+#define SYS_getcpu __NR_getcpu
+#endif
 
 struct epoll_event;
 struct timespec;
 /* glibc 2.35; the kernel takes the signal set's size, _NSIG / 8. */
+#if __SIZEOF_LONG__ == 8
 EXPORT int PF(epoll_pwait2)(int epfd, struct epoll_event *ev, int maxevents, const struct timespec *timeout,
                             const void *sigmask) {
     return (int)SYSCALL(SYS_epoll_pwait2, epfd, ev, maxevents, timeout, sigmask, 8);
 }
+#else
+/* 32-bit: this is the 32-bit time_t function (a _TIME_BITS=64 program calls
+ * __epoll_pwait2_time64, which has no polyfill); the system call reads a 64-bit
+ * __kernel_timespec, so the timeout is widened as glibc's wrapper does. */
+struct timespec32 {
+    long tv_sec, tv_nsec;
+};
+EXPORT int PF(epoll_pwait2)(int epfd, struct epoll_event *ev, int maxevents, const struct timespec32 *timeout,
+                            const void *sigmask) {
+    long long t64[2];
+    if (timeout) {
+        t64[0] = timeout->tv_sec;
+        t64[1] = timeout->tv_nsec;
+    }
+    return (int)SYSCALL(SYS_epoll_pwait2, epfd, ev, maxevents, timeout ? t64 : 0, sigmask, 8);
+}
+#endif
 /* glibc 2.36: the mount API. */
 EXPORT int PF(fsopen)(const char *fs, unsigned int flags) { return (int)SYSCALL(SYS_fsopen, fs, flags, 0, 0, 0, 0); }
 EXPORT int PF(fsmount)(int fd, unsigned int flags, unsigned int attr) {

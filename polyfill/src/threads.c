@@ -99,9 +99,14 @@ EXPORT int PF(thrd_equal)(pthread_t a, pthread_t b) { return a == b; }
 #if defined(__x86_64__)
 #define SYS_clock_nanosleep 230
 #define SYS_sched_yield 24
-#else
+#elif defined(__aarch64__)
 #define SYS_clock_nanosleep 115
 #define SYS_sched_yield 124
+#else
+/* 32-bit: the time32 call, for the 32-bit time_t thrd_sleep (a _TIME_BITS=64 program calls
+ * __thrd_sleep64, which has no polyfill). */
+#define SYS_clock_nanosleep __NR_clock_nanosleep
+#define SYS_sched_yield __NR_sched_yield
 #endif
 EXPORT int PF(thrd_sleep)(const struct timespec *t, struct timespec *rem) {
     long r = sys6(SYS_clock_nanosleep, 0 /* CLOCK_REALTIME */, 0, (long)t, (long)rem, 0, 0);

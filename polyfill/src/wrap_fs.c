@@ -11,6 +11,9 @@
  * file system's magic number, where older releases leave spare bytes zeroed). The
  * wrappers call the real function, then fill f_type from statfs, as 2.39 does. */
 #include "common.h"
+/* Not on 32-bit targets: system-call numbers and struct stat/statvfs offsets are the
+ * 64-bit ones below; not ported yet. */
+#if __SIZEOF_LONG__ == 8
 
 #define WRAP(name) __elfcompat_wrap_##name
 
@@ -138,3 +141,4 @@ EXPORT int WRAP(fstatvfs64)(int fd, void *buf) {
         fill_f_type(NR_fstatfs, fd, buf);
     return r;
 }
+#endif

@@ -10,6 +10,9 @@
  * hidden definition of the wrapper cannot capture: see patch/link.rs). */
 #include <stdarg.h>
 #include "common.h"
+/* Not on 32-bit targets: the openat system-call number and open's mode handling are
+ * the 64-bit architectures'; not ported yet. */
+#if __SIZEOF_LONG__ == 8
 
 #define WRAP(name) __elfcompat_wrap_##name
 
@@ -55,4 +58,5 @@ extern int open64(const char *, int, ...);
 
 OPEN_WRAPPER(open, , AT_FDCWD, )
 OPEN_WRAPPER(open64, , AT_FDCWD, )
+#endif
 #endif

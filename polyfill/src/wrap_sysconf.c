@@ -21,6 +21,9 @@
  * read before 2.16 (getauxval), so the wrapper reads /proc/self/auxv with raw system
  * calls and falls back to the computation above when it cannot. */
 #include "common.h"
+/* Not on 32-bit targets: the signal frame sizes and system-call numbers are the
+ * 64-bit architectures'; not ported yet. */
+#if __SIZEOF_LONG__ == 8
 
 #define WRAP(name) __elfcompat_wrap_##name
 
@@ -130,3 +133,4 @@ EXPORT long WRAP(sysconf)(int name) {
     long size = min * 4;
     return size < ARCH_SIGSTKSZ ? ARCH_SIGSTKSZ : size;
 }
+#endif

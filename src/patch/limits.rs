@@ -54,10 +54,18 @@ impl Limits {
         };
         let polyfills = match polyfill::Arch::of(file.machine, is_64, big) {
             None => Err(format!(
-                "elfcompat has polyfills only for x86_64 and aarch64 (not {arch})"
+                "elfcompat has polyfills only for x86_64, aarch64, i386 and armhf (not {arch})"
             )),
-            Some(_) if dynamic(elf::DT_RELA).is_none() => {
+            Some(polyfill::Arch::Armhf)
+                if file.e_flags & elf::EF_ARM_ABI_FLOAT_HARD == 0 =>
+            {
+                Err("elfcompat's arm polyfills are hard-float (armhf) code, and this file is soft-float".into())
+            }
+            Some(_) if is_64 && dynamic(elf::DT_RELA).is_none() => {
                 Err("polyfills import through a DT_RELA table, which the file does not have".into())
+            }
+            Some(_) if !is_64 && dynamic(elf::DT_REL).is_none() => {
+                Err("polyfills import through a DT_REL table, which the file does not have".into())
             }
             Some(a) => Ok(a),
         };
@@ -190,8 +198,8 @@ mod tests {
         Limits::of(&ElfFile::parse(&data).unwrap())
     }
 
-    /// The committed fixtures: the startup shim on x86_64 and aarch64 only, polyfills the
-    /// same, DT_RELR expansion wherever the relative type is known, and no growth without
+    /// The committed fixtures: the startup shim and polyfills on x86_64, aarch64, i386 and
+    /// armhf, DT_RELR expansion wherever the relative type is known, and no growth without
     /// section headers or on MIPS (whose `.MIPS.abiflags` the rewriter cannot copy).
     #[test]
     fn fixtures() {
@@ -208,7 +216,7 @@ mod tests {
             let l = limits(&format!("testdata/bin/{arch}/hello"));
             assert_eq!(l.grow, Ok(()), "{arch}");
             assert_eq!(l.startup_shim, Ok(()), "{arch}");
-            assert!(l.polyfills.is_err(), "{arch}");
+            assert!(l.polyfills.is_ok(), "{arch}: {:?}", l.polyfills);
         }
         for (arch, name) in [
             ("ppc64le", "ppc64le"),

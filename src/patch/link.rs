@@ -51,11 +51,7 @@ fn new_section(b: &mut Builder<'_>, name: &str, flags: elf::SectionFlags, size: 
 /// Whether glibc's `name` is a data object (`_sys_siglist`) rather than a function.
 fn object_kind(arch: Arch, name: &str) -> bool {
     let db = crate::abi::db();
-    let target = match arch {
-        Arch::X86_64 => db.target_by_name("x86_64"),
-        Arch::Aarch64 => db.target_by_name("aarch64"),
-    };
-    target.is_some_and(|t| {
+    db.target_by_name(arch.target_name()).is_some_and(|t| {
         db.symbol(t, name)
             .first()
             .is_some_and(|s| s.kind == crate::abi::SymbolKind::Object)
@@ -74,14 +70,30 @@ pub fn prepare(
         b.endian == object::Endianness::Big,
     )
     .ok_or_else(|| refuse("no polyfills for this architecture"))?;
-    let (glob_dat, copy) = match arch {
-        Arch::X86_64 => (elf::R_X86_64_GLOB_DAT.0, elf::R_X86_64_COPY.0),
-        Arch::Aarch64 => (elf::R_AARCH64_GLOB_DAT.0, elf::R_AARCH64_COPY.0),
+    let (glob_dat, copy, want_rela) = match arch {
+        Arch::X86_64 => (elf::R_X86_64_GLOB_DAT.0, elf::R_X86_64_COPY.0, true),
+        Arch::Aarch64 => (elf::R_AARCH64_GLOB_DAT.0, elf::R_AARCH64_COPY.0, true),
+        Arch::I386 => (elf::R_386_GLOB_DAT.0, elf::R_386_COPY.0, false),
+        Arch::Armhf => (elf::R_ARM_GLOB_DAT.0, elf::R_ARM_COPY.0, false),
     };
-    let (table, rela) = super::relr::table_of(b)
-        .ok_or_else(|| refuse("polyfills need a DT_RELA table for their imports"))?;
-    if !rela {
-        return Err(refuse("polyfills need a RELA relocation table"));
+    if arch == Arch::Armhf && b.header.e_flags.0 & elf::EF_ARM_ABI_FLOAT_HARD == 0 {
+        return Err(refuse(
+            "the arm polyfills are hard-float (armhf) code, and this file is not",
+        ));
+    }
+    // The imports' GLOB_DAT relocations go into the file's table, RELA on the 64-bit
+    // architectures and REL on the 32-bit ones (whose GLOB_DAT takes no addend).
+    let (table, rela) = super::relr::table_of(b).ok_or_else(|| {
+        refuse(match want_rela {
+            true => "polyfills need a DT_RELA table for their imports",
+            false => "polyfills need a DT_REL table for their imports",
+        })
+    })?;
+    if rela != want_rela {
+        return Err(refuse(match want_rela {
+            true => "polyfills need a RELA relocation table",
+            false => "polyfills need a REL relocation table",
+        }));
     }
 
     // The binary's symbols: COPY-relocated objects lose their COPY relocation; the rest
@@ -152,8 +164,10 @@ pub fn prepare(
     // relocation then: the tables need not grow.
     let jump_slot = match arch {
         Arch::X86_64 => Some(elf::R_X86_64_JUMP_SLOT.0),
-        // aarch64's PLT header finds the relocation through x16, which only a PLT entry sets.
-        Arch::Aarch64 => None,
+        // aarch64's PLT header finds the relocation through x16, which only a PLT entry sets;
+        // i386's PLT entries jump through %ebx, the binary's GOT base, which the polyfills'
+        // code holds its own GOT base in; arm's PLT header expects ip set by a PLT entry.
+        Arch::Aarch64 | Arch::I386 | Arch::Armhf => None,
     };
     // What each import needs: its version, its kind, and the binary's own dynamic symbol
     // for it if there is one (found in one pass over the symbols, and their GOT slots in

@@ -399,6 +399,23 @@ pub const RENAMES: &[Rename] = &[
         why: "on 64-bit targets fcntl64 (2.28) and fcntl share the ABI; they differ only for \
               F_GETOWN of a process group, which fcntl64 answers through F_GETOWN_EX",
     },
+    // 32-bit targets only (glibc has no __*_time64 names where time_t is 64-bit).
+    Rename {
+        from: "__fcntl_time64",
+        to: "fcntl64",
+        only_64bit: false,
+        why: "glibc 2.34's _TIME_BITS=64 name of fcntl is another name of fcntl64 (2.28): \
+              weak_alias (__libc_fcntl64, __fcntl_time64) in sysdeps/unix/sysv/linux/fcntl64.c; \
+              no fcntl command passes a time_t",
+    },
+    Rename {
+        from: "__ioctl_time64",
+        to: "ioctl",
+        only_64bit: false,
+        why: "glibc 2.34's _TIME_BITS=64 name of ioctl is another name of ioctl (strong_alias \
+              (__ioctl, __ioctl_time64) in sysdeps/unix/sysv/linux/ioctl.c), and older releases' \
+              ioctl is the same plain system call",
+    },
 ];
 
 /// An equivalent older symbol: from the table, or a `_FloatN`/`_FloatNx` name of a

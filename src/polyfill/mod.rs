@@ -9,13 +9,23 @@
 //! they call a GOT slot (filled by the loader through a GLOB_DAT relocation against an
 //! import at a version the baseline has), and applies the object's relocations once the
 //! blobs have their addresses in the patched file.
+//!
+//! The 32-bit objects (i386, armhf) are ELFCLASS32 with REL relocations: the addend of a
+//! relocation is the value already at its place, read before it is overwritten. Their
+//! position-independent code reaches data and the GOT relative to a GOT base
+//! (`_GLOBAL_OFFSET_TABLE_`: i386 keeps it in `%ebx`, arm adds it to a PC-relative
+//! offset), which is the polyfills' own GOT: the start of their slots in the data blob,
+//! so `GOTOFF`/`GOTPC`/`GOT32X` (i386) and `BASE_PREL`/`GOT_BREL` (arm) all resolve
+//! against one address. arm's Thumb code calls imports with `bl`, which cannot reach into
+//! another object: each such import gets a 16-byte Thumb stub in the text blob that jumps
+//! through its GOT slot, as a linker's PLT entry would. A relocation type the linker does
+//! not know, or a value that does not fit, is an error: the plan refuses, with the reason.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use object::read::elf::{ElfFile64, SectionHeader as _};
 use object::{
-    Endianness, Object, ObjectSection, ObjectSymbol, RelocationFlags, RelocationTarget,
-    SectionIndex,
+    Object, ObjectSection, ObjectSymbol, RelocationFlags, RelocationTarget, SectionFlags,
+    SectionIndex, SymbolIndex,
 };
 
 /// The prefix that names a polyfill in the object.
@@ -36,6 +46,19 @@ pub fn object_symbol(symbol: &str, wrapper: bool) -> String {
 
 static X86_64: &[u8] = include_bytes!("../../polyfill/obj/x86_64.o");
 static AARCH64: &[u8] = include_bytes!("../../polyfill/obj/aarch64.o");
+static I386: &[u8] = include_bytes!("../../polyfill/obj/i386.o");
+static ARMHF: &[u8] = include_bytes!("../../polyfill/obj/armhf.o");
+
+/// The symbol 32-bit PIC code names the GOT base by; the linker defines it.
+const GOT_BASE_SYMBOL: &str = "_GLOBAL_OFFSET_TABLE_";
+
+// arm relocation types by their AAELF names; object names them by the older ones.
+const R_ARM_THM_CALL: u32 = object::elf::R_ARM_THM_PC22.0;
+const R_ARM_BASE_PREL: u32 = object::elf::R_ARM_GOTPC.0;
+const R_ARM_GOT_BREL: u32 = object::elf::R_ARM_GOT32.0;
+
+/// Size of an arm import stub (see the module header).
+const ARM_STUB_SIZE: u64 = 16;
 
 /// Errors of the polyfill linker; all mean "cannot polyfill this", never a broken output.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -61,14 +84,25 @@ pub enum Arch {
     X86_64,
     /// Little-endian aarch64.
     Aarch64,
+    /// 32-bit x86 (i386 to i686).
+    I386,
+    /// 32-bit little-endian ARM, EABI hard-float (the object is Thumb-2 code for ARMv7 with
+    /// VFPv3-D16, Debian's armhf baseline; soft-float `armel` files are not this).
+    Armhf,
 }
 
 impl Arch {
-    /// The architecture of an ELF header, if it has polyfills.
+    /// Every architecture with polyfills.
+    pub const ALL: [Arch; 4] = [Arch::X86_64, Arch::Aarch64, Arch::I386, Arch::Armhf];
+
+    /// The architecture of an ELF header, if it has polyfills. For EM_ARM this is Armhf
+    /// whatever the float ABI: the caller checks EF_ARM_ABI_FLOAT_HARD (see `patch::limits`).
     pub fn of(machine: u16, is_64: bool, big_endian: bool) -> Option<Arch> {
         match machine {
             m if m == object::elf::EM_X86_64.0 && is_64 => Some(Arch::X86_64),
             m if m == object::elf::EM_AARCH64.0 && is_64 && !big_endian => Some(Arch::Aarch64),
+            m if m == object::elf::EM_386.0 && !is_64 => Some(Arch::I386),
+            m if m == object::elf::EM_ARM.0 && !is_64 && !big_endian => Some(Arch::Armhf),
             _ => None,
         }
     }
@@ -78,7 +112,27 @@ impl Arch {
         match t.name() {
             "x86_64-linux-gnu" => Some(Arch::X86_64),
             "aarch64-linux-gnu" => Some(Arch::Aarch64),
+            "x86-linux-gnu" => Some(Arch::I386),
+            "arm-linux-gnueabihf" => Some(Arch::Armhf),
             _ => None,
+        }
+    }
+
+    /// The ABI database's name of the architecture's target.
+    pub fn target_name(self) -> &'static str {
+        match self {
+            Arch::X86_64 => "x86_64-linux-gnu",
+            Arch::Aarch64 => "aarch64-linux-gnu",
+            Arch::I386 => "x86-linux-gnu",
+            Arch::Armhf => "arm-linux-gnueabihf",
+        }
+    }
+
+    /// Bytes in an address (a GOT slot).
+    pub fn word(self) -> u64 {
+        match self {
+            Arch::X86_64 | Arch::Aarch64 => 8,
+            Arch::I386 | Arch::Armhf => 4,
         }
     }
 
@@ -86,6 +140,8 @@ impl Arch {
         match self {
             Arch::X86_64 => X86_64,
             Arch::Aarch64 => AARCH64,
+            Arch::I386 => I386,
+            Arch::Armhf => ARMHF,
         }
     }
 }
@@ -100,13 +156,14 @@ pub struct Need {
 }
 
 struct Parsed<'a> {
-    file: ElfFile64<'a, Endianness>,
+    arch: Arch,
+    file: object::File<'a>,
 }
 
 fn parse(arch: Arch) -> Result<Parsed<'static>, PolyfillError> {
-    let file = ElfFile64::<Endianness>::parse(arch.object())
-        .map_err(|e| PolyfillError::Object(e.to_string()))?;
-    Ok(Parsed { file })
+    let file =
+        object::File::parse(arch.object()).map_err(|e| PolyfillError::Object(e.to_string()))?;
+    Ok(Parsed { arch, file })
 }
 
 /// Whether `symbol` has a polyfill on `arch`.
@@ -122,11 +179,17 @@ pub fn wraps(arch: Arch, symbol: &str) -> bool {
 /// Every symbol with a polyfill on `arch`.
 pub fn catalog(arch: Arch) -> &'static [String] {
     // Asked once per analysed file: parsed once per architecture.
-    static X86_64_CATALOG: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    static AARCH64_CATALOG: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    static CATALOGS: [std::sync::OnceLock<Vec<String>>; 4] = [
+        std::sync::OnceLock::new(),
+        std::sync::OnceLock::new(),
+        std::sync::OnceLock::new(),
+        std::sync::OnceLock::new(),
+    ];
     let cell = match arch {
-        Arch::X86_64 => &X86_64_CATALOG,
-        Arch::Aarch64 => &AARCH64_CATALOG,
+        Arch::X86_64 => &CATALOGS[0],
+        Arch::Aarch64 => &CATALOGS[1],
+        Arch::I386 => &CATALOGS[2],
+        Arch::Armhf => &CATALOGS[3],
     };
     cell.get_or_init(|| {
         let Ok(p) = parse(arch) else {
@@ -143,22 +206,48 @@ pub fn catalog(arch: Arch) -> &'static [String] {
     })
 }
 
+/// Whether an arm relocation type is a Thumb branch (`bl`/`b.w`), which reaches an import
+/// through a stub.
+fn is_thumb_branch(r_type: u32) -> bool {
+    r_type == R_ARM_THM_CALL || r_type == object::elf::R_ARM_THM_JUMP24.0
+}
+
+/// What the roots reach: sections, imports (undefined symbols other than the GOT base) and,
+/// on arm, the imports called by a Thumb branch (they need a stub).
+struct Closure {
+    sections: BTreeSet<usize>,
+    imports: BTreeSet<String>,
+    stubs: BTreeSet<String>,
+}
+
 impl<'a> Parsed<'a> {
-    fn symbol(&self, name: &str) -> Option<object::read::elf::ElfSymbol64<'a, '_, Endianness>> {
+    fn symbol(&self, name: &str) -> Option<object::Symbol<'a, '_>> {
         self.file
             .symbols()
             .find(|s| s.name() == Ok(name) && s.is_definition())
     }
 
+    fn symbol_at(&self, si: SymbolIndex) -> Result<object::Symbol<'a, '_>, PolyfillError> {
+        self.file
+            .symbol_by_index(si)
+            .map_err(|e| PolyfillError::Object(e.to_string()))
+    }
+
+    fn section(&self, i: usize) -> Result<object::Section<'a, '_>, PolyfillError> {
+        self.file
+            .section_by_index(SectionIndex(i))
+            .map_err(|e| PolyfillError::Object(e.to_string()))
+    }
+
     /// The sections reachable from the roots (the object's symbol names, see
     /// [`object_symbol`]) through relocations, and the undefined symbols (glibc imports)
     /// they reference.
-    fn closure(
-        &self,
-        roots: &[String],
-    ) -> Result<(BTreeSet<usize>, BTreeSet<String>), PolyfillError> {
-        let mut sections = BTreeSet::new();
-        let mut imports = BTreeSet::new();
+    fn closure(&self, roots: &[String]) -> Result<Closure, PolyfillError> {
+        let mut c = Closure {
+            sections: BTreeSet::new(),
+            imports: BTreeSet::new(),
+            stubs: BTreeSet::new(),
+        };
         let mut todo = Vec::new();
         for r in roots {
             let sym = self
@@ -169,49 +258,51 @@ impl<'a> Parsed<'a> {
             }
         }
         while let Some(i) = todo.pop() {
-            if !sections.insert(i) {
+            if !c.sections.insert(i) {
                 continue;
             }
-            let sec = self
-                .file
-                .section_by_index(SectionIndex(i))
-                .map_err(|e| PolyfillError::Object(e.to_string()))?;
-            for (_, rel) in sec.relocations() {
+            for (_, rel) in self.section(i)?.relocations() {
                 let RelocationTarget::Symbol(si) = rel.target() else {
                     continue;
                 };
-                let sym = self
-                    .file
-                    .symbol_by_index(si)
-                    .map_err(|e| PolyfillError::Object(e.to_string()))?;
+                let sym = self.symbol_at(si)?;
                 match sym.section_index() {
                     Some(t) => todo.push(t.0),
                     None => {
-                        imports.insert(
-                            sym.name()
-                                .map_err(|e| PolyfillError::Object(e.to_string()))?
-                                .to_string(),
-                        );
+                        let name = sym
+                            .name()
+                            .map_err(|e| PolyfillError::Object(e.to_string()))?;
+                        if name == GOT_BASE_SYMBOL {
+                            continue;
+                        }
+                        if self.arch == Arch::Armhf
+                            && matches!(rel.flags(), RelocationFlags::Elf { r_type } if is_thumb_branch(r_type.0))
+                        {
+                            c.stubs.insert(name.to_string());
+                        }
+                        c.imports.insert(name.to_string());
                     }
                 }
             }
         }
-        Ok((sections, imports))
+        Ok(c)
     }
 }
 
 /// What a set of polyfills and wrappers (named by [`object_symbol`]) needs, for the plan.
 pub fn need(arch: Arch, roots: &[String]) -> Result<Need, PolyfillError> {
     let p = parse(arch)?;
-    let (sections, imports) = p.closure(roots)?;
-    let size = sections
+    let c = p.closure(roots)?;
+    let size = c
+        .sections
         .iter()
         .filter_map(|i| p.file.section_by_index(SectionIndex(*i)).ok())
         .map(|s| s.size())
         .sum::<u64>()
-        + 8 * imports.len() as u64;
+        + arch.word() * c.imports.len() as u64
+        + ARM_STUB_SIZE * c.stubs.len() as u64;
     Ok(Need {
-        imports: imports.into_iter().collect(),
+        imports: c.imports.into_iter().collect(),
         size,
     })
 }
@@ -223,6 +314,10 @@ pub struct Layout {
     place: BTreeMap<usize, (bool, u64)>,
     /// GOT slot offset (in the data blob) of each import.
     pub got: BTreeMap<String, u64>,
+    /// Offset of the GOT base (`_GLOBAL_OFFSET_TABLE_`, the first slot) in the data blob.
+    got_base: u64,
+    /// Offset (in the text blob) of the arm stub of each import a Thumb branch calls.
+    stubs: BTreeMap<String, u64>,
     /// Size of the text blob (code and read-only data).
     pub text_size: u64,
     /// Size of the data blob (writable data and the GOT).
@@ -238,16 +333,15 @@ fn align(v: u64, a: u64) -> u64 {
 /// Lay out the polyfills and wrappers `roots` (named by [`object_symbol`]) need.
 pub fn layout(arch: Arch, roots: &[String]) -> Result<Layout, PolyfillError> {
     let p = parse(arch)?;
-    let (sections, imports) = p.closure(roots)?;
+    let c = p.closure(roots)?;
     let mut place = BTreeMap::new();
     let (mut text, mut data) = (0u64, 0u64);
-    for i in &sections {
-        let s = p
-            .file
-            .section_by_index(SectionIndex(*i))
-            .map_err(|e| PolyfillError::Object(e.to_string()))?;
-        let flags = s.elf_section_header().sh_flags(Endianness::Little);
-        let writable = flags.contains(object::elf::SHF_WRITE);
+    for i in &c.sections {
+        let s = p.section(*i)?;
+        let writable = match s.flags() {
+            SectionFlags::Elf { sh_flags, .. } => sh_flags.contains(object::elf::SHF_WRITE),
+            _ => false,
+        };
         let a = s.align();
         if writable {
             data = align(data, a);
@@ -259,16 +353,28 @@ pub fn layout(arch: Arch, roots: &[String]) -> Result<Layout, PolyfillError> {
             text += s.size();
         }
     }
+    let mut stubs = BTreeMap::new();
+    if !c.stubs.is_empty() {
+        text = align(text, 4);
+    }
+    for name in &c.stubs {
+        stubs.insert(name.clone(), text);
+        text += ARM_STUB_SIZE;
+    }
+    let word = arch.word();
     data = align(data, 8);
+    let got_base = data;
     let mut got = BTreeMap::new();
-    for name in imports {
+    for name in c.imports {
         got.insert(name, data);
-        data += 8;
+        data += word;
     }
     Ok(Layout {
         arch,
         place,
         got,
+        got_base,
+        stubs,
         text_size: text.max(1),
         data_size: data.max(8),
         roots: roots.to_vec(),
@@ -281,8 +387,24 @@ pub struct Linked {
     pub text: Vec<u8>,
     /// Writable data and the GOT (zero until the loader fills it).
     pub data: Vec<u8>,
-    /// Per root (the object's symbol name): (address, size, is it in the text blob).
+    /// Per root (the object's symbol name): (address, size, is it in the text blob). The
+    /// address of an arm Thumb function has bit 0 set, as its symbol value must.
     pub symbols: BTreeMap<String, (u64, u64, bool)>,
+}
+
+/// The addresses one relocation resolves against.
+struct Resolved {
+    /// The place being relocated.
+    place: u64,
+    /// The target symbol's address (a stub's, for an arm import called by a Thumb branch;
+    /// 0 for another import, which only GOT relocations may reference).
+    target: u64,
+    /// Whether the target is defined (in the polyfills or a stub).
+    defined: bool,
+    /// The import's GOT slot, if the target is an import.
+    got: Option<u64>,
+    /// The GOT base (`_GLOBAL_OFFSET_TABLE_`).
+    got_base: u64,
 }
 
 impl Layout {
@@ -308,26 +430,36 @@ impl Layout {
                 .get(i)
                 .map(|(t, off)| if *t { text_base + off } else { data_base + off })
         };
+        let got_of = |name: &str| {
+            got_at
+                .get(name)
+                .copied()
+                .or_else(|| self.got.get(name).map(|o| data_base + o))
+        };
         // Copy section bytes (NOBITS stays zero).
         for (i, (is_text, off)) in &self.place {
-            let s = p
-                .file
-                .section_by_index(SectionIndex(*i))
-                .map_err(|e| PolyfillError::Object(e.to_string()))?;
+            let s = p.section(*i)?;
             if let Ok(bytes) = s.data() {
                 let dst = if *is_text { &mut text } else { &mut data };
                 let o = *off as usize;
                 if !bytes.is_empty() {
-                    dst[o..o + bytes.len()].copy_from_slice(bytes);
+                    dst.get_mut(o..o + bytes.len())
+                        .ok_or(PolyfillError::Range)?
+                        .copy_from_slice(bytes);
                 }
             }
         }
+        // The arm stubs, each jumping through its import's GOT slot.
+        for (name, off) in &self.stubs {
+            let slot = got_of(name).ok_or(PolyfillError::Range)?;
+            let stub = arm_stub(text_base + off, slot)?;
+            text.get_mut(*off as usize..(*off + ARM_STUB_SIZE) as usize)
+                .ok_or(PolyfillError::Range)?
+                .copy_from_slice(&stub);
+        }
         // Apply relocations.
         for (i, (is_text, off)) in &self.place {
-            let s = p
-                .file
-                .section_by_index(SectionIndex(*i))
-                .map_err(|e| PolyfillError::Object(e.to_string()))?;
+            let s = p.section(*i)?;
             let sec_addr = if *is_text {
                 text_base + off
             } else {
@@ -341,23 +473,33 @@ impl Layout {
                 let RelocationTarget::Symbol(si) = rel.target() else {
                     return Err(PolyfillError::Relocation(r_type));
                 };
-                let sym = p
-                    .file
-                    .symbol_by_index(si)
-                    .map_err(|e| PolyfillError::Object(e.to_string()))?;
+                let sym = p.symbol_at(si)?;
                 let name = sym.name().unwrap_or("");
-                let target = match sym.section_index() {
-                    Some(ti) => addr_of_section(&ti.0).ok_or(PolyfillError::Range)? + sym.address(),
-                    None => 0,
+                let (target, defined) = match sym.section_index() {
+                    Some(ti) => (
+                        addr_of_section(&ti.0).ok_or(PolyfillError::Range)? + sym.address(),
+                        true,
+                    ),
+                    None => match self.stubs.get(name) {
+                        // A Thumb stub: bit 0 set, as a Thumb function's address has.
+                        Some(o) => ((text_base + o) | 1, true),
+                        None => (0, false),
+                    },
                 };
-                let got = got_at
-                    .get(name)
-                    .copied()
-                    .or_else(|| self.got.get(name).map(|o| data_base + o));
-                let place = sec_addr + r_off;
+                let r = Resolved {
+                    place: sec_addr + r_off,
+                    target,
+                    defined,
+                    got: got_of(name),
+                    got_base: data_base + self.got_base,
+                };
                 let dst = if *is_text { &mut text } else { &mut data };
                 let at = (off + r_off) as usize;
-                apply(self.arch, r_type, dst, at, place, target, got, rel.addend())?;
+                let addend = match rel.has_implicit_addend() {
+                    true => implicit_addend(self.arch, r_type, dst, at)?,
+                    false => rel.addend(),
+                };
+                apply(self.arch, r_type, dst, at, &r, addend)?;
             }
         }
         let mut symbols = BTreeMap::new();
@@ -392,26 +534,127 @@ fn get32(dst: &[u8], at: usize) -> Result<u32, PolyfillError> {
     Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
+fn get16(dst: &[u8], at: usize) -> Result<u16, PolyfillError> {
+    let b = dst.get(at..at + 2).ok_or(PolyfillError::Range)?;
+    Ok(u16::from_le_bytes([b[0], b[1]]))
+}
+
+fn put16(dst: &mut [u8], at: usize, v: u16) -> Result<(), PolyfillError> {
+    dst.get_mut(at..at + 2)
+        .ok_or(PolyfillError::Range)?
+        .copy_from_slice(&v.to_le_bytes());
+    Ok(())
+}
+
 fn rel32(v: i64) -> Result<u32, PolyfillError> {
     i32::try_from(v)
         .map(|v| v as u32)
         .map_err(|_| PolyfillError::Range)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A 32-bit field of a 32-bit architecture: any value modulo 2^32 is the address or
+/// difference it stands for, since the address space is 32 bits wide; a value outside
+/// both the signed and the unsigned 32-bit range means an address that cannot exist.
+fn word32(v: i64) -> Result<u32, PolyfillError> {
+    if (-(1i64 << 32)..(1i64 << 32)).contains(&v) {
+        Ok(v as u32)
+    } else {
+        Err(PolyfillError::Range)
+    }
+}
+
+/// The offset a Thumb-2 `bl`/`b.w` (T1/T4 encoding: S, J1, J2, imm10, imm11) holds.
+fn thumb_branch_offset(hw1: u16, hw2: u16) -> i64 {
+    let s = u32::from(hw1 >> 10) & 1;
+    let imm10 = u32::from(hw1) & 0x3ff;
+    let j1 = u32::from(hw2 >> 13) & 1;
+    let j2 = u32::from(hw2 >> 11) & 1;
+    let imm11 = u32::from(hw2) & 0x7ff;
+    let i1 = !(j1 ^ s) & 1;
+    let i2 = !(j2 ^ s) & 1;
+    let v = (s << 24) | (i1 << 23) | (i2 << 22) | (imm10 << 12) | (imm11 << 1);
+    // Sign-extend 25 bits.
+    i64::from(((v << 7) as i32) >> 7)
+}
+
+/// The `bl`/`b.w` halfwords with the branch offset `d` (even, within +-16 MiB).
+fn thumb_branch(hw1: u16, hw2: u16, d: i64) -> Result<(u16, u16), PolyfillError> {
+    if d % 2 != 0 || !(-(1 << 24)..(1 << 24)).contains(&d) {
+        return Err(PolyfillError::Range);
+    }
+    let d = d as u32;
+    let s = (d >> 24) & 1;
+    let i1 = (d >> 23) & 1;
+    let i2 = (d >> 22) & 1;
+    let j1 = !(i1 ^ s) & 1;
+    let j2 = !(i2 ^ s) & 1;
+    let hw1 = (hw1 & 0xf800) | (s << 10) as u16 | ((d >> 12) & 0x3ff) as u16;
+    let hw2 = (hw2 & 0xd000) | (j1 << 13) as u16 | (j2 << 11) as u16 | ((d >> 1) & 0x7ff) as u16;
+    Ok((hw1, hw2))
+}
+
+/// A Thumb-2 stub at `at` that jumps to the address in the GOT slot `slot`:
+/// `ldr.w ip, [pc, #8]; add ip, pc; ldr.w ip, [ip]; bx ip; .word slot - (at + 8)`.
+/// `bx` switches to ARM or stays in Thumb by the address's bit 0, so it reaches any import.
+fn arm_stub(at: u64, slot: u64) -> Result<[u8; 16], PolyfillError> {
+    // The literal is read relative to Align(pc, 4) = at + 4 (`at` is 4-aligned); `add ip, pc`
+    // at at + 4 reads pc as at + 8.
+    if at % 4 != 0 {
+        return Err(PolyfillError::Range);
+    }
+    let lit = word32(slot as i64 - (at as i64 + 8))?;
+    let mut b = [0u8; 16];
+    for (i, hw) in [0xf8df_u16, 0xc008, 0x44fc, 0xf8dc, 0xc000, 0x4760]
+        .iter()
+        .enumerate()
+    {
+        b[2 * i..2 * i + 2].copy_from_slice(&hw.to_le_bytes());
+    }
+    b[12..16].copy_from_slice(&lit.to_le_bytes());
+    Ok(b)
+}
+
+/// The addend a REL relocation keeps in its place.
+fn implicit_addend(arch: Arch, r_type: u32, dst: &[u8], at: usize) -> Result<i64, PolyfillError> {
+    use object::elf::*;
+    match arch {
+        Arch::Armhf if is_thumb_branch(r_type) => {
+            Ok(thumb_branch_offset(get16(dst, at)?, get16(dst, at + 2)?))
+        }
+        Arch::Armhf
+            if [
+                R_ARM_REL32.0,
+                R_ARM_BASE_PREL,
+                R_ARM_GOT_BREL,
+                R_ARM_GOT_PREL.0,
+            ]
+            .contains(&r_type) =>
+        {
+            Ok(i64::from(get32(dst, at)? as i32))
+        }
+        Arch::I386 => Ok(i64::from(get32(dst, at)? as i32)),
+        _ => Err(PolyfillError::Relocation(r_type)),
+    }
+}
+
 fn apply(
     arch: Arch,
     r_type: u32,
     dst: &mut [u8],
     at: usize,
-    place: u64,
-    target: u64,
-    got: Option<u64>,
+    r: &Resolved,
     addend: i64,
 ) -> Result<(), PolyfillError> {
     use object::elf::*;
-    let s_a = (target as i64).wrapping_add(addend);
-    let p = place as i64;
+    let s_a = (r.target as i64).wrapping_add(addend);
+    let p = r.place as i64;
+    // A GOT slot: only for an import (a defined symbol has none here).
+    let got = |t: u32| r.got.map(|g| g as i64).ok_or(PolyfillError::Relocation(t));
+    // A direct reference to an import that has no stub cannot be resolved statically.
+    let direct = |t: u32| match r.defined {
+        true => Ok(()),
+        false => Err(PolyfillError::Relocation(t)),
+    };
     match arch {
         Arch::X86_64 => match r_type {
             t if t == R_X86_64_PC32.0 || t == R_X86_64_PLT32.0 => put32(dst, at, rel32(s_a - p)?),
@@ -419,62 +662,130 @@ fn apply(
                 || t == R_X86_64_GOTPCRELX.0
                 || t == R_X86_64_REX_GOTPCRELX.0 =>
             {
-                let g = got.ok_or(PolyfillError::Relocation(t))? as i64;
-                put32(dst, at, rel32(g + addend - p)?)
+                put32(dst, at, rel32(got(t)? + addend - p)?)
             }
             t => Err(PolyfillError::Relocation(t)),
         },
-        Arch::Aarch64 => {
-            let insn = get32(dst, at)?;
-            let page = |x: i64| x & !0xfff;
-            let adrp = |delta: i64| -> Result<u32, PolyfillError> {
-                let pages = delta >> 12;
-                if !(-(1 << 20)..(1 << 20)).contains(&pages) {
-                    return Err(PolyfillError::Range);
-                }
-                let imm = pages as u32 & 0x1f_ffff;
-                Ok((insn & 0x9f00_001f) | ((imm & 3) << 29) | ((imm >> 2) << 5))
-            };
+        Arch::Aarch64 => apply_aarch64(r_type, dst, at, p, s_a, r.got, addend),
+        Arch::I386 => {
+            let gb = r.got_base as i64;
             let v = match r_type {
-                t if t == R_AARCH64_ADR_PREL_PG_HI21.0 => adrp(page(s_a) - page(p))?,
-                t if t == R_AARCH64_ADR_GOT_PAGE.0 => {
-                    let g = got.ok_or(PolyfillError::Relocation(t))? as i64;
-                    adrp(page(g + addend) - page(p))?
+                t if t == R_386_PC32.0 || t == R_386_PLT32.0 => {
+                    direct(t)?;
+                    s_a - p
                 }
-                t if t == R_AARCH64_ADD_ABS_LO12_NC.0 => {
-                    (insn & !(0xfff << 10)) | (((s_a as u32) & 0xfff) << 10)
+                // _GLOBAL_OFFSET_TABLE_ + A - P: the GOT base, found from the PC.
+                t if t == R_386_GOTPC.0 => gb + addend - p,
+                t if t == R_386_GOTOFF.0 => {
+                    direct(t)?;
+                    s_a - gb
                 }
-                t if t == R_AARCH64_LD64_GOT_LO12_NC.0 => {
-                    let g = got.ok_or(PolyfillError::Relocation(t))? as i64 + addend;
-                    (insn & !(0xfff << 10)) | ((((g as u32) & 0xfff) >> 3) << 10)
-                }
-                t if t == R_AARCH64_LDST64_ABS_LO12_NC.0 => {
-                    (insn & !(0xfff << 10)) | ((((s_a as u32) & 0xfff) >> 3) << 10)
-                }
-                t if t == R_AARCH64_LDST32_ABS_LO12_NC.0 => {
-                    (insn & !(0xfff << 10)) | ((((s_a as u32) & 0xfff) >> 2) << 10)
-                }
-                t if t == R_AARCH64_LDST16_ABS_LO12_NC.0 => {
-                    (insn & !(0xfff << 10)) | ((((s_a as u32) & 0xfff) >> 1) << 10)
-                }
-                t if t == R_AARCH64_LDST128_ABS_LO12_NC.0 => {
-                    (insn & !(0xfff << 10)) | ((((s_a as u32) & 0xfff) >> 4) << 10)
-                }
-                t if t == R_AARCH64_LDST8_ABS_LO12_NC.0 => {
-                    (insn & !(0xfff << 10)) | (((s_a as u32) & 0xfff) << 10)
-                }
-                t if t == R_AARCH64_CALL26.0 || t == R_AARCH64_JUMP26.0 => {
-                    let d = s_a - p;
-                    if d % 4 != 0 || !(-(1 << 27)..(1 << 27)).contains(&d) {
-                        return Err(PolyfillError::Range);
+                // Only the form with a base register (`op disp32(%reg)`, ModRM mod 10 and
+                // no SIB) is the GOT-relative slot offset; the absolute form is for
+                // position-dependent code, which the object does not hold.
+                t if t == R_386_GOT32X.0 || t == R_386_GOT32.0 => {
+                    let modrm = *at
+                        .checked_sub(1)
+                        .and_then(|i| dst.get(i))
+                        .ok_or(PolyfillError::Range)?;
+                    if modrm >> 6 != 0b10 || modrm & 7 == 0b100 {
+                        return Err(PolyfillError::Relocation(t));
                     }
-                    (insn & 0xfc00_0000) | ((d >> 2) as u32 & 0x03ff_ffff)
+                    got(t)? + addend - gb
                 }
                 t => return Err(PolyfillError::Relocation(t)),
             };
-            put32(dst, at, v)
+            put32(dst, at, word32(v)?)
+        }
+        Arch::Armhf => {
+            let gb = r.got_base as i64;
+            match r_type {
+                t if is_thumb_branch(t) => {
+                    direct(t)?;
+                    // Every target is Thumb (the object holds no ARM code; stubs are Thumb):
+                    // `bl` and `b.w` stay in Thumb state. An ARM target would need `blx`.
+                    if r.target & 1 == 0 {
+                        return Err(PolyfillError::Relocation(t));
+                    }
+                    let d = (s_a & !1) - p;
+                    let (hw1, hw2) = thumb_branch(get16(dst, at)?, get16(dst, at + 2)?, d)?;
+                    put16(dst, at, hw1)?;
+                    put16(dst, at + 2, hw2)
+                }
+                t if t == R_ARM_REL32.0 => {
+                    direct(t)?;
+                    put32(dst, at, word32(s_a - p)?)
+                }
+                // GOT_ORG + A - P.
+                t if t == R_ARM_BASE_PREL => put32(dst, at, word32(gb + addend - p)?),
+                // GOT(S) + A - GOT_ORG.
+                t if t == R_ARM_GOT_BREL => put32(dst, at, word32(got(t)? + addend - gb)?),
+                // GOT(S) + A - P.
+                t if t == R_ARM_GOT_PREL.0 => put32(dst, at, word32(got(t)? + addend - p)?),
+                t => Err(PolyfillError::Relocation(t)),
+            }
         }
     }
+}
+
+fn apply_aarch64(
+    r_type: u32,
+    dst: &mut [u8],
+    at: usize,
+    p: i64,
+    s_a: i64,
+    got: Option<u64>,
+    addend: i64,
+) -> Result<(), PolyfillError> {
+    use object::elf::*;
+    let insn = get32(dst, at)?;
+    let page = |x: i64| x & !0xfff;
+    let adrp = |delta: i64| -> Result<u32, PolyfillError> {
+        let pages = delta >> 12;
+        if !(-(1 << 20)..(1 << 20)).contains(&pages) {
+            return Err(PolyfillError::Range);
+        }
+        let imm = pages as u32 & 0x1f_ffff;
+        Ok((insn & 0x9f00_001f) | ((imm & 3) << 29) | ((imm >> 2) << 5))
+    };
+    let v = match r_type {
+        t if t == R_AARCH64_ADR_PREL_PG_HI21.0 => adrp(page(s_a) - page(p))?,
+        t if t == R_AARCH64_ADR_GOT_PAGE.0 => {
+            let g = got.ok_or(PolyfillError::Relocation(t))? as i64;
+            adrp(page(g + addend) - page(p))?
+        }
+        t if t == R_AARCH64_ADD_ABS_LO12_NC.0 => {
+            (insn & !(0xfff << 10)) | (((s_a as u32) & 0xfff) << 10)
+        }
+        t if t == R_AARCH64_LD64_GOT_LO12_NC.0 => {
+            let g = got.ok_or(PolyfillError::Relocation(t))? as i64 + addend;
+            (insn & !(0xfff << 10)) | ((((g as u32) & 0xfff) >> 3) << 10)
+        }
+        t if t == R_AARCH64_LDST64_ABS_LO12_NC.0 => {
+            (insn & !(0xfff << 10)) | ((((s_a as u32) & 0xfff) >> 3) << 10)
+        }
+        t if t == R_AARCH64_LDST32_ABS_LO12_NC.0 => {
+            (insn & !(0xfff << 10)) | ((((s_a as u32) & 0xfff) >> 2) << 10)
+        }
+        t if t == R_AARCH64_LDST16_ABS_LO12_NC.0 => {
+            (insn & !(0xfff << 10)) | ((((s_a as u32) & 0xfff) >> 1) << 10)
+        }
+        t if t == R_AARCH64_LDST128_ABS_LO12_NC.0 => {
+            (insn & !(0xfff << 10)) | ((((s_a as u32) & 0xfff) >> 4) << 10)
+        }
+        t if t == R_AARCH64_LDST8_ABS_LO12_NC.0 => {
+            (insn & !(0xfff << 10)) | (((s_a as u32) & 0xfff) << 10)
+        }
+        t if t == R_AARCH64_CALL26.0 || t == R_AARCH64_JUMP26.0 => {
+            let d = s_a - p;
+            if d % 4 != 0 || !(-(1 << 27)..(1 << 27)).contains(&d) {
+                return Err(PolyfillError::Range);
+            }
+            (insn & 0xfc00_0000) | ((d >> 2) as u32 & 0x03ff_ffff)
+        }
+        t => return Err(PolyfillError::Relocation(t)),
+    };
+    put32(dst, at, v)
 }
 
 #[cfg(test)]
@@ -483,7 +794,7 @@ mod tests {
 
     #[test]
     fn catalog_and_closure() {
-        for arch in [Arch::X86_64, Arch::Aarch64] {
+        for arch in Arch::ALL {
             let c = catalog(arch);
             for s in [
                 "stat",
@@ -511,6 +822,11 @@ mod tests {
             let l = layout(arch, &roots).expect("layout");
             let linked = l.link(0x10_0000, 0x20_0000).expect("link");
             assert!(linked.symbols.contains_key(&roots[0]));
+            if arch.word() == 4 {
+                // The wrappers are not ported to 32-bit (polyfill/src/wrap_*.c).
+                assert!(!wraps(arch, "sysconf") && !provides(arch, "sysconf"));
+                continue;
+            }
             // The sysconf wrapper calls glibc's other name for it, never `sysconf` itself
             // (which the binary then defines), and is not a polyfill.
             assert!(wraps(arch, "sysconf") && !provides(arch, "sysconf"));

@@ -108,7 +108,7 @@ int main(int argc, char **argv) {
     errno = 0; r = pidfd_getfd(pfd, 0, 0); printf("pidfd_getfd: ok=%d errno=%d\n", r >= 0, r < 0 ? errno : 0);
 
     errno = 0; int *a = reallocarray(NULL, 10, sizeof(int)); printf("reallocarray: ok=%d\n", a != NULL);
-    volatile size_t huge = (size_t)1 << 62;
+    volatile size_t huge = (size_t)-1 / 8; /* times 16 overflows on 32-bit and 64-bit targets */
     errno = 0; void *o = reallocarray(a, huge, 16); printf("reallocarray overflow: null=%d errno=%d\n", o == NULL, errno);
     free(o ? o : a);
 

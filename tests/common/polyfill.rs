@@ -83,10 +83,20 @@ pub fn run_on(
 }
 
 /// The C compiler, qemu (None: native) and qemu's sysroot for a Debian architecture name
-/// (`amd64`, `arm64`).
+/// (`amd64`, `arm64`, `i386`, `armhf`).
 pub fn c_toolchain(arch: &str) -> (&'static str, Option<&'static str>, &'static str) {
     match arch {
         "amd64" => ("gcc", None, "/"),
+        "i386" => (
+            "i686-linux-gnu-gcc",
+            Some("qemu-i386"),
+            "/usr/i686-linux-gnu",
+        ),
+        "armhf" => (
+            "arm-linux-gnueabihf-gcc",
+            Some("qemu-arm"),
+            "/usr/arm-linux-gnueabihf",
+        ),
         _ => (
             "aarch64-linux-gnu-gcc",
             Some("qemu-aarch64"),
