@@ -17,6 +17,9 @@
  * infinity and division by zero is produced by an operation in the result's type, so its
  * bits and flags are the hardware's, as glibc's are. This file includes itself once per
  * type (the template below the #else). */
+/* Not on 32-bit targets: the long double branches assume x86_64's x87 or aarch64's
+ * binary128 (armhf's long double is double); not ported yet. */
+#if __SIZEOF_LONG__ == 8
 #ifndef C23_T
 #include "common.h"
 
@@ -720,3 +723,4 @@ EXPORT T FN(compoundn)(T x, long long n) {
 #undef T_MAX_EXP
 #undef T_ISSIG
 #endif
+#endif /* __SIZEOF_LONG__ == 8 */

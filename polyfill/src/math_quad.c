@@ -8,6 +8,9 @@
  * after rounding on x86_64, before on aarch64) by float operations that raise the same
  * flags. */
 #include "common.h"
+/* Not on 32-bit targets: unsigned __int128 is 64-bit only, and there the binary128 names
+ * (_Float128 on i386, none on armhf) are not ported yet. */
+#if __SIZEOF_LONG__ == 8
 /* Each architecture exports a different subset (see the end). */
 #pragma GCC diagnostic ignored "-Wunused-function"
 
@@ -1093,3 +1096,4 @@ OPS(NARROW_128, f64x, f64x)
 OPS(NARROW_SHORT, f, f32)
 OPS(NARROW_SHORT, d, f64)
 #endif
+#endif /* __SIZEOF_LONG__ == 8 */
