@@ -45,12 +45,19 @@ pub struct PolyfillUse {
     /// A wrapper of a function the baseline has (`How::Wrap`), not a polyfill.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub wrapper: bool,
+    /// The version the binary requires (`GLIBC_2.25`): it picks the polyfill of that
+    /// version's meaning where glibc changed it (`polyfill::polyfill_symbol`).
+    #[serde(skip)]
+    pub required: String,
 }
 
 impl PolyfillUse {
     /// Its symbol in the polyfill object.
     pub fn object_symbol(&self) -> String {
-        crate::polyfill::object_symbol(&self.symbol, self.wrapper)
+        match self.wrapper {
+            true => crate::polyfill::object_symbol(&self.symbol, true),
+            false => crate::polyfill::polyfill_symbol(&self.symbol, &self.required),
+        }
     }
 }
 
@@ -268,6 +275,7 @@ fn link_own(
         size: 0,
         copy_relocated: imp.copy_relocated,
         wrapper: how == How::Wrap,
+        required: version.as_str().to_string(),
     });
 }
 
@@ -499,7 +507,7 @@ pub fn plan_requirements(
             // A COPY-relocated object's size is fixed in the executable: only a version
             // with the same size could be used, which the database cannot promise.
             let fix = lookup::glibc_fix(db, target, &imp.name, lib, ver, baseline.glibc);
-            let polyfilled = polyfill_arch.is_some_and(|a| crate::polyfill::provides(a, &imp.name));
+            let polyfilled = polyfill_arch.is_some_and(|a| crate::polyfill::provides_at(a, &imp.name, ver.as_str()));
             if !matches!(fix, Fix::Repoint { .. }) && polyfilled {
                 link_own(&mut plan, imp, lib, ver, How::Polyfill);
                 continue;
@@ -569,7 +577,7 @@ pub fn plan_requirements(
                 });
                 // An approximate rename gives way to an exact polyfill.
                 let exact_polyfill =
-                    polyfill_arch.is_some_and(|a| crate::polyfill::provides(a, &imp.name));
+                    polyfill_arch.is_some_and(|a| crate::polyfill::provides_at(a, &imp.name, ver.as_str()));
                 let renamed = renamed.filter(|(r, _, _)| !(r.approximate() && exact_polyfill));
                 match renamed {
                     Some((rule, library, version)) => {
@@ -582,7 +590,7 @@ pub fn plan_requirements(
                             .push(change(&rule.to, &library, version, How::Rename));
                     }
                     None => match polyfill_arch {
-                        Some(a) if crate::polyfill::provides(a, &imp.name) => {
+                        Some(a) if crate::polyfill::provides_at(a, &imp.name, ver.as_str()) => {
                             link_own(&mut plan, imp, lib, ver, How::Polyfill);
                         }
                         _ => plan.blockers.push(blocker(reason)),
@@ -898,4 +906,75 @@ pub fn plan_requirements(
         );
     }
     plan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::versym::{
+        elf_hash, ImportedSymbol, LibraryRequirement, SymbolBinding, SymbolKind,
+        VersionRequirement,
+    };
+
+    /// The plan of an x86_64 PIE importing `symbol@version` from libm, at 2.17.
+    fn plan_one(symbol: &str, version: &str) -> Plan {
+        let target = abi::db().target_by_name("x86_64-linux-gnu").expect("target");
+        let name = VersionName::parse(version);
+        let req = Requirements {
+            libraries: vec![LibraryRequirement {
+                soname: "libm.so.6".into(),
+                in_dt_needed: true,
+                versions: vec![VersionRequirement {
+                    name: name.clone(),
+                    index: 2,
+                    weak: false,
+                    hash: elf_hash(version.as_bytes()),
+                    hash_ok: true,
+                    used_by: 1,
+                }],
+            }],
+            imports: vec![ImportedSymbol {
+                name: symbol.to_string().into(),
+                library: Some("libm.so.6".into()),
+                version: Some(name),
+                versym: 2,
+                binding: SymbolBinding::Global,
+                kind: SymbolKind::Function,
+                copy_relocated: false,
+                dynsym_index: 1,
+            }],
+            ..Requirements::default()
+        };
+        let arch = Some(crate::polyfill::Arch::X86_64);
+        plan_requirements(
+            &req,
+            Some(target),
+            true,
+            Linkage::Pie,
+            object::elf::EM_X86_64.0,
+            &Baseline::glibc(abi::GlibcVersion::new(2, 17, 0)),
+            arch,
+            &[],
+            &Limits::none(arch),
+        )
+    }
+
+    #[test]
+    fn a_polyfill_implements_the_meaning_of_the_required_version() {
+        // fromfp@GLIBC_2.25 returns intmax_t; fromfp@GLIBC_2.43 (C23) a double.
+        let old = plan_one("fromfp", "GLIBC_2.25");
+        assert!(old.blockers.is_empty(), "{:?}", old.blockers);
+        assert_eq!(old.polyfills[0].object_symbol(), "__elfcompat_pf_fromfp");
+        let new = plan_one("ufromfpxl", "GLIBC_2.43");
+        assert!(new.blockers.is_empty(), "{:?}", new.blockers);
+        assert_eq!(
+            new.polyfills[0].object_symbol(),
+            "__elfcompat_pf_ufromfpxl__glibc_2_43"
+        );
+        // totalorder's polyfill takes pointers (2.31); 2.25's took values: none for it.
+        let ptr = plan_one("totalorder", "GLIBC_2.31");
+        assert_eq!(ptr.polyfills[0].object_symbol(), "__elfcompat_pf_totalorder");
+        let values = plan_one("totalorder", "GLIBC_2.25");
+        assert!(values.polyfills.is_empty() && values.blockers.len() == 1);
+    }
 }
