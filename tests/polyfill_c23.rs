@@ -15,6 +15,20 @@ use std::process::Command;
 
 const FENV: &[&str] = &["fegetmode", "fesetmode", "fesetexcept", "fetestexceptflag"];
 
+const STRFROM: &[&str] = &["strfromd", "strfromf", "strfromf32", "strfromf64"];
+
+#[test]
+fn x86_64_strfrom_matches_glibc() {
+    let mut polyfilled = STRFROM.to_vec();
+    polyfilled.extend(["strfroml", "strfromf64x"]);
+    side_by_side("amd64", "strfrom.c", &polyfilled);
+}
+
+#[test]
+fn aarch64_strfrom_matches_glibc() {
+    side_by_side("arm64", "strfrom.c", STRFROM);
+}
+
 #[test]
 fn x86_64_fenv_matches_glibc() {
     side_by_side("amd64", "fenv_c23.c", FENV);

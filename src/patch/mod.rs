@@ -11,6 +11,7 @@ mod limits;
 mod link;
 mod lookup;
 mod plan;
+mod polyfill_notes;
 mod relr;
 pub mod renames;
 mod rewrite;
