@@ -78,7 +78,10 @@ fn glibc_2_25(arch: &str) {
     compile(cc, &bin, &["-lm"]);
     let patched = tmp.path().join("fromfp-2.17");
     let plan = patch_to_2_17(&bin, &patched);
-    assert!(plan.contains("ufromfpx") && plan.contains("GLIBC_2.25"), "{plan}");
+    assert!(
+        plan.contains("ufromfpx") && plan.contains("GLIBC_2.25"),
+        "{plan}"
+    );
     let reference = run_on(qemu, sysroot, None, &bin);
     assert!(reference.lines().count() > 100_000);
     runs_as(arch, &patched, &reference, "fromfp@GLIBC_2.25");
@@ -98,11 +101,17 @@ fn glibc_2_43(arch: &str, suffixes: &[&str]) {
         .collect();
     let stub_c = tmp.path().join("stub.c");
     let map = tmp.path().join("stub.map");
-    let stub_text: String = names.iter().map(|n| format!("void {n}(void) {{}}\n")).collect();
+    let stub_text: String = names
+        .iter()
+        .map(|n| format!("void {n}(void) {{}}\n"))
+        .collect();
     std::fs::write(&stub_c, stub_text).expect("write");
     std::fs::write(
         &map,
-        format!("GLIBC_2.43 {{ global: {}; local: *; }};\n", names.join("; ")),
+        format!(
+            "GLIBC_2.43 {{ global: {}; local: *; }};\n",
+            names.join("; ")
+        ),
     )
     .expect("write");
     let stub = tmp.path().join("libm.so.6");
@@ -123,10 +132,11 @@ fn glibc_2_43(arch: &str, suffixes: &[&str]) {
     let plan = patch_to_2_17(&bin, &patched);
     for n in &names {
         assert!(
-            plan.lines().any(|l| l
-                .split_whitespace()
-                .take(3)
-                .eq(["polyfill", n.as_str(), "GLIBC_2.43"])),
+            plan.lines().any(|l| l.split_whitespace().take(3).eq([
+                "polyfill",
+                n.as_str(),
+                "GLIBC_2.43"
+            ])),
             "{n}@GLIBC_2.43 not polyfilled: {plan}"
         );
     }

@@ -30,7 +30,12 @@ fn aarch64_narrowing_matches_glibc() {
 
 #[test]
 fn x86_64_payload_and_long_double_match_glibc() {
-    let polyfilled = ["setpayloadsig", "getpayloadl", "nextupl", "fmaximum_mag_numl"];
+    let polyfilled = [
+        "setpayloadsig",
+        "getpayloadl",
+        "nextupl",
+        "fmaximum_mag_numl",
+    ];
     side_by_side("amd64", "math_payload.c", &polyfilled);
 }
 

@@ -507,7 +507,8 @@ pub fn plan_requirements(
             // A COPY-relocated object's size is fixed in the executable: only a version
             // with the same size could be used, which the database cannot promise.
             let fix = lookup::glibc_fix(db, target, &imp.name, lib, ver, baseline.glibc);
-            let polyfilled = polyfill_arch.is_some_and(|a| crate::polyfill::provides_at(a, &imp.name, ver.as_str()));
+            let polyfilled = polyfill_arch
+                .is_some_and(|a| crate::polyfill::provides_at(a, &imp.name, ver.as_str()));
             if !matches!(fix, Fix::Repoint { .. }) && polyfilled {
                 link_own(&mut plan, imp, lib, ver, How::Polyfill);
                 continue;
@@ -576,8 +577,8 @@ pub fn plan_requirements(
                     Some((r, sv.lib.soname(t).to_string(), sv.version.tag()))
                 });
                 // An approximate rename gives way to an exact polyfill.
-                let exact_polyfill =
-                    polyfill_arch.is_some_and(|a| crate::polyfill::provides_at(a, &imp.name, ver.as_str()));
+                let exact_polyfill = polyfill_arch
+                    .is_some_and(|a| crate::polyfill::provides_at(a, &imp.name, ver.as_str()));
                 let renamed = renamed.filter(|(r, _, _)| !(r.approximate() && exact_polyfill));
                 match renamed {
                     Some((rule, library, version)) => {
@@ -912,13 +913,14 @@ pub fn plan_requirements(
 mod tests {
     use super::*;
     use crate::versym::{
-        elf_hash, ImportedSymbol, LibraryRequirement, SymbolBinding, SymbolKind,
-        VersionRequirement,
+        elf_hash, ImportedSymbol, LibraryRequirement, SymbolBinding, SymbolKind, VersionRequirement,
     };
 
     /// The plan of an x86_64 PIE importing `symbol@version` from libm, at 2.17.
     fn plan_one(symbol: &str, version: &str) -> Plan {
-        let target = abi::db().target_by_name("x86_64-linux-gnu").expect("target");
+        let target = abi::db()
+            .target_by_name("x86_64-linux-gnu")
+            .expect("target");
         let name = VersionName::parse(version);
         let req = Requirements {
             libraries: vec![LibraryRequirement {
@@ -973,7 +975,10 @@ mod tests {
         );
         // totalorder's polyfill takes pointers (2.31); 2.25's took values: none for it.
         let ptr = plan_one("totalorder", "GLIBC_2.31");
-        assert_eq!(ptr.polyfills[0].object_symbol(), "__elfcompat_pf_totalorder");
+        assert_eq!(
+            ptr.polyfills[0].object_symbol(),
+            "__elfcompat_pf_totalorder"
+        );
         let values = plan_one("totalorder", "GLIBC_2.25");
         assert!(values.polyfills.is_empty() && values.blockers.len() == 1);
     }

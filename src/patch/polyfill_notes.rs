@@ -4,20 +4,22 @@
 
 /// The note for a polyfilled `symbol`, if it differs observably from glibc's.
 pub fn note(symbol: &str) -> Option<String> {
-    let narrowing = ["add", "sub", "mul", "div", "fma", "sqrt"].iter().any(|op| {
-        [
-            format!("f{op}"),
-            format!("f{op}l"),
-            format!("d{op}l"),
-            format!("f32{op}f64"),
-            format!("f32{op}f32x"),
-            format!("f32{op}f64x"),
-            format!("f32x{op}f64x"),
-            format!("f64{op}f64x"),
-        ]
+    let narrowing = ["add", "sub", "mul", "div", "fma", "sqrt"]
         .iter()
-        .any(|n| n == symbol)
-    });
+        .any(|op| {
+            [
+                format!("f{op}"),
+                format!("f{op}l"),
+                format!("d{op}l"),
+                format!("f32{op}f64"),
+                format!("f32{op}f32x"),
+                format!("f32{op}f64x"),
+                format!("f32x{op}f64x"),
+                format!("f64{op}f64x"),
+            ]
+            .iter()
+            .any(|n| n == symbol)
+        });
     if narrowing {
         return Some(format!(
             "{symbol} is polyfilled as glibc's (one rounding through round-to-odd, its errno and \
