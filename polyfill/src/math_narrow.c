@@ -9,8 +9,9 @@
  * for a finite operation that overflows or gives zero, EDOM for a NaN from non-NaN
  * operands; none for fma (glibc bug 6801). The f32x-from-f64 names only round once
  * anyway: the operation with those errno rules (f32xsqrtf64 and f32xfmaf64 are sqrt and
- * fma in glibc). The exceptions are merged as flags: a program that enabled their traps
- * gets no trap from the merge (glibc's feupdateenv raises them). */
+ * fma in glibc). The exceptions of the rounded-to-odd step are merged back as glibc's
+ * libc_feupdateenv_test does: raised again through feraiseexcept where a trap is enabled
+ * (always for the x87). */
 #include "common.h"
 typedef unsigned long long u64;
 
@@ -21,6 +22,7 @@ typedef unsigned long long u64;
 
 extern double fma(double, double, double);
 extern double sqrt(double);
+extern int feraiseexcept(int);
 
 /* The double operations as single instructions, in glibc's operand order (the NaN an
  * operation returns depends on it), and the double exception environment. */
@@ -45,6 +47,7 @@ static float narrow_d(double x) {
     return r;
 }
 #define INEXACT 0x20u
+#define ALL_EXCEPT 0x3du
 #define ODD_ADD(x, y) add_d(x, y)
 typedef unsigned env_d;
 /* MXCSR: flags cleared, every exception masked, rounding toward zero. */
@@ -58,9 +61,11 @@ static void hold_d(env_d *e) {
 static unsigned update_d(const env_d *e) {
     unsigned m;
     __asm__ volatile("stmxcsr %0" : "=m"(m) : : "memory");
-    unsigned raised = m & 0x3fu;
+    unsigned raised = m & ALL_EXCEPT;
     m = *e | raised;
     __asm__ volatile("ldmxcsr %0" : : "m"(m) : "memory");
+    if (~(*e >> 7) & raised) /* a trap the caller enabled */
+        feraiseexcept((int)raised);
     return raised;
 }
 #elif defined(__aarch64__)
@@ -105,9 +110,12 @@ static void hold_d(env_d *e) {
 static unsigned update_d(const env_d *e) {
     u64 s;
     __asm__ volatile("mrs %0, fpsr" : "=r"(s) : : "memory");
+    unsigned raised = (unsigned)(s & 0x1full);
     __asm__ volatile("msr fpcr, %0" : : "r"(e->fpcr) : "memory");
-    __asm__ volatile("msr fpsr, %0" : : "r"(e->fpsr | (s & 0x1full)) : "memory");
-    return (unsigned)(s & 0x1full);
+    __asm__ volatile("msr fpsr, %0" : : "r"(e->fpsr | raised) : "memory");
+    if (raised & (e->fpcr >> 8)) /* a trap the caller enabled */
+        feraiseexcept((int)raised);
+    return raised;
 }
 #endif
 
@@ -214,12 +222,14 @@ static void hold_l(env_l *e) {
     cw = (unsigned short)(e->cw | 0x3f | 0xc00);
     __asm__ volatile("fldcw %0" : : "m"(cw) : "memory");
 }
-static unsigned update_l(env_l *e) {
+/* As glibc: the caller's environment back, then the exceptions raised again (a trap
+ * the caller enabled fires). */
+static unsigned update_l(const env_l *e) {
     unsigned short sw;
     __asm__ volatile("fnstsw %0" : "=m"(sw) : : "memory");
-    e->sw |= sw & 0x3f;
     __asm__ volatile("fldenv %0" : : "m"(*e) : "memory");
-    return sw & 0x3fu;
+    feraiseexcept(sw & ALL_EXCEPT);
+    return sw & ALL_EXCEPT;
 }
 
 /* Each operation between volatile accesses, so that it stays inside the held

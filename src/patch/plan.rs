@@ -247,7 +247,9 @@ fn semantic_note(symbol: &str, to_version: &str) -> Option<String> {
         "pthread_cond_clockwait" | "pthread_mutex_clocklock" | "pthread_rwlock_clockrdlock" | "pthread_rwlock_clockwrlock" | "sem_clockwait" | "pthread_clockjoin_np" => format!("{symbol} is polyfilled over the older timed function (CLOCK_REALTIME and CLOCK_MONOTONIC; EINVAL for other clocks, as glibc): a CLOCK_MONOTONIC deadline is converted to the other clock once on entry, so if the realtime clock is set during the wait, the wait ends early or late by that jump (glibc's does not)"),
         "mallinfo2" => "mallinfo2 is polyfilled from mallinfo: its counters are exact up to 4 GiB each and wrap beyond (mallinfo's fields are int)".to_string(),
         "__libc_start_main" => "__libc_start_main lowered below 2.34: a startup shim runs DT_INIT and DT_INIT_ARRAY exactly once, since the old function runs the executable's constructors only through its init argument".to_string(),
-        _ => return super::polyfill_notes::note(symbol),
+        // elfcompat's own code (a polyfill has no version to point at).
+        _ if to_version.is_empty() => return super::polyfill_notes::note(symbol),
+        _ => return None,
     })
 }
 
