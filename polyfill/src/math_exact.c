@@ -1,7 +1,7 @@
 /* libm functions whose results IEEE 754 fixes bit for bit (glibc 2.18-2.42): the C23
  * fmaximum/fminimum family, fmaxmag/fminmag, nextup/nextdown, roundeven, llogb,
  * totalorder/totalordermag, canonicalize, __issignaling, __iseqsig, uabs. Float and double
- * on both architectures, and long double where it is the x87 80-bit format (x86_64):
+ * on both architectures; the x87 80-bit long double (x86_64) ones are in math_payload.c.
  * aarch64's binary128 long double would need libgcc's soft-float calls. The _FloatN names
  * are aliases of the base polyfill (f32 = float, f64 = f32x = double, f64x = long double).
  * Everything is bit manipulation or a comparison; invalid is raised, as glibc raises it,

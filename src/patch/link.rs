@@ -122,7 +122,11 @@ pub fn prepare(
         {
             copies.push(id);
         } else {
-            roots.push((polyfill::object_symbol(&c.symbol, c.how == How::Wrap), id));
+            let object = match c.how {
+                How::Wrap => polyfill::object_symbol(&c.symbol, true),
+                _ => polyfill::polyfill_symbol(&c.symbol, &c.from_version),
+            };
+            roots.push((object, id));
         }
     }
     for id in &copies {

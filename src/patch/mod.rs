@@ -12,6 +12,7 @@ mod link;
 mod lookup;
 mod notes_c23;
 mod plan;
+mod polyfill_notes;
 mod relr;
 pub mod renames;
 mod rewrite;

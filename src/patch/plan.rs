@@ -45,12 +45,19 @@ pub struct PolyfillUse {
     /// A wrapper of a function the baseline has (`How::Wrap`), not a polyfill.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub wrapper: bool,
+    /// The version the binary requires (`GLIBC_2.25`): it picks the polyfill of that
+    /// version's meaning where glibc changed it (`polyfill::polyfill_symbol`).
+    #[serde(skip)]
+    pub required: String,
 }
 
 impl PolyfillUse {
     /// Its symbol in the polyfill object.
     pub fn object_symbol(&self) -> String {
-        crate::polyfill::object_symbol(&self.symbol, self.wrapper)
+        match self.wrapper {
+            true => crate::polyfill::object_symbol(&self.symbol, true),
+            false => crate::polyfill::polyfill_symbol(&self.symbol, &self.required),
+        }
     }
 }
 
@@ -265,7 +272,11 @@ fn semantic_note(symbol: &str, to_version: &str) -> Option<String> {
         "pthread_cond_clockwait" | "pthread_mutex_clocklock" | "pthread_rwlock_clockrdlock" | "pthread_rwlock_clockwrlock" | "sem_clockwait" | "pthread_clockjoin_np" => format!("{symbol} is polyfilled over the older timed function (CLOCK_REALTIME and CLOCK_MONOTONIC; EINVAL for other clocks, as glibc): a CLOCK_MONOTONIC deadline is converted to the other clock once on entry, so if the realtime clock is set during the wait, the wait ends early or late by that jump (glibc's does not)"),
         "mallinfo2" => "mallinfo2 is polyfilled from mallinfo: its counters are exact up to 4 GiB each and wrap beyond (mallinfo's fields are int)".to_string(),
         "__libc_start_main" => "__libc_start_main lowered below 2.34: a startup shim runs DT_INIT and DT_INIT_ARRAY exactly once, since the old function runs the executable's constructors only through its init argument".to_string(),
-        _ => return super::notes_c23::note(symbol),
+        // elfcompat's own code (a polyfill has no version to point at).
+        _ if to_version.is_empty() => {
+            return super::polyfill_notes::note(symbol).or_else(|| super::notes_c23::note(symbol))
+        }
+        _ => return None,
     })
 }
 
@@ -293,6 +304,7 @@ fn link_own(
         size: 0,
         copy_relocated: imp.copy_relocated,
         wrapper: how == How::Wrap,
+        required: version.as_str().to_string(),
     });
 }
 
@@ -488,12 +500,15 @@ pub fn plan_requirements(
             reason,
             bundle: None,
         };
-        // A polyfill implements the newest meaning; a reference from before a change of
-        // meaning (totalorder@2.25 takes values) is not its to take.
-        let older_meaning = ver.glibc_triple().and_then(|(a, b, c)| {
-            check::changed::predates(&imp.name, abi::GlibcVersion::new(a, b, c))
-        });
-        let polyfill_arch = polyfill_arch.filter(|_| older_meaning.is_none());
+        // The change of meaning a reference predates (totalorder@2.25 takes values): the
+        // polyfill of the reference's own meaning is picked by `polyfill::provides_at`, and
+        // where only the newer meaning has one, the blocker says why.
+        let older_meaning = ver
+            .glibc_triple()
+            .and_then(|(a, b, c)| {
+                check::changed::predates(&imp.name, abi::GlibcVersion::new(a, b, c))
+            })
+            .filter(|_| polyfill_arch.is_some_and(|a| crate::polyfill::provides(a, &imp.name)));
         // A C++ runtime requirement above the target's library (exceeds() only says so
         // when the baseline knows that library's limit).
         if let (Some(cxx_lib), Some(limit)) = (
@@ -530,7 +545,8 @@ pub fn plan_requirements(
             // A COPY-relocated object's size is fixed in the executable: only a version
             // with the same size could be used, which the database cannot promise.
             let fix = lookup::glibc_fix(db, target, &imp.name, lib, ver, baseline.glibc);
-            let polyfilled = polyfill_arch.is_some_and(|a| crate::polyfill::provides(a, &imp.name));
+            let polyfilled = polyfill_arch
+                .is_some_and(|a| crate::polyfill::provides_at(a, &imp.name, ver.as_str()));
             if !matches!(fix, Fix::Repoint { .. }) && polyfilled {
                 link_own(&mut plan, imp, lib, ver, How::Polyfill);
                 continue;
@@ -599,8 +615,8 @@ pub fn plan_requirements(
                     Some((r, sv.lib.soname(t).to_string(), sv.version.tag()))
                 });
                 // An approximate rename gives way to an exact polyfill.
-                let exact_polyfill =
-                    polyfill_arch.is_some_and(|a| crate::polyfill::provides(a, &imp.name));
+                let exact_polyfill = polyfill_arch
+                    .is_some_and(|a| crate::polyfill::provides_at(a, &imp.name, ver.as_str()));
                 let renamed = renamed.filter(|(r, _, _)| !(r.approximate() && exact_polyfill));
                 match renamed {
                     Some((rule, library, version)) => {
@@ -613,7 +629,7 @@ pub fn plan_requirements(
                             .push(change(&rule.to, &library, version, How::Rename));
                     }
                     None => match polyfill_arch {
-                        Some(a) if crate::polyfill::provides(a, &imp.name) => {
+                        Some(a) if crate::polyfill::provides_at(a, &imp.name, ver.as_str()) => {
                             link_own(&mut plan, imp, lib, ver, How::Polyfill);
                         }
                         _ => plan.blockers.push(blocker(match older_meaning {
@@ -940,8 +956,7 @@ pub fn plan_requirements(
 
 #[cfg(test)]
 mod tests {
-    use super::private_version;
-
+    use super::*;
     #[test]
     fn private_version_names() {
         assert_eq!(
@@ -969,5 +984,76 @@ mod tests {
         // auditwheel's family (before the first `_`) is no longer the system's.
         let p = private_version("GLIBCXX_3.4.30", "1a2b3c4d");
         assert_ne!(p.split_once('_').unwrap().0, "GLIBCXX");
+    }
+
+    use crate::versym::{
+        elf_hash, ImportedSymbol, LibraryRequirement, SymbolBinding, SymbolKind, VersionRequirement,
+    };
+
+    /// The plan of an x86_64 PIE importing `symbol@version` from libm, at 2.17.
+    fn plan_one(symbol: &str, version: &str) -> Plan {
+        let target = abi::db()
+            .target_by_name("x86_64-linux-gnu")
+            .expect("target");
+        let name = VersionName::parse(version);
+        let req = Requirements {
+            libraries: vec![LibraryRequirement {
+                soname: "libm.so.6".into(),
+                in_dt_needed: true,
+                versions: vec![VersionRequirement {
+                    name: name.clone(),
+                    index: 2,
+                    weak: false,
+                    hash: elf_hash(version.as_bytes()),
+                    hash_ok: true,
+                    used_by: 1,
+                }],
+            }],
+            imports: vec![ImportedSymbol {
+                name: symbol.to_string().into(),
+                library: Some("libm.so.6".into()),
+                version: Some(name),
+                versym: 2,
+                binding: SymbolBinding::Global,
+                kind: SymbolKind::Function,
+                copy_relocated: false,
+                dynsym_index: 1,
+            }],
+            ..Requirements::default()
+        };
+        let arch = Some(crate::polyfill::Arch::X86_64);
+        plan_requirements(
+            &req,
+            Some(target),
+            true,
+            Linkage::Pie,
+            object::elf::EM_X86_64.0,
+            &Baseline::glibc(abi::GlibcVersion::new(2, 17, 0)),
+            arch,
+            &[],
+            &Limits::none(arch),
+        )
+    }
+
+    #[test]
+    fn a_polyfill_implements_the_meaning_of_the_required_version() {
+        // fromfp@GLIBC_2.25 returns intmax_t; fromfp@GLIBC_2.43 (C23) a double.
+        let old = plan_one("fromfp", "GLIBC_2.25");
+        assert!(old.blockers.is_empty(), "{:?}", old.blockers);
+        assert_eq!(old.polyfills[0].object_symbol(), "__elfcompat_pf_fromfp");
+        let new = plan_one("ufromfpxl", "GLIBC_2.43");
+        assert!(new.blockers.is_empty(), "{:?}", new.blockers);
+        assert_eq!(
+            new.polyfills[0].object_symbol(),
+            "__elfcompat_pf_ufromfpxl__glibc_2_43"
+        );
+        // totalorder's polyfill takes pointers (2.31); 2.25's took values: none for it.
+        let ptr = plan_one("totalorder", "GLIBC_2.31");
+        assert_eq!(
+            ptr.polyfills[0].object_symbol(),
+            "__elfcompat_pf_totalorder"
+        );
+        let values = plan_one("totalorder", "GLIBC_2.25");
+        assert!(values.polyfills.is_empty() && values.blockers.len() == 1);
     }
 }

@@ -171,6 +171,47 @@ pub fn provides(arch: Arch, symbol: &str) -> bool {
     parse(arch).is_ok_and(|p| p.symbol(&object_symbol(symbol, false)).is_some())
 }
 
+/// Changes of meaning (`check::changed`) whose plain polyfill implements the meaning
+/// *before* the change: the `fromfp` family, whose intmax_t meaning (2.25) was polyfilled
+/// first. Every other plain polyfill implements the meaning of the symbol's newest version.
+const PLAIN_IS_OLDER: &[crate::abi::GlibcVersion] = &[crate::abi::GlibcVersion::new(2, 43, 0)];
+
+/// The polyfill of a reference to `symbol` at glibc version `required` (`GLIBC_2.25`).
+/// Where glibc changed the symbol's meaning (`check::changed`), each meaning has its own
+/// polyfill: the plain `__elfcompat_pf_X` implements one (see [`PLAIN_IS_OLDER`]), the other
+/// carries the release of the change: `__elfcompat_pf_fromfp__glibc_2_43` (the meaning
+/// since 2.43), `__elfcompat_pf_totalorder__before_2_31` (the meaning before 2.31).
+pub fn polyfill_symbol(symbol: &str, required: &str) -> String {
+    let plain = object_symbol(symbol, false);
+    let Some((a, b, c)) = crate::versym::VersionName::parse(required).glibc_triple() else {
+        return plain;
+    };
+    let Some(ch) = crate::check::changed::CHANGED
+        .iter()
+        .find(|ch| ch.symbols.contains(&symbol))
+    else {
+        return plain;
+    };
+    let since = ch.since.to_string().replace('.', "_");
+    let newer = crate::abi::GlibcVersion::new(a, b, c) >= ch.since;
+    match (newer, PLAIN_IS_OLDER.contains(&ch.since)) {
+        (true, true) => format!("{plain}__glibc_{since}"),
+        (false, false) => format!("{plain}__before_{since}"),
+        _ => plain,
+    }
+}
+
+/// Whether a reference to `symbol` at glibc version `required` has a polyfill on `arch`
+/// (the one of its meaning: [`polyfill_symbol`]).
+pub fn provides_at(arch: Arch, symbol: &str, required: &str) -> bool {
+    parse(arch).is_ok_and(|p| p.symbol(&polyfill_symbol(symbol, required)).is_some())
+}
+
+/// Whether an object symbol is the polyfill of one meaning of a changed symbol.
+fn is_meaning_variant(name: &str) -> bool {
+    name.contains("__glibc_2_") || name.contains("__before_2_")
+}
+
 /// Whether `symbol` has a wrapper on `arch`.
 pub fn wraps(arch: Arch, symbol: &str) -> bool {
     parse(arch).is_ok_and(|p| p.symbol(&object_symbol(symbol, true)).is_some())
@@ -200,6 +241,7 @@ pub fn catalog(arch: Arch) -> &'static [String] {
             .symbols()
             .filter(|s| s.is_global() && s.is_definition())
             .filter_map(|s| s.name().ok()?.strip_prefix(PREFIX).map(str::to_string))
+            .filter(|n| !is_meaning_variant(n))
             .collect();
         v.sort();
         v

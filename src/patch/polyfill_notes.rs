@@ -1,0 +1,16 @@
+//! What a user may notice about the C23 math and stdlib polyfills (`polyfill/src/
+//! math_narrow.c`, `fromfp.c`, `math_payload.c`, `fenv_c23.c`, `strfrom.c`): the plan's
+//! note for each, where the polyfill differs from the glibc release it stands in for
+//! (only strfrom does, measured side by side: tests/polyfill_{narrow,fromfp,c23}.rs).
+
+/// The note for a polyfilled `symbol`, if it differs observably from glibc's.
+pub fn note(symbol: &str) -> Option<String> {
+    if symbol.starts_with("strfrom") {
+        return Some(format!(
+            "{symbol} is polyfilled over the older snprintf: with a buffer size of 1 it writes \
+             only the terminating NUL, as glibc 2.37 and later (2.25 to 2.36 write past such a \
+             buffer, up to the first NUL in it)"
+        ));
+    }
+    None
+}
