@@ -78,3 +78,42 @@ fn coverage_agrees_with_check_on_a_real_requirement() {
     let v: serde_json::Value = serde_json::from_str(&newest).expect("json");
     assert_eq!(v["symbols"].as_array().map(Vec::len), Some(0));
 }
+
+/// Issue #12's bar: at 2.17, at least 85% of the symbols glibc added are handled on x86_64
+/// and 90% on aarch64, and every remaining blocker says what the user can do instead (the
+/// reason goes on past "first available in glibc X (no older version").
+#[test]
+fn every_blocker_at_2_17_says_what_to_do() {
+    for (arch, aim) in [("x86_64", 85.0), ("aarch64", 90.0)] {
+        let json = elfcompat(&[
+            "abi",
+            "--coverage",
+            "--glibc",
+            "2.17",
+            "--arch",
+            arch,
+            "--json",
+        ]);
+        let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+        let rows = v["symbols"].as_array().expect("rows");
+        let bare: Vec<&str> = rows
+            .iter()
+            .filter(|r| r["how"].is_null())
+            .filter(|r| {
+                let note = r["note"].as_str().unwrap_or("");
+                note.is_empty() || note.ends_with("(no older version)")
+            })
+            .map(|r| r["symbol"].as_str().unwrap_or("?"))
+            .collect();
+        assert!(
+            bare.is_empty(),
+            "{arch}: {} blockers give no advice: {bare:?}",
+            bare.len()
+        );
+        let total = v["new"]["total"].as_f64().expect("total");
+        let handled = total - v["new"]["blocker"].as_f64().expect("blocker count");
+        let percent = 100.0 * handled / total;
+        println!("{arch} at 2.17: {handled} of {total} handled ({percent:.1}%)");
+        assert!(percent >= aim, "{arch}: {percent:.1}% handled, aim {aim}%");
+    }
+}

@@ -18,9 +18,62 @@ const ADVICE: &[(&str, &str)] = &[
     ("pidfd_getpid", "read the \"Pid:\" line of /proc/self/fdinfo/FD"),
 ];
 
+/// (symbol, advice) for functions elfcompat has no polyfill of yet, where the program can
+/// do without: what to call instead.
+const INSTEAD: &[(&str, &str)] = &[
+    ("getaddrinfo_a", LIBANL),
+    ("gai_cancel", LIBANL),
+    ("gai_error", LIBANL),
+    ("gai_suspend", LIBANL),
+    ("pthread_getattr_default_np", "glibc 2.18's process-wide default thread attributes act inside pthread_create: keep an attribute in the program and pass it to every pthread_create"),
+    ("pthread_setattr_default_np", "glibc 2.18's process-wide default thread attributes act inside pthread_create: keep an attribute in the program and pass it to every pthread_create"),
+    ("posix_spawnattr_getcgroup_np", "keep the cgroup beside the attribute in the program"),
+    ("posix_spawnattr_setcgroup_np", "spawning into a cgroup happens inside posix_spawn (clone3 with CLONE_INTO_CGROUP): fork(), write the child's pid to the cgroup's cgroup.procs, then exec"),
+    ("pkey_get", "read the protection key register with _rdpkru_u32() (<immintrin.h>, -mpku) after pkey_alloc succeeded"),
+    ("pkey_set", "write the protection key register with _wrpkru() (<immintrin.h>, -mpku) after pkey_alloc succeeded"),
+    ("_mcount", "the profiling hook of code compiled with -pg: build the release without -pg"),
+    ("memset_explicit", "use explicit_bzero (polyfilled) to clear, or memset followed by asm volatile(\"\" ::: \"memory\")"),
+    ("__memset_explicit_chk", "from _FORTIFY_SOURCE over memset_explicit: use explicit_bzero (polyfilled) to clear"),
+    ("memalignment", "compute it: (uintptr_t)p & -(uintptr_t)p (0 for a null pointer)"),
+    ("mseal", "call syscall(SYS_mseal, addr, len, 0) (ENOSYS before Linux 6.10)"),
+    ("openat2", "call syscall(SYS_openat2, dirfd, path, &how, sizeof how) (ENOSYS before Linux 5.6)"),
+    ("c8rtomb", "convert UTF-8 to char32_t in the program and call c32rtomb"),
+    ("mbrtoc8", "call mbrtoc32 and encode the char32_t as UTF-8 in the program"),
+    ("__inet_ntop_chk", "from _FORTIFY_SOURCE over inet_ntop: build that file with -U_FORTIFY_SOURCE or -D_FORTIFY_SOURCE=0"),
+    ("__inet_pton_chk", "from _FORTIFY_SOURCE over inet_pton: build that file with -U_FORTIFY_SOURCE or -D_FORTIFY_SOURCE=0"),
+];
+
+const LIBANL: &str = "libanl's asynchronous lookups moved into libc in 2.34, and elfcompat's ABI data has no libanl to move them back to: run getaddrinfo on a thread of the program's own";
+
 /// The advice for a refused symbol, if any.
 pub fn advice(symbol: &str) -> Option<&'static str> {
     ADVICE.iter().find(|(s, _)| *s == symbol).map(|(_, a)| *a)
+}
+
+/// What to do instead, for a blocker elfcompat has no polyfill of on `target` (none sound
+/// yet, though one could be): by name, else by class.
+pub fn instead(symbol: &str, target: &str, since: &str) -> Option<String> {
+    if let Some((_, a)) = INSTEAD.iter().find(|(s, _)| *s == symbol) {
+        return Some(a.to_string());
+    }
+    let quad = symbol.contains("f128");
+    if quad && target.starts_with("x86_64") {
+        return Some(format!(
+            "x86_64's _Float128 functions other than the exact operations would need a \
+             quad-precision libm, which elfcompat does not carry: compute in long double, use \
+             GCC's libquadmath linked statically (-l:libquadmath.a: expq, strtoflt128, \
+             quadmath_snprintf ...), or keep the baseline at glibc {since}"
+        ));
+    }
+    let binary128 = quad || symbol.ends_with("f64x") || symbol.ends_with('l');
+    if binary128 && target.starts_with("aarch64") {
+        return Some(format!(
+            "polyfilled for float and double; aarch64's long double is binary128, which this \
+             function's polyfill does not cover yet: call the double version, or keep the \
+             baseline at glibc {since}"
+        ));
+    }
+    None
 }
 
 #[cfg(test)]
@@ -29,5 +82,19 @@ mod tests {
     fn advice_is_found_by_name() {
         assert!(super::advice("_Fork").is_some_and(|a| a.contains("fork()")));
         assert_eq!(super::advice("memcpy"), None);
+    }
+
+    #[test]
+    fn instead_by_name_and_class() {
+        use super::instead;
+        assert!(instead("gai_suspend", "x86_64-linux-gnu", "2.34")
+            .is_some_and(|a| a.contains("libanl")));
+        assert!(instead("expf128", "x86_64-linux-gnu", "2.26")
+            .is_some_and(|a| a.contains("libquadmath")));
+        assert!(
+            instead("sinpil", "aarch64-linux-gnu", "2.41").is_some_and(|a| a.contains("binary128"))
+        );
+        assert_eq!(instead("sinpil", "x86_64-linux-gnu", "2.41"), None);
+        assert_eq!(instead("memcpy", "x86_64-linux-gnu", "2.14"), None);
     }
 }

@@ -100,10 +100,20 @@ fn older_version_fix(
                     "first available in glibc {} (no older version, and no sound polyfill): {instead}",
                     first.version
                 ),
-                None => format!(
-                    "first available in glibc {} (no older version)",
-                    first.version
-                ),
+                None => match super::advice::instead(
+                    symbol,
+                    target.name(),
+                    &first.version.to_string(),
+                ) {
+                    Some(instead) => format!(
+                        "first available in glibc {} (no older version, and no polyfill yet): {instead}",
+                        first.version
+                    ),
+                    None => format!(
+                        "first available in glibc {} (no older version)",
+                        first.version
+                    ),
+                },
             },
         },
         None => Fix::Blocker {
