@@ -121,13 +121,12 @@ fn tail(arch: &str) {
         ("2.36", under(None, &patched)),
         ("2.31", under(Some((&old_loader, &old_libpath)), &patched)),
     ] {
-        // run_on requires exit status 0: every check passed.
+        // run_on requires exit status 0: every check passed (a failed one is on stderr).
         assert!(
             run.starts_with(&reference),
             "{arch} on glibc {glibc}: the side-by-side part differs:\n{run}"
         );
         let checks = &run[reference.len()..];
-        assert!(!checks.contains("FAIL"), "{arch} on glibc {glibc}:\n{checks}");
         println!(
             "polyfill_tail: {arch} -DNEW on glibc {glibc}: {}",
             checks.trim_end().replace('\n', "; ")

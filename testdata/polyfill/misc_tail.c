@@ -5,8 +5,8 @@
  * With -DNEW (linked against stub libraries of glibc 2.43): memset_explicit,
  * __memset_explicit_chk, memalignment, __inet_ntop_chk, __inet_pton_chk, mseal and
  * openat2, which no Debian glibc has, each checked here against its documented semantics
- * (mseal and openat2 against the raw system call); a failed check prints "FAIL" and the
- * program exits 1. */
+ * (mseal and openat2 against the raw system call); a failed check prints "FAIL" on stderr
+ * and the program exits 1. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
@@ -148,9 +148,9 @@ static int failures, checks;
         checks++;                                                                          \
         if (!(cond)) {                                                                     \
             failures++;                                                                    \
-            printf("FAIL line %d: ", __LINE__);                                            \
-            printf(__VA_ARGS__);                                                           \
-            printf("\n");                                                                  \
+            fprintf(stderr, "FAIL line %d: ", __LINE__);                                   \
+            fprintf(stderr, __VA_ARGS__);                                                  \
+            fprintf(stderr, "\n");                                                         \
         }                                                                                  \
     } while (0)
 
