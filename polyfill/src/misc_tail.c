@@ -182,9 +182,10 @@ EXPORT size_t PF(c8rtomb)(char *s, char8_t c8, mbstate_t *ps) {
     return wcrtomb(s, (wchar_t)wc, ps);
 }
 
-/* glibc 2.43: plain system-call wrappers; ENOSYS from a kernel without them (mseal Linux
- * 6.10, openat2 5.6). */
-/* Both numbers are the same on every architecture (the unified table since Linux 5.1). */
+/* glibc 2.43: system-call wrappers; ENOSYS from a kernel without them (mseal Linux 6.10,
+ * openat2 5.6). glibc's openat2 is also a cancellation point, this one is not (the plan's
+ * note says so). Both numbers are the same on every architecture (the unified table since
+ * Linux 5.1). */
 #define SYS_openat2 437
 #define SYS_mseal 462
 
