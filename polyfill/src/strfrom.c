@@ -1,10 +1,12 @@
-/* strfromd, strfromf, strfroml (glibc 2.25; x86_64's x87 long double only: aarch64's is
- * binary128), with the _FloatN names. glibc's stdlib/strfrom-skeleton.c: the format is
- * "%" [ "." [digits] ] one of a A e E f F g G, and whatever follows is ignored; anything
- * else aborts the program. A "." without digits is precision 0; a precision too large
- * for an int is none. The conversion itself is printf's (glibc calls its printf_fp and
- * printf_fphex with no flags and no width): here the older snprintf with "%.*e" and the
- * like, which formats through the same code, in the same locale. */
+/* strfromd, strfromf, strfroml (glibc 2.25), with the _FloatN names: strfromf64x is
+ * strfroml on both architectures, and so is strfromf128 on aarch64, whose long double is
+ * binary128 (x86_64's _Float128 is not its long double; printf has no format for it).
+ * glibc's stdlib/strfrom-skeleton.c: the format is "%" [ "." [digits] ] one of a A e E f
+ * F g G, and whatever follows is ignored; anything else aborts the program. A "." without
+ * digits is precision 0; a precision too large for an int is none. The conversion itself
+ * is printf's (glibc calls its printf_fp and printf_fphex with no flags and no width):
+ * here the older snprintf with "%.*e" and the like, which formats through the same code,
+ * in the same locale. */
 #include "common.h"
 /* Not on 32-bit targets yet: written and tested for x86_64 and aarch64 (their long double,
  * FPU control registers and intmax_t returns); i386 and armhf keep these as blockers. */
@@ -71,12 +73,13 @@ ALIAS(strfromf32, strfromf)
 ALIAS(strfromf64, strfromd)
 ALIAS(strfromf32x, strfromd)
 
-#if defined(__x86_64__)
 EXPORT int PF(strfroml)(char *dest, size_t size, const char *format, long double x) {
     char fmt[6];
     int precision = printf_format(fmt, format, 1);
     return precision < 0 ? snprintf(dest, size, fmt, x) : snprintf(dest, size, fmt, precision, x);
 }
 ALIAS(strfromf64x, strfroml)
+#if defined(__aarch64__)
+ALIAS(strfromf128, strfroml)
 #endif
 #endif /* __SIZEOF_LONG__ == 8 */

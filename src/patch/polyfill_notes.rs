@@ -1,7 +1,8 @@
 //! What a user may notice about the C23 math and stdlib polyfills (`polyfill/src/
 //! math_narrow.c`, `fromfp.c`, `math_payload.c`, `fenv_c23.c`, `strfrom.c`): the plan's
 //! note for each, where the polyfill differs from the glibc release it stands in for
-//! (only strfrom does, measured side by side: tests/polyfill_{narrow,fromfp,c23}.rs).
+//! (only strfrom does, measured side by side: tests/polyfill_{narrow,fromfp,c23}.rs); and
+//! of `misc_tail.c`'s openat2, which is not a cancellation point as glibc's is.
 
 /// The note for a polyfilled `symbol`, if it differs observably from glibc's.
 pub fn note(symbol: &str) -> Option<String> {
@@ -11,6 +12,13 @@ pub fn note(symbol: &str) -> Option<String> {
              only the terminating NUL, as glibc 2.37 and later (2.25 to 2.36 write past such a \
              buffer, up to the first NUL in it)"
         ));
+    }
+    if symbol == "openat2" {
+        return Some(
+            "openat2 is polyfilled by its system call (ENOSYS before Linux 5.6, as glibc's); \
+             glibc's is also a thread cancellation point (pthread_cancel), the polyfill's is not"
+                .to_string(),
+        );
     }
     None
 }

@@ -40,9 +40,10 @@ static void dbl(double x) {
         SHOW(strfromf64(dest, size, fmt, x), "f64")
         SHOW(strfromf((dest), size, fmt, (float)x), "f")
         SHOW(strfromf32(dest, size, fmt, (float)x), "f32")
-#if defined(__x86_64__)
         SHOW(strfroml(dest, size, fmt, (long double)x * 3), "l")
         SHOW(strfromf64x(dest, size, fmt, (long double)x / 3), "f64x")
+#if defined(__aarch64__)
+        SHOW(strfromf128(dest, size, fmt, (long double)x / 7), "f128")
 #endif
     }
 }
