@@ -127,3 +127,55 @@ pub fn build_against_trixie(cc: &str, arch: &str, source: &str, bin: &Path) -> s
     assert!(st.success(), "{cc} {source}");
     new
 }
+
+/// A side-by-side run of `testdata/polyfill/SOURCE`: built for `arch` (`-O1`, `flags`,
+/// `-lm`), patched to 2.17 with each of `polyfilled` linked as a polyfill (a plan line
+/// `polyfill NAME`), then run as built (glibc 2.36's own functions), patched on 2.36 and
+/// patched on bullseye's 2.31: the three outputs must be identical, and at least
+/// `min_lines` long. Returns how many lines were compared, and the plan.
+pub fn matches_glibc(
+    arch: &str,
+    source: &str,
+    flags: &[&str],
+    polyfilled: &[&str],
+    min_lines: usize,
+) -> (usize, String) {
+    let (cc, qemu, sysroot) = c_toolchain(arch);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let bin = tmp.path().join("prog");
+    let st = Command::new(cc)
+        .arg("-O1")
+        .args(flags)
+        .arg("-o")
+        .arg(&bin)
+        .arg(super::crate_root().join("testdata/polyfill").join(source))
+        .arg("-lm")
+        .status()
+        .expect("gcc");
+    assert!(st.success(), "{arch}: building {source} failed");
+    let patched = tmp.path().join("prog-2.17");
+    let plan = patch_to_2_17(&bin, &patched);
+    for f in polyfilled {
+        assert!(
+            plan.lines()
+                .any(|l| l.split_whitespace().take(2).eq(["polyfill", *f])),
+            "{arch} {source}: {f} not polyfilled:\n{plan}"
+        );
+    }
+    let under = |old, prog: &Path| run_on(qemu, sysroot, old, prog);
+    let reference = under(None, &bin);
+    let lines = reference.lines().count();
+    assert!(lines >= min_lines, "{arch} {source}: {lines} lines");
+    assert_eq!(
+        under(None, &patched),
+        reference,
+        "{arch} {source}: polyfills on glibc 2.36"
+    );
+    let (old_loader, old_libpath) = super::old_runtime(arch);
+    assert_eq!(
+        under(Some((&old_loader, &old_libpath)), &patched),
+        reference,
+        "{arch} {source}: polyfills on glibc 2.31"
+    );
+    (lines, plan)
+}
