@@ -14,10 +14,15 @@
 //! to 2.17 it runs on 2.36 and 2.31, and its side-by-side lines must be the reference's.
 //!
 //! x86_64 natively; aarch64 cross-compiled, under qemu-user.
+//!
+//! x86_64's pkey_get and pkey_set (`polyfill/src/pkey.c`, glibc 2.27) side by side with
+//! glibc 2.36's own: `testdata/polyfill/pkey.c` (bad keys and rights; on a key from
+//! pkey_alloc every rights value set and read back, a tagged page read while writes are
+//! disabled).
 
 mod common;
 
-use common::polyfill::{c_toolchain, output, patch_to_2_17, run_on};
+use common::polyfill::{c_toolchain, matches_glibc, output, patch_to_2_17, run_on};
 
 use std::path::Path;
 use std::process::Command;
@@ -30,6 +35,12 @@ fn x86_64_tail_polyfills() {
 #[test]
 fn aarch64_tail_polyfills() {
     tail("arm64");
+}
+
+#[test]
+fn x86_64_pkey_matches_glibc() {
+    let (lines, _) = matches_glibc("amd64", "pkey.c", &[], &["pkey_get", "pkey_set"], 10);
+    println!("polyfill_tail: amd64 pkey.c: {lines} lines identical to glibc 2.36 on 2.36 and 2.31");
 }
 
 /// The polyfills the plan must use: every function the program calls.

@@ -29,8 +29,8 @@ const INSTEAD: &[(&str, &str)] = &[
     ("pthread_setattr_default_np", "glibc 2.18's process-wide default thread attributes act inside pthread_create: keep an attribute in the program and pass it to every pthread_create"),
     ("posix_spawnattr_getcgroup_np", "keep the cgroup beside the attribute in the program"),
     ("posix_spawnattr_setcgroup_np", "spawning into a cgroup happens inside posix_spawn (clone3 with CLONE_INTO_CGROUP): fork(), write the child's pid to the cgroup's cgroup.procs, then exec"),
-    ("pkey_get", "read the protection key register with _rdpkru_u32() (<immintrin.h>, -mpku) after pkey_alloc succeeded"),
-    ("pkey_set", "write the protection key register with _wrpkru() (<immintrin.h>, -mpku) after pkey_alloc succeeded"),
+    ("pkey_get", PKEY),
+    ("pkey_set", PKEY),
     ("_mcount", "the profiling hook of code compiled with -pg: build the release without -pg"),
     ("memset_explicit", "use explicit_bzero (polyfilled) to clear, or memset followed by asm volatile(\"\" ::: \"memory\")"),
     ("__memset_explicit_chk", "from _FORTIFY_SOURCE over memset_explicit: use explicit_bzero (polyfilled) to clear"),
@@ -42,6 +42,9 @@ const INSTEAD: &[(&str, &str)] = &[
     ("__inet_ntop_chk", "from _FORTIFY_SOURCE over inet_ntop: build that file with -U_FORTIFY_SOURCE or -D_FORTIFY_SOURCE=0"),
     ("__inet_pton_chk", "from _FORTIFY_SOURCE over inet_pton: build that file with -U_FORTIFY_SOURCE or -D_FORTIFY_SOURCE=0"),
 ];
+
+/// pkey_get/pkey_set are polyfilled on x86_64 (PKRU); this is the other architectures'.
+const PKEY: &str = "the protection keys' rights live in a register only glibc 2.42 reads on aarch64 (POR_EL0; before, glibc's pkey_get failed with ENOSYS): keep the baseline at 2.42, or treat the keys as unavailable, as a failed pkey_alloc already tells the program";
 
 const LIBANL: &str = "libanl's asynchronous lookups moved into libc in 2.34, and elfcompat's ABI data has no libanl to move them back to: run getaddrinfo on a thread of the program's own";
 
