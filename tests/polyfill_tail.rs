@@ -19,10 +19,16 @@
 //! glibc 2.36's own: `testdata/polyfill/pkey.c` (bad keys and rights; on a key from
 //! pkey_alloc every rights value set and read back, a tagged page read while writes are
 //! disabled).
+//!
+//! pidfd_getpid (`polyfill/src/pidfd_getpid.c`, glibc 2.39) side by side with trixie's glibc
+//! 2.41: `testdata/polyfill/pidfd_getpid.c`, built against trixie's libc and run on its
+//! runtime for the reference, patched to 2.17 and run on 2.36 and 2.31.
 
 mod common;
 
-use common::polyfill::{c_toolchain, matches_glibc, output, patch_to_2_17, run_on};
+use common::polyfill::{
+    build_against_trixie, c_toolchain, matches_glibc, output, patch_to_2_17, run_on,
+};
 
 use std::path::Path;
 use std::process::Command;
@@ -35,6 +41,45 @@ fn x86_64_tail_polyfills() {
 #[test]
 fn aarch64_tail_polyfills() {
     tail("arm64");
+}
+
+#[test]
+fn x86_64_pidfd_getpid_matches_glibc_2_41() {
+    pidfd_getpid("amd64");
+}
+
+#[test]
+fn aarch64_pidfd_getpid_matches_glibc_2_41() {
+    pidfd_getpid("arm64");
+}
+
+fn pidfd_getpid(arch: &str) {
+    let (cc, qemu, sysroot) = c_toolchain(arch);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let bin = tmp.path().join("pidfd");
+    let new = build_against_trixie(cc, arch, "pidfd_getpid.c", &bin);
+    let patched = tmp.path().join("pidfd-2.17");
+    let plan = patch_to_2_17(&bin, &patched);
+    assert!(plan.contains("polyfill  pidfd_getpid "), "{plan}");
+    let under = |glibc: Option<(&str, &str)>, prog: &Path| run_on(qemu, sysroot, glibc, prog);
+    let loader = new.loader.display().to_string();
+    let reference = under(Some((&loader, &new.libpath)), &bin);
+    assert!(reference.contains("the child"), "{reference}");
+    let (old_loader, old_libpath) = common::old_runtime(arch);
+    assert_eq!(
+        under(None, &patched),
+        reference,
+        "{arch}: the polyfill on glibc 2.36"
+    );
+    assert_eq!(
+        under(Some((&old_loader, &old_libpath)), &patched),
+        reference,
+        "{arch}: the polyfill on glibc 2.31"
+    );
+    println!(
+        "polyfill_tail: {arch} pidfd_getpid.c: {} lines identical to glibc 2.41's on 2.36 and 2.31",
+        reference.lines().count()
+    );
 }
 
 #[test]

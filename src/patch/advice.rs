@@ -15,7 +15,6 @@ const ADVICE: &[(&str, &str)] = &[
     ("pthread_attr_getsigmask_np", "keep the mask beside the attribute in the program"),
     ("__x86_get_cpuid_feature_leaf", "use <cpuid.h>'s __get_cpuid_count, or __builtin_cpu_supports, instead of glibc's cpu feature data"),
     ("pthread_gettid_np", "have the thread call gettid() (polyfilled) itself and publish its id"),
-    ("pidfd_getpid", "read the \"Pid:\" line of /proc/self/fdinfo/FD"),
 ];
 
 /// (symbol, advice) for functions elfcompat has no polyfill of yet, where the program can
