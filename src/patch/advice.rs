@@ -28,8 +28,6 @@ const INSTEAD: &[(&str, &str)] = &[
     ("pthread_setattr_default_np", "glibc 2.18's process-wide default thread attributes act inside pthread_create: keep an attribute in the program and pass it to every pthread_create"),
     ("posix_spawnattr_getcgroup_np", "keep the cgroup beside the attribute in the program"),
     ("posix_spawnattr_setcgroup_np", "spawning into a cgroup happens inside posix_spawn (clone3 with CLONE_INTO_CGROUP): fork(), write the child's pid to the cgroup's cgroup.procs, then exec"),
-    ("pkey_get", PKEY),
-    ("pkey_set", PKEY),
     ("_mcount", "the profiling hook of code compiled with -pg: build the release without -pg"),
     ("memset_explicit", "use explicit_bzero (polyfilled) to clear, or memset followed by asm volatile(\"\" ::: \"memory\")"),
     ("__memset_explicit_chk", "from _FORTIFY_SOURCE over memset_explicit: use explicit_bzero (polyfilled) to clear"),
@@ -40,10 +38,12 @@ const INSTEAD: &[(&str, &str)] = &[
     ("mbrtoc8", "call mbrtoc32 and encode the char32_t as UTF-8 in the program"),
     ("__inet_ntop_chk", "from _FORTIFY_SOURCE over inet_ntop: build that file with -U_FORTIFY_SOURCE or -D_FORTIFY_SOURCE=0"),
     ("__inet_pton_chk", "from _FORTIFY_SOURCE over inet_pton: build that file with -U_FORTIFY_SOURCE or -D_FORTIFY_SOURCE=0"),
+    ("pidfd_getpid", "read the \"Pid:\" line of /proc/self/fdinfo/FD, as glibc does"),
 ];
 
-/// pkey_get/pkey_set are polyfilled on x86_64 (PKRU); this is the other architectures'.
-const PKEY: &str = "the protection keys' rights live in a register only glibc 2.42 reads on aarch64 (POR_EL0; before, glibc's pkey_get failed with ENOSYS): keep the baseline at 2.42, or treat the keys as unavailable, as a failed pkey_alloc already tells the program";
+/// pkey_get/pkey_set are polyfilled on x86_64 (PKRU); where they are not, by architecture.
+const PKEY_X86: &str = "read or write the protection key register with _rdpkru_u32()/_wrpkru() (<immintrin.h>, -mpku) after pkey_alloc succeeded";
+const PKEY_OTHER: &str = "the protection keys' rights live in a register only glibc 2.42 reads on aarch64 (POR_EL0; before, glibc's pkey_get failed with ENOSYS): keep the baseline at 2.42, or treat the keys as unavailable, as a failed pkey_alloc already tells the program";
 
 const LIBANL: &str = "libanl's asynchronous lookups moved into libc in 2.34, and elfcompat's ABI data has no libanl to move them back to: run getaddrinfo on a thread of the program's own";
 
@@ -57,6 +57,10 @@ pub fn advice(symbol: &str) -> Option<&'static str> {
 pub fn instead(symbol: &str, target: &str, since: &str) -> Option<String> {
     if let Some((_, a)) = INSTEAD.iter().find(|(s, _)| *s == symbol) {
         return Some(a.to_string());
+    }
+    if symbol == "pkey_get" || symbol == "pkey_set" {
+        let x86 = target.starts_with("x86_64") || target.starts_with("x86-");
+        return Some(if x86 { PKEY_X86 } else { PKEY_OTHER }.to_string());
     }
     let quad = symbol.contains("f128");
     if quad && target.starts_with("x86_64") {
@@ -98,5 +102,9 @@ mod tests {
         );
         assert_eq!(instead("sinpil", "x86_64-linux-gnu", "2.41"), None);
         assert_eq!(instead("memcpy", "x86_64-linux-gnu", "2.14"), None);
+        assert!(instead("pkey_get", "x86-linux-gnu", "2.27").is_some_and(|a| a.contains("rdpkru")));
+        assert!(
+            instead("pkey_set", "aarch64-linux-gnu", "2.27").is_some_and(|a| a.contains("POR_EL0"))
+        );
     }
 }

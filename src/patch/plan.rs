@@ -273,9 +273,7 @@ fn semantic_note(symbol: &str, to_version: &str) -> Option<String> {
         "mallinfo2" => "mallinfo2 is polyfilled from mallinfo: its counters are exact up to 4 GiB each and wrap beyond (mallinfo's fields are int)".to_string(),
         "__libc_start_main" => "__libc_start_main lowered below 2.34: a startup shim runs DT_INIT and DT_INIT_ARRAY exactly once, since the old function runs the executable's constructors only through its init argument".to_string(),
         // elfcompat's own code (a polyfill has no version to point at).
-        _ if to_version.is_empty() => {
-            return super::polyfill_notes::note(symbol).or_else(|| super::notes_c23::note(symbol))
-        }
+        _ if to_version.is_empty() => return super::polyfill_notes::note(symbol),
         _ => return None,
     })
 }

@@ -1,8 +1,9 @@
-//! What a user may notice about the C23 math and stdlib polyfills (`polyfill/src/
-//! math_narrow.c`, `fromfp.c`, `math_payload.c`, `fenv_c23.c`, `strfrom.c`): the plan's
-//! note for each, where the polyfill differs from the glibc release it stands in for
-//! (only strfrom does, measured side by side: tests/polyfill_{narrow,fromfp,c23}.rs); and
-//! of `misc_tail.c`'s openat2, which is not a cancellation point as glibc's is.
+//! What a user may notice about a polyfill that has no note of its own in
+//! `plan::semantic_note`: the C23 math and stdlib polyfills (`polyfill/src/math_narrow.c`,
+//! `fromfp.c`, `math_payload.c`, `fenv_c23.c`, `strfrom.c`; only strfrom differs, measured
+//! side by side in tests/polyfill_{narrow,fromfp,fenv}.rs), `misc_tail.c`'s openat2, which
+//! is not a cancellation point as glibc's is, and the C23 transcendental functions'
+//! accuracy (`notes_c23`).
 
 /// The note for a polyfilled `symbol`, if it differs observably from glibc's.
 pub fn note(symbol: &str) -> Option<String> {
@@ -20,5 +21,5 @@ pub fn note(symbol: &str) -> Option<String> {
                 .to_string(),
         );
     }
-    None
+    super::notes_c23::note(symbol)
 }
