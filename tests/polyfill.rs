@@ -199,13 +199,37 @@ fn arch32_side_by_side(arch: &str, source: &str, min_linked: usize) {
 }
 
 fn arch32_side_by_side_at(arch: &str, source: &str, min_linked: usize, glibc: &str) {
+    let Some(runs) = arch32_runs(arch, source, min_linked, glibc) else {
+        return;
+    };
+    let [reference, new, old] = &runs.outputs;
+    assert_eq!(new, reference, "{arch} polyfills on glibc 2.36");
+    assert_eq!(old, reference, "{arch} polyfills on glibc 2.31");
+    println!(
+        "polyfill: {arch} {source} patched to {glibc}: {} polyfills, {} checks identical to glibc 2.36 on 2.36 and 2.31",
+        runs.linked,
+        reference.lines().count()
+    );
+}
+
+/// What `arch32_runs` measured: how many polyfills the plan linked, and the program's output
+/// unpatched on bookworm's libc6, patched on bookworm's and patched on bullseye's.
+struct Arch32Runs {
+    linked: usize,
+    outputs: [String; 3],
+}
+
+/// Build `source` with the architecture's cross compiler, patch it to `glibc` and run it
+/// under qemu-user three ways (see `Arch32Runs`), each in a fresh directory; `None` when the
+/// tools are missing outside CI.
+fn arch32_runs(arch: &str, source: &str, min_linked: usize, glibc: &str) -> Option<Arch32Runs> {
     let (cc, qemu, _) = c_toolchain(arch);
     let qemu = qemu.expect("32-bit targets run under qemu");
     if !common::polyfill::tools(
         &[cc, qemu],
         "gcc-i686-linux-gnu gcc-arm-linux-gnueabihf qemu-user",
     ) {
-        return;
+        return None;
     }
     let tmp = tempfile::tempdir().expect("tempdir");
     let bin = tmp.path().join("sbs");
@@ -252,20 +276,68 @@ fn arch32_side_by_side_at(arch: &str, source: &str, min_linked: usize, glibc: &s
             .arg(fresh(tmp.path(), dir));
         output(c)
     };
-    let reference = on(&new, &bin, "a");
-    assert_eq!(
+    let outputs = [
+        on(&new, &bin, "a"),
         on(&new, &patched, "b"),
-        reference,
-        "{arch} polyfills on glibc 2.36"
-    );
-    assert_eq!(
         on(&old, &patched, "c"),
-        reference,
-        "{arch} polyfills on glibc 2.31"
+    ];
+    Some(Arch32Runs { linked, outputs })
+}
+
+/// `_TIME_BITS=64` calendar, clock-setting, timer and prctl functions (polyfill/src/time64.c
+/// and the `__prctl_time64` rename), patched to 2.31, in six time zones over times inside and
+/// far outside the 32-bit range. Every line is glibc 2.36's, except the "beyond:" lines (local
+/// times, and a timer expiry, past the 32-bit range), where the polyfills fail with EOVERFLOW
+/// as the older 32-bit functions do.
+#[test]
+fn i386_calendar_polyfills_match_glibc() {
+    calendar_side_by_side("i386");
+}
+
+#[test]
+fn armhf_calendar_polyfills_match_glibc() {
+    calendar_side_by_side("armhf");
+}
+
+fn calendar_side_by_side(arch: &str) {
+    let Some(runs) = arch32_runs(arch, "side_by_side_calendar.c", 10, "2.31") else {
+        return;
+    };
+    let [reference, new, old] = &runs.outputs;
+    let (inside, beyond): (Vec<&str>, Vec<&str>) =
+        reference.lines().partition(|l| !l.starts_with("beyond: "));
+    assert!(
+        beyond.iter().any(|l| l.contains(" zone=")),
+        "glibc 2.36 answers local times past 2038:\n{}",
+        beyond.join("\n")
     );
+    let mut refused_lines = 0;
+    for (run, out) in [("2.36", new), ("2.31", old)] {
+        let (got_inside, got_beyond): (Vec<&str>, Vec<&str>) =
+            out.lines().partition(|l| !l.starts_with("beyond: "));
+        assert_eq!(
+            got_inside.join("\n"),
+            inside.join("\n"),
+            "{arch} calendar polyfills on glibc {run}"
+        );
+        assert_eq!(got_beyond.len(), beyond.len(), "{arch} on {run}");
+        for (l, want) in got_beyond.iter().zip(&beyond) {
+            let refused = l.contains("NULL errno=75")
+                || l.ends_with(": -1 errno=75")
+                || l.ends_with("r=-1 errno=75");
+            assert!(
+                refused || l == want,
+                "{arch} on {run}: neither glibc's answer nor EOVERFLOW:\n{l}\nglibc 2.36: {want}"
+            );
+            refused_lines += usize::from(refused && run == "2.31");
+        }
+    }
+    assert!(refused_lines > 0, "{arch}: nothing past 2038 was refused");
     println!(
-        "polyfill: {arch} {source} patched to {glibc}: {linked} polyfills, {} checks identical to glibc 2.36 on 2.36 and 2.31",
-        reference.lines().count()
+        "polyfill: {arch} side_by_side_calendar.c patched to 2.31: {} polyfills, {} lines identical to glibc 2.36 on 2.36 and 2.31; of {} lines near or past the 32-bit range, {refused_lines} refused with EOVERFLOW, the rest glibc's",
+        runs.linked,
+        inside.len(),
+        beyond.len()
     );
 }
 

@@ -416,6 +416,14 @@ pub const RENAMES: &[Rename] = &[
               (__ioctl, __ioctl_time64) in sysdeps/unix/sysv/linux/ioctl.c), and older releases' \
               ioctl is the same plain system call",
     },
+    Rename {
+        from: "__prctl_time64",
+        to: "prctl",
+        only_64bit: false,
+        why: "glibc 2.34's _TIME_BITS=64 name of prctl is another name of prctl (weak_alias \
+              (__prctl, __prctl_time64) in sysdeps/unix/sysv/linux/prctl.c), and older \
+              releases' prctl is the same plain system call",
+    },
 ];
 
 /// An equivalent older symbol: from the table, or a `_FloatN`/`_FloatNx` name of a
