@@ -2,7 +2,8 @@
 //! `gai_error`, `gai_suspend` and `gai_cancel` from libanl.so.1 into libc.so.6 at a new
 //! `GLIBC_2.34` version, so a program built on 2.36 imports them from libc; below 2.34 the
 //! plan moves each requirement to libanl.so.1 at the architecture's old version (x86_64
-//! `GLIBC_2.2.5`, aarch64 `GLIBC_2.17`) and adds libanl.so.1 to DT_NEEDED. (On 2.34 and
+//! `GLIBC_2.2.5`, aarch64 `GLIBC_2.17`, i386 `GLIBC_2.2.3`, armhf `GLIBC_2.4`) and adds
+//! libanl.so.1 to DT_NEEDED. (On 2.34 and
 //! later libanl.so.1 is a stub that keeps the version node and libc the old versions.)
 //!
 //! `testdata/polyfill/anl.c` (GAI_WAIT; GAI_NOWAIT with SIGEV_NONE and gai_suspend with and
@@ -11,8 +12,10 @@
 //! (glibc 2.36), with and without `-lanl` (a 2.36 link names libanl.so.1 then, but still
 //! imports libc's 2.34 versions: libanl.so is a stub), patched to 2.17, and run unpatched on
 //! 2.36, patched on 2.36 and patched on bullseye's 2.31: the outputs must be identical. The
-//! patched file also passes `verify --loader-check`. x86_64 natively; aarch64
-//! cross-compiled, under qemu-user.
+//! patched file also passes `verify --loader-check`. x86_64 natively; aarch64, i386 and
+//! armhf cross-compiled, under qemu-user. (On 32-bit targets a program built with
+//! `_TIME_BITS=64` imports `__gai_suspend_time64@GLIBC_2.34`, which has no older version:
+//! a blocker, not tested here.)
 
 mod common;
 
@@ -36,6 +39,16 @@ fn x86_64_getaddrinfo_a_linked_with_lanl() {
 #[test]
 fn aarch64_getaddrinfo_a_moves_to_libanl() {
     anl("arm64", false);
+}
+
+#[test]
+fn i386_getaddrinfo_a_moves_to_libanl() {
+    anl("i386", false);
+}
+
+#[test]
+fn armhf_getaddrinfo_a_moves_to_libanl() {
+    anl("armhf", false);
 }
 
 /// `elfcompat report` of `bin`: its text.
@@ -111,19 +124,20 @@ fn imported_from(bin: &Path, names: &[&str]) -> Vec<(String, String, String)> {
 
 fn anl(arch: &str, link_anl: bool) {
     let (cc, qemu, sysroot) = c_toolchain(arch);
+    let (cross, old_tag) = match arch {
+        "amd64" => ("", "GLIBC_2.2.5"),
+        "i386" => ("gcc-i686-linux-gnu", "GLIBC_2.2.3"),
+        "armhf" => ("gcc-arm-linux-gnueabihf", "GLIBC_2.4"),
+        _ => ("gcc-aarch64-linux-gnu", "GLIBC_2.17"),
+    };
     if qemu.is_some()
         && !common::polyfill::tools(
             &[cc, qemu.unwrap_or_default()],
-            "gcc-aarch64-linux-gnu qemu-user",
+            &format!("{cross} qemu-user"),
         )
     {
         return;
     }
-    let old_tag = if arch == "amd64" {
-        "GLIBC_2.2.5"
-    } else {
-        "GLIBC_2.17"
-    };
     let tmp = tempfile::tempdir().expect("tempdir");
     let bin = tmp.path().join("anl");
     let mut c = Command::new(cc);
