@@ -8,12 +8,11 @@
 //!
 //! What must hold, per release R and target (x86_64, aarch64, i386):
 //! 1. Every `GLIBC_*` symbol version of libc, libm, libpthread, libdl, librt,
-//!    libutil, libresolv and ld.so in R's abilists is in the database with the
-//!    same tag, kind and object size. The library may differ only in one way:
+//!    libutil, libresolv, libanl and ld.so in R's abilists is in the database with
+//!    the same tag, kind and object size. The library may differ only in one way:
 //!    the abilist lists it in libc while the database keeps it under the library
-//!    that first exported it (libpthread, librt, …, merged into libc, most in
-//!    2.34). Known gap: libanl is not in the source data, so the old tags of its
-//!    functions, which 2.34 moved into libc, are missing (their 2.34 tags are there).
+//!    that first exported it (libpthread, librt, libanl, …, merged into libc, most
+//!    in 2.34).
 //! 2. Every symbol version the database says R provides is in one of R's
 //!    abilists with the same tag: in the database's library, or else in libc
 //!    (libpthread's, ld.so's and libm's duplicates of libc functions that later
@@ -26,7 +25,7 @@ use std::path::{Path, PathBuf};
 use elfcompat::abi::{db, GlibcVersion, Lib, SymbolKind, Target};
 
 /// (abilist file stem, library)
-const LIBS: [(&str, Lib); 8] = [
+const LIBS: [(&str, Lib); 9] = [
     ("libc", Lib::C),
     ("libm", Lib::M),
     ("libpthread", Lib::Pthread),
@@ -35,6 +34,7 @@ const LIBS: [(&str, Lib); 8] = [
     ("libutil", Lib::Util),
     ("libresolv", Lib::Resolv),
     ("ld", Lib::Ld),
+    ("libanl", Lib::Anl),
 ];
 
 /// (database target, directory under sysdeps/unix/sysv/linux)
@@ -43,10 +43,6 @@ const ARCHES: [(&str, &str); 3] = [
     ("aarch64-linux-gnu", "aarch64"),
     ("x86-linux-gnu", "i386"),
 ];
-
-/// libanl's functions: libanl is not in the source data; glibc 2.34 moved them
-/// into libc, where the database has only their new `GLIBC_2.34` versions.
-const LIBANL: [&str; 4] = ["gai_cancel", "gai_error", "gai_suspend", "getaddrinfo_a"];
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct AbiLine {
@@ -141,7 +137,6 @@ struct Counts {
     abilist: usize,
     same_lib: usize,
     in_first_lib: usize,
-    libanl_gap: usize,
     db_checked: usize,
     db_elsewhere: usize,
     extra_tags: usize,
@@ -173,26 +168,18 @@ fn crosscheck(release: &str, target: Target, dir: &Path) -> (Counts, Vec<String>
         let versions = db.symbol_at(target, &l.name, rel);
         let at_tag: Vec<_> = versions.iter().filter(|s| s.version == l.version).collect();
         if at_tag.is_empty() {
-            // The database has libanl's functions only from 2.34, as libc's.
-            if l.lib == Lib::C
-                && LIBANL.contains(&l.name.as_str())
-                && l.version < GlibcVersion::new(2, 34, 0)
-            {
-                c.libanl_gap += 1;
-            } else {
-                errors.push(format!(
-                    "{release} {}: {}@{} ({}) is missing from the database (it has: {})",
-                    target.name(),
-                    l.name,
-                    l.version.tag(),
-                    l.lib,
-                    versions
-                        .iter()
-                        .map(|s| format!("{}@{}", s.lib, s.version))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
-            }
+            errors.push(format!(
+                "{release} {}: {}@{} ({}) is missing from the database (it has: {})",
+                target.name(),
+                l.name,
+                l.version.tag(),
+                l.lib,
+                versions
+                    .iter()
+                    .map(|s| format!("{}@{}", s.lib, s.version))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
             continue;
         }
         for s in &at_tag {
@@ -323,13 +310,12 @@ fn run_release(release: &str) {
         let (c, errors) = crosscheck(release, target, &dir);
         report(&format!(
             "abi_crosscheck glibc {release} {target_name}: {} abilist symbol versions compared \
-             ({} same library, {} in libc vs. first library in the database, {} libanl gap); \
+             ({} same library, {} in libc vs. first library in the database); \
              {} database symbol versions checked back ({} found in libc instead); \
              {} version tags defined only for merged or placeholder symbols; {} mismatches",
             c.abilist,
             c.same_lib,
             c.in_first_lib,
-            c.libanl_gap,
             c.db_checked,
             c.db_elsewhere,
             c.extra_tags,

@@ -26,11 +26,14 @@ pub enum Lib {
     Resolv,
     /// The dynamic loader, `ld-linux-x86-64.so.2` and friends.
     Ld,
+    /// `libanl.so.1` (merged into libc in 2.34). Not in zig's data: the generator
+    /// takes it from glibc 2.33's own `libanl.abilist` files.
+    Anl,
 }
 
 impl Lib {
     /// Every library, in table order.
-    pub const ALL: [Lib; 8] = [
+    pub const ALL: [Lib; 9] = [
         Lib::C,
         Lib::M,
         Lib::Pthread,
@@ -39,6 +42,7 @@ impl Lib {
         Lib::Util,
         Lib::Resolv,
         Lib::Ld,
+        Lib::Anl,
     ];
 
     /// The short name: `"libc"`, `"libpthread"`, `"ld"`.
@@ -52,6 +56,7 @@ impl Lib {
             Lib::Util => "libutil",
             Lib::Resolv => "libresolv",
             Lib::Ld => "ld",
+            Lib::Anl => "libanl",
         }
     }
 
@@ -66,6 +71,7 @@ impl Lib {
             Lib::Util => "libutil.so.1",
             Lib::Resolv => "libresolv.so.2",
             Lib::Ld => ld_soname(target.name()),
+            Lib::Anl => "libanl.so.1",
         }
     }
 
@@ -81,6 +87,7 @@ impl Lib {
             "librt.so.1" => Lib::Rt,
             "libutil.so.1" => Lib::Util,
             "libresolv.so.2" => Lib::Resolv,
+            "libanl.so.1" => Lib::Anl,
             _ if is_ld_soname(base) => Lib::Ld,
             _ => return None,
         };
@@ -177,7 +184,8 @@ mod tests {
             Some(Lib::Ld)
         );
         assert_eq!(Lib::from_soname("libstdc++.so.6"), None);
-        assert_eq!(Lib::from_soname("libanl.so.1"), None);
+        assert_eq!(Lib::from_soname("libanl.so.1"), Some(Lib::Anl));
+        assert_eq!(Lib::from_soname("libnsl.so.1"), None);
         assert_eq!(Lib::Pthread.name(), "libpthread");
         assert_eq!(Lib::C.to_string(), "libc");
     }

@@ -9,7 +9,9 @@ use super::{GlibcVersion, Lib, SymbolKind};
 
 const MAGIC: &[u8; 8] = b"ELFCABI\x01";
 /// The library names of the table, in [`Lib`] order.
-const LIB_NAMES: [&str; 8] = ["c", "m", "pthread", "dl", "rt", "util", "resolv", "ld"];
+const LIB_NAMES: [&str; 9] = [
+    "c", "m", "pthread", "dl", "rt", "util", "resolv", "ld", "anl",
+];
 /// Version indices are 7-bit and the per-library version sets are u128 bitsets.
 const MAX_VERSIONS: usize = 127;
 /// Target sets are u64 bitmasks.
@@ -354,7 +356,7 @@ mod tests {
     fn tiny() -> Vec<u8> {
         let mut d = MAGIC.to_vec();
         d.extend_from_slice(b"test\0");
-        d.push(8);
+        d.push(LIB_NAMES.len() as u8);
         for n in LIB_NAMES {
             d.extend_from_slice(n.as_bytes());
             d.push(0);

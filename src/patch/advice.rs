@@ -20,10 +20,6 @@ const ADVICE: &[(&str, &str)] = &[
 /// (symbol, advice) for functions elfcompat has no polyfill of yet, where the program can
 /// do without: what to call instead.
 const INSTEAD: &[(&str, &str)] = &[
-    ("getaddrinfo_a", LIBANL),
-    ("gai_cancel", LIBANL),
-    ("gai_error", LIBANL),
-    ("gai_suspend", LIBANL),
     ("pthread_getattr_default_np", "glibc 2.18's process-wide default thread attributes act inside pthread_create: keep an attribute in the program and pass it to every pthread_create"),
     ("pthread_setattr_default_np", "glibc 2.18's process-wide default thread attributes act inside pthread_create: keep an attribute in the program and pass it to every pthread_create"),
     ("posix_spawnattr_getcgroup_np", "keep the cgroup beside the attribute in the program"),
@@ -44,8 +40,6 @@ const INSTEAD: &[(&str, &str)] = &[
 /// pkey_get/pkey_set are polyfilled on x86_64 (PKRU); where they are not, by architecture.
 const PKEY_X86: &str = "read or write the protection key register with _rdpkru_u32()/_wrpkru() (<immintrin.h>, -mpku) after pkey_alloc succeeded";
 const PKEY_OTHER: &str = "the protection keys' rights live in a register only glibc 2.42 reads on aarch64 (POR_EL0; before, glibc's pkey_get failed with ENOSYS): keep the baseline at 2.42, or treat the keys as unavailable, as a failed pkey_alloc already tells the program";
-
-const LIBANL: &str = "libanl's asynchronous lookups moved into libc in 2.34, and elfcompat's ABI data has no libanl to move them back to: run getaddrinfo on a thread of the program's own";
 
 /// The advice for a refused symbol, if any.
 pub fn advice(symbol: &str) -> Option<&'static str> {
@@ -93,8 +87,9 @@ mod tests {
     #[test]
     fn instead_by_name_and_class() {
         use super::instead;
-        assert!(instead("gai_suspend", "x86_64-linux-gnu", "2.34")
-            .is_some_and(|a| a.contains("libanl")));
+        assert!(
+            instead("mseal", "x86_64-linux-gnu", "2.41").is_some_and(|a| a.contains("SYS_mseal"))
+        );
         assert!(instead("expf128", "x86_64-linux-gnu", "2.26")
             .is_some_and(|a| a.contains("libquadmath")));
         assert!(

@@ -344,7 +344,7 @@ pub fn document(baseline: GlibcVersion) -> String {
          `elfcompat abi --coverage --glibc X --arch A`); `tests/coverage.rs` regenerates it \
          and compares, so it cannot drift from the planner. Every symbol glibc exports with \
          a version above {baseline} in libc, libm, libpthread, libdl, librt, libutil, \
-         libresolv and ld.so (the ABI database: libanl, libcrypt, libnsl and libmvec are \
+         libresolv, libanl and ld.so (the ABI database: libcrypt, libnsl and libmvec are \
          not in it) is planned as a binary importing it at its newest version would be: \
          re-pointed to an older version, moved to the library that held it before the \
          2.34 merge, renamed to an older symbol glibc itself defines as the same function \

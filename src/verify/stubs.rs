@@ -110,7 +110,7 @@ pub fn stub_libraries() -> Vec<Lib> {
 }
 
 /// The libraries merged into libc.so.6 in glibc 2.34, whose symbols libc carries since.
-const MERGED_INTO_LIBC: [Lib; 4] = [Lib::Pthread, Lib::Dl, Lib::Rt, Lib::Util];
+const MERGED_INTO_LIBC: [Lib; 5] = [Lib::Pthread, Lib::Dl, Lib::Rt, Lib::Util, Lib::Anl];
 const MERGE_RELEASE: GlibcVersion = GlibcVersion::new(2, 34, 0);
 const DT_RELR_RELEASE: GlibcVersion = GlibcVersion::new(2, 36, 0);
 

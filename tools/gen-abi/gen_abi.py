@@ -18,14 +18,23 @@ Two pinned wheels are used:
     For every target both wheels have, the two agree exactly up to 2.43 (the
     generator checks that).
 
-Not covered by the source (and so not by the database): libmvec, libanl,
-libcrypt, libnsl, libBrokenLocale, libthread_db, libc_malloc_debug and the
-GLIBC_PRIVATE version.
+libanl, which zig's data lacks, comes from glibc itself: the `libanl.abilist`
+files of the release tag glibc-2.33, the last release in which libanl.so.1 held
+its four functions (2.34 moved them into libc, where zig's data has only their
+new GLIBC_2.34 tags).  They are kept, as extracted, in
+tools/gen-abi/libanl-glibc-2.33.abilists with each file's git blob id, which
+the generator checks; `--extract-libanl GLIBC_GIT_DIR` rewrites that file from
+a clone of glibc's repository.
+
+Not covered by the sources (and so not by the database): libmvec, libcrypt,
+libnsl, libBrokenLocale, libthread_db, libc_malloc_debug and the GLIBC_PRIVATE
+version.
 
 Usage (Python 3 standard library only; pip is used to fetch the wheels):
     python3 tools/gen-abi/gen_abi.py                # download, verify, write data/glibc-abi.bin
     python3 tools/gen-abi/gen_abi.py --wheel-dir D  # use wheels already in D (no download)
     python3 tools/gen-abi/gen_abi.py --check        # regenerate in memory, compare with the committed file
+    python3 tools/gen-abi/gen_abi.py --extract-libanl GLIBC_GIT_DIR   # rewrite the libanl abilists
 
 Output format (all integers little-endian; "uleb" = unsigned LEB128;
 "str" = UTF-8 bytes ended by a NUL byte):
@@ -33,7 +42,7 @@ Output format (all integers little-endian; "uleb" = unsigned LEB128;
     magic        8 bytes  b"ELFCABI" + format version byte (1)
     provenance   str      human-readable source description
     nlibs        u8       then nlibs str: library names, in elfcompat's `Lib` order
-                          (c, m, pthread, dl, rt, util, resolv, ld)
+                          (c, m, pthread, dl, rt, util, resolv, ld, anl)
     nversions    u8       then nversions (major, minor, patch) u8 triples, ascending
     ntargets     u8       then per target: str zig triple, u8 index of the newest
                           version the source covers for that target
@@ -80,8 +89,56 @@ SUPPLEMENT = {
 PIP_PLATFORM = "manylinux_2_12_x86_64"
 ABILISTS_MEMBER = "ziglang/lib/libc/glibc/abilists"
 
-# elfcompat's `Lib` enum order (src/abi/table.rs relies on it).
-LIBS = ["c", "m", "pthread", "dl", "rt", "util", "resolv", "ld"]
+# elfcompat's `Lib` enum order (src/abi/table.rs relies on it).  zig's data has
+# the first eight; "anl" comes from glibc's own abilists (LIBANL below).
+LIBS = ["c", "m", "pthread", "dl", "rt", "util", "resolv", "ld", "anl"]
+ZIG_LIBS = LIBS[:8]
+
+# libanl.so.1 before glibc 2.34: glibc's `libanl.abilist` files of the tag
+# glibc-2.33, the last release whose libanl held its functions (2.34 moved them
+# into libc.so.6, keeping the old tags there as compat symbols; libanl.so.1 is
+# a stub since, defining the old version node with a placeholder symbol).
+LIBANL = {
+    "tag": "glibc-2.33",
+    "commit": "9826b03b747b841f5fc6de2054bf1ef3f5c4bdf3",
+    "file": "libanl-glibc-2.33.abilists",
+}
+# zig target -> glibc directory under sysdeps/unix/sysv/linux holding its
+# libanl.abilist in glibc 2.33.  loongarch (glibc 2.36) came after the merge:
+# its libanl never held a function, so its targets have no entry.
+LIBANL_DIRS = {
+    "arm-linux-gnueabi": "arm/le",
+    "arm-linux-gnueabihf": "arm/le",
+    "armeb-linux-gnueabi": "arm/be",
+    "armeb-linux-gnueabihf": "arm/be",
+    "arc-linux-gnu": "arc",
+    "csky-linux-gnueabi": "csky",
+    "csky-linux-gnueabihf": "csky",
+    "m68k-linux-gnu": "m68k/m680x0",
+    "mipsel-linux-gnueabihf": "mips/mips32",
+    "mips-linux-gnueabihf": "mips/mips32",
+    "mipsel-linux-gnueabi": "mips/mips32",
+    "mips-linux-gnueabi": "mips/mips32",
+    "mips64el-linux-gnuabi64": "mips/mips64",
+    "mips64-linux-gnuabi64": "mips/mips64",
+    "mips64el-linux-gnuabin32": "mips/mips64",
+    "mips64-linux-gnuabin32": "mips/mips64",
+    "x86-linux-gnu": "i386",
+    "riscv32-linux-gnu": "riscv/rv32",
+    "riscv64-linux-gnu": "riscv/rv64",
+    "sparc-linux-gnu": "sparc/sparc32",
+    "sparc64-linux-gnu": "sparc/sparc64",
+    "powerpc64le-linux-gnu": "powerpc/powerpc64/le",
+    "powerpc64-linux-gnu": "powerpc/powerpc64/be",
+    "powerpc-linux-gnueabi": "powerpc/powerpc32",
+    "powerpc-linux-gnueabihf": "powerpc/powerpc32",
+    "aarch64-linux-gnu": "aarch64",
+    "aarch64_be-linux-gnu": "aarch64",
+    "x86_64-linux-gnu": "x86_64/64",
+    "x86_64-linux-gnux32": "x86_64/x32",
+    "s390x-linux-gnu": "s390",
+}
+LIBANL_NO_DATA = {"loongarch32-linux-gnu", "loongarch32-linux-gnusf", "loongarch64-linux-gnu", "loongarch64-linux-gnusf"}
 KINDS = ["function", "object", "tls"]
 
 # Symbols that glibc really removed from a library (so "no version is ever
@@ -131,6 +188,90 @@ def fetch_wheel(spec, wheel_dir):
     if got != spec["abilists_sha256"]:
         die("%s in %s: sha256 %s, expected %s" % (ABILISTS_MEMBER, spec["wheel"], got, spec["abilists_sha256"]))
     return data
+
+
+def git_blob_id(data):
+    """The id git gives a file's content (so a glibc clone can confirm it)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def libanl_path(d):
+    return "sysdeps/unix/sysv/linux/%s/libanl.abilist" % d
+
+
+def extract_libanl(git_dir, out_path):
+    """Write LIBANL["file"] from a clone of glibc's repository."""
+    def git(*a):
+        return subprocess.run(["git", "-C", git_dir] + list(a), check=True, stdout=subprocess.PIPE).stdout
+
+    commit = git("rev-parse", LIBANL["tag"] + "^{commit}").decode().strip()
+    if commit != LIBANL["commit"]:
+        die("%s is commit %s in %s, expected %s" % (LIBANL["tag"], commit, git_dir, LIBANL["commit"]))
+    out = bytearray(
+        b"# glibc's libanl.abilist files of tag %s (commit %s), as extracted by\n"
+        b"# tools/gen-abi/gen_abi.py --extract-libanl.  '@ PATH BLOB' starts a file; BLOB is its git blob id.\n"
+        % (LIBANL["tag"].encode(), LIBANL["commit"].encode())
+    )
+    for d in sorted(set(LIBANL_DIRS.values())):
+        path = libanl_path(d)
+        data = git("show", "%s:%s" % (LIBANL["commit"], path))
+        blob = git("rev-parse", "%s:%s" % (LIBANL["commit"], path)).decode().strip()
+        if git_blob_id(data) != blob:
+            die("%s: blob id mismatch" % path)
+        out += b"@ %s %s\n" % (path.encode(), blob.encode())
+        out += data
+    with open(out_path, "wb") as f:
+        f.write(out)
+    sys.stderr.write("gen_abi: wrote %s\n" % out_path)
+
+
+def read_libanl(path):
+    """{glibc dir: [(version, name)]} from LIBANL["file"], each file's blob id checked."""
+    files = {}
+    cur = None
+    with open(path, "rb") as f:
+        for line in f:
+            if line.startswith(b"#"):
+                continue
+            if line.startswith(b"@ "):
+                _, p, blob = line.decode().split()
+                cur = [p, blob, bytearray()]
+                files[p] = cur
+            elif cur is None:
+                die("%s: content before the first '@' line" % path)
+            else:
+                cur[2] += line
+    out = {}
+    for p, blob, data in files.values():
+        if git_blob_id(bytes(data)) != blob:
+            die("%s: %s does not match its blob id %s" % (path, p, blob))
+        entries = []
+        for line in data.decode().splitlines():
+            tag, name, kind = line.split()
+            if kind != "F" or not tag.startswith("GLIBC_"):
+                die("%s: %s: unexpected line %r" % (path, p, line))
+            nums = [int(x) for x in tag[len("GLIBC_"):].split(".")]
+            entries.append((tuple(nums + [0] * (3 - len(nums))), name))
+        out[p] = entries
+    return out
+
+
+def libanl_facts(libanl, targets, zig_facts):
+    """libanl's facts for the database's targets, checked against zig's libc data:
+    every function must be one that libc took over at GLIBC_2.34."""
+    if set(LIBANL_DIRS) | LIBANL_NO_DATA != set(targets) or set(LIBANL_DIRS) & LIBANL_NO_DATA:
+        die("LIBANL_DIRS / LIBANL_NO_DATA do not match the targets %s" % targets)
+    moved = {(f[0], f[3]) for f in zig_facts if f[1] == "c" and f[2] == (2, 34, 0)}
+    facts = set()
+    for t, d in LIBANL_DIRS.items():
+        entries = libanl.get(libanl_path(d))
+        if not entries:
+            die("no libanl abilist for %s (%s)" % (t, d))
+        for v, name in entries:
+            if (name, t) not in moved:
+                die("libanl's %s on %s is not a libc GLIBC_2.34 function in zig's data" % (name, t))
+            facts.add((name, "anl", v, t, "function", None, False, False))
+    return facts
 
 
 class Reader:
@@ -253,11 +394,11 @@ def decode_zig(data):
 # ---------------------------------------------------------------- our format
 
 
-def build(primary, supplement):
+def build(primary, supplement, libanl):
     p_libs, p_versions, p_targets, p_facts = decode_zig(primary)
     s_libs, s_versions, s_targets, s_facts = decode_zig(supplement)
     for libs in (p_libs, s_libs):
-        if sorted(libs) != sorted(LIBS):
+        if sorted(libs) != sorted(ZIG_LIBS):
             die("unexpected library set %s" % libs)
     if p_versions[: len(s_versions)] != s_versions:
         die("supplement versions are not a prefix of the primary versions")
@@ -278,6 +419,7 @@ def build(primary, supplement):
     for t in extra_targets:
         newest[t] = versions.index(s_newest)
     facts = set(p_facts) | {f for f in s_facts if f[3] in extra_targets}
+    facts |= libanl_facts(libanl, targets, facts)
 
     # One (kind, size, weak, unversioned) per (name, lib, version, target).
     seen = {}
@@ -416,7 +558,14 @@ def main():
     ap.add_argument("--wheel-dir", help="directory holding (or receiving) the pinned ziglang wheels")
     ap.add_argument("--out", default=os.path.join(repo, "data", "glibc-abi.bin"))
     ap.add_argument("--check", action="store_true", help="compare with --out instead of writing it")
+    ap.add_argument("--extract-libanl", metavar="GLIBC_GIT_DIR",
+                    help="rewrite %s from a clone of glibc's repository, then stop" % LIBANL["file"])
     args = ap.parse_args()
+    libanl_file = os.path.join(here, LIBANL["file"])
+    if args.extract_libanl:
+        extract_libanl(args.extract_libanl, libanl_file)
+        return
+    libanl = read_libanl(libanl_file)
 
     with tempfile.TemporaryDirectory() as tmp:
         wheel_dir = args.wheel_dir or tmp
@@ -424,14 +573,15 @@ def main():
         primary = fetch_wheel(PRIMARY, wheel_dir)
         supplement = fetch_wheel(SUPPLEMENT, wheel_dir)
 
-    versions, targets, newest, facts = build(primary, supplement)
+    versions, targets, newest, facts = build(primary, supplement, libanl)
     provenance = (
         "glibc symbol versions from zig's lib/libc/glibc/abilists: PyPI ziglang %s (%s, sha256 %s); "
-        "targets %s from ziglang %s (%s, sha256 %s); removals: %s"
+        "targets %s from ziglang %s (%s, sha256 %s); libanl from glibc's libanl.abilist files of %s (%s); removals: %s"
         % (
             PRIMARY["version"], PRIMARY["wheel"], PRIMARY["wheel_sha256"],
             ", ".join(t for t in targets if newest[t] != len(versions) - 1),
             SUPPLEMENT["version"], SUPPLEMENT["wheel"], SUPPLEMENT["wheel_sha256"],
+            LIBANL["tag"], LIBANL["commit"],
             "; ".join("%s@lib%s from %d.%d (%s)" % (n, l, r[0], r[1], why) for (n, l, r, why) in REMOVALS),
         )
     )
