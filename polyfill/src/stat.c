@@ -197,4 +197,91 @@ EXPORT int PF(__utimensat64)(int fd, const char *path, const struct timespec64_ 
     return utimensat_t64(fd, path, t, flags);
 }
 EXPORT int PF(__futimens64)(int fd, const struct timespec64_ *t) { return utimensat_t64(fd, 0, t, 0); }
+
+/* glob for _TIME_BITS=64 (__glob64_time64): its glob64_t is the older glob64's, but the
+ * GLOB_ALTDIRFUNC callbacks gl_stat and gl_lstat fill a struct __stat64_t64. Without that
+ * flag this is the older glob64 itself; with it, the older glob64 is handed adapters that
+ * call the program's callbacks and narrow their answer into its struct stat64 (glob reads the
+ * file type from it). The program's callbacks are kept for the duration of the call: another
+ * thread's glob with GLOB_ALTDIRFUNC waits for it, and a callback's own glob nests. */
+struct glob64_ {
+    size_t gl_pathc;
+    char **gl_pathv;
+    size_t gl_offs;
+    int gl_flags;
+    void (*gl_closedir)(void *);
+    void *(*gl_readdir)(void *);
+    void *(*gl_opendir)(const char *);
+    int (*gl_lstat)(const char *, void *);
+    int (*gl_stat)(const char *, void *);
+};
+extern int glob64(const char *pattern, int flags, int (*errfunc)(const char *, int), struct glob64_ *pglob);
+extern void globfree64(struct glob64_ *pglob);
+
+static int (*glob_user_stat)(const char *, void *);
+static int (*glob_user_lstat)(const char *, void *);
+static int glob_owner; /* the thread id holding the two above, 0 when free */
+
+static int glob_narrowed(int (*f)(const char *, void *), const char *path, struct stat64_ *old) {
+    struct stat_t64 s;
+    int r = f(path, &s);
+    if (r != 0)
+        return r;
+    zero(old, sizeof *old);
+    old->st_dev = s.st_dev;
+    old->st_ino32 = (unsigned long)s.st_ino;
+    old->st_ino = s.st_ino;
+    old->st_mode = s.st_mode;
+    old->st_nlink = s.st_nlink;
+    old->st_uid = s.st_uid;
+    old->st_gid = s.st_gid;
+    old->st_rdev = s.st_rdev;
+    old->st_size = s.st_size;
+    old->st_blksize = s.st_blksize;
+    old->st_blocks = s.st_blocks;
+    old->st_atim.tv_sec = (long)s.st_atim.tv_sec;
+    old->st_atim.tv_nsec = s.st_atim.tv_nsec;
+    old->st_mtim.tv_sec = (long)s.st_mtim.tv_sec;
+    old->st_mtim.tv_nsec = s.st_mtim.tv_nsec;
+    old->st_ctim.tv_sec = (long)s.st_ctim.tv_sec;
+    old->st_ctim.tv_nsec = s.st_ctim.tv_nsec;
+    return 0;
+}
+static int glob_stat(const char *path, void *old) { return glob_narrowed(glob_user_stat, path, old); }
+/* Handed on only when the program gave a gl_lstat (the older glob64 at GLIBC_2.2 never calls
+ * it; GLIBC_2.27's calls it as glibc 2.34's does). */
+static int glob_lstat(const char *path, void *old) { return glob_narrowed(glob_user_lstat, path, old); }
+
+#define GLOB_ALTDIRFUNC_ (1 << 9)
+
+EXPORT int PF(__glob64_time64)(const char *pattern, int flags, int (*errfunc)(const char *, int), struct glob64_ *pglob) {
+    if (!(flags & GLOB_ALTDIRFUNC_))
+        return glob64(pattern, flags, errfunc, pglob);
+    int self = (int)sys6(__NR_gettid, 0, 0, 0, 0, 0, 0);
+    int nested = __atomic_load_n(&glob_owner, __ATOMIC_ACQUIRE) == self;
+    int (*saved_stat)(const char *, void *) = glob_user_stat, (*saved_lstat)(const char *, void *) = glob_user_lstat;
+    if (!nested) {
+        int free_ = 0;
+        while (!__atomic_compare_exchange_n(&glob_owner, &free_, self, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+            free_ = 0;
+            sys6(__NR_sched_yield, 0, 0, 0, 0, 0, 0);
+        }
+    }
+    int (*user_stat)(const char *, void *) = pglob->gl_stat, (*user_lstat)(const char *, void *) = pglob->gl_lstat;
+    glob_user_stat = user_stat;
+    glob_user_lstat = user_lstat;
+    pglob->gl_stat = glob_stat;
+    pglob->gl_lstat = user_lstat ? glob_lstat : 0;
+    int r = glob64(pattern, flags, errfunc, pglob);
+    pglob->gl_stat = user_stat;
+    pglob->gl_lstat = user_lstat;
+    glob_user_stat = saved_stat;
+    glob_user_lstat = saved_lstat;
+    if (!nested)
+        __atomic_store_n(&glob_owner, 0, __ATOMIC_RELEASE);
+    return r;
+}
+
+/* The same function as globfree64: the structure it frees is the same. */
+EXPORT void PF(__globfree64_time64)(struct glob64_ *pglob) { globfree64(pglob); }
 #endif

@@ -8,7 +8,9 @@
 #define _FILE_OFFSET_BITS 64
 #define _TIME_BITS 64
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
@@ -35,6 +37,24 @@ static struct timespec in_ms(int ms) {
 }
 
 static void *finish(void *arg) { return (char *)arg + 1; }
+
+static int stat_calls;
+static int my_stat(const char *p, struct stat *s) { stat_calls++; return stat(p, s); }
+static int my_lstat(const char *p, struct stat *s) { stat_calls++; return lstat(p, s); }
+static void *my_opendir(const char *p) { return opendir(p); }
+static struct dirent *my_readdir(void *d) { return readdir(d); }
+static void my_closedir(void *d) { closedir(d); }
+
+static void show_glob(const char *what, int r, glob_t *g) {
+    printf("%s: r=%d n=%zu", what, r, r ? 0 : g->gl_pathc);
+    for (size_t i = 0; !r && i < g->gl_pathc; i++) {
+        const char *slash = strrchr(g->gl_pathv[i], '/');
+        printf(" %s", slash ? slash + 1 : g->gl_pathv[i]);
+    }
+    printf("\n");
+    if (!r)
+        globfree(g);
+}
 
 static void show_times(const char *what, const char *path) {
     struct stat s;
@@ -161,6 +181,44 @@ int main(int argc, char **argv) {
     struct utimbuf ubfar = {4102444800LL, 4102444800LL};
     errno = 0; r = utime(path, &ubfar); printf("beyond: utime 2100: r=%d errno=%d\n", r, r ? errno : 0);
     close(fd);
+
+    /* glob, plain and with the program's own directory and stat functions. */
+    char pat[4200];
+    const char *names[] = {"a1", "a2", "b", "ad/"};
+    for (int i = 0; i < 4; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        if (path[strlen(path) - 1] == '/')
+            mkdir(path, 0755);
+        else
+            close(open(path, O_CREAT | O_WRONLY, 0644));
+    }
+    glob_t g;
+    snprintf(pat, sizeof pat, "%s/a*", dir);
+    memset(&g, 0, sizeof g);
+    show_glob("glob a*", glob(pat, 0, NULL, &g), &g);
+    memset(&g, 0, sizeof g);
+    show_glob("glob a* mark", glob(pat, GLOB_MARK, NULL, &g), &g);
+    memset(&g, 0, sizeof g);
+    show_glob("glob a* onlydir", glob(pat, GLOB_ONLYDIR | GLOB_MARK, NULL, &g), &g);
+    snprintf(pat, sizeof pat, "%s/z*", dir);
+    memset(&g, 0, sizeof g);
+    show_glob("glob z*", glob(pat, 0, NULL, &g), &g);
+    snprintf(pat, sizeof pat, "%s/a*", dir);
+    memset(&g, 0, sizeof g);
+    g.gl_opendir = my_opendir;
+    g.gl_readdir = (void *)my_readdir;
+    g.gl_closedir = my_closedir;
+    g.gl_stat = my_stat;
+    g.gl_lstat = my_lstat;
+    show_glob("glob altdirfunc mark", glob(pat, GLOB_ALTDIRFUNC | GLOB_MARK, NULL, &g), &g);
+    printf("glob altdirfunc: program's stat called=%d\n", stat_calls > 0);
+    memset(&g, 0, sizeof g);
+    g.gl_opendir = my_opendir;
+    g.gl_readdir = (void *)my_readdir;
+    g.gl_closedir = my_closedir;
+    g.gl_stat = my_stat;
+    g.gl_lstat = my_lstat;
+    show_glob("glob altdirfunc onlydir", glob(pat, GLOB_ALTDIRFUNC | GLOB_ONLYDIR | GLOB_MARK, NULL, &g), &g);
 
     struct itimerval it = {{0, 0}, {100, 0}}, old, cur;
     errno = 0; r = setitimer(ITIMER_REAL, &it, NULL); printf("setitimer: r=%d\n", r);
