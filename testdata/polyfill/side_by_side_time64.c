@@ -69,11 +69,11 @@ int main(int argc, char **argv) {
     struct timeval tv;
     errno = 0; r = clock_gettime(CLOCK_REALTIME, &a); time_t now = time(NULL);
     printf("clock_gettime: r=%d after 2020=%d nsec ok=%d time agrees=%d\n", r, a.tv_sec > 1577836800LL,
-           a.tv_nsec >= 0 && a.tv_nsec < 1000000000, now - a.tv_sec <= 1 && now >= a.tv_sec);
+           a.tv_nsec >= 0 && a.tv_nsec < 1000000000, now - a.tv_sec <= 5 && now >= a.tv_sec);
     errno = 0; r = clock_gettime(12345, &a); printf("clock_gettime bad clock: r=%d errno=%d\n", r, errno);
     errno = 0; r = gettimeofday(&tv, NULL);
     printf("gettimeofday: r=%d usec ok=%d agrees=%d\n", r, tv.tv_usec >= 0 && tv.tv_usec < 1000000,
-           tv.tv_sec - now <= 1 && tv.tv_sec >= now);
+           tv.tv_sec - now <= 5 && tv.tv_sec >= now);
     clock_gettime(CLOCK_MONOTONIC, &a);
     struct timespec d = {0, 2000000};
     errno = 0; r = nanosleep(&d, NULL);

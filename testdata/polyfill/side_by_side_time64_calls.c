@@ -92,7 +92,7 @@ int main(int argc, char **argv) {
     pthread_t th;
     void *ret = 0;
     pthread_create(&th, NULL, finish, (void *)"xy");
-    t = in_ms(5000);
+    t = in_ms(60000);
     r = pthread_timedjoin_np(th, &ret, &t);
     printf("timedjoin: %d ret=%s\n", r, r ? "-" : (char *)ret);
 
@@ -127,7 +127,7 @@ int main(int argc, char **argv) {
     printf("clock_nanosleep bad clock: %d\n", clock_nanosleep(12345, 0, &one, NULL));
     struct timespec now;
     r = timespec_get(&now, TIME_UTC);
-    printf("timespec_get: %d agrees=%d\n", r, now.tv_sec - time(NULL) <= 1 && time(NULL) - now.tv_sec <= 1);
+    printf("timespec_get: %d agrees=%d\n", r, now.tv_sec - time(NULL) <= 5 && time(NULL) - now.tv_sec <= 5);
     printf("timespec_get bad base: %d\n", timespec_get(&now, 12345));
 
     int p[2];
@@ -223,11 +223,11 @@ int main(int argc, char **argv) {
     struct itimerval it = {{0, 0}, {100, 0}}, old, cur;
     errno = 0; r = setitimer(ITIMER_REAL, &it, NULL); printf("setitimer: r=%d\n", r);
     errno = 0; r = getitimer(ITIMER_REAL, &cur);
-    printf("getitimer: r=%d interval=%lld.%06ld value in (99,100]=%d\n", r, (long long)cur.it_interval.tv_sec,
-           (long)cur.it_interval.tv_usec, cur.it_value.tv_sec == 99 || (cur.it_value.tv_sec == 100 && cur.it_value.tv_usec == 0));
+    printf("getitimer: r=%d interval=%lld.%06ld value in (90,100]=%d\n", r, (long long)cur.it_interval.tv_sec,
+           (long)cur.it_interval.tv_usec, cur.it_value.tv_sec >= 90 && (cur.it_value.tv_sec < 100 || cur.it_value.tv_usec == 0));
     struct itimerval off = {{0, 0}, {0, 0}};
     errno = 0; r = setitimer(ITIMER_REAL, &off, &old);
-    printf("setitimer off: r=%d old value in (99,100]=%d\n", r, old.it_value.tv_sec == 99 || old.it_value.tv_sec == 100);
+    printf("setitimer off: r=%d old value in (90,100]=%d\n", r, old.it_value.tv_sec >= 90 && old.it_value.tv_sec <= 100);
     errno = 0; r = setitimer(12345, &off, NULL); printf("setitimer bad: r=%d errno=%d\n", r, errno);
     struct itimerval itfar = {{0, 0}, {3000000000LL, 0}};
     errno = 0; r = setitimer(ITIMER_REAL, &itfar, NULL); printf("setitimer 95 years: r=%d errno=%d\n", r, r ? errno : 0);
