@@ -5,7 +5,9 @@
 //! compilers, plus the constructor program linked with DT_RELR and as a position-dependent
 //! executable, patched to glibc 2.31 (startup shim included) and run under qemu-user with
 //! bullseye's glibc 2.31 and with bookworm's 2.36, LD_BIND_NOW=1. Exit code and output
-//! must be those of the unpatched program on bookworm's 2.36.
+//! must be those of the unpatched program on bookworm's 2.36 (for `ctor` also with lazy
+//! binding through `.glink`). Without qemu: the committed fixture's `_start` branches to
+//! the shim, and the shim on to the same PLT call stub.
 //!
 //! Bullseye's archive no longer carries ppc64el: `tools/old-glibc.sh` takes its 2.31
 //! from bullseye's `libc6-ppc64el-cross` (the same glibc, built by Debian's
@@ -35,9 +37,15 @@ struct Run {
 /// Run `prog` under qemu with a Debian runtime's loader and libraries, the program's own
 /// directory searched first (for `libruntime.so`).
 fn run(rt: &common::OldRuntime, prog: &Path, args: &[&str]) -> Run {
+    run_binding(rt, prog, args, "LD_BIND_NOW=1")
+}
+
+/// `run` with the loader's binding mode in `env` (`LD_BIND_NOW=1`, or `LD_BIND_NOT=1` for
+/// lazy binding through `.glink`).
+fn run_binding(rt: &common::OldRuntime, prog: &Path, args: &[&str], env: &str) -> Run {
     let dir = prog.parent().expect("program directory");
     let o = Command::new(QEMU)
-        .args(["-E", "LD_BIND_NOW=1"])
+        .args(["-E", env])
         .arg(&rt.loader)
         .arg("--inhibit-cache")
         .arg("--library-path")
@@ -244,6 +252,16 @@ fn ppc64el_programs_run_patched_on_glibc_2_31() {
                 "{name} patched to 2.31, run on {label}: {}",
                 r.stderr
             );
+            if name == "ctor" {
+                // Lazy binding: the PLT entries still resolve through `.glink`.
+                let lazy = run_binding(rt, &out, args, "LD_BIND_NOT=1");
+                assert_eq!(
+                    (lazy.code, lazy.stdout.as_str()),
+                    (reference.code, reference.stdout.as_str()),
+                    "{name} patched to 2.31, run lazily on {label}: {}",
+                    lazy.stderr
+                );
+            }
             if !cxx {
                 // The C programs print the glibc they run on.
                 assert!(
@@ -261,4 +279,60 @@ fn ppc64el_programs_run_patched_on_glibc_2_31() {
         println!("{l}");
     }
     assert_eq!(lines.len(), PROGRAMS.len());
+}
+
+/// The first `b` (I-form, AA = LK = 0) in `words` at `addr`: (its address, its target).
+fn first_b(words: &[u8], addr: u64) -> Option<(u64, u64)> {
+    words.chunks_exact(4).enumerate().find_map(|(i, w)| {
+        let insn = u32::from_le_bytes(w.try_into().ok()?);
+        if insn & 0xfc00_0003 != 0x4800_0000 {
+            return None;
+        }
+        let pc = addr + 4 * i as u64;
+        let d = i64::from(((insn & 0x03ff_fffc) << 6) as i32 >> 6);
+        Some((pc, (pc as i64 + d) as u64))
+    })
+}
+
+/// The bytes at `addr` of the section that holds it.
+fn bytes_at<'a>(file: &object::File<'a>, addr: u64, len: u64) -> &'a [u8] {
+    use object::{Object, ObjectSection};
+    let s = file
+        .sections()
+        .find(|s| s.address() <= addr && addr + len <= s.address() + s.size())
+        .unwrap_or_else(|| panic!("no section holds {addr:#x}"));
+    let data = s.data().expect("section data");
+    let at = (addr - s.address()) as usize;
+    &data[at..at + len as usize]
+}
+
+/// Without qemu: in the committed fixture (Debian 12's ppc64el gcc), `_start`'s branch to
+/// the PLT call stub of `__libc_start_main` becomes a branch to the shim, which starts by
+/// reading `stinfo->init` (`ld r0,16(r8)`) and branches on to the same stub.
+#[test]
+fn ppc64le_start_branches_through_the_shim_to_the_same_stub() {
+    use object::{Object, ObjectSection};
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = root().join("testdata/bin/ppc64le/uselib");
+    let out = tmp.path().join("uselib");
+    patch(&input, &out, "2.31");
+    let before = std::fs::read(&input).expect("fixture");
+    let after = std::fs::read(&out).expect("patched");
+    let before = object::File::parse(&*before).expect("parse fixture");
+    let after = object::File::parse(&*after).expect("parse patched");
+    let entry = before.entry();
+    assert_eq!(after.entry(), entry);
+    let (call, stub) = first_b(bytes_at(&before, entry, 64), entry).expect("_start's b");
+    let (call_after, shim) = first_b(bytes_at(&after, entry, 64), entry).expect("b after");
+    assert_eq!(call_after, call);
+    let section = after
+        .section_by_name(".elfcompat.start")
+        .expect("the shim's section");
+    assert_eq!(shim, section.address(), "_start branches to the shim");
+    let code = section.data().expect("shim code");
+    assert_eq!(&code[..4], &0xe808_0010u32.to_le_bytes(), "ld r0,16(r8)");
+    let (_, on_to) = first_b(code, shim).expect("the shim's b");
+    assert_eq!(on_to, stub, "the shim goes on to _start's PLT call stub");
+    // The stub itself is unchanged.
+    assert_eq!(bytes_at(&after, stub, 16), bytes_at(&before, stub, 16));
 }
