@@ -181,6 +181,20 @@ fn armhf_more_polyfills_match_glibc() {
     arch32_side_by_side("armhf", "side_by_side_more.c", 40);
 }
 
+/// ppc64el (ELFv2): `side_by_side.c` and `side_by_side_more.c` the same way, with
+/// bullseye's 2.31 from its `libc6-ppc64el-cross` (tools/old-glibc.sh). The object lacks
+/// the math, fenv, strfrom, termios and wrapper sources (polyfill/build.sh says why); these
+/// programs use none of them.
+#[test]
+fn ppc64el_polyfills_match_glibc() {
+    arch32_side_by_side("ppc64el", "side_by_side.c", 20);
+}
+
+#[test]
+fn ppc64el_more_polyfills_match_glibc() {
+    arch32_side_by_side("ppc64el", "side_by_side_more.c", 40);
+}
+
 /// `_TIME_BITS=64` programs: the stat family, futimens and clock polyfills (64-bit times,
 /// one past 2038 and one before 1970) and the fcntl/ioctl renames. Patched to 2.31, not
 /// 2.17: `__fcntl_time64` is `fcntl64`, which glibc added in 2.28.
@@ -227,7 +241,7 @@ fn arch32_runs(arch: &str, source: &str, min_linked: usize, glibc: &str) -> Opti
     let qemu = qemu.expect("32-bit targets run under qemu");
     if !common::polyfill::tools(
         &[cc, qemu],
-        "gcc-i686-linux-gnu gcc-arm-linux-gnueabihf qemu-user",
+        "gcc-i686-linux-gnu gcc-arm-linux-gnueabihf gcc-powerpc64le-linux-gnu qemu-user",
     ) {
         return None;
     }
@@ -401,8 +415,9 @@ fn committed_objects_match_the_sources() {
             "aarch64-linux-gnu-gcc",
             "i686-linux-gnu-gcc",
             "arm-linux-gnueabihf-gcc",
+            "powerpc64le-linux-gnu-gcc",
         ],
-        "gcc gcc-aarch64-linux-gnu gcc-i686-linux-gnu gcc-arm-linux-gnueabihf",
+        "gcc gcc-aarch64-linux-gnu gcc-i686-linux-gnu gcc-arm-linux-gnueabihf gcc-powerpc64le-linux-gnu",
     ) {
         return;
     }
@@ -413,7 +428,7 @@ fn committed_objects_match_the_sources() {
         .status()
         .expect("build.sh");
     assert!(st.success());
-    for arch in ["x86_64", "aarch64", "i386", "armhf"] {
+    for arch in ["x86_64", "aarch64", "i386", "armhf", "ppc64el"] {
         let built = std::fs::read(tmp.path().join(format!("{arch}.o"))).expect("built");
         let committed = std::fs::read(common::crate_root().join(format!("polyfill/obj/{arch}.o")))
             .expect("committed");

@@ -134,6 +134,42 @@ static inline long sys6(long n, long a, long b, long c, long d, long e, long f) 
 /* _STAT_VER_LINUX and _MKNOD_VER_LINUX of glibc's 32-bit xstatver.h (i386 and arm). */
 #define STAT_VER 3
 #define MKNOD_VER 1
+#elif defined(__powerpc64__) && defined(__LITTLE_ENDIAN__)
+/* ppc64el (ELFv2): the kernel's numbers from the cross toolchain's <asm/unistd.h>. `sc`
+ * takes the number in r0 and the arguments in r3-r8, returns in r3 and reports an error by
+ * cr0's summary-overflow bit with a positive errno in r3 (negated here, so sysret sees the
+ * -errno the other architectures return); r0 and r3-r12, cr0 and ctr are clobbered. */
+#include <asm/unistd.h>
+static inline long sys6(long n, long a, long b, long c, long d, long e, long f) {
+    register long r0 __asm__("r0") = n;
+    register long r3 __asm__("r3") = a;
+    register long r4 __asm__("r4") = b;
+    register long r5 __asm__("r5") = c;
+    register long r6 __asm__("r6") = d;
+    register long r7 __asm__("r7") = e;
+    register long r8 __asm__("r8") = f;
+    __asm__ volatile("sc\n\t"
+                     "bns+ 1f\n\t"
+                     "neg %1, %1\n"
+                     "1:"
+                     : "+r"(r0), "+r"(r3), "+r"(r4), "+r"(r5), "+r"(r6), "+r"(r7), "+r"(r8)
+                     :
+                     : "r9", "r10", "r11", "r12", "cr0", "ctr", "memory");
+    return r3;
+}
+#define SYS_getrandom __NR_getrandom
+#define SYS_gettid __NR_gettid
+#define SYS_close_range __NR_close_range
+#define SYS_copy_file_range __NR_copy_file_range
+#define SYS_memfd_create __NR_memfd_create
+#define SYS_statx __NR_statx
+#define SYS_pidfd_open __NR_pidfd_open
+#define SYS_pidfd_send_signal __NR_pidfd_send_signal
+#define SYS_pidfd_getfd __NR_pidfd_getfd
+/* _STAT_VER_LINUX and _MKNOD_VER_LINUX of glibc's 64-bit powerpc (bits/stat.h before 2.33; __xmknod
+ * answers any other version with EINVAL). */
+#define STAT_VER 1
+#define MKNOD_VER 1
 #else
 #error "no polyfills for this architecture yet"
 #endif

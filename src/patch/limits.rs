@@ -54,7 +54,7 @@ impl Limits {
         };
         let polyfills = match polyfill::Arch::of(file.machine, is_64, big) {
             None => Err(format!(
-                "elfcompat has polyfills only for x86_64, aarch64, i386 and armhf (not {arch})"
+                "elfcompat has polyfills only for x86_64, aarch64, i386, armhf and ppc64el (not {arch})"
             )),
             Some(polyfill::Arch::Armhf)
                 if file.e_flags & elf::EF_ARM_ABI_FLOAT_HARD == 0 =>
@@ -199,7 +199,7 @@ mod tests {
     }
 
     /// The committed fixtures: the startup shim and polyfills on x86_64, aarch64, i386 and
-    /// armhf, DT_RELR expansion wherever the relative type is known, and no growth without
+    /// armhf, both on ppc64le, DT_RELR expansion wherever the relative type is known, and no growth without
     /// section headers or on MIPS (whose `.MIPS.abiflags` the rewriter cannot copy).
     #[test]
     fn fixtures() {
@@ -218,12 +218,12 @@ mod tests {
             assert_eq!(l.startup_shim, Ok(()), "{arch}");
             assert!(l.polyfills.is_ok(), "{arch}: {:?}", l.polyfills);
         }
-        for (arch, name) in [
-            ("ppc64le", "ppc64le"),
-            ("ppc64", "ppc64"),
-            ("s390x", "s390x"),
-            ("riscv64", "riscv"),
-        ] {
+        let ppc64le = limits("testdata/bin/ppc64le/hello");
+        assert_eq!(ppc64le.grow, Ok(()));
+        assert_eq!(ppc64le.startup_shim, Ok(()));
+        assert_eq!(ppc64le.expand_relr, Ok(()));
+        assert_eq!(ppc64le.polyfills, Ok(polyfill::Arch::Ppc64el));
+        for (arch, name) in [("ppc64", "ppc64"), ("s390x", "s390x"), ("riscv64", "riscv")] {
             let l = limits(&format!("testdata/bin/{arch}/hello"));
             assert_eq!(l.grow, Ok(()), "{arch}");
             let r = l.startup_shim.unwrap_err();

@@ -17,6 +17,8 @@ use object::elf;
 
 use super::PatchError;
 
+mod ppc64;
+
 /// The name of the shim's section.
 pub const SECTION_NAME: &str = ".elfcompat.start";
 
@@ -24,7 +26,8 @@ pub const SECTION_NAME: &str = ".elfcompat.start";
 pub struct Shim {
     arch: Arch,
     section: SectionId,
-    /// x86_64: the GOT slot of `__libc_start_main`; aarch64, i386 and arm: its PLT stub.
+    /// x86_64: the GOT slot of `__libc_start_main`; aarch64, i386 and arm: its PLT stub;
+    /// ppc64le: its PLT call stub.
     got_slot: u64,
     call_section: SectionId,
     call_offset: usize,
@@ -34,6 +37,14 @@ pub struct Shim {
 }
 
 const SHIM_SIZE: usize = 160;
+
+/// The bytes reserved for the shim: ppc64le's fixed-width code with its frames is longer.
+fn shim_size(arch: Arch) -> usize {
+    match arch {
+        Arch::Ppc64le => 320,
+        _ => SHIM_SIZE,
+    }
+}
 
 /// An architecture the shim exists for.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -46,10 +57,12 @@ pub enum Arch {
     I386,
     /// Little-endian 32-bit ARM (EABI), `_start` in ARM or Thumb code.
     Arm,
+    /// Little-endian 64-bit PowerPC (ELFv2).
+    Ppc64le,
 }
 
 /// The architectures the shim exists for, in words.
-pub const ARCHES: &str = "x86_64, aarch64, i386 and arm";
+pub const ARCHES: &str = "x86_64, aarch64, i386, arm and ppc64le";
 
 /// The shim's architecture for an ELF header, if it has one.
 pub fn arch_of(machine: u16, is_64: bool, big_endian: bool) -> Option<Arch> {
@@ -58,6 +71,7 @@ pub fn arch_of(machine: u16, is_64: bool, big_endian: bool) -> Option<Arch> {
         m if m == elf::EM_AARCH64.0 && is_64 && !big_endian => Some(Arch::Aarch64),
         m if m == elf::EM_386.0 && !is_64 => Some(Arch::I386),
         m if m == elf::EM_ARM.0 && !is_64 && !big_endian => Some(Arch::Arm),
+        m if m == elf::EM_PPC64.0 && is_64 && !big_endian => Some(Arch::Ppc64le),
         _ => None,
     }
 }
@@ -91,6 +105,7 @@ pub fn prepare(b: &mut Builder<'_>) -> Result<Shim, PatchError> {
         Arch::Aarch64 => &[elf::R_AARCH64_JUMP_SLOT.0, elf::R_AARCH64_GLOB_DAT.0],
         Arch::I386 => &[elf::R_386_JMP_SLOT.0, elf::R_386_GLOB_DAT.0],
         Arch::Arm => &[elf::R_ARM_JUMP_SLOT.0, elf::R_ARM_GLOB_DAT.0],
+        Arch::Ppc64le => &[elf::R_PPC64_JMP_SLOT.0],
     };
     let mut slot = None;
     for s in b.sections.iter() {
@@ -134,6 +149,8 @@ pub fn prepare(b: &mut Builder<'_>) -> Result<Shim, PatchError> {
                     .map(|(i, insn, plt)| (s.id(), i, insn, plt)),
                 Arch::Arm => find_arm_call(b, bytes.as_slice(), entry, s.sh_addr, slot)
                     .map(|(i, insn, plt)| (s.id(), i, insn, plt)),
+                Arch::Ppc64le => ppc64::find_call(b, bytes.as_slice(), start, s.sh_addr, slot)
+                    .map(|(i, insn, plt)| (s.id(), i, insn, plt)),
             }
         });
     let (call_section, call_offset, call_addr, got_slot) =
@@ -156,7 +173,7 @@ pub fn prepare(b: &mut Builder<'_>) -> Result<Shim, PatchError> {
     sec.sh_type = elf::SHT_PROGBITS;
     sec.sh_flags = elf::SHF_ALLOC | elf::SHF_EXECINSTR;
     sec.sh_addralign = 16;
-    sec.data = SectionData::Data(vec![0; SHIM_SIZE].into());
+    sec.data = SectionData::Data(vec![0; shim_size(arch)].into());
     Ok(Shim {
         arch,
         section: sec.id(),
@@ -187,8 +204,9 @@ pub fn finish(b: &mut Builder<'_>, shim: Shim) -> Result<(), PatchError> {
         Arch::Aarch64 => aarch64_code(base, &shim)?,
         Arch::I386 => i386_code(base, &shim)?,
         Arch::Arm => arm_code(base, &shim)?,
+        Arch::Ppc64le => ppc64::code(base, &shim)?,
     };
-    if code.len() > SHIM_SIZE {
+    if code.len() > shim_size(shim.arch) {
         return Err(PatchError::internal("shim larger than reserved"));
     }
     if let SectionData::Data(bytes) = &mut b.sections.get_mut(shim.section).data {
@@ -217,6 +235,10 @@ pub fn finish(b: &mut Builder<'_>, shim: Shim) -> Result<(), PatchError> {
         // shim is ARM code, like the PLT stub).
         Arch::Arm if shim.call_addr & 1 == 1 => thumb_blx(shim.call_addr & !1, base)?.to_vec(),
         Arch::Arm => arm_branch(0xeb00_0000, shim.call_addr, base)?
+            .to_le_bytes()
+            .to_vec(),
+        // b __libc_start_main's PLT call stub -> b shim
+        Arch::Ppc64le => ppc64::branch(0x4800_0000, shim.call_addr, base)?
             .to_le_bytes()
             .to_vec(),
     };

@@ -20,6 +20,7 @@
 //! another object: each such import gets a 16-byte Thumb stub in the text blob that jumps
 //! through its GOT slot, as a linker's PLT entry would. A relocation type the linker does
 //! not know, or a value that does not fit, is an error: the plan refuses, with the reason.
+//! ppc64el's TOC-relative code and inline PLT sequences are the `ppc64` module's.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -48,6 +49,9 @@ static X86_64: &[u8] = include_bytes!("../../polyfill/obj/x86_64.o");
 static AARCH64: &[u8] = include_bytes!("../../polyfill/obj/aarch64.o");
 static I386: &[u8] = include_bytes!("../../polyfill/obj/i386.o");
 static ARMHF: &[u8] = include_bytes!("../../polyfill/obj/armhf.o");
+static PPC64EL: &[u8] = include_bytes!("../../polyfill/obj/ppc64el.o");
+
+mod ppc64;
 
 /// The symbol 32-bit PIC code names the GOT base by; the linker defines it.
 const GOT_BASE_SYMBOL: &str = "_GLOBAL_OFFSET_TABLE_";
@@ -89,11 +93,19 @@ pub enum Arch {
     /// 32-bit little-endian ARM, EABI hard-float (the object is Thumb-2 code for ARMv7 with
     /// VFPv3-D16, Debian's armhf baseline; soft-float `armel` files are not this).
     Armhf,
+    /// Little-endian 64-bit PowerPC, ELFv2 (POWER8, Debian's ppc64el baseline).
+    Ppc64el,
 }
 
 impl Arch {
     /// Every architecture with polyfills.
-    pub const ALL: [Arch; 4] = [Arch::X86_64, Arch::Aarch64, Arch::I386, Arch::Armhf];
+    pub const ALL: [Arch; 5] = [
+        Arch::X86_64,
+        Arch::Aarch64,
+        Arch::I386,
+        Arch::Armhf,
+        Arch::Ppc64el,
+    ];
 
     /// The architecture of an ELF header, if it has polyfills. For EM_ARM this is Armhf
     /// whatever the float ABI: the caller checks EF_ARM_ABI_FLOAT_HARD (see `patch::limits`).
@@ -103,6 +115,7 @@ impl Arch {
             m if m == object::elf::EM_AARCH64.0 && is_64 && !big_endian => Some(Arch::Aarch64),
             m if m == object::elf::EM_386.0 && !is_64 => Some(Arch::I386),
             m if m == object::elf::EM_ARM.0 && !is_64 && !big_endian => Some(Arch::Armhf),
+            m if m == object::elf::EM_PPC64.0 && is_64 && !big_endian => Some(Arch::Ppc64el),
             _ => None,
         }
     }
@@ -114,6 +127,7 @@ impl Arch {
             "aarch64-linux-gnu" => Some(Arch::Aarch64),
             "x86-linux-gnu" => Some(Arch::I386),
             "arm-linux-gnueabihf" => Some(Arch::Armhf),
+            "powerpc64le-linux-gnu" => Some(Arch::Ppc64el),
             _ => None,
         }
     }
@@ -125,13 +139,14 @@ impl Arch {
             Arch::Aarch64 => "aarch64-linux-gnu",
             Arch::I386 => "x86-linux-gnu",
             Arch::Armhf => "arm-linux-gnueabihf",
+            Arch::Ppc64el => "powerpc64le-linux-gnu",
         }
     }
 
     /// Bytes in an address (a GOT slot).
     pub fn word(self) -> u64 {
         match self {
-            Arch::X86_64 | Arch::Aarch64 => 8,
+            Arch::X86_64 | Arch::Aarch64 | Arch::Ppc64el => 8,
             Arch::I386 | Arch::Armhf => 4,
         }
     }
@@ -142,6 +157,7 @@ impl Arch {
             Arch::Aarch64 => AARCH64,
             Arch::I386 => I386,
             Arch::Armhf => ARMHF,
+            Arch::Ppc64el => PPC64EL,
         }
     }
 }
@@ -220,7 +236,8 @@ pub fn wraps(arch: Arch, symbol: &str) -> bool {
 /// Every symbol with a polyfill on `arch`.
 pub fn catalog(arch: Arch) -> &'static [String] {
     // Asked once per analysed file: parsed once per architecture.
-    static CATALOGS: [std::sync::OnceLock<Vec<String>>; 4] = [
+    static CATALOGS: [std::sync::OnceLock<Vec<String>>; 5] = [
+        std::sync::OnceLock::new(),
         std::sync::OnceLock::new(),
         std::sync::OnceLock::new(),
         std::sync::OnceLock::new(),
@@ -231,6 +248,7 @@ pub fn catalog(arch: Arch) -> &'static [String] {
         Arch::Aarch64 => &CATALOGS[1],
         Arch::I386 => &CATALOGS[2],
         Arch::Armhf => &CATALOGS[3],
+        Arch::Ppc64el => &CATALOGS[4],
     };
     cell.get_or_init(|| {
         let Ok(p) = parse(arch) else {
@@ -314,7 +332,7 @@ impl<'a> Parsed<'a> {
                         let name = sym
                             .name()
                             .map_err(|e| PolyfillError::Object(e.to_string()))?;
-                        if name == GOT_BASE_SYMBOL {
+                        if name == GOT_BASE_SYMBOL || name == ppc64::TOC_SYMBOL {
                             continue;
                         }
                         if self.arch == Arch::Armhf
@@ -406,8 +424,16 @@ pub fn layout(arch: Arch, roots: &[String]) -> Result<Layout, PolyfillError> {
     let word = arch.word();
     data = align(data, 8);
     let got_base = data;
-    let mut got = BTreeMap::new();
+    // ppc64el: an import whose address the code loads from a `.toc` word (an ADDR64 there)
+    // has that word as its GOT slot.
+    let mut got = match arch {
+        Arch::Ppc64el => ppc64::toc_slots(&p, &place)?,
+        _ => BTreeMap::new(),
+    };
     for name in c.imports {
+        if got.contains_key(&name) {
+            continue;
+        }
         got.insert(name, data);
         data += word;
     }
@@ -445,8 +471,10 @@ struct Resolved {
     defined: bool,
     /// The import's GOT slot, if the target is an import.
     got: Option<u64>,
-    /// The GOT base (`_GLOBAL_OFFSET_TABLE_`).
+    /// The GOT base (`_GLOBAL_OFFSET_TABLE_`; on ppc64el the TOC pointer, `.TOC.`).
     got_base: u64,
+    /// ppc64el: the offset of the target's local entry point from its global one.
+    local_entry: u64,
 }
 
 impl Layout {
@@ -522,6 +550,9 @@ impl Layout {
                         addr_of_section(&ti.0).ok_or(PolyfillError::Range)? + sym.address(),
                         true,
                     ),
+                    None if self.arch == Arch::Ppc64el && name == ppc64::TOC_SYMBOL => {
+                        (data_base + self.got_base, true)
+                    }
                     None => match self.stubs.get(name) {
                         // A Thumb stub: bit 0 set, as a Thumb function's address has.
                         Some(o) => ((text_base + o) | 1, true),
@@ -534,6 +565,12 @@ impl Layout {
                     defined,
                     got: got_of(name),
                     got_base: data_base + self.got_base,
+                    local_entry: match sym.flags() {
+                        object::SymbolFlags::Elf { st_other, .. } => {
+                            ppc64::local_entry_offset(st_other.0)
+                        }
+                        _ => 0,
+                    },
                 };
                 let dst = if *is_text { &mut text } else { &mut data };
                 let at = (off + r_off) as usize;
@@ -709,6 +746,7 @@ fn apply(
             t => Err(PolyfillError::Relocation(t)),
         },
         Arch::Aarch64 => apply_aarch64(r_type, dst, at, p, s_a, r.got, addend),
+        Arch::Ppc64el => ppc64::apply(r_type, dst, at, r, addend),
         Arch::I386 => {
             let gb = r.got_base as i64;
             let v = match r_type {
@@ -864,8 +902,9 @@ mod tests {
             let l = layout(arch, &roots).expect("layout");
             let linked = l.link(0x10_0000, 0x20_0000).expect("link");
             assert!(linked.symbols.contains_key(&roots[0]));
-            if arch.word() == 4 {
-                // The wrappers are not ported to 32-bit (polyfill/src/wrap_*.c).
+            if arch.word() == 4 || arch == Arch::Ppc64el {
+                // The wrappers are not ported to 32-bit (polyfill/src/wrap_*.c) nor to
+                // ppc64el (polyfill/build.sh).
                 assert!(!wraps(arch, "sysconf") && !provides(arch, "sysconf"));
                 continue;
             }

@@ -83,7 +83,7 @@ pub fn run_on(
 }
 
 /// The C compiler, qemu (None: native) and qemu's sysroot for a Debian architecture name
-/// (`amd64`, `arm64`, `i386`, `armhf`).
+/// (`amd64`, `arm64`, `i386`, `armhf`, `ppc64el`).
 pub fn c_toolchain(arch: &str) -> (&'static str, Option<&'static str>, &'static str) {
     match arch {
         "amd64" => ("gcc", None, "/"),
@@ -96,6 +96,11 @@ pub fn c_toolchain(arch: &str) -> (&'static str, Option<&'static str>, &'static 
             "arm-linux-gnueabihf-gcc",
             Some("qemu-arm"),
             "/usr/arm-linux-gnueabihf",
+        ),
+        "ppc64el" => (
+            "powerpc64le-linux-gnu-gcc",
+            Some("qemu-ppc64le"),
+            "/usr/powerpc64le-linux-gnu",
         ),
         _ => (
             "aarch64-linux-gnu-gcc",
