@@ -17,6 +17,7 @@ mod relr;
 pub mod renames;
 mod rewrite;
 mod startup;
+mod startup_s390x;
 pub mod wrappers;
 pub(crate) mod write;
 

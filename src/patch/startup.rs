@@ -15,6 +15,7 @@
 use object::build::elf::{Builder, Dynamic, SectionData, SectionId};
 use object::elf;
 
+use super::startup_s390x as s390x;
 use super::PatchError;
 
 /// The name of the shim's section.
@@ -24,7 +25,8 @@ pub const SECTION_NAME: &str = ".elfcompat.start";
 pub struct Shim {
     arch: Arch,
     section: SectionId,
-    /// x86_64: the GOT slot of `__libc_start_main`; aarch64, i386 and arm: its PLT stub.
+    /// x86_64: the GOT slot of `__libc_start_main`; aarch64, i386, arm and s390x: its PLT
+    /// stub.
     got_slot: u64,
     call_section: SectionId,
     call_offset: usize,
@@ -46,10 +48,12 @@ pub enum Arch {
     I386,
     /// Little-endian 32-bit ARM (EABI), `_start` in ARM or Thumb code.
     Arm,
+    /// 64-bit s390x (big-endian).
+    S390x,
 }
 
 /// The architectures the shim exists for, in words.
-pub const ARCHES: &str = "x86_64, aarch64, i386 and arm";
+pub const ARCHES: &str = "x86_64, aarch64, i386, arm and s390x";
 
 /// The shim's architecture for an ELF header, if it has one.
 pub fn arch_of(machine: u16, is_64: bool, big_endian: bool) -> Option<Arch> {
@@ -58,6 +62,7 @@ pub fn arch_of(machine: u16, is_64: bool, big_endian: bool) -> Option<Arch> {
         m if m == elf::EM_AARCH64.0 && is_64 && !big_endian => Some(Arch::Aarch64),
         m if m == elf::EM_386.0 && !is_64 => Some(Arch::I386),
         m if m == elf::EM_ARM.0 && !is_64 && !big_endian => Some(Arch::Arm),
+        m if m == elf::EM_S390.0 && is_64 && big_endian => Some(Arch::S390x),
         _ => None,
     }
 }
@@ -91,6 +96,7 @@ pub fn prepare(b: &mut Builder<'_>) -> Result<Shim, PatchError> {
         Arch::Aarch64 => &[elf::R_AARCH64_JUMP_SLOT.0, elf::R_AARCH64_GLOB_DAT.0],
         Arch::I386 => &[elf::R_386_JMP_SLOT.0, elf::R_386_GLOB_DAT.0],
         Arch::Arm => &[elf::R_ARM_JUMP_SLOT.0, elf::R_ARM_GLOB_DAT.0],
+        Arch::S390x => &[elf::R_390_JMP_SLOT.0, elf::R_390_GLOB_DAT.0],
     };
     let mut slot = None;
     for s in b.sections.iter() {
@@ -133,6 +139,8 @@ pub fn prepare(b: &mut Builder<'_>) -> Result<Shim, PatchError> {
                 Arch::I386 => find_i386_call(b, bytes.as_slice(), start, s.sh_addr, slot, pltgot)
                     .map(|(i, insn, plt)| (s.id(), i, insn, plt)),
                 Arch::Arm => find_arm_call(b, bytes.as_slice(), entry, s.sh_addr, slot)
+                    .map(|(i, insn, plt)| (s.id(), i, insn, plt)),
+                Arch::S390x => s390x::find_call(b, bytes.as_slice(), start, s.sh_addr, slot)
                     .map(|(i, insn, plt)| (s.id(), i, insn, plt)),
             }
         });
@@ -187,6 +195,7 @@ pub fn finish(b: &mut Builder<'_>, shim: Shim) -> Result<(), PatchError> {
         Arch::Aarch64 => aarch64_code(base, &shim)?,
         Arch::I386 => i386_code(base, &shim)?,
         Arch::Arm => arm_code(base, &shim)?,
+        Arch::S390x => s390x::code(base, shim.got_slot, shim.init, shim.init_array)?,
     };
     if code.len() > SHIM_SIZE {
         return Err(PatchError::internal("shim larger than reserved"));
@@ -219,6 +228,8 @@ pub fn finish(b: &mut Builder<'_>, shim: Shim) -> Result<(), PatchError> {
         Arch::Arm => arm_branch(0xeb00_0000, shim.call_addr, base)?
             .to_le_bytes()
             .to_vec(),
+        // brasl %r14, __libc_start_main@plt -> brasl %r14, shim
+        Arch::S390x => s390x::call(shim.call_addr, base)?.to_vec(),
     };
     if let SectionData::Data(bytes) = &mut b.sections.get_mut(shim.call_section).data {
         let v = bytes.to_mut();
