@@ -313,8 +313,9 @@ fn committed_objects_match_the_sources() {
             "aarch64-linux-gnu-gcc",
             "i686-linux-gnu-gcc",
             "arm-linux-gnueabihf-gcc",
+            "s390x-linux-gnu-gcc",
         ],
-        "gcc gcc-aarch64-linux-gnu gcc-i686-linux-gnu gcc-arm-linux-gnueabihf",
+        "gcc gcc-aarch64-linux-gnu gcc-i686-linux-gnu gcc-arm-linux-gnueabihf gcc-s390x-linux-gnu",
     ) {
         return;
     }
@@ -325,7 +326,7 @@ fn committed_objects_match_the_sources() {
         .status()
         .expect("build.sh");
     assert!(st.success());
-    for arch in ["x86_64", "aarch64", "i386", "armhf"] {
+    for arch in ["x86_64", "aarch64", "i386", "armhf", "s390x"] {
         let built = std::fs::read(tmp.path().join(format!("{arch}.o"))).expect("built");
         let committed = std::fs::read(common::crate_root().join(format!("polyfill/obj/{arch}.o")))
             .expect("committed");

@@ -54,7 +54,7 @@ impl Limits {
         };
         let polyfills = match polyfill::Arch::of(file.machine, is_64, big) {
             None => Err(format!(
-                "elfcompat has polyfills only for x86_64, aarch64, i386 and armhf (not {arch})"
+                "elfcompat has polyfills only for x86_64, aarch64, i386, armhf and s390x (not {arch})"
             )),
             Some(polyfill::Arch::Armhf)
                 if file.e_flags & elf::EF_ARM_ABI_FLOAT_HARD == 0 =>
@@ -207,7 +207,7 @@ mod tests {
     }
 
     /// The committed fixtures: the startup shim and polyfills on x86_64, aarch64, i386 and
-    /// armhf (the shim alone on s390x), DT_RELR expansion wherever the relative type is known, and no growth without
+    /// armhf (and s390x), DT_RELR expansion wherever the relative type is known, and no growth without
     /// section headers or on MIPS (whose `.MIPS.abiflags` the rewriter cannot copy).
     #[test]
     fn fixtures() {
@@ -240,13 +240,12 @@ mod tests {
             );
             assert!(l.polyfills.is_err(), "{arch}");
         }
-        // s390x: the shim and DT_RELR expansion (R_390_RELATIVE into DT_RELA), no
-        // polyfills yet.
+        // s390x: the shim, DT_RELR expansion (R_390_RELATIVE into DT_RELA), polyfills.
         let s390x = limits("testdata/bin/s390x/hello");
         assert_eq!(s390x.grow, Ok(()));
         assert_eq!(s390x.startup_shim, Ok(()));
         assert_eq!(s390x.expand_relr, Ok(()));
-        assert!(s390x.polyfills.unwrap_err().contains("s390x"));
+        assert_eq!(s390x.polyfills, Ok(polyfill::Arch::S390x));
         let mips = limits("testdata/bin/mips64el/hello");
         assert!(mips.grow.unwrap_err().contains("0x7000002a"));
     }

@@ -75,6 +75,7 @@ pub fn prepare(
         Arch::Aarch64 => (elf::R_AARCH64_GLOB_DAT.0, elf::R_AARCH64_COPY.0, true),
         Arch::I386 => (elf::R_386_GLOB_DAT.0, elf::R_386_COPY.0, false),
         Arch::Armhf => (elf::R_ARM_GLOB_DAT.0, elf::R_ARM_COPY.0, false),
+        Arch::S390x => (elf::R_390_GLOB_DAT.0, elf::R_390_COPY.0, true),
     };
     if arch == Arch::Armhf && b.header.e_flags.0 & elf::EF_ARM_ABI_FLOAT_HARD == 0 {
         return Err(refuse(
@@ -171,7 +172,8 @@ pub fn prepare(
         // aarch64's PLT header finds the relocation through x16, which only a PLT entry sets;
         // i386's PLT entries jump through %ebx, the binary's GOT base, which the polyfills'
         // code holds its own GOT base in; arm's PLT header expects ip set by a PLT entry.
-        Arch::Aarch64 | Arch::I386 | Arch::Armhf => None,
+        // s390x: its PLT slots are left to the PLT (the polyfills' stubs use their own).
+        Arch::Aarch64 | Arch::I386 | Arch::Armhf | Arch::S390x => None,
     };
     // What each import needs: its version, its kind, and the binary's own dynamic symbol
     // for it if there is one (found in one pass over the symbols, and their GOT slots in

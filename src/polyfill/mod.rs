@@ -23,6 +23,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+mod s390x;
+
 use object::{
     Object, ObjectSection, ObjectSymbol, RelocationFlags, RelocationTarget, SectionFlags,
     SectionIndex, SymbolIndex,
@@ -48,6 +50,7 @@ static X86_64: &[u8] = include_bytes!("../../polyfill/obj/x86_64.o");
 static AARCH64: &[u8] = include_bytes!("../../polyfill/obj/aarch64.o");
 static I386: &[u8] = include_bytes!("../../polyfill/obj/i386.o");
 static ARMHF: &[u8] = include_bytes!("../../polyfill/obj/armhf.o");
+static S390X: &[u8] = include_bytes!("../../polyfill/obj/s390x.o");
 
 /// The symbol 32-bit PIC code names the GOT base by; the linker defines it.
 const GOT_BASE_SYMBOL: &str = "_GLOBAL_OFFSET_TABLE_";
@@ -57,7 +60,7 @@ const R_ARM_THM_CALL: u32 = object::elf::R_ARM_THM_PC22.0;
 const R_ARM_BASE_PREL: u32 = object::elf::R_ARM_GOTPC.0;
 const R_ARM_GOT_BREL: u32 = object::elf::R_ARM_GOT32.0;
 
-/// Size of an arm import stub (see the module header).
+/// Size of an import stub: arm's (see the module header); s390x's is padded to it.
 const ARM_STUB_SIZE: u64 = 16;
 
 /// Errors of the polyfill linker; all mean "cannot polyfill this", never a broken output.
@@ -89,11 +92,19 @@ pub enum Arch {
     /// 32-bit little-endian ARM, EABI hard-float (the object is Thumb-2 code for ARMv7 with
     /// VFPv3-D16, Debian's armhf baseline; soft-float `armel` files are not this).
     Armhf,
+    /// 64-bit s390x (big-endian).
+    S390x,
 }
 
 impl Arch {
     /// Every architecture with polyfills.
-    pub const ALL: [Arch; 4] = [Arch::X86_64, Arch::Aarch64, Arch::I386, Arch::Armhf];
+    pub const ALL: [Arch; 5] = [
+        Arch::X86_64,
+        Arch::Aarch64,
+        Arch::I386,
+        Arch::Armhf,
+        Arch::S390x,
+    ];
 
     /// The architecture of an ELF header, if it has polyfills. For EM_ARM this is Armhf
     /// whatever the float ABI: the caller checks EF_ARM_ABI_FLOAT_HARD (see `patch::limits`).
@@ -103,6 +114,7 @@ impl Arch {
             m if m == object::elf::EM_AARCH64.0 && is_64 && !big_endian => Some(Arch::Aarch64),
             m if m == object::elf::EM_386.0 && !is_64 => Some(Arch::I386),
             m if m == object::elf::EM_ARM.0 && !is_64 && !big_endian => Some(Arch::Armhf),
+            m if m == object::elf::EM_S390.0 && is_64 && big_endian => Some(Arch::S390x),
             _ => None,
         }
     }
@@ -114,6 +126,7 @@ impl Arch {
             "aarch64-linux-gnu" => Some(Arch::Aarch64),
             "x86-linux-gnu" => Some(Arch::I386),
             "arm-linux-gnueabihf" => Some(Arch::Armhf),
+            "s390x-linux-gnu" => Some(Arch::S390x),
             _ => None,
         }
     }
@@ -125,13 +138,14 @@ impl Arch {
             Arch::Aarch64 => "aarch64-linux-gnu",
             Arch::I386 => "x86-linux-gnu",
             Arch::Armhf => "arm-linux-gnueabihf",
+            Arch::S390x => "s390x-linux-gnu",
         }
     }
 
     /// Bytes in an address (a GOT slot).
     pub fn word(self) -> u64 {
         match self {
-            Arch::X86_64 | Arch::Aarch64 => 8,
+            Arch::X86_64 | Arch::Aarch64 | Arch::S390x => 8,
             Arch::I386 | Arch::Armhf => 4,
         }
     }
@@ -142,6 +156,7 @@ impl Arch {
             Arch::Aarch64 => AARCH64,
             Arch::I386 => I386,
             Arch::Armhf => ARMHF,
+            Arch::S390x => S390X,
         }
     }
 }
@@ -220,7 +235,8 @@ pub fn wraps(arch: Arch, symbol: &str) -> bool {
 /// Every symbol with a polyfill on `arch`.
 pub fn catalog(arch: Arch) -> &'static [String] {
     // Asked once per analysed file: parsed once per architecture.
-    static CATALOGS: [std::sync::OnceLock<Vec<String>>; 4] = [
+    static CATALOGS: [std::sync::OnceLock<Vec<String>>; 5] = [
+        std::sync::OnceLock::new(),
         std::sync::OnceLock::new(),
         std::sync::OnceLock::new(),
         std::sync::OnceLock::new(),
@@ -231,6 +247,7 @@ pub fn catalog(arch: Arch) -> &'static [String] {
         Arch::Aarch64 => &CATALOGS[1],
         Arch::I386 => &CATALOGS[2],
         Arch::Armhf => &CATALOGS[3],
+        Arch::S390x => &CATALOGS[4],
     };
     cell.get_or_init(|| {
         let Ok(p) = parse(arch) else {
@@ -252,6 +269,16 @@ pub fn catalog(arch: Arch) -> &'static [String] {
 /// through a stub.
 fn is_thumb_branch(r_type: u32) -> bool {
     r_type == R_ARM_THM_CALL || r_type == object::elf::R_ARM_THM_JUMP24.0
+}
+
+/// Whether a call of an import by this relocation type goes through a stub: arm's Thumb
+/// branches, s390x's PLT calls.
+fn needs_stub(arch: Arch, r_type: u32) -> bool {
+    match arch {
+        Arch::Armhf => is_thumb_branch(r_type),
+        Arch::S390x => s390x::is_plt_call(r_type),
+        _ => false,
+    }
 }
 
 /// What the roots reach: sections, imports (undefined symbols other than the GOT base) and,
@@ -317,8 +344,7 @@ impl<'a> Parsed<'a> {
                         if name == GOT_BASE_SYMBOL {
                             continue;
                         }
-                        if self.arch == Arch::Armhf
-                            && matches!(rel.flags(), RelocationFlags::Elf { r_type } if is_thumb_branch(r_type.0))
+                        if matches!(rel.flags(), RelocationFlags::Elf { r_type } if needs_stub(self.arch, r_type.0))
                         {
                             c.stubs.insert(name.to_string());
                         }
@@ -494,7 +520,10 @@ impl Layout {
         // The arm stubs, each jumping through its import's GOT slot.
         for (name, off) in &self.stubs {
             let slot = got_of(name).ok_or(PolyfillError::Range)?;
-            let stub = arm_stub(text_base + off, slot)?;
+            let stub = match self.arch {
+                Arch::S390x => s390x::stub(text_base + off, slot)?,
+                _ => arm_stub(text_base + off, slot)?,
+            };
             text.get_mut(*off as usize..(*off + ARM_STUB_SIZE) as usize)
                 .ok_or(PolyfillError::Range)?
                 .copy_from_slice(&stub);
@@ -524,7 +553,8 @@ impl Layout {
                     ),
                     None => match self.stubs.get(name) {
                         // A Thumb stub: bit 0 set, as a Thumb function's address has.
-                        Some(o) => ((text_base + o) | 1, true),
+                        Some(o) if self.arch == Arch::Armhf => ((text_base + o) | 1, true),
+                        Some(o) => (text_base + o, true),
                         None => (0, false),
                     },
                 };
@@ -709,6 +739,7 @@ fn apply(
             t => Err(PolyfillError::Relocation(t)),
         },
         Arch::Aarch64 => apply_aarch64(r_type, dst, at, p, s_a, r.got, addend),
+        Arch::S390x => s390x::apply(r_type, dst, at, r, addend),
         Arch::I386 => {
             let gb = r.got_base as i64;
             let v = match r_type {
@@ -864,8 +895,9 @@ mod tests {
             let l = layout(arch, &roots).expect("layout");
             let linked = l.link(0x10_0000, 0x20_0000).expect("link");
             assert!(linked.symbols.contains_key(&roots[0]));
-            if arch.word() == 4 {
-                // The wrappers are not ported to 32-bit (polyfill/src/wrap_*.c).
+            if arch.word() == 4 || arch == Arch::S390x {
+                // The wrappers are not ported to 32-bit or s390x (polyfill/src/wrap_*.c,
+                // polyfill/build.sh).
                 assert!(!wraps(arch, "sysconf") && !provides(arch, "sysconf"));
                 continue;
             }
