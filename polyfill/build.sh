@@ -34,5 +34,5 @@ build armhf arm-linux-gnueabihf-gcc arm-linux-gnueabihf-ld
 # s390x (big-endian; the compiler's default z196 baseline): only the sources whose
 # polyfills tests/polyfill.rs runs side by side with glibc on s390x. The 64-bit branches of
 # the others assume x86_64's or aarch64's layouts (fenv, long double, struct offsets).
-sources=(src/{data,find_object,fmemopen,mem,misc,names,random,stat,stdc,strings,sys,sys_new,syscalls,termios,thread_atexit,threads}.c)
+sources=(src/{clockwait,data,find_object,fmemopen,mem,misc,names,random,stat,stdc,strings,sys,sys_new,syscalls,termios,thread_atexit,threads}.c)
 build s390x s390x-linux-gnu-gcc s390x-linux-gnu-ld
