@@ -14,6 +14,8 @@ mod notes_c23;
 mod plan;
 mod polyfill_notes;
 mod relr;
+#[cfg(test)]
+mod relr_be_tests;
 pub mod renames;
 mod rewrite;
 mod startup;
