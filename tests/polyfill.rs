@@ -416,8 +416,9 @@ fn committed_objects_match_the_sources() {
             "i686-linux-gnu-gcc",
             "arm-linux-gnueabihf-gcc",
             "powerpc64le-linux-gnu-gcc",
+            "s390x-linux-gnu-gcc",
         ],
-        "gcc gcc-aarch64-linux-gnu gcc-i686-linux-gnu gcc-arm-linux-gnueabihf gcc-powerpc64le-linux-gnu",
+        "gcc gcc-aarch64-linux-gnu gcc-i686-linux-gnu gcc-arm-linux-gnueabihf gcc-powerpc64le-linux-gnu gcc-s390x-linux-gnu",
     ) {
         return;
     }
@@ -428,7 +429,7 @@ fn committed_objects_match_the_sources() {
         .status()
         .expect("build.sh");
     assert!(st.success());
-    for arch in ["x86_64", "aarch64", "i386", "armhf", "ppc64el"] {
+    for arch in ["x86_64", "aarch64", "i386", "armhf", "ppc64el", "s390x"] {
         let built = std::fs::read(tmp.path().join(format!("{arch}.o"))).expect("built");
         let committed = std::fs::read(common::crate_root().join(format!("polyfill/obj/{arch}.o")))
             .expect("committed");

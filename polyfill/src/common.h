@@ -170,6 +170,36 @@ static inline long sys6(long n, long a, long b, long c, long d, long e, long f) 
  * answers any other version with EINVAL). */
 #define STAT_VER 1
 #define MKNOD_VER 1
+#elif defined(__s390x__)
+/* svc 0 with the number in r1, the arguments in r2-r7, the result in r2; the numbers from
+ * the cross toolchain's <asm/unistd.h>. */
+#include <asm/unistd.h>
+static inline long sys6(long n, long a, long b, long c, long d, long e, long f) {
+    register long r1 __asm__("r1") = n;
+    register long r2 __asm__("r2") = a;
+    register long r3 __asm__("r3") = b;
+    register long r4 __asm__("r4") = c;
+    register long r5 __asm__("r5") = d;
+    register long r6 __asm__("r6") = e;
+    register long r7 __asm__("r7") = f;
+    __asm__ volatile("svc 0"
+                     : "+r"(r2)
+                     : "r"(r1), "r"(r3), "r"(r4), "r"(r5), "r"(r6), "r"(r7)
+                     : "memory");
+    return r2;
+}
+#define SYS_getrandom __NR_getrandom
+#define SYS_gettid __NR_gettid
+#define SYS_close_range __NR_close_range
+#define SYS_copy_file_range __NR_copy_file_range
+#define SYS_memfd_create __NR_memfd_create
+#define SYS_statx __NR_statx
+#define SYS_pidfd_open __NR_pidfd_open
+#define SYS_pidfd_send_signal __NR_pidfd_send_signal
+#define SYS_pidfd_getfd __NR_pidfd_getfd
+/* _STAT_VER_LINUX and _MKNOD_VER_LINUX of glibc's s390 xstatver.h for 64-bit. */
+#define STAT_VER 1
+#define MKNOD_VER 0
 #else
 #error "no polyfills for this architecture yet"
 #endif

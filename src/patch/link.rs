@@ -76,6 +76,7 @@ pub fn prepare(
         Arch::I386 => (elf::R_386_GLOB_DAT.0, elf::R_386_COPY.0, false),
         Arch::Armhf => (elf::R_ARM_GLOB_DAT.0, elf::R_ARM_COPY.0, false),
         Arch::Ppc64el => (elf::R_PPC64_GLOB_DAT.0, elf::R_PPC64_COPY.0, true),
+        Arch::S390x => (elf::R_390_GLOB_DAT.0, elf::R_390_COPY.0, true),
     };
     if arch == Arch::Armhf && b.header.e_flags.0 & elf::EF_ARM_ABI_FLOAT_HARD == 0 {
         return Err(refuse(
@@ -173,8 +174,9 @@ pub fn prepare(
         // i386's PLT entries jump through %ebx, the binary's GOT base, which the polyfills'
         // code holds its own GOT base in; arm's PLT header expects ip set by a PLT entry.
         // ppc64el's PLT slots point into `.glink` until bound, whose stubs expect r11/r12
-        // set by a PLT call stub.
-        Arch::Aarch64 | Arch::I386 | Arch::Armhf | Arch::Ppc64el => None,
+        // set by a PLT call stub; s390x's are left to the PLT (the polyfills' stubs use
+        // their own).
+        Arch::Aarch64 | Arch::I386 | Arch::Armhf | Arch::Ppc64el | Arch::S390x => None,
     };
     // What each import needs: its version, its kind, and the binary's own dynamic symbol
     // for it if there is one (found in one pass over the symbols, and their GOT slots in

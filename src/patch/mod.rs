@@ -14,9 +14,12 @@ mod notes_c23;
 mod plan;
 mod polyfill_notes;
 mod relr;
+#[cfg(test)]
+mod relr_be_tests;
 pub mod renames;
 mod rewrite;
 mod startup;
+mod startup_s390x;
 pub mod wrappers;
 pub(crate) mod write;
 

@@ -40,6 +40,7 @@ pub fn relative_type(machine: u16) -> Option<(u32, bool)> {
         elf::EM_AARCH64 => (elf::R_AARCH64_RELATIVE.0, true),
         elf::EM_PPC64 => (elf::R_PPC64_RELATIVE.0, true),
         elf::EM_RISCV => (elf::R_RISCV_RELATIVE.0, true),
+        elf::EM_S390 => (elf::R_390_RELATIVE.0, true),
         elf::EM_386 => (elf::R_386_RELATIVE.0, false),
         elf::EM_ARM => (elf::R_ARM_RELATIVE.0, false),
         _ => return None,

@@ -15,6 +15,7 @@
 use object::build::elf::{Builder, Dynamic, SectionData, SectionId};
 use object::elf;
 
+use super::startup_s390x as s390x;
 use super::PatchError;
 
 mod ppc64;
@@ -26,8 +27,8 @@ pub const SECTION_NAME: &str = ".elfcompat.start";
 pub struct Shim {
     arch: Arch,
     section: SectionId,
-    /// x86_64: the GOT slot of `__libc_start_main`; aarch64, i386 and arm: its PLT stub;
-    /// ppc64le: its PLT call stub.
+    /// x86_64: the GOT slot of `__libc_start_main`; aarch64, i386, arm and s390x: its PLT
+    /// stub; ppc64le: its PLT call stub.
     got_slot: u64,
     call_section: SectionId,
     call_offset: usize,
@@ -59,10 +60,12 @@ pub enum Arch {
     Arm,
     /// Little-endian 64-bit PowerPC (ELFv2).
     Ppc64le,
+    /// 64-bit s390x (big-endian).
+    S390x,
 }
 
 /// The architectures the shim exists for, in words.
-pub const ARCHES: &str = "x86_64, aarch64, i386, arm and ppc64le";
+pub const ARCHES: &str = "x86_64, aarch64, i386, arm, ppc64le and s390x";
 
 /// The shim's architecture for an ELF header, if it has one.
 pub fn arch_of(machine: u16, is_64: bool, big_endian: bool) -> Option<Arch> {
@@ -72,6 +75,7 @@ pub fn arch_of(machine: u16, is_64: bool, big_endian: bool) -> Option<Arch> {
         m if m == elf::EM_386.0 && !is_64 => Some(Arch::I386),
         m if m == elf::EM_ARM.0 && !is_64 && !big_endian => Some(Arch::Arm),
         m if m == elf::EM_PPC64.0 && is_64 && !big_endian => Some(Arch::Ppc64le),
+        m if m == elf::EM_S390.0 && is_64 && big_endian => Some(Arch::S390x),
         _ => None,
     }
 }
@@ -106,6 +110,7 @@ pub fn prepare(b: &mut Builder<'_>) -> Result<Shim, PatchError> {
         Arch::I386 => &[elf::R_386_JMP_SLOT.0, elf::R_386_GLOB_DAT.0],
         Arch::Arm => &[elf::R_ARM_JUMP_SLOT.0, elf::R_ARM_GLOB_DAT.0],
         Arch::Ppc64le => &[elf::R_PPC64_JMP_SLOT.0],
+        Arch::S390x => &[elf::R_390_JMP_SLOT.0, elf::R_390_GLOB_DAT.0],
     };
     let mut slot = None;
     for s in b.sections.iter() {
@@ -150,6 +155,8 @@ pub fn prepare(b: &mut Builder<'_>) -> Result<Shim, PatchError> {
                 Arch::Arm => find_arm_call(b, bytes.as_slice(), entry, s.sh_addr, slot)
                     .map(|(i, insn, plt)| (s.id(), i, insn, plt)),
                 Arch::Ppc64le => ppc64::find_call(b, bytes.as_slice(), start, s.sh_addr, slot)
+                    .map(|(i, insn, plt)| (s.id(), i, insn, plt)),
+                Arch::S390x => s390x::find_call(b, bytes.as_slice(), start, s.sh_addr, slot)
                     .map(|(i, insn, plt)| (s.id(), i, insn, plt)),
             }
         });
@@ -205,6 +212,7 @@ pub fn finish(b: &mut Builder<'_>, shim: Shim) -> Result<(), PatchError> {
         Arch::I386 => i386_code(base, &shim)?,
         Arch::Arm => arm_code(base, &shim)?,
         Arch::Ppc64le => ppc64::code(base, &shim)?,
+        Arch::S390x => s390x::code(base, shim.got_slot, shim.init, shim.init_array)?,
     };
     if code.len() > shim_size(shim.arch) {
         return Err(PatchError::internal("shim larger than reserved"));
@@ -241,6 +249,8 @@ pub fn finish(b: &mut Builder<'_>, shim: Shim) -> Result<(), PatchError> {
         Arch::Ppc64le => ppc64::branch(0x4800_0000, shim.call_addr, base)?
             .to_le_bytes()
             .to_vec(),
+        // brasl %r14, __libc_start_main@plt -> brasl %r14, shim
+        Arch::S390x => s390x::call(shim.call_addr, base)?.to_vec(),
     };
     if let SectionData::Data(bytes) = &mut b.sections.get_mut(shim.call_section).data {
         let v = bytes.to_mut();

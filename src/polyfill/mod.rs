@@ -24,6 +24,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+mod s390x;
+
 use object::{
     Object, ObjectSection, ObjectSymbol, RelocationFlags, RelocationTarget, SectionFlags,
     SectionIndex, SymbolIndex,
@@ -52,6 +54,7 @@ static ARMHF: &[u8] = include_bytes!("../../polyfill/obj/armhf.o");
 static PPC64EL: &[u8] = include_bytes!("../../polyfill/obj/ppc64el.o");
 
 mod ppc64;
+static S390X: &[u8] = include_bytes!("../../polyfill/obj/s390x.o");
 
 /// The symbol 32-bit PIC code names the GOT base by; the linker defines it.
 const GOT_BASE_SYMBOL: &str = "_GLOBAL_OFFSET_TABLE_";
@@ -61,7 +64,7 @@ const R_ARM_THM_CALL: u32 = object::elf::R_ARM_THM_PC22.0;
 const R_ARM_BASE_PREL: u32 = object::elf::R_ARM_GOTPC.0;
 const R_ARM_GOT_BREL: u32 = object::elf::R_ARM_GOT32.0;
 
-/// Size of an arm import stub (see the module header).
+/// Size of an import stub: arm's (see the module header); s390x's is padded to it.
 const ARM_STUB_SIZE: u64 = 16;
 
 /// Errors of the polyfill linker; all mean "cannot polyfill this", never a broken output.
@@ -95,16 +98,19 @@ pub enum Arch {
     Armhf,
     /// Little-endian 64-bit PowerPC, ELFv2 (POWER8, Debian's ppc64el baseline).
     Ppc64el,
+    /// 64-bit s390x (big-endian).
+    S390x,
 }
 
 impl Arch {
     /// Every architecture with polyfills.
-    pub const ALL: [Arch; 5] = [
+    pub const ALL: [Arch; 6] = [
         Arch::X86_64,
         Arch::Aarch64,
         Arch::I386,
         Arch::Armhf,
         Arch::Ppc64el,
+        Arch::S390x,
     ];
 
     /// The architecture of an ELF header, if it has polyfills. For EM_ARM this is Armhf
@@ -116,6 +122,7 @@ impl Arch {
             m if m == object::elf::EM_386.0 && !is_64 => Some(Arch::I386),
             m if m == object::elf::EM_ARM.0 && !is_64 && !big_endian => Some(Arch::Armhf),
             m if m == object::elf::EM_PPC64.0 && is_64 && !big_endian => Some(Arch::Ppc64el),
+            m if m == object::elf::EM_S390.0 && is_64 && big_endian => Some(Arch::S390x),
             _ => None,
         }
     }
@@ -128,6 +135,7 @@ impl Arch {
             "x86-linux-gnu" => Some(Arch::I386),
             "arm-linux-gnueabihf" => Some(Arch::Armhf),
             "powerpc64le-linux-gnu" => Some(Arch::Ppc64el),
+            "s390x-linux-gnu" => Some(Arch::S390x),
             _ => None,
         }
     }
@@ -140,13 +148,14 @@ impl Arch {
             Arch::I386 => "x86-linux-gnu",
             Arch::Armhf => "arm-linux-gnueabihf",
             Arch::Ppc64el => "powerpc64le-linux-gnu",
+            Arch::S390x => "s390x-linux-gnu",
         }
     }
 
     /// Bytes in an address (a GOT slot).
     pub fn word(self) -> u64 {
         match self {
-            Arch::X86_64 | Arch::Aarch64 | Arch::Ppc64el => 8,
+            Arch::X86_64 | Arch::Aarch64 | Arch::Ppc64el | Arch::S390x => 8,
             Arch::I386 | Arch::Armhf => 4,
         }
     }
@@ -158,6 +167,7 @@ impl Arch {
             Arch::I386 => I386,
             Arch::Armhf => ARMHF,
             Arch::Ppc64el => PPC64EL,
+            Arch::S390x => S390X,
         }
     }
 }
@@ -236,19 +246,15 @@ pub fn wraps(arch: Arch, symbol: &str) -> bool {
 /// Every symbol with a polyfill on `arch`.
 pub fn catalog(arch: Arch) -> &'static [String] {
     // Asked once per analysed file: parsed once per architecture.
-    static CATALOGS: [std::sync::OnceLock<Vec<String>>; 5] = [
-        std::sync::OnceLock::new(),
-        std::sync::OnceLock::new(),
-        std::sync::OnceLock::new(),
-        std::sync::OnceLock::new(),
-        std::sync::OnceLock::new(),
-    ];
+    static CATALOGS: [std::sync::OnceLock<Vec<String>>; Arch::ALL.len()] =
+        [const { std::sync::OnceLock::new() }; Arch::ALL.len()];
     let cell = match arch {
         Arch::X86_64 => &CATALOGS[0],
         Arch::Aarch64 => &CATALOGS[1],
         Arch::I386 => &CATALOGS[2],
         Arch::Armhf => &CATALOGS[3],
         Arch::Ppc64el => &CATALOGS[4],
+        Arch::S390x => &CATALOGS[5],
     };
     cell.get_or_init(|| {
         let Ok(p) = parse(arch) else {
@@ -270,6 +276,16 @@ pub fn catalog(arch: Arch) -> &'static [String] {
 /// through a stub.
 fn is_thumb_branch(r_type: u32) -> bool {
     r_type == R_ARM_THM_CALL || r_type == object::elf::R_ARM_THM_JUMP24.0
+}
+
+/// Whether a call of an import by this relocation type goes through a stub: arm's Thumb
+/// branches, s390x's PLT calls.
+fn needs_stub(arch: Arch, r_type: u32) -> bool {
+    match arch {
+        Arch::Armhf => is_thumb_branch(r_type),
+        Arch::S390x => s390x::is_plt_call(r_type),
+        _ => false,
+    }
 }
 
 /// What the roots reach: sections, imports (undefined symbols other than the GOT base) and,
@@ -335,8 +351,7 @@ impl<'a> Parsed<'a> {
                         if name == GOT_BASE_SYMBOL || name == ppc64::TOC_SYMBOL {
                             continue;
                         }
-                        if self.arch == Arch::Armhf
-                            && matches!(rel.flags(), RelocationFlags::Elf { r_type } if is_thumb_branch(r_type.0))
+                        if matches!(rel.flags(), RelocationFlags::Elf { r_type } if needs_stub(self.arch, r_type.0))
                         {
                             c.stubs.insert(name.to_string());
                         }
@@ -522,7 +537,10 @@ impl Layout {
         // The arm stubs, each jumping through its import's GOT slot.
         for (name, off) in &self.stubs {
             let slot = got_of(name).ok_or(PolyfillError::Range)?;
-            let stub = arm_stub(text_base + off, slot)?;
+            let stub = match self.arch {
+                Arch::S390x => s390x::stub(text_base + off, slot)?,
+                _ => arm_stub(text_base + off, slot)?,
+            };
             text.get_mut(*off as usize..(*off + ARM_STUB_SIZE) as usize)
                 .ok_or(PolyfillError::Range)?
                 .copy_from_slice(&stub);
@@ -555,7 +573,8 @@ impl Layout {
                     }
                     None => match self.stubs.get(name) {
                         // A Thumb stub: bit 0 set, as a Thumb function's address has.
-                        Some(o) => ((text_base + o) | 1, true),
+                        Some(o) if self.arch == Arch::Armhf => ((text_base + o) | 1, true),
+                        Some(o) => (text_base + o, true),
                         None => (0, false),
                     },
                 };
@@ -747,6 +766,7 @@ fn apply(
         },
         Arch::Aarch64 => apply_aarch64(r_type, dst, at, p, s_a, r.got, addend),
         Arch::Ppc64el => ppc64::apply(r_type, dst, at, r, addend),
+        Arch::S390x => s390x::apply(r_type, dst, at, r, addend),
         Arch::I386 => {
             let gb = r.got_base as i64;
             let v = match r_type {
@@ -902,9 +922,9 @@ mod tests {
             let l = layout(arch, &roots).expect("layout");
             let linked = l.link(0x10_0000, 0x20_0000).expect("link");
             assert!(linked.symbols.contains_key(&roots[0]));
-            if arch.word() == 4 || arch == Arch::Ppc64el {
-                // The wrappers are not ported to 32-bit (polyfill/src/wrap_*.c) nor to
-                // ppc64el (polyfill/build.sh).
+            if arch.word() == 4 || arch == Arch::Ppc64el || arch == Arch::S390x {
+                // The wrappers are not ported to 32-bit, ppc64el or s390x (polyfill/src/wrap_*.c,
+                // polyfill/build.sh).
                 assert!(!wraps(arch, "sysconf") && !provides(arch, "sysconf"));
                 continue;
             }
