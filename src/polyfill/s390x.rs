@@ -93,6 +93,7 @@ mod tests {
             defined: true,
             got: None,
             got_base: 0,
+            local_entry: 0,
         };
         // brasl at 0x1000: the field at 0x1002 holds (target - 0x1000) / 2, addend 2.
         apply(R390_PLT32DBL, &mut b, 2, &r, 2).expect("applies");
