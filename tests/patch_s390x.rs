@@ -2,24 +2,23 @@
 //! dlopen, math, memcpy, constructors and destructors; C++ with global constructors,
 //! iostream and an exception; a shared library with its own constructor loaded by a
 //! patched program) cross-compiled at test time with Debian's `s390x-linux-gnu` compilers
-//! and patched to glibc 2.31, startup shim included.
+//! and patched to glibc 2.31, startup shim included, then run under qemu-user with
+//! LD_BIND_NOW=1:
+//! - on bullseye's glibc 2.31, where the unpatched program fails for `GLIBC_2.34`: the
+//!   patched one has the exit code and stdout of the unpatched program on bookworm's 2.36,
+//!   so every constructor the programs count ran, exactly once, through the `init` the
+//!   shim hands `__libc_start_main@GLIBC_2.2` (glibc 2.31 runs no constructor of the
+//!   executable otherwise);
+//! - on bookworm's 2.36: the same. Its `_start` now calls the shim (checked in the file),
+//!   and `testdata/start_probe` (preloaded, defining `__libc_start_main@GLIBC_2.2` in
+//!   front of glibc's) shows that `init` arrives set;
+//! - `verify --loader-check` at 2.31 (stub libraries): the unpatched program fails, the
+//!   patched one passes.
 //!
-//! Debian's mirrors no longer carry bullseye's s390x packages (bullseye's Release lists
-//! amd64, arm64, armhf and i386 only since its last point release), so no real glibc
-//! older than bookworm's 2.36 can be had for s390x. The evidence is therefore:
-//! - the loader of glibc 2.36 run under qemu-user in trace mode against stub libraries of
-//!   glibc 2.31 (`verify --loader-check`): the unpatched program fails for `GLIBC_2.34`,
-//!   the patched one passes;
-//! - the patched program run under qemu-user on bookworm's libc6 (2.36), LD_BIND_NOW=1:
-//!   the same exit code and stdout as the unpatched one. Its `_start` now calls the shim
-//!   (checked in the file), and the shim passes a non-NULL `init` to
-//!   `__libc_start_main@GLIBC_2.2`, which glibc 2.36 calls instead of running the
-//!   constructors itself: every constructor the programs count ran through the shim's
-//!   `init`, exactly once. `testdata/start_probe` (preloaded, defining
-//!   `__libc_start_main@GLIBC_2.2` in front of glibc's) shows that `init` arrives set.
-//!
-//! The runtime comes from `tools/old-glibc.sh` (fetched by `.ci/run`), the compilers and
-//! qemu from `.ci/run`'s package list: under CI a missing one fails the test.
+//! Bullseye's archive no longer carries s390x: `tools/old-glibc.sh` takes its 2.31 from
+//! bullseye's `libc6-s390x-cross` (the same glibc, built by Debian's cross-toolchain).
+//! The runtimes are fetched by `.ci/run`, the compilers and qemu come from its package
+//! list: under CI a missing one fails the test.
 
 mod common;
 
@@ -203,8 +202,12 @@ fn s390x_programs_run_patched_to_glibc_2_31() {
         eprintln!("skipped: install gcc-s390x-linux-gnu g++-s390x-linux-gnu qemu-user");
         return;
     }
+    let old = common::fetch_old_runtime("bullseye", "s390x").unwrap_or_else(|e| panic!("{e}"));
     let new = common::fetch_old_runtime("bookworm", "s390x").unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(new.glibc_version, "2.36");
+    assert_eq!(
+        (old.glibc_version.as_str(), new.glibc_version.as_str()),
+        ("2.31", "2.36")
+    );
     let tmp = tempfile::tempdir().expect("tempdir");
     let orig = tmp.path().join("orig");
     let patched = tmp.path().join("patched");
@@ -275,6 +278,14 @@ fn s390x_programs_run_patched_to_glibc_2_31() {
             "{name} unpatched on 2.36: {}",
             reference.stderr
         );
+        let unpatched_old = run(&old, &exe, args);
+        assert!(
+            unpatched_old.code != reference.code
+                && unpatched_old.stderr.contains("GLIBC_2.34' not found"),
+            "{name}: the unpatched program must fail on 2.31, got {:?} {}",
+            unpatched_old.code,
+            unpatched_old.stderr
+        );
         let (ok, report) = loader_check(&exe);
         assert!(
             !ok && report.contains("GLIBC_2.34 not found"),
@@ -291,20 +302,22 @@ fn s390x_programs_run_patched_to_glibc_2_31() {
             (lo..hi).contains(&target),
             "{name}: _start calls {target:#x}, not the shim at {lo:#x}..{hi:#x}"
         );
-        let r = run(&new, &out, args);
-        assert_eq!(
-            (r.code, r.stdout.as_str()),
-            (reference.code, reference.stdout.as_str()),
-            "{name} patched to 2.31, run on 2.36: {}",
-            r.stderr
-        );
-        if !cxx {
-            // The C programs print the glibc they run on.
-            assert!(
-                r.stderr.contains("running on glibc 2.36"),
-                "{name}: {}",
+        for (label, rt) in [("2.31", &old), ("2.36", &new)] {
+            let r = run(rt, &out, args);
+            assert_eq!(
+                (r.code, r.stdout.as_str()),
+                (reference.code, reference.stdout.as_str()),
+                "{name} patched to 2.31, run on {label}: {}",
                 r.stderr
             );
+            if !cxx {
+                // The C programs print the glibc they run on.
+                assert!(
+                    r.stderr.contains(&format!("running on glibc {label}")),
+                    "{name} on {label}: {}",
+                    r.stderr
+                );
+            }
         }
         let probed = run_with(&new, Some(&probe), &out, args);
         assert_eq!(
@@ -319,7 +332,7 @@ fn s390x_programs_run_patched_to_glibc_2_31() {
             probed.stderr
         );
         done.push(name);
-        println!("s390x: {name} patched to 2.31: passes the 2.31 loader check; same exit code and output on glibc 2.36, _start through the shim, init handed to __libc_start_main");
+        println!("s390x: {name} patched to 2.31: same exit code and output on glibc 2.31 and 2.36 (unpatched: fails on 2.31); passes the 2.31 loader check; _start through the shim, init handed to __libc_start_main");
     }
     assert_eq!(done.len(), PROGRAMS.len());
 }

@@ -4,13 +4,13 @@
 //! thread_local destructors, libstdc++ linked statically so that the program imports
 //! `__cxa_thread_atexit_impl`, `_dl_find_object` and `__libc_single_threaded` itself)
 //! cross-compiled with Debian's `s390x-linux-gnu` compilers against bookworm's libc,
-//! patched to 2.17 (the polyfills linked
-//! in, big-endian), and run under qemu-s390x with bookworm's libc6 (2.36), LD_BIND_NOW=1:
-//! the output of the patched program, whose polyfills replace glibc's functions, must be
-//! that of the program as built. No glibc older than 2.36 can be had for s390x (Debian's
-//! mirrors dropped bullseye's s390x packages), so the patched program's requirements are
-//! checked against glibc 2.17 and 2.31 by the loader in trace mode against stub libraries
-//! (`verify --loader-check`) instead of a run.
+//! patched to 2.17 (the polyfills linked in, big-endian), and run under qemu-s390x with
+//! LD_BIND_NOW=1 on bookworm's libc6 (2.36) and on bullseye's 2.31 (from its
+//! `libc6-s390x-cross`, tools/old-glibc.sh): the output of the patched program, whose
+//! polyfills replace glibc's functions, must on both be that of the program as built, run
+//! on 2.36. No glibc 2.17 can be had for s390x, so the patched program's requirements are
+//! also checked against 2.17 and 2.31 by the loader in trace mode against stub libraries
+//! (`verify --loader-check`).
 
 mod common;
 
@@ -32,7 +32,8 @@ fn fresh(dir: &Path, name: &str) -> std::path::PathBuf {
 
 /// Build `testdata/polyfill/<source>` (C++ if it ends in `.cpp`) with `flags`, patch it
 /// to 2.17 with at least `min_linked` polyfills, `polyfilled` among them, check the
-/// loader at 2.17 and 2.31, and compare the runs on 2.36; the reference output, or None
+/// loader at 2.17 and 2.31, and compare the runs on 2.36 and 2.31 with the unpatched
+/// program's on 2.36; the reference output, or None
 /// when the tools are missing outside CI.
 fn side_by_side(
     source: &str,
@@ -84,9 +85,13 @@ fn side_by_side(
             String::from_utf8_lossy(&o.stderr)
         );
     }
-    let rt = common::fetch_old_runtime("bookworm", "s390x").unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(rt.glibc_version, "2.36");
-    let on = |prog: &Path, dir: &str| {
+    let new = common::fetch_old_runtime("bookworm", "s390x").unwrap_or_else(|e| panic!("{e}"));
+    let old = common::fetch_old_runtime("bullseye", "s390x").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (new.glibc_version.as_str(), old.glibc_version.as_str()),
+        ("2.36", "2.31")
+    );
+    let on = |rt: &common::OldRuntime, prog: &Path, dir: &str| {
         let mut c = Command::new(QEMU);
         c.args(["-E", "LD_BIND_NOW=1"])
             .arg(&rt.loader)
@@ -95,14 +100,19 @@ fn side_by_side(
             .arg(fresh(tmp.path(), dir));
         output(c)
     };
-    let reference = on(&bin, "a");
+    let reference = on(&new, &bin, "a");
     assert_eq!(
-        on(&patched, "b"),
+        on(&new, &patched, "b"),
         reference,
         "s390x polyfills on glibc 2.36"
     );
+    assert_eq!(
+        on(&old, &patched, "c"),
+        reference,
+        "s390x polyfills on glibc 2.31"
+    );
     println!(
-        "polyfill: s390x {source} patched to 2.17: {linked} polyfills, {} checks identical to glibc 2.36; loader check at 2.17 and 2.31",
+        "polyfill: s390x {source} patched to 2.17: {linked} polyfills, {} checks identical to glibc 2.36 on 2.36 and 2.31; loader check at 2.17 and 2.31",
         reference.lines().count()
     );
     Some(reference)
