@@ -17,6 +17,8 @@ use object::elf;
 
 use super::PatchError;
 
+mod riscv64;
+
 /// The name of the shim's section.
 pub const SECTION_NAME: &str = ".elfcompat.start";
 
@@ -24,8 +26,10 @@ pub const SECTION_NAME: &str = ".elfcompat.start";
 pub struct Shim {
     arch: Arch,
     section: SectionId,
-    /// x86_64: the GOT slot of `__libc_start_main`; aarch64, i386 and arm: its PLT stub.
+    /// x86_64 and riscv64: the GOT slot of `__libc_start_main`; aarch64, i386 and arm:
+    /// its PLT stub.
     got_slot: u64,
+    /// The call of `__libc_start_main` in `_start` (riscv64: the PLT stub it calls).
     call_section: SectionId,
     call_offset: usize,
     call_addr: u64,
@@ -46,10 +50,12 @@ pub enum Arch {
     I386,
     /// Little-endian 32-bit ARM (EABI), `_start` in ARM or Thumb code.
     Arm,
+    /// 64-bit RISC-V (LP64D, little-endian).
+    Riscv64,
 }
 
 /// The architectures the shim exists for, in words.
-pub const ARCHES: &str = "x86_64, aarch64, i386 and arm";
+pub const ARCHES: &str = "x86_64, aarch64, i386, arm and riscv64";
 
 /// The shim's architecture for an ELF header, if it has one.
 pub fn arch_of(machine: u16, is_64: bool, big_endian: bool) -> Option<Arch> {
@@ -58,6 +64,7 @@ pub fn arch_of(machine: u16, is_64: bool, big_endian: bool) -> Option<Arch> {
         m if m == elf::EM_AARCH64.0 && is_64 && !big_endian => Some(Arch::Aarch64),
         m if m == elf::EM_386.0 && !is_64 => Some(Arch::I386),
         m if m == elf::EM_ARM.0 && !is_64 && !big_endian => Some(Arch::Arm),
+        m if m == elf::EM_RISCV.0 && is_64 && !big_endian => Some(Arch::Riscv64),
         _ => None,
     }
 }
@@ -91,6 +98,7 @@ pub fn prepare(b: &mut Builder<'_>) -> Result<Shim, PatchError> {
         Arch::Aarch64 => &[elf::R_AARCH64_JUMP_SLOT.0, elf::R_AARCH64_GLOB_DAT.0],
         Arch::I386 => &[elf::R_386_JMP_SLOT.0, elf::R_386_GLOB_DAT.0],
         Arch::Arm => &[elf::R_ARM_JUMP_SLOT.0, elf::R_ARM_GLOB_DAT.0],
+        Arch::Riscv64 => &[elf::R_RISCV_JUMP_SLOT.0],
     };
     let mut slot = None;
     for s in b.sections.iter() {
@@ -134,6 +142,9 @@ pub fn prepare(b: &mut Builder<'_>) -> Result<Shim, PatchError> {
                     .map(|(i, insn, plt)| (s.id(), i, insn, plt)),
                 Arch::Arm => find_arm_call(b, bytes.as_slice(), entry, s.sh_addr, slot)
                     .map(|(i, insn, plt)| (s.id(), i, insn, plt)),
+                // The site to patch is the PLT stub itself (see `riscv64`).
+                Arch::Riscv64 => riscv64::find_call(b, bytes.as_slice(), start, s.sh_addr, slot)
+                    .map(|(plt, off, stub)| (plt, off, stub, slot)),
             }
         });
     let (call_section, call_offset, call_addr, got_slot) =
@@ -187,6 +198,7 @@ pub fn finish(b: &mut Builder<'_>, shim: Shim) -> Result<(), PatchError> {
         Arch::Aarch64 => aarch64_code(base, &shim)?,
         Arch::I386 => i386_code(base, &shim)?,
         Arch::Arm => arm_code(base, &shim)?,
+        Arch::Riscv64 => riscv64::code(base, &shim)?,
     };
     if code.len() > SHIM_SIZE {
         return Err(PatchError::internal("shim larger than reserved"));
@@ -219,6 +231,7 @@ pub fn finish(b: &mut Builder<'_>, shim: Shim) -> Result<(), PatchError> {
         Arch::Arm => arm_branch(0xeb00_0000, shim.call_addr, base)?
             .to_le_bytes()
             .to_vec(),
+        Arch::Riscv64 => riscv64::stub_patch(shim.call_addr, base)?,
     };
     if let SectionData::Data(bytes) = &mut b.sections.get_mut(shim.call_section).data {
         let v = bytes.to_mut();
