@@ -16,6 +16,8 @@
 //!   shim must leave it alone;
 //! - `ctor_norelax` is linked with `--no-relax`: `_start` calls through `auipc ra; jalr ra`
 //!   instead of a relaxed `jal`;
+//! - `far` (testdata/riscv64) is larger than a `jal` reaches: the shim, at the end of the
+//!   file, is reached from the PLT stub;
 //! - the shim's instructions are decoded back in `patch::startup::riscv64`'s unit tests.
 //!
 //! The runtime comes from `tools/old-glibc.sh` (fetched by `.ci/run`), the compilers,
@@ -176,6 +178,7 @@ const PROGRAMS: &[Program] = &[
         &[],
         0,
     ),
+    ("far", "riscv64/far.c", false, &[], &[], 0),
     (
         "own_init",
         "riscv64/own_init.c",
@@ -283,6 +286,11 @@ fn riscv64_programs_patched_to_2_27_pass_the_loader_check_and_run_the_same_on_2_
         let out = patched.join(name);
         let plan = patch(&exe, &out, "2.27");
         assert!(plan.contains("inject the startup shim"), "{name}: {plan}");
+        if name == "far" {
+            // The new PT_LOAD (the shim) lies beyond a `jal`'s ±1 MiB from `_start`.
+            let size = std::fs::metadata(&out).expect("patched far").len();
+            assert!(size > 3 << 20, "far: {size} bytes");
+        }
         let (ok, check) = loader_check(&out);
         assert!(ok, "{name} patched to 2.27, loader check: {check}");
         for bind_now in [true, false] {
