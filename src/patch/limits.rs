@@ -54,7 +54,7 @@ impl Limits {
         };
         let polyfills = match polyfill::Arch::of(file.machine, is_64, big) {
             None => Err(format!(
-                "elfcompat has polyfills only for x86_64, aarch64, i386 and armhf (not {arch})"
+                "elfcompat has polyfills only for x86_64, aarch64, i386, armhf and riscv64 (not {arch})"
             )),
             Some(polyfill::Arch::Armhf)
                 if file.e_flags & elf::EF_ARM_ABI_FLOAT_HARD == 0 =>
@@ -199,7 +199,7 @@ mod tests {
     }
 
     /// The committed fixtures: the startup shim and polyfills on x86_64, aarch64, i386 and
-    /// armhf (the shim alone on riscv64), DT_RELR expansion wherever the relative type is
+    /// armhf and riscv64, DT_RELR expansion wherever the relative type is
     /// known, and no growth without
     /// section headers or on MIPS (whose `.MIPS.abiflags` the rewriter cannot copy).
     #[test]
@@ -237,6 +237,7 @@ mod tests {
         assert_eq!(riscv64.grow, Ok(()));
         assert_eq!(riscv64.startup_shim, Ok(()));
         assert_eq!(riscv64.expand_relr, Ok(()));
+        assert_eq!(riscv64.polyfills, Ok(polyfill::Arch::Riscv64));
         let s390x = limits("testdata/bin/s390x/hello");
         assert!(s390x.expand_relr.unwrap_err().contains("s390x"));
         let mips = limits("testdata/bin/mips64el/hello");

@@ -75,6 +75,8 @@ pub fn prepare(
         Arch::Aarch64 => (elf::R_AARCH64_GLOB_DAT.0, elf::R_AARCH64_COPY.0, true),
         Arch::I386 => (elf::R_386_GLOB_DAT.0, elf::R_386_COPY.0, false),
         Arch::Armhf => (elf::R_ARM_GLOB_DAT.0, elf::R_ARM_COPY.0, false),
+        // riscv64 has no GLOB_DAT: a GOT slot is filled by R_RISCV_64 (S + A).
+        Arch::Riscv64 => (elf::R_RISCV_64.0, elf::R_RISCV_COPY.0, true),
     };
     if arch == Arch::Armhf && b.header.e_flags.0 & elf::EF_ARM_ABI_FLOAT_HARD == 0 {
         return Err(refuse(
@@ -171,7 +173,8 @@ pub fn prepare(
         // aarch64's PLT header finds the relocation through x16, which only a PLT entry sets;
         // i386's PLT entries jump through %ebx, the binary's GOT base, which the polyfills'
         // code holds its own GOT base in; arm's PLT header expects ip set by a PLT entry.
-        Arch::Aarch64 | Arch::I386 | Arch::Armhf => None,
+        // riscv64's PLT header finds the slot from t1, which only a PLT entry sets.
+        Arch::Aarch64 | Arch::I386 | Arch::Armhf | Arch::Riscv64 => None,
     };
     // What each import needs: its version, its kind, and the binary's own dynamic symbol
     // for it if there is one (found in one pass over the symbols, and their GOT slots in

@@ -20,8 +20,13 @@
 //! another object: each such import gets a 16-byte Thumb stub in the text blob that jumps
 //! through its GOT slot, as a linker's PLT entry would. A relocation type the linker does
 //! not know, or a value that does not fit, is an error: the plan refuses, with the reason.
+//!
+//! The riscv64 object (RELA) is linked by `riscv64`: `%pcrel_hi`/`%pcrel_lo` pairs, calls,
+//! branches, and 16-byte stubs through the GOT for the glibc functions it calls.
 
 use std::collections::{BTreeMap, BTreeSet};
+
+mod riscv64;
 
 use object::{
     Object, ObjectSection, ObjectSymbol, RelocationFlags, RelocationTarget, SectionFlags,
@@ -48,6 +53,7 @@ static X86_64: &[u8] = include_bytes!("../../polyfill/obj/x86_64.o");
 static AARCH64: &[u8] = include_bytes!("../../polyfill/obj/aarch64.o");
 static I386: &[u8] = include_bytes!("../../polyfill/obj/i386.o");
 static ARMHF: &[u8] = include_bytes!("../../polyfill/obj/armhf.o");
+static RISCV64: &[u8] = include_bytes!("../../polyfill/obj/riscv64.o");
 
 /// The symbol 32-bit PIC code names the GOT base by; the linker defines it.
 const GOT_BASE_SYMBOL: &str = "_GLOBAL_OFFSET_TABLE_";
@@ -57,7 +63,7 @@ const R_ARM_THM_CALL: u32 = object::elf::R_ARM_THM_PC22.0;
 const R_ARM_BASE_PREL: u32 = object::elf::R_ARM_GOTPC.0;
 const R_ARM_GOT_BREL: u32 = object::elf::R_ARM_GOT32.0;
 
-/// Size of an arm import stub (see the module header).
+/// Size of an arm or riscv64 import stub (see the module header).
 const ARM_STUB_SIZE: u64 = 16;
 
 /// Errors of the polyfill linker; all mean "cannot polyfill this", never a broken output.
@@ -89,11 +95,19 @@ pub enum Arch {
     /// 32-bit little-endian ARM, EABI hard-float (the object is Thumb-2 code for ARMv7 with
     /// VFPv3-D16, Debian's armhf baseline; soft-float `armel` files are not this).
     Armhf,
+    /// 64-bit RISC-V, LP64D (RV64GC code, Debian's riscv64 baseline).
+    Riscv64,
 }
 
 impl Arch {
     /// Every architecture with polyfills.
-    pub const ALL: [Arch; 4] = [Arch::X86_64, Arch::Aarch64, Arch::I386, Arch::Armhf];
+    pub const ALL: [Arch; 5] = [
+        Arch::X86_64,
+        Arch::Aarch64,
+        Arch::I386,
+        Arch::Armhf,
+        Arch::Riscv64,
+    ];
 
     /// The architecture of an ELF header, if it has polyfills. For EM_ARM this is Armhf
     /// whatever the float ABI: the caller checks EF_ARM_ABI_FLOAT_HARD (see `patch::limits`).
@@ -103,6 +117,7 @@ impl Arch {
             m if m == object::elf::EM_AARCH64.0 && is_64 && !big_endian => Some(Arch::Aarch64),
             m if m == object::elf::EM_386.0 && !is_64 => Some(Arch::I386),
             m if m == object::elf::EM_ARM.0 && !is_64 && !big_endian => Some(Arch::Armhf),
+            m if m == object::elf::EM_RISCV.0 && is_64 && !big_endian => Some(Arch::Riscv64),
             _ => None,
         }
     }
@@ -114,6 +129,7 @@ impl Arch {
             "aarch64-linux-gnu" => Some(Arch::Aarch64),
             "x86-linux-gnu" => Some(Arch::I386),
             "arm-linux-gnueabihf" => Some(Arch::Armhf),
+            "riscv64-linux-gnu" => Some(Arch::Riscv64),
             _ => None,
         }
     }
@@ -125,13 +141,14 @@ impl Arch {
             Arch::Aarch64 => "aarch64-linux-gnu",
             Arch::I386 => "x86-linux-gnu",
             Arch::Armhf => "arm-linux-gnueabihf",
+            Arch::Riscv64 => "riscv64-linux-gnu",
         }
     }
 
     /// Bytes in an address (a GOT slot).
     pub fn word(self) -> u64 {
         match self {
-            Arch::X86_64 | Arch::Aarch64 => 8,
+            Arch::X86_64 | Arch::Aarch64 | Arch::Riscv64 => 8,
             Arch::I386 | Arch::Armhf => 4,
         }
     }
@@ -142,6 +159,7 @@ impl Arch {
             Arch::Aarch64 => AARCH64,
             Arch::I386 => I386,
             Arch::Armhf => ARMHF,
+            Arch::Riscv64 => RISCV64,
         }
     }
 }
@@ -220,7 +238,8 @@ pub fn wraps(arch: Arch, symbol: &str) -> bool {
 /// Every symbol with a polyfill on `arch`.
 pub fn catalog(arch: Arch) -> &'static [String] {
     // Asked once per analysed file: parsed once per architecture.
-    static CATALOGS: [std::sync::OnceLock<Vec<String>>; 4] = [
+    static CATALOGS: [std::sync::OnceLock<Vec<String>>; 5] = [
+        std::sync::OnceLock::new(),
         std::sync::OnceLock::new(),
         std::sync::OnceLock::new(),
         std::sync::OnceLock::new(),
@@ -231,6 +250,7 @@ pub fn catalog(arch: Arch) -> &'static [String] {
         Arch::Aarch64 => &CATALOGS[1],
         Arch::I386 => &CATALOGS[2],
         Arch::Armhf => &CATALOGS[3],
+        Arch::Riscv64 => &CATALOGS[4],
     };
     cell.get_or_init(|| {
         let Ok(p) = parse(arch) else {
@@ -255,7 +275,7 @@ fn is_thumb_branch(r_type: u32) -> bool {
 }
 
 /// What the roots reach: sections, imports (undefined symbols other than the GOT base) and,
-/// on arm, the imports called by a Thumb branch (they need a stub).
+/// on arm and riscv64, the imports called by a branch or call (they need a stub).
 struct Closure {
     sections: BTreeSet<usize>,
     imports: BTreeSet<String>,
@@ -317,8 +337,12 @@ impl<'a> Parsed<'a> {
                         if name == GOT_BASE_SYMBOL {
                             continue;
                         }
-                        if self.arch == Arch::Armhf
-                            && matches!(rel.flags(), RelocationFlags::Elf { r_type } if is_thumb_branch(r_type.0))
+                        let calls = |arch, t: u32| match arch {
+                            Arch::Armhf => is_thumb_branch(t),
+                            Arch::Riscv64 => riscv64::is_call(t),
+                            _ => false,
+                        };
+                        if matches!(rel.flags(), RelocationFlags::Elf { r_type } if calls(self.arch, r_type.0))
                         {
                             c.stubs.insert(name.to_string());
                         }
@@ -358,7 +382,7 @@ pub struct Layout {
     pub got: BTreeMap<String, u64>,
     /// Offset of the GOT base (`_GLOBAL_OFFSET_TABLE_`, the first slot) in the data blob.
     got_base: u64,
-    /// Offset (in the text blob) of the arm stub of each import a Thumb branch calls.
+    /// Offset (in the text blob) of the arm or riscv64 stub of each import a branch calls.
     stubs: BTreeMap<String, u64>,
     /// Size of the text blob (code and read-only data).
     pub text_size: u64,
@@ -491,15 +515,19 @@ impl Layout {
                 }
             }
         }
-        // The arm stubs, each jumping through its import's GOT slot.
+        // The arm and riscv64 stubs, each jumping through its import's GOT slot.
         for (name, off) in &self.stubs {
             let slot = got_of(name).ok_or(PolyfillError::Range)?;
-            let stub = arm_stub(text_base + off, slot)?;
+            let stub = match self.arch {
+                Arch::Riscv64 => riscv64::stub(text_base + off, slot)?,
+                _ => arm_stub(text_base + off, slot)?,
+            };
             text.get_mut(*off as usize..(*off + ARM_STUB_SIZE) as usize)
                 .ok_or(PolyfillError::Range)?
                 .copy_from_slice(&stub);
         }
         // Apply relocations.
+        let mut pcrel_hi = riscv64::PcrelHi::default();
         for (i, (is_text, off)) in &self.place {
             let s = p.section(*i)?;
             let sec_addr = if *is_text {
@@ -524,7 +552,8 @@ impl Layout {
                     ),
                     None => match self.stubs.get(name) {
                         // A Thumb stub: bit 0 set, as a Thumb function's address has.
-                        Some(o) => ((text_base + o) | 1, true),
+                        Some(o) if self.arch == Arch::Armhf => ((text_base + o) | 1, true),
+                        Some(o) => (text_base + o, true),
                         None => (0, false),
                     },
                 };
@@ -541,7 +570,10 @@ impl Layout {
                     true => implicit_addend(self.arch, r_type, dst, at)?,
                     false => rel.addend(),
                 };
-                apply(self.arch, r_type, dst, at, &r, addend)?;
+                match self.arch {
+                    Arch::Riscv64 => riscv64::apply(&mut pcrel_hi, r_type, dst, at, &r, addend)?,
+                    _ => apply(self.arch, r_type, dst, at, &r, addend)?,
+                }
             }
         }
         let mut symbols = BTreeMap::new();
@@ -709,6 +741,8 @@ fn apply(
             t => Err(PolyfillError::Relocation(t)),
         },
         Arch::Aarch64 => apply_aarch64(r_type, dst, at, p, s_a, r.got, addend),
+        // Linked by `riscv64::apply`: a low part needs its `auipc`'s difference.
+        Arch::Riscv64 => Err(PolyfillError::Relocation(r_type)),
         Arch::I386 => {
             let gb = r.got_base as i64;
             let v = match r_type {
@@ -864,8 +898,9 @@ mod tests {
             let l = layout(arch, &roots).expect("layout");
             let linked = l.link(0x10_0000, 0x20_0000).expect("link");
             assert!(linked.symbols.contains_key(&roots[0]));
-            if arch.word() == 4 {
-                // The wrappers are not ported to 32-bit (polyfill/src/wrap_*.c).
+            if arch.word() == 4 || arch == Arch::Riscv64 {
+                // The wrappers are not ported to 32-bit (polyfill/src/wrap_*.c) nor built
+                // for riscv64 (polyfill/build.sh).
                 assert!(!wraps(arch, "sysconf") && !provides(arch, "sysconf"));
                 continue;
             }
