@@ -182,9 +182,10 @@ pub(super) fn find_call(
         };
         if let Some(target) = target {
             let found = b.sections.iter().find_map(|s| {
-                if !s.sh_flags.contains(elf::SHF_EXECINSTR)
-                    || !(s.sh_addr <= target && target + 16 <= s.sh_addr + s.sh_size)
-                {
+                let holds = s.sh_flags.contains(elf::SHF_EXECINSTR)
+                    && s.sh_addr <= target
+                    && target + 16 <= s.sh_addr + s.sh_size;
+                if !holds {
                     return None;
                 }
                 let SectionData::Data(pb) = &s.data else {
