@@ -5,7 +5,9 @@
 //! outputs must be identical. x86_64 natively; aarch64 cross-compiled, under qemu-user;
 //! i386 and armhf cross-compiled, run under qemu-user with Debian's libc6 of that
 //! architecture, bookworm's (2.36: the reference and the patched program) and bullseye's
-//! (2.31: the patched program).
+//! (2.31: the patched program). riscv64 cross-compiled, patched to 2.27 (its first glibc),
+//! checked by `verify --loader-check` and run under qemu-user on trixie's libc6 (2.41: the
+//! reference and the patched program; Debian has no older riscv64 glibc).
 
 mod common;
 
