@@ -2,8 +2,8 @@
 # Compile the polyfills into one relocatable object per architecture: polyfill/obj/<arch>.o.
 # The objects are committed (users need no compiler); elfcompat links the parts a binary
 # needs into it. Needs gcc (x86_64), gcc-aarch64-linux-gnu (aarch64), gcc-i686-linux-gnu
-# (i386), gcc-arm-linux-gnueabihf (armhf), gcc-powerpc64le-linux-gnu (ppc64el) and
-# gcc-s390x-linux-gnu (s390x), Debian 12.
+# (i386), gcc-arm-linux-gnueabihf (armhf), gcc-powerpc64le-linux-gnu (ppc64el),
+# gcc-s390x-linux-gnu (s390x) and gcc-riscv64-linux-gnu (riscv64), Debian 12.
 # Usage: polyfill/build.sh [OUTDIR]   (default polyfill/obj; tests rebuild into a temp dir
 # and compare with the committed objects byte for byte)
 set -euo pipefail
@@ -50,3 +50,12 @@ skip="fenv_c23.c fromfp.c math_c23.c math_exact.c math_narrow.c math_payload.c m
 # along with its tested functions.)
 sources=(src/{clockwait,data,find_object,mem,misc,names,random,stat,sys,syscalls,thread_atexit,threads}.c)
 build s390x s390x-linux-gnu-gcc s390x-linux-gnu-ld
+# riscv64 (RV64GC, LP64D): without linker relaxation, which the polyfill linker does not
+# do (R_RISCV_RELAX and R_RISCV_ALIGN then never appear). Only the sources ported to it: not
+# the math (fenv, long double), the wrappers (system-call numbers, struct layouts, signal
+# frames) or pkey (x86_64's).
+sources=(src/clockwait.c src/data.c src/find_object.c src/fmemopen.c src/mem.c src/misc.c src/misc_tail.c
+         src/names.c src/pidfd_getpid.c src/random.c src/stat.c src/stdc.c src/strfrom.c
+         src/strings.c src/strto_c23.c src/sys.c src/sys_new.c src/syscalls.c src/termios.c
+         src/thread_atexit.c src/threads.c)
+build riscv64 riscv64-linux-gnu-gcc riscv64-linux-gnu-ld -mno-relax

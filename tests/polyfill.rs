@@ -5,7 +5,9 @@
 //! outputs must be identical. x86_64 natively; aarch64 cross-compiled, under qemu-user;
 //! i386 and armhf cross-compiled, run under qemu-user with Debian's libc6 of that
 //! architecture, bookworm's (2.36: the reference and the patched program) and bullseye's
-//! (2.31: the patched program).
+//! (2.31: the patched program). riscv64 cross-compiled, patched to 2.27 (its first glibc),
+//! checked by `verify --loader-check` and run under qemu-user on trixie's libc6 (2.41: the
+//! reference and the patched program; Debian has no older riscv64 glibc).
 
 mod common;
 
@@ -371,6 +373,92 @@ fn beyond_side_by_side(arch: &str, source: &str, min_linked: usize) {
     );
 }
 
+/// riscv64: `side_by_side.c` built with Debian 12's cross compiler (glibc 2.36), patched to
+/// 2.27 (riscv64's first glibc; `verify --loader-check` at 2.27 must pass) and run under
+/// qemu-user on trixie's riscv64 libc6 (2.41; Debian has no older riscv64 glibc): the
+/// polyfills print what glibc's own functions print.
+#[test]
+fn riscv64_polyfills_match_glibc() {
+    riscv64_side_by_side("side_by_side.c", 20);
+}
+
+/// The same with `side_by_side_more.c`.
+#[test]
+fn riscv64_more_polyfills_match_glibc() {
+    riscv64_side_by_side("side_by_side_more.c", 40);
+}
+
+fn riscv64_side_by_side(source: &str, min_linked: usize) {
+    let cc = "riscv64-linux-gnu-gcc";
+    if !common::polyfill::tools(&[cc, "qemu-riscv64"], "gcc-riscv64-linux-gnu qemu-user") {
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let bin = tmp.path().join("sbs");
+    let st = Command::new(cc)
+        .args(["-O1", "-w", "-o"])
+        .arg(&bin)
+        .arg(common::crate_root().join("testdata/polyfill").join(source))
+        .arg("-lresolv")
+        .status()
+        .expect("cross compiler");
+    assert!(st.success(), "{cc} {source}");
+    let patched = tmp.path().join("sbs-2.27");
+    let o = Command::new(common::bin())
+        .args(["patch", "--glibc", "2.27"])
+        .arg(&bin)
+        .arg("-o")
+        .arg(&patched)
+        .output()
+        .expect("elfcompat");
+    let plan = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        o.status.success(),
+        "{plan}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let linked = plan
+        .lines()
+        .filter(|l| l.trim_start().starts_with("polyfill") && l.contains("bytes"))
+        .count();
+    assert!(
+        linked >= min_linked,
+        "expected the polyfills to be linked:\n{plan}"
+    );
+    let check = Command::new(common::bin())
+        .args(["verify", "--glibc", "2.27", "--loader-check"])
+        .arg(&patched)
+        .output()
+        .expect("elfcompat");
+    assert!(
+        check.status.success(),
+        "loader check at 2.27: {}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let rt = common::fetch_old_runtime("trixie", "riscv64").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(rt.glibc_version, "2.41");
+    let on = |prog: &Path, dir: &str| {
+        let mut c = Command::new("qemu-riscv64");
+        c.args(["-E", "LD_BIND_NOW=1"])
+            .arg(&rt.loader)
+            .args(["--inhibit-cache", "--library-path", &rt.libpath])
+            .arg(prog)
+            .arg(fresh(tmp.path(), dir));
+        output(c)
+    };
+    let reference = on(&bin, "a");
+    assert_eq!(
+        on(&patched, "b"),
+        reference,
+        "riscv64 polyfills on glibc 2.41"
+    );
+    println!(
+        "polyfill: riscv64 {source} patched to 2.27: {linked} polyfills, {} checks identical to glibc 2.41",
+        reference.lines().count()
+    );
+}
+
 /// Data polyfills have the value that is right for a glibc without them (on 2.31:
 /// `__libc_single_threaded` is 0, "there may be threads"), and on a glibc that has the
 /// object, glibc's own code still maintains it (libc binds to the binary's definition, as
@@ -417,8 +505,9 @@ fn committed_objects_match_the_sources() {
             "arm-linux-gnueabihf-gcc",
             "powerpc64le-linux-gnu-gcc",
             "s390x-linux-gnu-gcc",
+            "riscv64-linux-gnu-gcc",
         ],
-        "gcc gcc-aarch64-linux-gnu gcc-i686-linux-gnu gcc-arm-linux-gnueabihf gcc-powerpc64le-linux-gnu gcc-s390x-linux-gnu",
+        "gcc gcc-aarch64-linux-gnu gcc-i686-linux-gnu gcc-arm-linux-gnueabihf gcc-powerpc64le-linux-gnu gcc-s390x-linux-gnu gcc-riscv64-linux-gnu",
     ) {
         return;
     }
@@ -429,7 +518,7 @@ fn committed_objects_match_the_sources() {
         .status()
         .expect("build.sh");
     assert!(st.success());
-    for arch in ["x86_64", "aarch64", "i386", "armhf", "ppc64el", "s390x"] {
+    for arch in ["x86_64", "aarch64", "i386", "armhf", "ppc64el", "s390x", "riscv64"] {
         let built = std::fs::read(tmp.path().join(format!("{arch}.o"))).expect("built");
         let committed = std::fs::read(common::crate_root().join(format!("polyfill/obj/{arch}.o")))
             .expect("committed");

@@ -200,6 +200,35 @@ static inline long sys6(long n, long a, long b, long c, long d, long e, long f) 
 /* _STAT_VER_LINUX and _MKNOD_VER_LINUX of glibc's s390 xstatver.h for 64-bit. */
 #define STAT_VER 1
 #define MKNOD_VER 0
+#elif defined(__riscv) && __riscv_xlen == 64
+/* The number in a7, the arguments in a0-a5; the kernel's (asm-generic) numbers from the
+ * cross toolchain's <asm/unistd.h>. _STAT_VER and _MKNOD_VER of riscv64's glibc: 0. */
+#include <asm/unistd.h>
+static inline long sys6(long n, long a, long b, long c, long d, long e, long f) {
+    register long a7 __asm__("a7") = n;
+    register long a0 __asm__("a0") = a;
+    register long a1 __asm__("a1") = b;
+    register long a2 __asm__("a2") = c;
+    register long a3 __asm__("a3") = d;
+    register long a4 __asm__("a4") = e;
+    register long a5 __asm__("a5") = f;
+    __asm__ volatile("ecall"
+                     : "+r"(a0)
+                     : "r"(a7), "r"(a1), "r"(a2), "r"(a3), "r"(a4), "r"(a5)
+                     : "memory");
+    return a0;
+}
+#define SYS_getrandom __NR_getrandom
+#define SYS_gettid __NR_gettid
+#define SYS_close_range __NR_close_range
+#define SYS_copy_file_range __NR_copy_file_range
+#define SYS_memfd_create __NR_memfd_create
+#define SYS_statx __NR_statx
+#define SYS_pidfd_open __NR_pidfd_open
+#define SYS_pidfd_send_signal __NR_pidfd_send_signal
+#define SYS_pidfd_getfd __NR_pidfd_getfd
+#define STAT_VER 0
+#define MKNOD_VER 0
 #else
 #error "no polyfills for this architecture yet"
 #endif

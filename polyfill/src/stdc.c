@@ -4,8 +4,36 @@
 #include "common.h"
 typedef unsigned long long u64;
 
+#if defined(__riscv)
+/* riscv64 without Zbb (Debian's RV64GC baseline): __builtin_clzll and __builtin_ctzll would
+ * call libgcc's __clzdi2 and __ctzdi2, which no glibc exports. Halving search instead. */
+static unsigned clz64(u64 x) {
+    unsigned n = 0;
+    if (!x)
+        return 64;
+    for (unsigned s = 32; s; s >>= 1)
+        if (!(x >> (64 - s))) {
+            x <<= s;
+            n += s;
+        }
+    return n;
+}
+static unsigned ctz64(u64 x) {
+    unsigned n = 0;
+    if (!x)
+        return 64;
+    for (unsigned s = 32; s; s >>= 1)
+        if (!(x << (64 - s))) {
+            x >>= s;
+            n += s;
+        }
+    return n;
+}
+#else
 static unsigned clz64(u64 x) { return x ? (unsigned)__builtin_clzll(x) : 64; }
-#if __SIZEOF_LONG__ == 8
+#endif
+#if defined(__riscv)
+#elif __SIZEOF_LONG__ == 8
 static unsigned ctz64(u64 x) { return x ? (unsigned)__builtin_ctzll(x) : 64; }
 #else
 /* 32-bit targets: __builtin_ctzll would call libgcc's __ctzdi2, which no glibc exports. */

@@ -54,7 +54,7 @@ impl Limits {
         };
         let polyfills = match polyfill::Arch::of(file.machine, is_64, big) {
             None => Err(format!(
-                "elfcompat has polyfills only for x86_64, aarch64, i386, armhf, ppc64el and s390x (not {arch})"
+                "elfcompat has polyfills only for x86_64, aarch64, i386, armhf, ppc64el, s390x and riscv64 (not {arch})"
             )),
             Some(polyfill::Arch::Armhf)
                 if file.e_flags & elf::EF_ARM_ABI_FLOAT_HARD == 0 =>
@@ -207,7 +207,7 @@ mod tests {
     }
 
     /// The committed fixtures: the startup shim and polyfills on x86_64, aarch64, i386 and
-    /// armhf, both on ppc64le (and s390x), DT_RELR expansion wherever the relative type is known, and no growth without
+    /// armhf, both on ppc64le, s390x and riscv64, DT_RELR expansion wherever the relative type is known, and no growth without
     /// section headers or on MIPS (whose `.MIPS.abiflags` the rewriter cannot copy).
     #[test]
     fn fixtures() {
@@ -231,7 +231,7 @@ mod tests {
         assert_eq!(ppc64le.startup_shim, Ok(()));
         assert_eq!(ppc64le.expand_relr, Ok(()));
         assert_eq!(ppc64le.polyfills, Ok(polyfill::Arch::Ppc64el));
-        for (arch, name) in [("ppc64", "ppc64"), ("riscv64", "riscv")] {
+        for (arch, name) in [("ppc64", "ppc64")] {
             let l = limits(&format!("testdata/bin/{arch}/hello"));
             assert_eq!(l.grow, Ok(()), "{arch}");
             let r = l.startup_shim.unwrap_err();
@@ -241,7 +241,11 @@ mod tests {
             );
             assert!(l.polyfills.is_err(), "{arch}");
         }
-        // s390x: the shim, DT_RELR expansion (R_390_RELATIVE into DT_RELA), polyfills.
+        let riscv64 = limits("testdata/bin/riscv64/hello");
+        assert_eq!(riscv64.grow, Ok(()));
+        assert_eq!(riscv64.startup_shim, Ok(()));
+        assert_eq!(riscv64.expand_relr, Ok(()));
+        assert_eq!(riscv64.polyfills, Ok(polyfill::Arch::Riscv64));
         let s390x = limits("testdata/bin/s390x/hello");
         assert_eq!(s390x.grow, Ok(()));
         assert_eq!(s390x.startup_shim, Ok(()));

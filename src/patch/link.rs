@@ -77,6 +77,8 @@ pub fn prepare(
         Arch::Armhf => (elf::R_ARM_GLOB_DAT.0, elf::R_ARM_COPY.0, false),
         Arch::Ppc64el => (elf::R_PPC64_GLOB_DAT.0, elf::R_PPC64_COPY.0, true),
         Arch::S390x => (elf::R_390_GLOB_DAT.0, elf::R_390_COPY.0, true),
+        // riscv64 has no GLOB_DAT: a GOT slot is filled by R_RISCV_64 (S + A).
+        Arch::Riscv64 => (elf::R_RISCV_64.0, elf::R_RISCV_COPY.0, true),
     };
     if arch == Arch::Armhf && b.header.e_flags.0 & elf::EF_ARM_ABI_FLOAT_HARD == 0 {
         return Err(refuse(
@@ -175,8 +177,8 @@ pub fn prepare(
         // code holds its own GOT base in; arm's PLT header expects ip set by a PLT entry.
         // ppc64el's PLT slots point into `.glink` until bound, whose stubs expect r11/r12
         // set by a PLT call stub; s390x's are left to the PLT (the polyfills' stubs use
-        // their own).
-        Arch::Aarch64 | Arch::I386 | Arch::Armhf | Arch::Ppc64el | Arch::S390x => None,
+        // their own); riscv64's PLT header finds the slot from t1, which only a PLT entry sets.
+        Arch::Aarch64 | Arch::I386 | Arch::Armhf | Arch::Ppc64el | Arch::S390x | Arch::Riscv64 => None,
     };
     // What each import needs: its version, its kind, and the binary's own dynamic symbol
     // for it if there is one (found in one pass over the symbols, and their GOT slots in

@@ -140,9 +140,17 @@ pub fn is_grown_table(b: &Builder<'_>, id: SectionId) -> bool {
         (None, Some(a)) => (a, int(b, elf::DT_RELSZ).unwrap_or(0)),
         _ => return false,
     };
-    // Some linkers make DT_RELASZ cover the PLT relocations too; then the two tables are
-    // one range the loader reads, and neither may move alone.
-    let covers_plt = int(b, elf::DT_JMPREL).is_some_and(|j| j >= addr && j < addr + size);
+    // Some linkers make DT_RELASZ cover the PLT relocations too (GNU ld on riscv64). When
+    // they are a section of their own that ends the range, the loader takes DT_PLTRELSZ
+    // off such a range before it relocates (glibc's _ELF_DYNAMIC_DO_RELOC, every release),
+    // so the table alone is the same to it, and `fix_dynamic` names the table alone: it
+    // may move. Any other overlap makes the two one range that neither may leave.
+    let covers_plt = int(b, elf::DT_JMPREL).is_some_and(|j| {
+        let plt_size = int(b, elf::DT_PLTRELSZ).unwrap_or(0);
+        let own_section = jmprel_of(b).is_some_and(|p| p != id);
+        let plt_ends_range = own_section && j > addr && j + plt_size == addr + size;
+        j >= addr && j < addr + size && !plt_ends_range
+    });
     addr == s.sh_addr && s.sh_size != 0 && !covers_plt
 }
 

@@ -19,6 +19,7 @@ use super::startup_s390x as s390x;
 use super::PatchError;
 
 mod ppc64;
+mod riscv64;
 
 /// The name of the shim's section.
 pub const SECTION_NAME: &str = ".elfcompat.start";
@@ -27,9 +28,10 @@ pub const SECTION_NAME: &str = ".elfcompat.start";
 pub struct Shim {
     arch: Arch,
     section: SectionId,
-    /// x86_64: the GOT slot of `__libc_start_main`; aarch64, i386, arm and s390x: its PLT
-    /// stub; ppc64le: its PLT call stub.
+    /// x86_64 and riscv64: the GOT slot of `__libc_start_main`; aarch64, i386, arm and
+    /// s390x: its PLT stub; ppc64le: its PLT call stub.
     got_slot: u64,
+    /// The call of `__libc_start_main` in `_start` (riscv64: the PLT stub it calls).
     call_section: SectionId,
     call_offset: usize,
     call_addr: u64,
@@ -62,10 +64,12 @@ pub enum Arch {
     Ppc64le,
     /// 64-bit s390x (big-endian).
     S390x,
+    /// 64-bit RISC-V (LP64D, little-endian).
+    Riscv64,
 }
 
 /// The architectures the shim exists for, in words.
-pub const ARCHES: &str = "x86_64, aarch64, i386, arm, ppc64le and s390x";
+pub const ARCHES: &str = "x86_64, aarch64, i386, arm, ppc64le, s390x and riscv64";
 
 /// The shim's architecture for an ELF header, if it has one.
 pub fn arch_of(machine: u16, is_64: bool, big_endian: bool) -> Option<Arch> {
@@ -76,6 +80,7 @@ pub fn arch_of(machine: u16, is_64: bool, big_endian: bool) -> Option<Arch> {
         m if m == elf::EM_ARM.0 && !is_64 && !big_endian => Some(Arch::Arm),
         m if m == elf::EM_PPC64.0 && is_64 && !big_endian => Some(Arch::Ppc64le),
         m if m == elf::EM_S390.0 && is_64 && big_endian => Some(Arch::S390x),
+        m if m == elf::EM_RISCV.0 && is_64 && !big_endian => Some(Arch::Riscv64),
         _ => None,
     }
 }
@@ -111,6 +116,7 @@ pub fn prepare(b: &mut Builder<'_>) -> Result<Shim, PatchError> {
         Arch::Arm => &[elf::R_ARM_JUMP_SLOT.0, elf::R_ARM_GLOB_DAT.0],
         Arch::Ppc64le => &[elf::R_PPC64_JMP_SLOT.0],
         Arch::S390x => &[elf::R_390_JMP_SLOT.0, elf::R_390_GLOB_DAT.0],
+        Arch::Riscv64 => &[elf::R_RISCV_JUMP_SLOT.0],
     };
     let mut slot = None;
     for s in b.sections.iter() {
@@ -158,6 +164,9 @@ pub fn prepare(b: &mut Builder<'_>) -> Result<Shim, PatchError> {
                     .map(|(i, insn, plt)| (s.id(), i, insn, plt)),
                 Arch::S390x => s390x::find_call(b, bytes.as_slice(), start, s.sh_addr, slot)
                     .map(|(i, insn, plt)| (s.id(), i, insn, plt)),
+                // The site to patch is the PLT stub itself (see `riscv64`).
+                Arch::Riscv64 => riscv64::find_call(b, bytes.as_slice(), start, s.sh_addr, slot)
+                    .map(|(plt, off, stub)| (plt, off, stub, slot)),
             }
         });
     let (call_section, call_offset, call_addr, got_slot) =
@@ -213,6 +222,7 @@ pub fn finish(b: &mut Builder<'_>, shim: Shim) -> Result<(), PatchError> {
         Arch::Arm => arm_code(base, &shim)?,
         Arch::Ppc64le => ppc64::code(base, &shim)?,
         Arch::S390x => s390x::code(base, shim.got_slot, shim.init, shim.init_array)?,
+        Arch::Riscv64 => riscv64::code(base, &shim)?,
     };
     if code.len() > shim_size(shim.arch) {
         return Err(PatchError::internal("shim larger than reserved"));
@@ -251,6 +261,7 @@ pub fn finish(b: &mut Builder<'_>, shim: Shim) -> Result<(), PatchError> {
             .to_vec(),
         // brasl %r14, __libc_start_main@plt -> brasl %r14, shim
         Arch::S390x => s390x::call(shim.call_addr, base)?.to_vec(),
+        Arch::Riscv64 => riscv64::stub_patch(shim.call_addr, base)?,
     };
     if let SectionData::Data(bytes) = &mut b.sections.get_mut(shim.call_section).data {
         let v = bytes.to_mut();

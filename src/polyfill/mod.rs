@@ -21,9 +21,13 @@
 //! through its GOT slot, as a linker's PLT entry would. A relocation type the linker does
 //! not know, or a value that does not fit, is an error: the plan refuses, with the reason.
 //! ppc64el's TOC-relative code and inline PLT sequences are the `ppc64` module's.
+//!
+//! The riscv64 object (RELA) is linked by `riscv64`: `%pcrel_hi`/`%pcrel_lo` pairs, calls,
+//! branches, and 16-byte stubs through the GOT for the glibc functions it calls.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+mod riscv64;
 mod s390x;
 
 use object::{
@@ -55,6 +59,7 @@ static PPC64EL: &[u8] = include_bytes!("../../polyfill/obj/ppc64el.o");
 
 mod ppc64;
 static S390X: &[u8] = include_bytes!("../../polyfill/obj/s390x.o");
+static RISCV64: &[u8] = include_bytes!("../../polyfill/obj/riscv64.o");
 
 /// The symbol 32-bit PIC code names the GOT base by; the linker defines it.
 const GOT_BASE_SYMBOL: &str = "_GLOBAL_OFFSET_TABLE_";
@@ -64,7 +69,7 @@ const R_ARM_THM_CALL: u32 = object::elf::R_ARM_THM_PC22.0;
 const R_ARM_BASE_PREL: u32 = object::elf::R_ARM_GOTPC.0;
 const R_ARM_GOT_BREL: u32 = object::elf::R_ARM_GOT32.0;
 
-/// Size of an import stub: arm's (see the module header); s390x's is padded to it.
+/// Size of an import stub: arm's and riscv64's (see the module header); s390x's is padded to it.
 const ARM_STUB_SIZE: u64 = 16;
 
 /// Errors of the polyfill linker; all mean "cannot polyfill this", never a broken output.
@@ -100,17 +105,20 @@ pub enum Arch {
     Ppc64el,
     /// 64-bit s390x (big-endian).
     S390x,
+    /// 64-bit RISC-V, LP64D (RV64GC code, Debian's riscv64 baseline).
+    Riscv64,
 }
 
 impl Arch {
     /// Every architecture with polyfills.
-    pub const ALL: [Arch; 6] = [
+    pub const ALL: [Arch; 7] = [
         Arch::X86_64,
         Arch::Aarch64,
         Arch::I386,
         Arch::Armhf,
         Arch::Ppc64el,
         Arch::S390x,
+        Arch::Riscv64,
     ];
 
     /// The architecture of an ELF header, if it has polyfills. For EM_ARM this is Armhf
@@ -123,6 +131,7 @@ impl Arch {
             m if m == object::elf::EM_ARM.0 && !is_64 && !big_endian => Some(Arch::Armhf),
             m if m == object::elf::EM_PPC64.0 && is_64 && !big_endian => Some(Arch::Ppc64el),
             m if m == object::elf::EM_S390.0 && is_64 && big_endian => Some(Arch::S390x),
+            m if m == object::elf::EM_RISCV.0 && is_64 && !big_endian => Some(Arch::Riscv64),
             _ => None,
         }
     }
@@ -136,6 +145,7 @@ impl Arch {
             "arm-linux-gnueabihf" => Some(Arch::Armhf),
             "powerpc64le-linux-gnu" => Some(Arch::Ppc64el),
             "s390x-linux-gnu" => Some(Arch::S390x),
+            "riscv64-linux-gnu" => Some(Arch::Riscv64),
             _ => None,
         }
     }
@@ -149,13 +159,14 @@ impl Arch {
             Arch::Armhf => "arm-linux-gnueabihf",
             Arch::Ppc64el => "powerpc64le-linux-gnu",
             Arch::S390x => "s390x-linux-gnu",
+            Arch::Riscv64 => "riscv64-linux-gnu",
         }
     }
 
     /// Bytes in an address (a GOT slot).
     pub fn word(self) -> u64 {
         match self {
-            Arch::X86_64 | Arch::Aarch64 | Arch::Ppc64el | Arch::S390x => 8,
+            Arch::X86_64 | Arch::Aarch64 | Arch::Ppc64el | Arch::S390x | Arch::Riscv64 => 8,
             Arch::I386 | Arch::Armhf => 4,
         }
     }
@@ -168,6 +179,7 @@ impl Arch {
             Arch::Armhf => ARMHF,
             Arch::Ppc64el => PPC64EL,
             Arch::S390x => S390X,
+            Arch::Riscv64 => RISCV64,
         }
     }
 }
@@ -255,6 +267,7 @@ pub fn catalog(arch: Arch) -> &'static [String] {
         Arch::Armhf => &CATALOGS[3],
         Arch::Ppc64el => &CATALOGS[4],
         Arch::S390x => &CATALOGS[5],
+        Arch::Riscv64 => &CATALOGS[6],
     };
     cell.get_or_init(|| {
         let Ok(p) = parse(arch) else {
@@ -284,12 +297,13 @@ fn needs_stub(arch: Arch, r_type: u32) -> bool {
     match arch {
         Arch::Armhf => is_thumb_branch(r_type),
         Arch::S390x => s390x::is_plt_call(r_type),
+        Arch::Riscv64 => riscv64::is_call(r_type),
         _ => false,
     }
 }
 
 /// What the roots reach: sections, imports (undefined symbols other than the GOT base) and,
-/// on arm, the imports called by a Thumb branch (they need a stub).
+/// on arm and riscv64, the imports called by a branch or call (they need a stub).
 struct Closure {
     sections: BTreeSet<usize>,
     imports: BTreeSet<String>,
@@ -391,7 +405,7 @@ pub struct Layout {
     pub got: BTreeMap<String, u64>,
     /// Offset of the GOT base (`_GLOBAL_OFFSET_TABLE_`, the first slot) in the data blob.
     got_base: u64,
-    /// Offset (in the text blob) of the arm stub of each import a Thumb branch calls.
+    /// Offset (in the text blob) of the arm or riscv64 stub of each import a branch calls.
     stubs: BTreeMap<String, u64>,
     /// Size of the text blob (code and read-only data).
     pub text_size: u64,
@@ -534,11 +548,12 @@ impl Layout {
                 }
             }
         }
-        // The arm stubs, each jumping through its import's GOT slot.
+        // The arm and riscv64 stubs, each jumping through its import's GOT slot.
         for (name, off) in &self.stubs {
             let slot = got_of(name).ok_or(PolyfillError::Range)?;
             let stub = match self.arch {
                 Arch::S390x => s390x::stub(text_base + off, slot)?,
+                Arch::Riscv64 => riscv64::stub(text_base + off, slot)?,
                 _ => arm_stub(text_base + off, slot)?,
             };
             text.get_mut(*off as usize..(*off + ARM_STUB_SIZE) as usize)
@@ -546,6 +561,7 @@ impl Layout {
                 .copy_from_slice(&stub);
         }
         // Apply relocations.
+        let mut pcrel_hi = riscv64::PcrelHi::default();
         for (i, (is_text, off)) in &self.place {
             let s = p.section(*i)?;
             let sec_addr = if *is_text {
@@ -597,7 +613,10 @@ impl Layout {
                     true => implicit_addend(self.arch, r_type, dst, at)?,
                     false => rel.addend(),
                 };
-                apply(self.arch, r_type, dst, at, &r, addend)?;
+                match self.arch {
+                    Arch::Riscv64 => riscv64::apply(&mut pcrel_hi, r_type, dst, at, &r, addend)?,
+                    _ => apply(self.arch, r_type, dst, at, &r, addend)?,
+                }
             }
         }
         let mut symbols = BTreeMap::new();
@@ -767,6 +786,8 @@ fn apply(
         Arch::Aarch64 => apply_aarch64(r_type, dst, at, p, s_a, r.got, addend),
         Arch::Ppc64el => ppc64::apply(r_type, dst, at, r, addend),
         Arch::S390x => s390x::apply(r_type, dst, at, r, addend),
+        // Linked by `riscv64::apply`: a low part needs its `auipc`'s difference.
+        Arch::Riscv64 => Err(PolyfillError::Relocation(r_type)),
         Arch::I386 => {
             let gb = r.got_base as i64;
             let v = match r_type {
@@ -922,9 +943,9 @@ mod tests {
             let l = layout(arch, &roots).expect("layout");
             let linked = l.link(0x10_0000, 0x20_0000).expect("link");
             assert!(linked.symbols.contains_key(&roots[0]));
-            if arch.word() == 4 || arch == Arch::Ppc64el || arch == Arch::S390x {
-                // The wrappers are not ported to 32-bit, ppc64el or s390x (polyfill/src/wrap_*.c,
-                // polyfill/build.sh).
+            if arch.word() == 4 || matches!(arch, Arch::Ppc64el | Arch::S390x | Arch::Riscv64) {
+                // The wrappers are not ported to 32-bit (polyfill/src/wrap_*.c) nor built for
+                // ppc64el, s390x or riscv64 (polyfill/build.sh).
                 assert!(!wraps(arch, "sysconf") && !provides(arch, "sysconf"));
                 continue;
             }
