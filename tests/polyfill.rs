@@ -518,7 +518,9 @@ fn committed_objects_match_the_sources() {
         .status()
         .expect("build.sh");
     assert!(st.success());
-    for arch in ["x86_64", "aarch64", "i386", "armhf", "ppc64el", "s390x", "riscv64"] {
+    for arch in [
+        "x86_64", "aarch64", "i386", "armhf", "ppc64el", "s390x", "riscv64",
+    ] {
         let built = std::fs::read(tmp.path().join(format!("{arch}.o"))).expect("built");
         let committed = std::fs::read(common::crate_root().join(format!("polyfill/obj/{arch}.o")))
             .expect("committed");

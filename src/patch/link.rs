@@ -178,7 +178,9 @@ pub fn prepare(
         // ppc64el's PLT slots point into `.glink` until bound, whose stubs expect r11/r12
         // set by a PLT call stub; s390x's are left to the PLT (the polyfills' stubs use
         // their own); riscv64's PLT header finds the slot from t1, which only a PLT entry sets.
-        Arch::Aarch64 | Arch::I386 | Arch::Armhf | Arch::Ppc64el | Arch::S390x | Arch::Riscv64 => None,
+        Arch::Aarch64 | Arch::I386 | Arch::Armhf | Arch::Ppc64el | Arch::S390x | Arch::Riscv64 => {
+            None
+        }
     };
     // What each import needs: its version, its kind, and the binary's own dynamic symbol
     // for it if there is one (found in one pass over the symbols, and their GOT slots in

@@ -482,6 +482,7 @@ pub fn plan_requirements(
     let db = abi::db();
     let mut plan = Plan::empty(baseline.describe(), target.map(|t| t.name()));
     let exceeds = |v: &VersionName| check::exceeds(baseline, v);
+    let below_first_glibc = target.is_some_and(|t| baseline.glibc < t.base_version());
 
     // Per-symbol decisions.
     for imp in &req.imports {
@@ -545,7 +546,7 @@ pub fn plan_requirements(
             let fix = lookup::glibc_fix(db, target, &imp.name, lib, ver, baseline.glibc);
             let polyfilled = polyfill_arch
                 .is_some_and(|a| crate::polyfill::provides_at(a, &imp.name, ver.as_str()));
-            if !matches!(fix, Fix::Repoint { .. }) && polyfilled {
+            if !matches!(fix, Fix::Repoint { .. }) && polyfilled && !below_first_glibc {
                 link_own(&mut plan, imp, lib, ver, How::Polyfill);
                 continue;
             }
@@ -583,6 +584,9 @@ pub fn plan_requirements(
                 plan.changes
                     .push(change(&imp.name, &library, version, How::MoveLibrary));
             }
+            // A baseline older than the architecture's first glibc: nothing runs there, so
+            // nothing is renamed, polyfilled or unversioned for it.
+            Fix::Blocker { reason } if below_first_glibc => plan.blockers.push(blocker(reason)),
             Fix::Blocker { .. }
                 if imp.binding == crate::versym::SymbolBinding::Weak && !imp.copy_relocated =>
             {
