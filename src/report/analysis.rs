@@ -250,7 +250,8 @@ pub fn analyze_bytes<'data>(
     data: &'data [u8],
     baseline: Option<&Baseline>,
 ) -> Result<Analysis<'data>, elf::ElfError> {
-    let file = ElfFile::parse(data)?;
+    // Only the imports' names: no report shows an exported symbol's name.
+    let file = ElfFile::parse_imports(data)?;
     Ok(analyze(&file, baseline))
 }
 
