@@ -100,3 +100,53 @@ fn entry<'data, S: object::read::elf::Sym<Endian = Endianness>>(
         shndx: sym.st_shndx(endian).0,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::elf::ElfFile;
+
+    /// A parse that decodes only the imports' names sees the same symbols, names and
+    /// failures as the parse that decodes them all, for every committed fixture.
+    #[test]
+    fn imports_parse_agrees_with_full_parse() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bin");
+        let mut checked = 0;
+        for dir in std::fs::read_dir(&root).expect("testdata").flatten() {
+            let Ok(files) = std::fs::read_dir(dir.path()) else {
+                continue;
+            };
+            for path in files.flatten().map(|e| e.path()) {
+                let Ok(data) = std::fs::read(&path) else {
+                    continue;
+                };
+                let (all, imports) = (ElfFile::parse(&data), ElfFile::parse_imports(&data));
+                let (all, imports) = match (all, imports) {
+                    (Ok(a), Ok(i)) => (a, i),
+                    (Err(a), Err(i)) => {
+                        assert_eq!(a.to_string(), i.to_string(), "{}", path.display());
+                        continue;
+                    }
+                    (a, i) => panic!("{}: {:?} vs {:?}", path.display(), a.err(), i.err()),
+                };
+                let (Some(all), Some(imports)) = (all.dynamic, imports.dynamic) else {
+                    continue;
+                };
+                assert!(imports.symbols.is_empty());
+                assert_eq!(all.table.len(), all.symbols.len());
+                assert_eq!(imports.table.len(), all.symbols.len());
+                for (sym, full) in imports.table.iter().zip(&all.symbols) {
+                    assert_eq!(imports.symbol_name(&sym), full.name, "{}", path.display());
+                    assert_eq!(imports.is_named(&sym), !full.name.is_empty());
+                    assert_eq!(imports.name_bytes(&sym), full.name.as_bytes());
+                    let unnamed = crate::elf::DynSymbol {
+                        name: full.name.clone(),
+                        ..sym
+                    };
+                    assert_eq!(&unnamed, full);
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 20, "{checked} fixtures with a dynamic section");
+    }
+}
