@@ -595,7 +595,33 @@ fn parse_dynamic<'data, Elf: FileHeader<Endian = Endianness, Sym: Sync>>(
     }
     dynamic.names = names;
     dynamic.strtab = strtab.bytes;
+    if names == Names::Imports {
+        charge_imports(&dynamic, &strtab)?;
+    }
     Ok((dynamic, warnings))
+}
+
+/// After a [`Names::Imports`] parse, the names the requirement model will decode (the
+/// undefined symbols' and those bound to a needed version) charged to the string table's
+/// budget, as [`symbols_of`] charges every name: a name that is not UTF-8 is copied when
+/// decoded, and a hostile file must not make those copies far larger than itself.
+fn charge_imports(dynamic: &Dynamic<'_>, strtab: &Strtab<'_>) -> Result<()> {
+    let mut needed = [0u64; 0x8000 / 64];
+    for aux in dynamic.verneed.iter().flat_map(|vn| &vn.aux) {
+        let i = usize::from(aux.index & 0x7fff);
+        needed[i / 64] |= 1 << (i % 64);
+    }
+    for (i, sym) in dynamic.table.iter().enumerate() {
+        let v = usize::from(dynamic.versym.get(i).copied().unwrap_or(1) & 0x7fff);
+        let bound = v >= 2 && needed[v / 64] & (1 << (v % 64)) != 0;
+        if sym.is_undefined() || bound {
+            let tail = strtab.tail("symbol name", sym.name_offset)?;
+            let len = memchr::memchr(0, tail)
+                .ok_or_else(|| Strtab::unterminated("symbol name", sym.name_offset))?;
+            strtab.charge("symbol name", len as u64)?;
+        }
+    }
+    Ok(())
 }
 
 /// `.dynsym`'s `count` entries at `offset`, in place, for the class.
