@@ -79,7 +79,7 @@ fn open_impl(path: &Path, only_elf: bool) -> Result<Option<MappedFile>, FileErro
         .custom_flags(libc_o_nonblock())
         .open(path)
         .map_err(io)?;
-    let len = file.metadata().map_err(io)?.len();
+    // The magic first: most files of a tree are not ELF, and need nothing more.
     if only_elf {
         use std::os::unix::fs::FileExt;
         let mut magic = [0u8; 4];
@@ -88,12 +88,15 @@ fn open_impl(path: &Path, only_elf: bool) -> Result<Option<MappedFile>, FileErro
             return Ok(None);
         }
     }
-    let map = if len == 0 {
-        None
-    } else {
+    // The open file's length, not the path's (it may have been replaced since).
+    let len = file.metadata().map_err(io)?.len();
+    let map = match usize::try_from(len) {
+        Ok(0) => None,
         // SAFETY: the mapping is read-only and private to this process; a concurrent
         // writer truncating the file could fault us, the accepted risk of every mmap reader.
-        Some(unsafe { memmap2::Mmap::map(&file) }.map_err(io)?)
+        // The length is given, so the mapping asks the kernel for it no second time.
+        Ok(len) => Some(unsafe { memmap2::MmapOptions::new().len(len).map(&file) }.map_err(io)?),
+        Err(_) => Some(unsafe { memmap2::Mmap::map(&file) }.map_err(io)?),
     };
     Ok(Some(MappedFile {
         path: path.to_path_buf(),

@@ -10,10 +10,12 @@
 mod error;
 mod file;
 mod parse;
+mod symtab;
 
 pub use error::{ElfError, FileError};
 pub use file::{open, open_if_elf, MappedFile};
 pub use parse::{section_infos, SectionInfo};
+pub use symtab::SymbolTable;
 
 use std::borrow::Cow;
 
@@ -83,11 +85,28 @@ pub struct Region {
     pub size: u64,
 }
 
+/// Which symbol names a parse decodes.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum Names {
+    /// Every symbol's name ([`ElfFile::parse`]).
+    #[default]
+    All,
+    /// No name, and no [`Dynamic::symbols`]: every symbol's name is checked to lie in the
+    /// string table, and the symbols are read in place through [`Dynamic::table`], each
+    /// name decoded when asked ([`Dynamic::symbol_name`]). What `report` and `check`
+    /// need of a large library's tens of thousands of exports is their count
+    /// ([`ElfFile::parse_imports`]).
+    Imports,
+}
+
 /// One `.dynsym` entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DynSymbol<'data> {
-    /// The name, from the dynamic string table.
+    /// The name, from the dynamic string table. Empty in an entry of [`Dynamic::table`]:
+    /// [`Dynamic::symbol_name`] gives it.
     pub name: Cow<'data, str>,
+    /// st_name: the name's offset in the dynamic string table.
+    pub name_offset: u32,
     /// st_value.
     pub value: u64,
     /// st_size.
@@ -228,8 +247,15 @@ pub struct Dynamic<'data> {
     pub flags: u64,
     /// DT_FLAGS_1.
     pub flags_1: u64,
-    /// `.dynsym`, entry 0 included.
+    /// `.dynsym`, entry 0 included, names decoded. Empty after a [`Names::Imports`]
+    /// parse: [`Dynamic::table`] has the same entries after either.
     pub symbols: Vec<DynSymbol<'data>>,
+    /// `.dynsym` read in place, entry 0 included, names undecoded.
+    pub table: SymbolTable<'data>,
+    /// Whether `symbols` was filled.
+    pub names: Names,
+    /// The dynamic string table's bytes (DT_STRTAB, DT_STRSZ long).
+    pub strtab: &'data [u8],
     /// How the symbol count was found.
     pub symbol_count_source: Option<SymbolCountSource>,
     /// `.gnu.version`: one entry per symbol, or empty when there is no DT_VERSYM.
@@ -242,13 +268,49 @@ pub struct Dynamic<'data> {
     pub layout: DynamicLayout,
 }
 
-impl Dynamic<'_> {
+impl<'data> Dynamic<'data> {
     /// The value of the first entry with this tag.
     pub fn value(&self, tag: i64) -> Option<u64> {
         self.entries
             .iter()
             .find(|(t, _)| *t == tag)
             .map(|(_, v)| *v)
+    }
+
+    /// A symbol's name as the string table holds it, up to its terminator (the parse
+    /// checked that it has one), without decoding it.
+    pub fn name_bytes(&self, sym: &DynSymbol<'data>) -> &'data [u8] {
+        let tail = self.strtab.get(sym.name_offset as usize..).unwrap_or(&[]);
+        let end = memchr::memchr(0, tail).unwrap_or(tail.len());
+        &tail[..end]
+    }
+
+    /// Whether a symbol has a name (what `!sym.name.is_empty()` says after a
+    /// [`Names::All`] parse), without decoding it.
+    pub fn is_named(&self, sym: &DynSymbol<'data>) -> bool {
+        self.strtab
+            .get(sym.name_offset as usize)
+            .is_some_and(|&b| b != 0)
+    }
+
+    /// A symbol's name: decoded here for an entry of [`Dynamic::table`].
+    pub fn symbol_name(&self, sym: &DynSymbol<'data>) -> Cow<'data, str> {
+        if !sym.name.is_empty() {
+            return sym.name.clone();
+        }
+        let bytes = self.name_bytes(sym);
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(bytes),
+        }
+    }
+
+    /// The index of the first defined symbol named `name`, compared as bytes: no name is
+    /// decoded to find it.
+    pub fn defines(&self, name: &str) -> Option<usize> {
+        self.table
+            .iter()
+            .position(|s| !s.is_undefined() && self.name_bytes(&s) == name.as_bytes())
     }
 }
 
@@ -289,7 +351,13 @@ pub struct ElfFile<'data> {
 impl<'data> ElfFile<'data> {
     /// Parse an ELF file from its bytes.
     pub fn parse(data: &'data [u8]) -> Result<ElfFile<'data>, ElfError> {
-        parse::parse(data)
+        parse::parse(data, Names::All)
+    }
+
+    /// Parse an ELF file from its bytes, decoding only the symbol names of imports
+    /// ([`Names::Imports`]): what `report` and `check` read of each file of a tree.
+    pub fn parse_imports(data: &'data [u8]) -> Result<ElfFile<'data>, ElfError> {
+        parse::parse(data, Names::Imports)
     }
 
     /// How the file is linked.

@@ -4,12 +4,12 @@
 use std::borrow::Cow;
 
 use object::elf as E;
-use object::read::elf::{Dyn as _, FileHeader, ProgramHeader as _, SectionHeader as _};
+use object::read::elf::{Dyn as _, FileHeader, ProgramHeader as _, SectionHeader as _, Sym as _};
 use object::{Endianness, Pod, ReadRef};
 
 use super::{
-    ByteOrder, Class, DynSymbol, Dynamic, ElfError, ElfFile, Region, Segment, SymbolCountSource,
-    Verdef, Vernaux, Verneed,
+    ByteOrder, Class, DynSymbol, Dynamic, ElfError, ElfFile, Names, Region, Segment,
+    SymbolCountSource, SymbolTable, Verdef, Vernaux, Verneed,
 };
 
 type Result<T> = std::result::Result<T, ElfError>;
@@ -20,14 +20,14 @@ fn cap_by_size(data_len: u64, entry_size: u64) -> u64 {
     data_len / entry_size.max(1) + 1
 }
 
-pub(super) fn parse(data: &[u8]) -> Result<ElfFile<'_>> {
+pub(super) fn parse(data: &[u8], names: Names) -> Result<ElfFile<'_>> {
     let ident = data.get(..16).ok_or(ElfError::NotElf)?;
     if ident[..4] != E::ELFMAG {
         return Err(ElfError::NotElf);
     }
     match ident[4] {
-        c if c == E::ELFCLASS32.0 => parse_class::<E::FileHeader32<Endianness>>(data),
-        c if c == E::ELFCLASS64.0 => parse_class::<E::FileHeader64<Endianness>>(data),
+        c if c == E::ELFCLASS32.0 => parse_class::<E::FileHeader32<Endianness>>(data, names),
+        c if c == E::ELFCLASS64.0 => parse_class::<E::FileHeader64<Endianness>>(data, names),
         _ => Err(ElfError::BadIdent(
             "EI_CLASS is neither ELFCLASS32 nor ELFCLASS64",
         )),
@@ -36,6 +36,7 @@ pub(super) fn parse(data: &[u8]) -> Result<ElfFile<'_>> {
 
 fn parse_class<'data, Elf: FileHeader<Endian = Endianness, Sym: Sync>>(
     data: &'data [u8],
+    names: Names,
 ) -> Result<ElfFile<'data>> {
     let header = Elf::parse(data)
         .map_err(|_| ElfError::malformed("ELF header", "truncated or invalid identification"))?;
@@ -119,6 +120,7 @@ fn parse_class<'data, Elf: FileHeader<Endian = Endianness, Sym: Sync>>(
             endian,
             seg,
             sections,
+            names,
             &mut file.warnings.clone(),
         )?;
         let (dynamic, warnings) = dynamic;
@@ -256,15 +258,8 @@ impl<'data> Strtab<'data> {
 
 impl<'data> Strtab<'data> {
     fn get(&self, what: &'static str, offset: u32) -> Result<Cow<'data, str>> {
-        let tail = self.bytes.get(offset as usize..).ok_or_else(|| {
-            ElfError::malformed(what, format!("string offset {offset:#x} past DT_STRSZ"))
-        })?;
-        let end = memchr::memchr(0, tail).ok_or_else(|| {
-            ElfError::malformed(
-                what,
-                format!("string at {offset:#x} has no terminator within DT_STRSZ"),
-            )
-        })?;
+        let tail = self.tail(what, offset)?;
+        let end = memchr::memchr(0, tail).ok_or_else(|| Self::unterminated(what, offset))?;
         self.charge(what, end as u64)?;
         // Every name of every file is read here: the common case (valid UTF-8, borrowed)
         // through `from_utf8`, which is several times faster than the lossy decoder.
@@ -273,6 +268,36 @@ impl<'data> Strtab<'data> {
             Ok(text) => Cow::Borrowed(text),
             Err(_) => String::from_utf8_lossy(bytes),
         })
+    }
+
+    /// The table from `offset` on.
+    fn tail(&self, what: &'static str, offset: u32) -> Result<&'data [u8]> {
+        self.bytes.get(offset as usize..).ok_or_else(|| {
+            ElfError::malformed(what, format!("string offset {offset:#x} past DT_STRSZ"))
+        })
+    }
+
+    fn unterminated(what: &'static str, offset: u32) -> ElfError {
+        ElfError::malformed(
+            what,
+            format!("string at {offset:#x} has no terminator within DT_STRSZ"),
+        )
+    }
+
+    /// Check, as [`Self::get`] does, that a string lies in the table with its terminator,
+    /// without decoding it or handing it out. A table that ends in a NUL (every linker's)
+    /// terminates every string that starts inside it.
+    fn check(&self, what: &'static str, offset: u32) -> Result<()> {
+        let tail = self.tail(what, offset)?;
+        let terminated = match self.bytes.last() {
+            Some(0) => !tail.is_empty(),
+            _ => memchr::memchr(0, tail).is_some(),
+        };
+        if terminated {
+            Ok(())
+        } else {
+            Err(Self::unterminated(what, offset))
+        }
     }
 
     /// Count `n` more bytes of strings handed out against the budget.
@@ -299,19 +324,23 @@ fn symbols_of<'data, S: object::read::elf::Sym<Endian = Endianness> + Sync>(
 ) -> Result<Vec<DynSymbol<'data>>> {
     const PART: usize = 8192;
     let part_of = |part: &[S], tab: &Strtab<'data>| -> Result<Vec<DynSymbol<'data>>> {
-        part.iter()
-            .map(|sym| {
-                Ok(DynSymbol {
-                    name: tab.get("symbol name", sym.st_name(endian))?,
-                    value: sym.st_value(endian).into(),
-                    size: sym.st_size(endian).into(),
-                    kind: sym.st_type().0,
-                    bind: sym.st_bind().0,
-                    other: sym.st_other().0,
-                    shndx: sym.st_shndx(endian).0,
-                })
-            })
-            .collect()
+        // Sized up front: collecting results would grow the vector step by step, copying
+        // a large library's table several times over.
+        let mut out = Vec::with_capacity(part.len());
+        for sym in part {
+            let name_offset = sym.st_name(endian);
+            out.push(DynSymbol {
+                name: tab.get("symbol name", name_offset)?,
+                name_offset,
+                value: sym.st_value(endian).into(),
+                size: sym.st_size(endian).into(),
+                kind: sym.st_type().0,
+                bind: sym.st_bind().0,
+                other: sym.st_other().0,
+                shndx: sym.st_shndx(endian).0,
+            });
+        }
+        Ok(out)
     };
     if syms.len() < 2 * PART {
         return part_of(syms, strtab);
@@ -336,12 +365,14 @@ fn symbols_of<'data, S: object::read::elf::Sym<Endian = Endianness> + Sync>(
 
 type DynResult<'data> = Result<(Dynamic<'data>, Vec<String>)>;
 
+#[allow(clippy::too_many_arguments)]
 fn parse_dynamic<'data, Elf: FileHeader<Endian = Endianness, Sym: Sync>>(
     file: &ElfFile<'data>,
     _header: &Elf,
     endian: Endianness,
     seg: Segment,
     sections: &[Elf::SectionHeader],
+    names: Names,
     warnings: &mut Vec<String>,
 ) -> DynResult<'data> {
     let data = file.data;
@@ -501,7 +532,16 @@ fn parse_dynamic<'data, Elf: FileHeader<Endian = Endianness, Sym: Sync>>(
         let syms: &[Elf::Sym] = data
             .read_slice_at(offset, count as usize)
             .map_err(|_| ElfError::malformed("DT_SYMTAB", "outside the file"))?;
-        dynamic.symbols = symbols_of(syms, endian, &strtab)?;
+        dynamic.table = symbol_table(data, offset, count as usize, file.class, endian)?;
+        match names {
+            Names::All => dynamic.symbols = symbols_of(syms, endian, &strtab)?,
+            // Every name must lie in the table, as `symbols_of` checks; none is decoded.
+            Names::Imports => {
+                for sym in syms {
+                    strtab.check("symbol name", sym.st_name(endian))?;
+                }
+            }
+        }
     } else {
         dynamic.symbol_count_source = Some(SymbolCountSource::None);
     }
@@ -509,7 +549,7 @@ fn parse_dynamic<'data, Elf: FileHeader<Endian = Endianness, Sym: Sync>>(
     // .gnu.version: one u16 per symbol.
     if let Some(addr) = val(E::DT_VERSYM) {
         let (offset, avail) = ctx.map("DT_VERSYM", addr)?;
-        let count = dynamic.symbols.len() as u64;
+        let count = dynamic.table.len() as u64;
         if count * 2 > avail {
             return Err(ElfError::malformed(
                 "DT_VERSYM",
@@ -553,7 +593,54 @@ fn parse_dynamic<'data, Elf: FileHeader<Endian = Endianness, Sym: Sync>>(
             size: end - offset,
         });
     }
+    dynamic.names = names;
+    dynamic.strtab = strtab.bytes;
+    if names == Names::Imports {
+        charge_imports(&dynamic, &strtab)?;
+    }
     Ok((dynamic, warnings))
+}
+
+/// After a [`Names::Imports`] parse, the names the requirement model will decode (the
+/// undefined symbols' and those bound to a needed version) charged to the string table's
+/// budget, as [`symbols_of`] charges every name: a name that is not UTF-8 is copied when
+/// decoded, and a hostile file must not make those copies far larger than itself.
+fn charge_imports(dynamic: &Dynamic<'_>, strtab: &Strtab<'_>) -> Result<()> {
+    let mut needed = [0u64; 0x8000 / 64];
+    for aux in dynamic.verneed.iter().flat_map(|vn| &vn.aux) {
+        let i = usize::from(aux.index & 0x7fff);
+        needed[i / 64] |= 1 << (i % 64);
+    }
+    for (i, sym) in dynamic.table.iter().enumerate() {
+        let v = usize::from(dynamic.versym.get(i).copied().unwrap_or(1) & 0x7fff);
+        let bound = v >= 2 && needed[v / 64] & (1 << (v % 64)) != 0;
+        if sym.is_undefined() || bound {
+            let tail = strtab.tail("symbol name", sym.name_offset)?;
+            let len = memchr::memchr(0, tail)
+                .ok_or_else(|| Strtab::unterminated("symbol name", sym.name_offset))?;
+            strtab.charge("symbol name", len as u64)?;
+        }
+    }
+    Ok(())
+}
+
+/// `.dynsym`'s `count` entries at `offset`, in place, for the class.
+fn symbol_table(
+    data: &[u8],
+    offset: u64,
+    count: usize,
+    class: Class,
+    endian: Endianness,
+) -> Result<SymbolTable<'_>> {
+    let outside = |_| ElfError::malformed("DT_SYMTAB", "outside the file");
+    Ok(match class {
+        Class::Elf32 => {
+            SymbolTable::elf32(data.read_slice_at(offset, count).map_err(outside)?, endian)
+        }
+        Class::Elf64 => {
+            SymbolTable::elf64(data.read_slice_at(offset, count).map_err(outside)?, endian)
+        }
+    })
 }
 
 /// The dynamic section does not record how many symbols `.dynsym` has; the loader never

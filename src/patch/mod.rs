@@ -27,8 +27,8 @@ pub use image::Image;
 pub use limits::Limits;
 pub use plan::private_version;
 pub use plan::{
-    plan, plan_for, plan_requirements, plan_seen, plan_with, Blocker, How, LinkEdits, Plan,
-    PlanError, PlanOptions, PolyfillImport, PolyfillUse, SymbolChange, VersionRef,
+    plan, plan_for, plan_noted, plan_requirements, plan_seen, plan_with, Blocker, How, LinkEdits,
+    Plan, PlanError, PlanOptions, PolyfillImport, PolyfillUse, SymbolChange, VersionRef,
 };
 pub use write::{remove_stale_temps, Keep, Staging, TEMP_PREFIX};
 

@@ -436,6 +436,20 @@ pub fn plan_seen(
     opts: &PlanOptions,
     seen: &[crate::silent::SeenUse],
 ) -> Result<Plan, PlanError> {
+    let notes = crate::silent::file_notes(file, req, baseline.glibc, seen);
+    plan_noted(file, req, baseline, opts, seen, notes)
+}
+
+/// [`plan_seen`] with the file's `silent::file_notes` too, already made (`check` shows
+/// them without a plan as well, and they read all of the file's read-only bytes).
+pub fn plan_noted(
+    file: &ElfFile<'_>,
+    req: &Requirements,
+    baseline: &Baseline,
+    opts: &PlanOptions,
+    seen: &[crate::silent::SeenUse],
+    file_notes: Vec<String>,
+) -> Result<Plan, PlanError> {
     match file.linkage() {
         Linkage::Static | Linkage::StaticPie => return Err(PlanError::Static),
         _ => {}
@@ -460,8 +474,7 @@ pub fn plan_seen(
         seen,
         &limits,
     );
-    plan.notes
-        .extend(crate::silent::file_notes(file, req, baseline.glibc, seen));
+    plan.notes.extend(file_notes);
     Ok(plan)
 }
 

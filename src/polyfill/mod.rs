@@ -25,7 +25,8 @@
 //! The riscv64 object (RELA) is linked by `riscv64`: `%pcrel_hi`/`%pcrel_lo` pairs, calls,
 //! branches, and 16-byte stubs through the GOT for the glibc functions it calls.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::OnceLock;
 
 mod riscv64;
 mod s390x;
@@ -196,12 +197,41 @@ pub struct Need {
 struct Parsed<'a> {
     arch: Arch,
     file: object::File<'a>,
+    /// The first definition of each name: the planner asks for several names for every
+    /// file `check` reads, and a scan of the object's symbols for each was most of its time.
+    defined: HashMap<&'a str, SymbolIndex>,
 }
 
-fn parse(arch: Arch) -> Result<Parsed<'static>, PolyfillError> {
-    let file =
-        object::File::parse(arch.object()).map_err(|e| PolyfillError::Object(e.to_string()))?;
-    Ok(Parsed { arch, file })
+/// The embedded object of `arch`, parsed once.
+fn parse(arch: Arch) -> Result<&'static Parsed<'static>, PolyfillError> {
+    static PARSED: [OnceLock<Result<Parsed<'static>, String>>; 4] = [
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+    ];
+    let cell = match arch {
+        Arch::X86_64 => &PARSED[0],
+        Arch::Aarch64 => &PARSED[1],
+        Arch::I386 => &PARSED[2],
+        Arch::Armhf => &PARSED[3],
+    };
+    cell.get_or_init(|| {
+        let file = object::File::parse(arch.object()).map_err(|e| e.to_string())?;
+        let mut defined = HashMap::new();
+        for sym in file.symbols().filter(|s| s.is_definition()) {
+            if let Ok(name) = sym.name() {
+                defined.entry(name).or_insert(sym.index());
+            }
+        }
+        Ok(Parsed {
+            arch,
+            file,
+            defined,
+        })
+    })
+    .as_ref()
+    .map_err(|e| PolyfillError::Object(e.clone()))
 }
 
 /// Whether `symbol` has a polyfill on `arch`.
@@ -312,9 +342,8 @@ struct Closure {
 
 impl<'a> Parsed<'a> {
     fn symbol(&self, name: &str) -> Option<object::Symbol<'a, '_>> {
-        self.file
-            .symbols()
-            .find(|s| s.name() == Ok(name) && s.is_definition())
+        let &index = self.defined.get(name)?;
+        self.file.symbol_by_index(index).ok()
     }
 
     fn symbol_at(&self, si: SymbolIndex) -> Result<object::Symbol<'a, '_>, PolyfillError> {

@@ -250,7 +250,8 @@ pub fn analyze_bytes<'data>(
     data: &'data [u8],
     baseline: Option<&Baseline>,
 ) -> Result<Analysis<'data>, elf::ElfError> {
-    let file = ElfFile::parse(data)?;
+    // Only the imports' names: no report shows an exported symbol's name.
+    let file = ElfFile::parse_imports(data)?;
     Ok(analyze(&file, baseline))
 }
 
@@ -464,7 +465,10 @@ pub(super) fn baseline_findings(
     // What can be fixed is the planner's answer (polyfills on, as `patch` has by default).
     let _ = target;
     let seen = crate::silent::seen_uses(file, req, b.glibc);
-    let plan = crate::patch::plan_seen(file, req, b, &Default::default(), &seen).ok();
+    // The notes read all of the file's read-only bytes: made once, for the plan and here.
+    let notes = crate::silent::file_notes(file, req, b.glibc, &seen);
+    let plan =
+        crate::patch::plan_noted(file, req, b, &Default::default(), &seen, notes.clone()).ok();
     let mut v = check::violations(req, b, plan.as_ref());
     // A requirement above the baseline is listed once, with the plan's answer.
     let listed: Vec<String> = v.iter().filter_map(|x| x.symbol.clone()).collect();
@@ -473,7 +477,7 @@ pub(super) fn baseline_findings(
             .into_iter()
             .filter(|x| x.symbol.as_ref().is_none_or(|s| !listed.contains(s))),
     );
-    (v, crate::silent::file_notes(file, req, b.glibc, &seen))
+    (v, notes)
 }
 
 /// The imported glibc symbols with a polyfill on the target's architecture, sorted.

@@ -226,9 +226,10 @@ fn own_signgam(file: &ElfFile<'_>, req: &Requirements, baseline: GlibcVersion) -
     let Some(dynamic) = file.dynamic.as_ref().filter(|_| baseline < since) else {
         return Vec::new();
     };
-    let own = dynamic.symbols.iter().enumerate().any(|(i, s)| {
-        s.name == "signgam"
-            && !s.is_undefined()
+    // Compared as bytes: no name is decoded to find it.
+    let own = dynamic.table.iter().enumerate().any(|(i, s)| {
+        !s.is_undefined()
+            && dynamic.name_bytes(&s) == b"signgam"
             && dynamic.versym.get(i).is_none_or(|v| v & 0x7fff <= 1)
     });
     if !own {
@@ -404,10 +405,10 @@ impl<'a> Code<'a> {
             return Vec::new();
         };
         let indices: Vec<u64> = dynamic
-            .symbols
+            .table
             .iter()
             .enumerate()
-            .filter(|(_, s)| s.is_undefined() && s.name == symbol)
+            .filter(|(_, s)| s.is_undefined() && dynamic.name_bytes(s) == symbol.as_bytes())
             .map(|(i, _)| i as u64)
             .collect();
         if indices.is_empty() {

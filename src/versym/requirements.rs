@@ -194,14 +194,34 @@ impl<'data> Requirements<'data> {
         };
         let mut req = Requirements::default();
 
-        // (index, library position, version position); the first entry of an index wins.
-        // A file needs a few dozen versions at most: a scan beats hashing per symbol.
-        let mut needed_by_index: Vec<(u16, usize, usize)> = Vec::new();
+        // Per version index, (library position, version position) of its requirement; the
+        // first entry of an index wins. Indices are small (a few dozen, counted from 2 up),
+        // so a table indexed by them answers each symbol in one step.
+        let needed_indices = dynamic.verneed.iter().flat_map(|vn| &vn.aux);
+        let needed_indices = needed_indices.map(|aux| usize::from(aux.index & 0x7fff));
+        let defined_indices = dynamic
+            .verdef
+            .iter()
+            .map(|vd| usize::from(vd.index & 0x7fff));
+        let table_len = needed_indices
+            .chain(defined_indices)
+            .max()
+            .map_or(0, |m| m + 1);
+        let mut needed_by_index: Vec<Option<(usize, usize)>> = vec![None; table_len];
+        // Indices some verneed or verdef entry defines: any other is dangling.
+        let mut known = vec![false; table_len];
+        for vd in &dynamic.verdef {
+            known[usize::from(vd.index & 0x7fff)] = true;
+        }
         for vn in &dynamic.verneed {
             let li = req.libraries.len();
             let mut versions = Vec::with_capacity(vn.aux.len());
             for (vi, aux) in vn.aux.iter().enumerate() {
-                needed_by_index.push((aux.index & 0x7fff, li, vi));
+                known[usize::from(aux.index & 0x7fff)] = true;
+                let slot = &mut needed_by_index[usize::from(aux.index & 0x7fff)];
+                if slot.is_none() {
+                    *slot = Some((li, vi));
+                }
                 versions.push(VersionRequirement {
                     name: VersionName::parse(&aux.name),
                     index: aux.index,
@@ -241,12 +261,16 @@ impl<'data> Requirements<'data> {
             });
         }
 
-        for (i, sym) in dynamic.symbols.iter().enumerate().skip(1) {
-            if sym.name.is_empty() {
+        // Read in place: only the names shown (imports, and exports when asked) are decoded.
+        for (i, sym) in dynamic.table.iter().enumerate().skip(1) {
+            if !dynamic.is_named(&sym) {
                 continue;
             }
             let raw = dynamic.versym.get(i).copied().unwrap_or(1);
             let index = raw & 0x7fff;
+            if index >= 2 && !known.get(usize::from(index)).copied().unwrap_or(false) {
+                req.dangling_indices.push((i, raw));
+            }
             let hidden = raw & 0x8000 != 0;
             let binding = if sym.is_weak() {
                 SymbolBinding::Weak
@@ -255,10 +279,7 @@ impl<'data> Requirements<'data> {
             };
             let local = sym.bind == object::elf::STB_LOCAL.0;
             let needed = if index >= 2 {
-                needed_by_index
-                    .iter()
-                    .find(|(i, _, _)| *i == index)
-                    .map(|&(_, li, vi)| (li, vi))
+                needed_by_index.get(usize::from(index)).copied().flatten()
             } else {
                 None
             };
@@ -267,12 +288,12 @@ impl<'data> Requirements<'data> {
                 let v = &mut lib.versions[vi];
                 v.used_by += 1;
                 req.imports.push(ImportedSymbol {
-                    name: sym.name.clone(),
+                    name: dynamic.symbol_name(&sym),
                     library: Some(lib.soname.clone()),
                     version: Some(v.name.clone()),
                     versym: raw,
                     binding,
-                    kind: SymbolKind::of(sym),
+                    kind: SymbolKind::of(&sym),
                     copy_relocated: !sym.is_undefined(),
                     dynsym_index: i,
                 });
@@ -280,12 +301,12 @@ impl<'data> Requirements<'data> {
             }
             if sym.is_undefined() {
                 req.imports.push(ImportedSymbol {
-                    name: sym.name.clone(),
+                    name: dynamic.symbol_name(&sym),
                     library: None,
                     version: None,
                     versym: raw,
                     binding,
-                    kind: SymbolKind::of(sym),
+                    kind: SymbolKind::of(&sym),
                     copy_relocated: false,
                     dynsym_index: i,
                 });
@@ -300,15 +321,14 @@ impl<'data> Requirements<'data> {
                     .filter(|vd| !vd.is_base())
                     .map(|vd| VersionName::parse(vd.name()));
                 req.exports.push(ExportedSymbol {
-                    name: sym.name.clone(),
+                    name: dynamic.symbol_name(&sym),
                     dynsym_index: i,
                     version,
                     hidden,
-                    kind: SymbolKind::of(sym),
+                    kind: SymbolKind::of(&sym),
                 });
             }
         }
-        req.dangling_indices = Self::dangling_in(file);
         req
     }
 
@@ -332,11 +352,11 @@ impl<'data> Requirements<'data> {
         }
         let known = |i: u16| known[usize::from(i) / 64] & (1 << (i & 63)) != 0;
         dynamic
-            .symbols
+            .table
             .iter()
             .enumerate()
             .skip(1)
-            .filter(|(_, s)| !s.name.is_empty())
+            .filter(|(_, s)| dynamic.is_named(s))
             .filter_map(|(i, _)| {
                 let raw = dynamic.versym.get(i).copied().unwrap_or(1);
                 let index = raw & 0x7fff;
