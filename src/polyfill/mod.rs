@@ -111,6 +111,14 @@ pub enum Arch {
 }
 
 impl Arch {
+    /// Its position in `ALL` (per-architecture caches are indexed by it).
+    fn index(self) -> usize {
+        Arch::ALL
+            .iter()
+            .position(|&a| a == self)
+            .expect("every architecture is in ALL")
+    }
+
     /// Every architecture with polyfills.
     pub const ALL: [Arch; 7] = [
         Arch::X86_64,
@@ -204,18 +212,9 @@ struct Parsed<'a> {
 
 /// The embedded object of `arch`, parsed once.
 fn parse(arch: Arch) -> Result<&'static Parsed<'static>, PolyfillError> {
-    static PARSED: [OnceLock<Result<Parsed<'static>, String>>; 4] = [
-        OnceLock::new(),
-        OnceLock::new(),
-        OnceLock::new(),
-        OnceLock::new(),
-    ];
-    let cell = match arch {
-        Arch::X86_64 => &PARSED[0],
-        Arch::Aarch64 => &PARSED[1],
-        Arch::I386 => &PARSED[2],
-        Arch::Armhf => &PARSED[3],
-    };
+    static PARSED: [OnceLock<Result<Parsed<'static>, String>>; Arch::ALL.len()] =
+        [const { OnceLock::new() }; Arch::ALL.len()];
+    let cell = &PARSED[arch.index()];
     cell.get_or_init(|| {
         let file = object::File::parse(arch.object()).map_err(|e| e.to_string())?;
         let mut defined = HashMap::new();
@@ -288,17 +287,9 @@ pub fn wraps(arch: Arch, symbol: &str) -> bool {
 /// Every symbol with a polyfill on `arch`.
 pub fn catalog(arch: Arch) -> &'static [String] {
     // Asked once per analysed file: parsed once per architecture.
-    static CATALOGS: [std::sync::OnceLock<Vec<String>>; Arch::ALL.len()] =
-        [const { std::sync::OnceLock::new() }; Arch::ALL.len()];
-    let cell = match arch {
-        Arch::X86_64 => &CATALOGS[0],
-        Arch::Aarch64 => &CATALOGS[1],
-        Arch::I386 => &CATALOGS[2],
-        Arch::Armhf => &CATALOGS[3],
-        Arch::Ppc64el => &CATALOGS[4],
-        Arch::S390x => &CATALOGS[5],
-        Arch::Riscv64 => &CATALOGS[6],
-    };
+    static CATALOGS: [OnceLock<Vec<String>>; Arch::ALL.len()] =
+        [const { OnceLock::new() }; Arch::ALL.len()];
+    let cell = &CATALOGS[arch.index()];
     cell.get_or_init(|| {
         let Ok(p) = parse(arch) else {
             return Vec::new();
