@@ -476,7 +476,7 @@ pub fn layout(arch: Arch, roots: &[String]) -> Result<Layout, PolyfillError> {
     // ppc64el: an import whose address the code loads from a `.toc` word (an ADDR64 there)
     // has that word as its GOT slot.
     let mut got = match arch {
-        Arch::Ppc64el => ppc64::toc_slots(&p, &place)?,
+        Arch::Ppc64el => ppc64::toc_slots(p, &place)?,
         _ => BTreeMap::new(),
     };
     for name in c.imports {
