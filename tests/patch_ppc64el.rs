@@ -16,133 +16,9 @@
 
 mod common;
 
-use std::ffi::OsStr;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
-const TRIPLET: &str = "powerpc64le-linux-gnu";
-const QEMU: &str = "qemu-ppc64le";
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-#[derive(Debug, PartialEq)]
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-/// Run `prog` under qemu with a Debian runtime's loader and libraries, the program's own
-/// directory searched first (for `libruntime.so`).
-fn run(rt: &common::OldRuntime, prog: &Path, args: &[&str]) -> Run {
-    run_binding(rt, prog, args, "LD_BIND_NOW=1")
-}
-
-/// `run` with the loader's binding mode in `env` (`LD_BIND_NOW=1`, or `LD_BIND_NOT=1` for
-/// lazy binding through `.glink`).
-fn run_binding(rt: &common::OldRuntime, prog: &Path, args: &[&str], env: &str) -> Run {
-    let dir = prog.parent().expect("program directory");
-    let o = Command::new(QEMU)
-        .args(["-E", env])
-        .arg(&rt.loader)
-        .arg("--inhibit-cache")
-        .arg("--library-path")
-        .arg(format!("{}:{}", dir.display(), rt.libpath))
-        .arg(prog)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{QEMU}: {e}"));
-    Run {
-        code: o.status.code(),
-        stdout: String::from_utf8_lossy(&o.stdout).into(),
-        stderr: String::from_utf8_lossy(&o.stderr).into(),
-    }
-}
-
-fn elfcompat(args: &[&OsStr]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_elfcompat"))
-        .args(args)
-        .output()
-        .expect("elfcompat")
-}
-
-fn patch(input: &Path, output: &Path, glibc: &str) {
-    let o = elfcompat(&[
-        "patch".as_ref(),
-        "--glibc".as_ref(),
-        glibc.as_ref(),
-        input.as_os_str(),
-        "-o".as_ref(),
-        output.as_os_str(),
-    ]);
-    assert!(
-        o.status.success(),
-        "patch {} to {glibc}: {}{}",
-        input.display(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
-fn compile(cc: &str, args: &[&OsStr]) {
-    let o = Command::new(cc)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{cc} (install it through .ci/run): {e}"));
-    assert!(
-        o.status.success(),
-        "{cc} {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
-/// A program of `testdata/runtime`: name, source, C++?, flags after the source, arguments,
-/// and the exit code that says it worked (`dlopen.c` and `ctor.c` exit with 3 and 7).
-type Program = (
-    &'static str,
-    &'static str,
-    bool,
-    &'static [&'static str],
-    &'static [&'static str],
-    i32,
-);
-
-const PROGRAMS: &[Program] = &[
-    ("pthreads", "pthreads.c", false, &["-pthread"], &[], 0),
-    ("dlopen", "dlopen.c", false, &["-ldl"], &["0.75"], 3),
-    ("math", "math.c", false, &["-lm"], &["2.5", "0.3"], 0),
-    (
-        "memcpy",
-        "memcpy.c",
-        false,
-        &["-fno-builtin-memcpy"],
-        &[],
-        0,
-    ),
-    ("ctor", "ctor.c", false, &[], &["hello"], 7),
-    // DT_RELR (GLIBC_ABI_DT_RELR, 2.36) expanded into R_PPC64_RELATIVE.
-    (
-        "ctor_relr",
-        "ctor.c",
-        false,
-        &["-Wl,-z,pack-relative-relocs"],
-        &["hello"],
-        7,
-    ),
-    // Position-dependent: `_start` sets r2 with `lis`, not from r12.
-    ("ctor_nopie", "ctor.c", false, &["-no-pie"], &["hello"], 7),
-    ("cxx", "cxx.cc", true, &[], &["not-a-number"], 0),
-    (
-        "shlib",
-        "shlib_main.c",
-        false,
-        &["-L", ".", "-lruntime", "-Wl,-rpath,$ORIGIN"],
-        &[],
-        0,
-    ),
-];
+use common::cross::{self, elfcompat, program, Program, PPC64EL};
 
 /// What `check` and `patch --dry-run` say about a program that needs the shim.
 fn assert_plan_names_the_shim(exe: &Path) {
@@ -174,67 +50,47 @@ fn assert_plan_names_the_shim(exe: &Path) {
     );
 }
 
+/// The variants of `ctor.c` ppc64el adds to the programs of `testdata/runtime`.
+const CTOR_VARIANTS: &[Program] = &[
+    // DT_RELR (GLIBC_ABI_DT_RELR, 2.36) expanded into R_PPC64_RELATIVE.
+    program(
+        "ctor_relr",
+        "runtime/ctor.c",
+        false,
+        &["-Wl,-z,pack-relative-relocs"],
+        &["hello"],
+        7,
+    ),
+    // Position-dependent: `_start` sets r2 with `lis`, not from r12.
+    program(
+        "ctor_nopie",
+        "runtime/ctor.c",
+        false,
+        &["-no-pie"],
+        &["hello"],
+        7,
+    ),
+];
+
 #[test]
 fn ppc64el_programs_run_patched_on_glibc_2_31() {
-    let old = common::fetch_old_runtime("bullseye", "ppc64el").unwrap_or_else(|e| panic!("{e}"));
-    let new = common::fetch_old_runtime("bookworm", "ppc64el").unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(
-        (old.glibc_version.as_str(), new.glibc_version.as_str()),
-        ("2.31", "2.36")
-    );
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let orig = tmp.path().join("orig");
-    let patched = tmp.path().join("patched");
-    std::fs::create_dir_all(&orig).expect("mkdir");
-    std::fs::create_dir_all(&patched).expect("mkdir");
-    let src = root().join("testdata/runtime");
-    let gcc = format!("{TRIPLET}-gcc");
-    let gxx = format!("{TRIPLET}-g++");
-    let lib = orig.join("libruntime.so");
-    compile(
-        &gcc,
-        &[
-            "-O2".as_ref(),
-            "-fPIC".as_ref(),
-            "-shared".as_ref(),
-            "-pthread".as_ref(),
-            "-Wl,-soname,libruntime.so".as_ref(),
-            "-o".as_ref(),
-            lib.as_os_str(),
-            src.join("libruntime.c").as_os_str(),
-            "-ldl".as_ref(),
-        ],
-    );
-    patch(&lib, &patched.join("libruntime.so"), "2.31");
+    let arch = &PPC64EL;
+    let programs = cross::runtime_programs_with(CTOR_VARIANTS);
+    let (old, new) = cross::bullseye_and_bookworm(arch);
+    let work = cross::Workdir::new();
+    work.build_libruntime(arch, "2.31");
     let mut lines = Vec::new();
-    for &(name, file, cxx, flags, args, code) in PROGRAMS {
-        let exe = orig.join(name);
-        let source = src.join(file);
-        let mut cmd: Vec<&OsStr> = vec![
-            "-O2".as_ref(),
-            "-I".as_ref(),
-            src.as_os_str(),
-            "-o".as_ref(),
-            exe.as_os_str(),
-            source.as_os_str(),
-        ];
-        // `-L .` means the directory of the original library.
-        cmd.extend(flags.iter().map(|f| {
-            if *f == "." {
-                orig.as_os_str()
-            } else {
-                f.as_ref()
-            }
-        }));
-        compile(if cxx { &gxx } else { &gcc }, &cmd);
-        let reference = run(&new, &exe, args);
+    for p in &programs {
+        let (name, args) = (p.name, p.args);
+        let exe = work.build(arch, p);
+        let reference = cross::run(arch, &new, &exe, args);
         assert_eq!(
             reference.code,
-            Some(code),
+            Some(p.code),
             "{name} unpatched on 2.36: {}",
             reference.stderr
         );
-        let unpatched_old = run(&old, &exe, args);
+        let unpatched_old = cross::run(arch, &old, &exe, args);
         assert!(
             unpatched_old.stderr.contains("GLIBC_2.34' not found"),
             "{name}: the unpatched program must fail on 2.31, got {:?} {}",
@@ -242,33 +98,26 @@ fn ppc64el_programs_run_patched_on_glibc_2_31() {
             unpatched_old.stderr
         );
         assert_plan_names_the_shim(&exe);
-        let out = patched.join(name);
-        patch(&exe, &out, "2.31");
+        let out = work.patched.join(name);
+        cross::patch(&exe, &out, "2.31");
         for (label, rt) in [("2.31", &old), ("2.36", &new)] {
-            let r = run(rt, &out, args);
-            assert_eq!(
-                (r.code, r.stdout.as_str()),
-                (reference.code, reference.stdout.as_str()),
-                "{name} patched to 2.31, run on {label}: {}",
-                r.stderr
+            let r = cross::run(arch, rt, &out, args);
+            cross::assert_same_run(
+                &r,
+                &reference,
+                &format!("{name} patched to 2.31, run on {label}"),
             );
             if name == "ctor" {
                 // Lazy binding: the PLT entries still resolve through `.glink`.
-                let lazy = run_binding(rt, &out, args, "LD_BIND_NOT=1");
-                assert_eq!(
-                    (lazy.code, lazy.stdout.as_str()),
-                    (reference.code, reference.stdout.as_str()),
-                    "{name} patched to 2.31, run lazily on {label}: {}",
-                    lazy.stderr
+                let lazy = cross::run_env(arch, rt, &out, args, &["LD_BIND_NOT=1"]);
+                cross::assert_same_run(
+                    &lazy,
+                    &reference,
+                    &format!("{name} patched to 2.31, run lazily on {label}"),
                 );
             }
-            if !cxx {
-                // The C programs print the glibc they run on.
-                assert!(
-                    r.stderr.contains(&format!("running on glibc {label}")),
-                    "{name} on {label}: {}",
-                    r.stderr
-                );
+            if !p.cxx {
+                cross::assert_ran_on(&r, label, &format!("{name} on {label}"));
             }
         }
         lines.push(format!(
@@ -278,7 +127,7 @@ fn ppc64el_programs_run_patched_on_glibc_2_31() {
     for l in &lines {
         println!("{l}");
     }
-    assert_eq!(lines.len(), PROGRAMS.len());
+    assert_eq!(lines.len(), programs.len());
 }
 
 /// The first `b` (I-form, AA = LK = 0) in `words` at `addr`: (its address, its target).
@@ -313,9 +162,9 @@ fn bytes_at<'a>(file: &object::File<'a>, addr: u64, len: u64) -> &'a [u8] {
 fn ppc64le_start_branches_through_the_shim_to_the_same_stub() {
     use object::{Object, ObjectSection};
     let tmp = tempfile::tempdir().expect("tempdir");
-    let input = root().join("testdata/bin/ppc64le/uselib");
+    let input = common::crate_root().join("testdata/bin/ppc64le/uselib");
     let out = tmp.path().join("uselib");
-    patch(&input, &out, "2.31");
+    cross::patch(&input, &out, "2.31");
     let before = std::fs::read(&input).expect("fixture");
     let after = std::fs::read(&out).expect("patched");
     let before = object::File::parse(&*before).expect("parse fixture");

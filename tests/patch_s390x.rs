@@ -22,112 +22,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
+use common::cross::{self, compile, elfcompat, program, Program, S390X};
 use object::elf;
 use object::read::elf::{FileHeader, SectionHeader};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-const GCC: &str = "s390x-linux-gnu-gcc";
-const GXX: &str = "s390x-linux-gnu-g++";
-const QEMU: &str = "qemu-s390x";
-
-#[derive(Debug, PartialEq)]
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-/// Run `prog` under qemu with a Debian runtime's loader and libraries, the program's own
-/// directory searched first (for `libruntime.so`).
-fn run(rt: &common::OldRuntime, prog: &Path, args: &[&str]) -> Run {
-    run_with(rt, None, prog, args)
-}
-
-/// `run`, with a library preloaded.
-fn run_with(rt: &common::OldRuntime, preload: Option<&Path>, prog: &Path, args: &[&str]) -> Run {
-    let dir = prog.parent().expect("program directory");
-    let mut cmd = Command::new(QEMU);
-    cmd.args(["-E", "LD_BIND_NOW=1"]);
-    if let Some(p) = preload {
-        cmd.arg("-E").arg(format!("LD_PRELOAD={}", p.display()));
-    }
-    let o = cmd
-        .arg(&rt.loader)
-        .arg("--inhibit-cache")
-        .arg("--library-path")
-        .arg(format!("{}:{}", dir.display(), rt.libpath))
-        .arg(prog)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{QEMU}: {e}"));
-    Run {
-        code: o.status.code(),
-        stdout: String::from_utf8_lossy(&o.stdout).into(),
-        stderr: String::from_utf8_lossy(&o.stderr).into(),
-    }
-}
-
-fn elfcompat(args: &[&std::ffi::OsStr]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_elfcompat"))
-        .args(args)
-        .output()
-        .expect("elfcompat")
-}
-
-fn patch(input: &Path, output: &Path, glibc: &str) {
-    let o = elfcompat(&[
-        "patch".as_ref(),
-        "--glibc".as_ref(),
-        glibc.as_ref(),
-        input.as_os_str(),
-        "-o".as_ref(),
-        output.as_os_str(),
-    ]);
-    assert!(
-        o.status.success(),
-        "patch {} to {glibc}: {}{}",
-        input.display(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
-/// `verify --glibc 2.31 --loader-check`: (passed, output).
-fn loader_check(prog: &Path) -> (bool, String) {
-    let o = elfcompat(&[
-        "verify".as_ref(),
-        "--glibc".as_ref(),
-        "2.31".as_ref(),
-        "--loader-check".as_ref(),
-        prog.as_os_str(),
-    ]);
-    (
-        o.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        ),
-    )
-}
-
-fn compile(cc: &str, args: &[&std::ffi::OsStr]) {
-    let o = Command::new(cc)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("{cc} (install it through .ci/run): {e}"));
-    assert!(
-        o.status.success(),
-        "{cc} {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
 
 /// The target of the first `brasl %r14` within 64 bytes of the entry point, and the
 /// address range of the shim's section (`.elfcompat.start`), if any.
@@ -160,84 +59,36 @@ fn start_call(path: &Path) -> (u64, Option<(u64, u64)>) {
     (target.expect("a brasl in _start"), shim)
 }
 
-/// A program of `testdata/runtime`: name, source, C++?, flags after the source, arguments,
-/// and the exit code that says it worked (`dlopen.c` and `ctor.c` exit with 3 and 7).
-type Program = (
-    &'static str,
-    &'static str,
-    bool,
-    &'static [&'static str],
-    &'static [&'static str],
-    i32,
-);
-
-const PROGRAMS: &[Program] = &[
-    ("pthreads", "pthreads.c", false, &["-pthread"], &[], 0),
-    ("dlopen", "dlopen.c", false, &["-ldl"], &["0.75"], 3),
-    ("math", "math.c", false, &["-lm"], &["2.5", "0.3"], 0),
-    (
-        "memcpy",
-        "memcpy.c",
-        false,
-        &["-fno-builtin-memcpy"],
-        &[],
-        0,
-    ),
-    ("ctor", "ctor.c", false, &[], &["hello"], 7),
-    ("ctor-nopie", "ctor.c", false, &["-no-pie"], &["hello"], 7),
-    ("cxx", "cxx.cc", true, &[], &["not-a-number"], 0),
-    (
-        "shlib",
-        "shlib_main.c",
-        false,
-        &["-L", ".", "-lruntime", "-Wl,-rpath,$ORIGIN"],
-        &[],
-        0,
-    ),
-];
+/// The variant of `ctor.c` s390x adds to the programs of `testdata/runtime`.
+const CTOR_VARIANTS: &[Program] = &[program(
+    "ctor-nopie",
+    "runtime/ctor.c",
+    false,
+    &["-no-pie"],
+    &["hello"],
+    7,
+)];
 
 #[test]
 fn s390x_programs_run_patched_to_glibc_2_31() {
-    if !(common::have_tool(GCC) && common::have_tool(GXX) && common::have_tool(QEMU)) {
+    let arch = &S390X;
+    let (gcc, gxx) = (arch.cc(), arch.cxx());
+    if !(common::have_tool(&gcc) && common::have_tool(&gxx) && common::have_tool(arch.qemu)) {
         eprintln!("skipped: install gcc-s390x-linux-gnu g++-s390x-linux-gnu qemu-user");
         return;
     }
-    let old = common::fetch_old_runtime("bullseye", "s390x").unwrap_or_else(|e| panic!("{e}"));
-    let new = common::fetch_old_runtime("bookworm", "s390x").unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(
-        (old.glibc_version.as_str(), new.glibc_version.as_str()),
-        ("2.31", "2.36")
-    );
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let orig = tmp.path().join("orig");
-    let patched = tmp.path().join("patched");
-    std::fs::create_dir_all(&orig).expect("mkdir");
-    std::fs::create_dir_all(&patched).expect("mkdir");
-    let src = root().join("testdata/runtime");
-    let lib = orig.join("libruntime.so");
-    compile(
-        GCC,
-        &[
-            "-O2".as_ref(),
-            "-fPIC".as_ref(),
-            "-shared".as_ref(),
-            "-pthread".as_ref(),
-            "-Wl,-soname,libruntime.so".as_ref(),
-            "-o".as_ref(),
-            lib.as_os_str(),
-            src.join("libruntime.c").as_os_str(),
-            "-ldl".as_ref(),
-        ],
-    );
-    patch(&lib, &patched.join("libruntime.so"), "2.31");
-    let probe_dir = root().join("testdata/start_probe");
-    let probe = tmp.path().join("start_probe.so");
+    let programs = cross::runtime_programs_with(CTOR_VARIANTS);
+    let (old, new) = cross::bullseye_and_bookworm(arch);
+    let work = cross::Workdir::new();
+    work.build_libruntime(arch, "2.31");
+    let probe_dir = cross::testdata().join("start_probe");
+    let probe = work.tmp.path().join("start_probe.so");
     let map = format!(
         "-Wl,--version-script={}",
         probe_dir.join("start_probe.map").display()
     );
     compile(
-        GCC,
+        &gcc,
         &[
             "-O2".as_ref(),
             "-fPIC".as_ref(),
@@ -250,35 +101,19 @@ fn s390x_programs_run_patched_to_glibc_2_31() {
             "-ldl".as_ref(),
         ],
     );
+    let preload = format!("LD_PRELOAD={}", probe.display());
     let mut done = Vec::new();
-    for &(name, file, cxx, flags, args, code) in PROGRAMS {
-        let exe = orig.join(name);
-        let source = src.join(file);
-        let mut cmd: Vec<&std::ffi::OsStr> = vec![
-            "-O2".as_ref(),
-            "-I".as_ref(),
-            src.as_os_str(),
-            "-o".as_ref(),
-            exe.as_os_str(),
-            source.as_os_str(),
-        ];
-        // `-L .` means the directory of the original library.
-        cmd.extend(flags.iter().map(|f| {
-            if *f == "." {
-                orig.as_os_str()
-            } else {
-                f.as_ref()
-            }
-        }));
-        compile(if cxx { GXX } else { GCC }, &cmd);
-        let reference = run(&new, &exe, args);
+    for p in &programs {
+        let (name, args) = (p.name, p.args);
+        let exe = work.build(arch, p);
+        let reference = cross::run(arch, &new, &exe, args);
         assert_eq!(
             reference.code,
-            Some(code),
+            Some(p.code),
             "{name} unpatched on 2.36: {}",
             reference.stderr
         );
-        let unpatched_old = run(&old, &exe, args);
+        let unpatched_old = cross::run(arch, &old, &exe, args);
         assert!(
             unpatched_old.code != reference.code
                 && unpatched_old.stderr.contains("GLIBC_2.34' not found"),
@@ -286,15 +121,15 @@ fn s390x_programs_run_patched_to_glibc_2_31() {
             unpatched_old.code,
             unpatched_old.stderr
         );
-        let (ok, report) = loader_check(&exe);
+        let (ok, report) = cross::loader_check(&exe, "2.31");
         assert!(
             !ok && report.contains("GLIBC_2.34 not found"),
             "{name}: the unpatched program must fail the 2.31 loader check: {report}"
         );
 
-        let out = patched.join(name);
-        patch(&exe, &out, "2.31");
-        let (ok, report) = loader_check(&out);
+        let out = work.patched.join(name);
+        cross::patch(&exe, &out, "2.31");
+        let (ok, report) = cross::loader_check(&out, "2.31");
         assert!(ok, "{name} patched to 2.31: loader check: {report}");
         let (target, shim) = start_call(&out);
         let (lo, hi) = shim.unwrap_or_else(|| panic!("{name}: no .elfcompat.start section"));
@@ -303,28 +138,21 @@ fn s390x_programs_run_patched_to_glibc_2_31() {
             "{name}: _start calls {target:#x}, not the shim at {lo:#x}..{hi:#x}"
         );
         for (label, rt) in [("2.31", &old), ("2.36", &new)] {
-            let r = run(rt, &out, args);
-            assert_eq!(
-                (r.code, r.stdout.as_str()),
-                (reference.code, reference.stdout.as_str()),
-                "{name} patched to 2.31, run on {label}: {}",
-                r.stderr
+            let r = cross::run(arch, rt, &out, args);
+            cross::assert_same_run(
+                &r,
+                &reference,
+                &format!("{name} patched to 2.31, run on {label}"),
             );
-            if !cxx {
-                // The C programs print the glibc they run on.
-                assert!(
-                    r.stderr.contains(&format!("running on glibc {label}")),
-                    "{name} on {label}: {}",
-                    r.stderr
-                );
+            if !p.cxx {
+                cross::assert_ran_on(&r, label, &format!("{name} on {label}"));
             }
         }
-        let probed = run_with(&new, Some(&probe), &out, args);
-        assert_eq!(
-            (probed.code, probed.stdout.as_str()),
-            (reference.code, reference.stdout.as_str()),
-            "{name} patched, with the start probe: {}",
-            probed.stderr
+        let probed = cross::run_env(arch, &new, &out, args, &["LD_BIND_NOW=1", &preload]);
+        cross::assert_same_run(
+            &probed,
+            &reference,
+            &format!("{name} patched, with the start probe"),
         );
         assert!(
             probed.stderr.contains("start probe: init given"),
@@ -334,7 +162,7 @@ fn s390x_programs_run_patched_to_glibc_2_31() {
         done.push(name);
         println!("s390x: {name} patched to 2.31: same exit code and output on glibc 2.31 and 2.36 (unpatched: fails on 2.31); passes the 2.31 loader check; _start through the shim, init handed to __libc_start_main");
     }
-    assert_eq!(done.len(), PROGRAMS.len());
+    assert_eq!(done.len(), programs.len());
 }
 
 /// What `check` and `patch --dry-run` say for s390x: `__libc_start_main` lowered with the
@@ -342,21 +170,22 @@ fn s390x_programs_run_patched_to_glibc_2_31() {
 /// rewriter cannot rebuild) refused with that reason before a byte is written.
 #[test]
 fn s390x_check_and_dry_run_name_the_shim() {
-    if !common::have_tool(GCC) {
+    let gcc = S390X.cc();
+    if !common::have_tool(&gcc) {
         eprintln!("skipped: install gcc-s390x-linux-gnu");
         return;
     }
     let tmp = tempfile::tempdir().expect("tempdir");
-    let src = root().join("testdata/runtime/ctor.c");
+    let src = cross::testdata().join("runtime/ctor.c");
     let exe = tmp.path().join("ctor");
     let both = tmp.path().join("ctor-both");
-    let inc = root().join("testdata/runtime");
+    let inc = cross::testdata().join("runtime");
     for (out, extra) in [
         (&exe, "-Wl,--hash-style=gnu"),
         (&both, "-Wl,--hash-style=both"),
     ] {
         compile(
-            GCC,
+            &gcc,
             &[
                 "-O2".as_ref(),
                 "-I".as_ref(),
@@ -368,16 +197,7 @@ fn s390x_check_and_dry_run_name_the_shim() {
             ],
         );
     }
-    let text = |o: std::process::Output| {
-        (
-            o.status.code(),
-            format!(
-                "{}{}",
-                String::from_utf8_lossy(&o.stdout),
-                String::from_utf8_lossy(&o.stderr)
-            ),
-        )
-    };
+    let text = |o: std::process::Output| (o.status.code(), cross::text(&o));
     let (code, out) = text(elfcompat(&[
         "check".as_ref(),
         "--glibc".as_ref(),

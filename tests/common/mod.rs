@@ -8,6 +8,7 @@
 #![allow(dead_code)]
 
 pub mod chroot;
+pub mod cross;
 pub mod polyfill;
 pub mod wheels;
 
