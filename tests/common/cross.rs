@@ -359,3 +359,59 @@ pub fn assert_ran_on(r: &Run, version: &str, what: &str) {
         r.stderr
     );
 }
+
+/// The unpatched `exe` (built from `p`) on bookworm's 2.36 (`new`) must exit with
+/// `p.code`, and on bullseye's 2.31 (`old`) must fail for `GLIBC_2.34`: (the run on 2.36,
+/// the reference for the patched program; the run on 2.31).
+pub fn unpatched_runs(
+    arch: &Arch,
+    old: &OldRuntime,
+    new: &OldRuntime,
+    exe: &Path,
+    p: &Program,
+) -> (Run, Run) {
+    let name = p.name;
+    let reference = run(arch, new, exe, p.args);
+    assert_eq!(
+        reference.code,
+        Some(p.code),
+        "{name} unpatched on 2.36: {}",
+        reference.stderr
+    );
+    let unpatched_old = run(arch, old, exe, p.args);
+    assert!(
+        unpatched_old.stderr.contains("GLIBC_2.34' not found"),
+        "{name}: the unpatched program must fail on 2.31, got {:?} {}",
+        unpatched_old.code,
+        unpatched_old.stderr
+    );
+    (reference, unpatched_old)
+}
+
+/// The patched `out` (built from `p`, patched to 2.31) run on 2.31 (`old`) and 2.36
+/// (`new`), LD_BIND_NOW=1, must have the exit code and stdout of `reference`, and a C
+/// program must say it ran on that glibc; `more(label, runtime)` adds an architecture's
+/// own checks on each.
+pub fn assert_patched_runs_like(
+    arch: &Arch,
+    old: &OldRuntime,
+    new: &OldRuntime,
+    out: &Path,
+    p: &Program,
+    reference: &Run,
+    mut more: impl FnMut(&str, &OldRuntime),
+) {
+    let name = p.name;
+    for (label, rt) in [("2.31", old), ("2.36", new)] {
+        let r = run(arch, rt, out, p.args);
+        assert_same_run(
+            &r,
+            reference,
+            &format!("{name} patched to 2.31, run on {label}"),
+        );
+        more(label, rt);
+        if !p.cxx {
+            assert_ran_on(&r, label, &format!("{name} on {label}"));
+        }
+    }
+}
