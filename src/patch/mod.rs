@@ -19,7 +19,6 @@ mod relr_be_tests;
 pub mod renames;
 mod rewrite;
 mod startup;
-mod startup_s390x;
 pub mod wrappers;
 pub(crate) mod write;
 

@@ -15,11 +15,11 @@
 use object::build::elf::{Builder, Dynamic, SectionData, SectionId};
 use object::elf;
 
-use super::startup_s390x as s390x;
 use super::PatchError;
 
 mod ppc64;
 mod riscv64;
+mod s390x;
 
 /// The name of the shim's section.
 pub const SECTION_NAME: &str = ".elfcompat.start";
@@ -83,6 +83,20 @@ pub fn arch_of(machine: u16, is_64: bool, big_endian: bool) -> Option<Arch> {
         m if m == elf::EM_RISCV.0 && is_64 && !big_endian => Some(Arch::Riscv64),
         _ => None,
     }
+}
+
+/// The executable section holding `len` bytes at `addr` (a PLT stub the start code calls):
+/// its id, its bytes and `addr`'s offset in them.
+fn code_at<'a>(b: &'a Builder<'_>, addr: u64, len: u64) -> Option<(SectionId, &'a [u8], usize)> {
+    let s = b.sections.iter().find(|s| {
+        s.sh_flags.contains(elf::SHF_EXECINSTR)
+            && s.sh_addr <= addr
+            && addr + len <= s.sh_addr + s.sh_size
+    })?;
+    let SectionData::Data(bytes) = &s.data else {
+        return None;
+    };
+    Some((s.id(), bytes.as_slice(), (addr - s.sh_addr) as usize))
 }
 
 fn refuse(msg: impl Into<String>) -> PatchError {
@@ -309,17 +323,9 @@ fn find_aarch64_call(
         let imm = ((insn & 0x03ff_ffff) << 6) as i32 >> 6;
         let pc = sh_addr + i as u64;
         let target = (pc as i64 + i64::from(imm) * 4) as u64;
-        let plt = b.sections.iter().find(|s| {
-            s.sh_flags.contains(elf::SHF_EXECINSTR)
-                && s.sh_addr <= target
-                && target + 8 <= s.sh_addr + s.sh_size
-        })?;
-        let SectionData::Data(pb) = &plt.data else {
-            return None;
-        };
-        let off = (target - plt.sh_addr) as usize;
-        let adrp = a64_word(pb.as_slice(), off)?;
-        let ldr = a64_word(pb.as_slice(), off + 4)?;
+        let (_, pb, off) = code_at(b, target, 8)?;
+        let adrp = a64_word(pb, off)?;
+        let ldr = a64_word(pb, off + 4)?;
         if adrp & 0x9f00_001f != 0x9000_0010 || ldr & 0xffc0_03ff != 0xf940_0211 {
             return None;
         }
@@ -461,16 +467,8 @@ fn find_i386_call(
         let rel = i32::from_le_bytes(bytes.get(i + 1..i + 5)?.try_into().ok()?);
         let pc = sh_addr + i as u64;
         let target = u64::from((pc as u32).wrapping_add(5).wrapping_add(rel as u32));
-        let plt = b.sections.iter().find(|s| {
-            s.sh_flags.contains(elf::SHF_EXECINSTR)
-                && s.sh_addr <= target
-                && target + 6 <= s.sh_addr + s.sh_size
-        })?;
-        let SectionData::Data(pb) = &plt.data else {
-            return None;
-        };
-        let off = (target - plt.sh_addr) as usize;
-        let stub = pb.as_slice().get(off..off + 6)?;
+        let (_, pb, off) = code_at(b, target, 6)?;
+        let stub = pb.get(off..off + 6)?;
         let word = u32::from_le_bytes(stub[2..6].try_into().ok()?);
         let jumps_to = match (stub[0], stub[1]) {
             (0xff, 0xa3) => u64::from((pltgot? as u32).wrapping_add(word)),
@@ -542,16 +540,8 @@ fn arm_imm(insn: u32) -> u32 {
 /// The GOT slot an ARM PLT stub `add ip, pc, #a; add ip, ip, #b; ldr pc, [ip, #c]!` at
 /// `stub` loads.
 fn arm_plt_slot(b: &Builder<'_>, stub: u64) -> Option<u64> {
-    let plt = b.sections.iter().find(|s| {
-        s.sh_flags.contains(elf::SHF_EXECINSTR)
-            && s.sh_addr <= stub
-            && stub + 12 <= s.sh_addr + s.sh_size
-    })?;
-    let SectionData::Data(pb) = &plt.data else {
-        return None;
-    };
-    let off = (stub - plt.sh_addr) as usize;
-    let w = |k: usize| a64_word(pb.as_slice(), off + 4 * k);
+    let (_, pb, off) = code_at(b, stub, 12)?;
+    let w = |k: usize| a64_word(pb, off + 4 * k);
     let (w0, w1, w2) = (w(0)?, w(1)?, w(2)?);
     if w0 & 0xffff_f000 != 0xe28f_c000
         || w1 & 0xffff_f000 != 0xe28c_c000

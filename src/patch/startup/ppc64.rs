@@ -14,8 +14,7 @@
 //! the global entry point (`r12` = the address, `mtctr r12; bctrl`) and restores `r2`
 //! from its frame's TOC save slot after every call, as an ELFv2 caller must.
 
-use object::build::elf::{Builder, SectionData};
-use object::elf;
+use object::build::elf::Builder;
 
 use super::{refuse, PatchError, Shim};
 
@@ -50,16 +49,7 @@ fn toc_of_start(bytes: &[u8], start: usize, entry: u64) -> Option<u64> {
 /// `[std r2,24(r1);] ld r12,off(r2); mtctr r12; bctr` or
 /// `[std r2,24(r1);] addis r11,r2,ha; ld r12,lo(r11); mtctr r12; bctr`.
 fn stub_slot(b: &Builder<'_>, stub: u64, toc: u64) -> Option<u64> {
-    let plt = b.sections.iter().find(|s| {
-        s.sh_flags.contains(elf::SHF_EXECINSTR)
-            && s.sh_addr <= stub
-            && stub + 20 <= s.sh_addr + s.sh_size
-    })?;
-    let SectionData::Data(pb) = &plt.data else {
-        return None;
-    };
-    let bytes = pb.as_slice();
-    let mut at = (stub - plt.sh_addr) as usize;
+    let (_, bytes, mut at) = super::code_at(b, stub, 20)?;
     if word(bytes, at)? == 0xf841_0018 {
         at += 4; // std r2,24(r1)
     }

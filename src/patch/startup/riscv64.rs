@@ -8,8 +8,7 @@
 //! stub's `jalr` (the lazy-binding PLT header computes the slot's index from it) and
 //! `t3` the slot's value.
 
-use object::build::elf::{Builder, SectionData, SectionId};
-use object::elf;
+use object::build::elf::{Builder, SectionId};
 
 use super::{refuse, Shim};
 use crate::patch::PatchError;
@@ -181,18 +180,8 @@ pub(super) fn find_call(
             None
         };
         if let Some(target) = target {
-            let found = b.sections.iter().find_map(|s| {
-                let holds = s.sh_flags.contains(elf::SHF_EXECINSTR)
-                    && s.sh_addr <= target
-                    && target + 16 <= s.sh_addr + s.sh_size;
-                if !holds {
-                    return None;
-                }
-                let SectionData::Data(pb) = &s.data else {
-                    return None;
-                };
-                let off = (target - s.sh_addr) as usize;
-                (plt_slot(pb.as_slice(), off, target)? == slot).then_some((s.id(), off, target))
+            let found = super::code_at(b, target, 16).and_then(|(id, pb, off)| {
+                (plt_slot(pb, off, target)? == slot).then_some((id, off, target))
             });
             if found.is_some() {
                 return found;

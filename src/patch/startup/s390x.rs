@@ -9,10 +9,9 @@
 //! Instructions are big-endian byte strings whatever the host, and every relative
 //! operand counts halfwords from the instruction's own address.
 
-use object::build::elf::{Builder, SectionData};
-use object::elf;
+use object::build::elf::Builder;
 
-use super::PatchError;
+use crate::patch::PatchError;
 
 fn refuse(msg: impl Into<String>) -> PatchError {
     PatchError::Refused(msg.into())
@@ -73,16 +72,8 @@ fn relative_target(pc: u64, insn: &[u8]) -> Option<u64> {
 
 /// The GOT slot the PLT stub at `stub` jumps through.
 fn plt_slot(b: &Builder<'_>, stub: u64) -> Option<u64> {
-    let plt = b.sections.iter().find(|s| {
-        s.sh_flags.contains(elf::SHF_EXECINSTR)
-            && s.sh_addr <= stub
-            && stub + 14 <= s.sh_addr + s.sh_size
-    })?;
-    let SectionData::Data(pb) = &plt.data else {
-        return None;
-    };
-    let off = (stub - plt.sh_addr) as usize;
-    let code = pb.as_slice().get(off..off + 14)?;
+    let (_, pb, off) = super::code_at(b, stub, 14)?;
+    let code = pb.get(off..off + 14)?;
     // larl %r1, slot; lg %r1, 0(%r1); br %r1
     if code[..2] != [0xc0, 0x10] || code[6..14] != [0xe3, 0x10, 0x10, 0x00, 0x00, 0x04, 0x07, 0xf1]
     {
