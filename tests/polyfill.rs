@@ -11,7 +11,10 @@
 
 mod common;
 
-use common::polyfill::{build_against_trixie, c_toolchain, output, patch_to_2_17, run_on};
+use common::polyfill::{
+    assert_loader_check, build_against_trixie, c_toolchain, cross_build, fresh, linked_polyfills,
+    output, patch_to, patch_to_2_17, run_on, run_qemu,
+};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -35,13 +38,6 @@ fn gcc(src: &Path, out: &Path, flags: &[&str]) -> PathBuf {
         .expect("gcc")
         .success());
     out.to_path_buf()
-}
-
-fn fresh(dir: &Path, name: &str) -> PathBuf {
-    let d = dir.join(name);
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("mkdir");
-    d
 }
 
 #[test]
@@ -249,32 +245,10 @@ fn arch32_runs(arch: &str, source: &str, min_linked: usize, glibc: &str) -> Opti
     }
     let tmp = tempfile::tempdir().expect("tempdir");
     let bin = tmp.path().join("sbs");
-    let st = Command::new(cc)
-        .args(["-O1", "-w", "-o"])
-        .arg(&bin)
-        .arg(common::crate_root().join("testdata/polyfill").join(source))
-        .arg("-lresolv")
-        .status()
-        .expect("cross compiler");
-    assert!(st.success(), "{cc} {source}");
+    cross_build(cc, source, &[], &[], &bin);
     let patched = tmp.path().join(format!("sbs-{glibc}"));
-    let o = Command::new(common::bin())
-        .args(["patch", "--glibc", glibc])
-        .arg(&bin)
-        .arg("-o")
-        .arg(&patched)
-        .output()
-        .expect("elfcompat");
-    let plan = String::from_utf8_lossy(&o.stdout).into_owned();
-    assert!(
-        o.status.success(),
-        "{plan}{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let linked = plan
-        .lines()
-        .filter(|l| l.trim_start().starts_with("polyfill") && l.contains("bytes"))
-        .count();
+    let plan = patch_to(&bin, &patched, glibc);
+    let linked = linked_polyfills(&plan).len();
     assert!(
         linked >= min_linked,
         "expected the polyfills to be linked:\n{plan}"
@@ -283,15 +257,7 @@ fn arch32_runs(arch: &str, source: &str, min_linked: usize, glibc: &str) -> Opti
         common::fetch_old_runtime(suite, arch).unwrap_or_else(|e| panic!("{suite} {arch}: {e}"))
     };
     let (new, old) = (runtime("bookworm"), runtime("bullseye"));
-    let on = |rt: &common::OldRuntime, prog: &Path, dir: &str| {
-        let mut c = Command::new(qemu);
-        c.args(["-E", "LD_BIND_NOW=1"])
-            .arg(&rt.loader)
-            .args(["--inhibit-cache", "--library-path", &rt.libpath])
-            .arg(prog)
-            .arg(fresh(tmp.path(), dir));
-        output(c)
-    };
+    let on = |rt, prog: &Path, dir: &str| run_qemu(qemu, rt, prog, &fresh(tmp.path(), dir));
     let outputs = [
         on(&new, &bin, "a"),
         on(&new, &patched, "b"),
@@ -395,58 +361,18 @@ fn riscv64_side_by_side(source: &str, min_linked: usize) {
     }
     let tmp = tempfile::tempdir().expect("tempdir");
     let bin = tmp.path().join("sbs");
-    let st = Command::new(cc)
-        .args(["-O1", "-w", "-o"])
-        .arg(&bin)
-        .arg(common::crate_root().join("testdata/polyfill").join(source))
-        .arg("-lresolv")
-        .status()
-        .expect("cross compiler");
-    assert!(st.success(), "{cc} {source}");
+    cross_build(cc, source, &[], &[], &bin);
     let patched = tmp.path().join("sbs-2.27");
-    let o = Command::new(common::bin())
-        .args(["patch", "--glibc", "2.27"])
-        .arg(&bin)
-        .arg("-o")
-        .arg(&patched)
-        .output()
-        .expect("elfcompat");
-    let plan = String::from_utf8_lossy(&o.stdout).into_owned();
-    assert!(
-        o.status.success(),
-        "{plan}{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let linked = plan
-        .lines()
-        .filter(|l| l.trim_start().starts_with("polyfill") && l.contains("bytes"))
-        .count();
+    let plan = patch_to(&bin, &patched, "2.27");
+    let linked = linked_polyfills(&plan).len();
     assert!(
         linked >= min_linked,
         "expected the polyfills to be linked:\n{plan}"
     );
-    let check = Command::new(common::bin())
-        .args(["verify", "--glibc", "2.27", "--loader-check"])
-        .arg(&patched)
-        .output()
-        .expect("elfcompat");
-    assert!(
-        check.status.success(),
-        "loader check at 2.27: {}{}",
-        String::from_utf8_lossy(&check.stdout),
-        String::from_utf8_lossy(&check.stderr)
-    );
+    assert_loader_check(&patched, "2.27");
     let rt = common::fetch_old_runtime("trixie", "riscv64").unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(rt.glibc_version, "2.41");
-    let on = |prog: &Path, dir: &str| {
-        let mut c = Command::new("qemu-riscv64");
-        c.args(["-E", "LD_BIND_NOW=1"])
-            .arg(&rt.loader)
-            .args(["--inhibit-cache", "--library-path", &rt.libpath])
-            .arg(prog)
-            .arg(fresh(tmp.path(), dir));
-        output(c)
-    };
+    let on = |prog: &Path, dir: &str| run_qemu("qemu-riscv64", &rt, prog, &fresh(tmp.path(), dir));
     let reference = on(&bin, "a");
     assert_eq!(
         on(&patched, "b"),

@@ -14,21 +14,15 @@
 
 mod common;
 
-use common::polyfill::{output, patch_to_2_17};
+use common::polyfill::{
+    assert_loader_check, cross_build, fresh, linked_polyfills, patch_to_2_17, run_qemu,
+};
 
 use std::path::Path;
-use std::process::Command;
 
 const GCC: &str = "s390x-linux-gnu-gcc";
 const GXX: &str = "s390x-linux-gnu-g++";
 const QEMU: &str = "qemu-s390x";
-
-fn fresh(dir: &Path, name: &str) -> std::path::PathBuf {
-    let d = dir.join(name);
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("mkdir");
-    d
-}
 
 /// Build `testdata/polyfill/<source>` (C++ if it ends in `.cpp`) with `flags`, patch it
 /// to 2.17 with at least `min_linked` polyfills, `polyfilled` among them, check the
@@ -50,40 +44,17 @@ fn side_by_side(
     let cc = if source.ends_with(".cpp") { GXX } else { GCC };
     let tmp = tempfile::tempdir().expect("tempdir");
     let bin = tmp.path().join("sbs");
-    let st = Command::new(cc)
-        .args(["-O1", "-w"])
-        .args(flags)
-        .arg("-o")
-        .arg(&bin)
-        .arg(common::crate_root().join("testdata/polyfill").join(source))
-        .args(["-lresolv", "-pthread"])
-        .status()
-        .expect("cross compiler");
-    assert!(st.success(), "{cc} {source}");
+    cross_build(cc, source, flags, &["-pthread"], &bin);
     let patched = tmp.path().join("sbs-2.17");
     let plan = patch_to_2_17(&bin, &patched);
-    let linked: Vec<&str> = plan
-        .lines()
-        .filter(|l| l.trim_start().starts_with("polyfill") && l.contains("linked in"))
-        .filter_map(|l| l.split_whitespace().nth(1))
-        .collect();
+    let linked = linked_polyfills(&plan);
     assert!(
         linked.len() >= min_linked && polyfilled.iter().all(|f| linked.contains(f)),
         "expected the polyfills to be linked:\n{plan}"
     );
     let linked = linked.len();
     for glibc in ["2.17", "2.31"] {
-        let o = Command::new(common::bin())
-            .args(["verify", "--glibc", glibc, "--loader-check"])
-            .arg(&patched)
-            .output()
-            .expect("elfcompat");
-        assert!(
-            o.status.success(),
-            "loader check at {glibc}: {}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        );
+        assert_loader_check(&patched, glibc);
     }
     let new = common::fetch_old_runtime("bookworm", "s390x").unwrap_or_else(|e| panic!("{e}"));
     let old = common::fetch_old_runtime("bullseye", "s390x").unwrap_or_else(|e| panic!("{e}"));
@@ -91,15 +62,7 @@ fn side_by_side(
         (new.glibc_version.as_str(), old.glibc_version.as_str()),
         ("2.36", "2.31")
     );
-    let on = |rt: &common::OldRuntime, prog: &Path, dir: &str| {
-        let mut c = Command::new(QEMU);
-        c.args(["-E", "LD_BIND_NOW=1"])
-            .arg(&rt.loader)
-            .args(["--inhibit-cache", "--library-path", &rt.libpath])
-            .arg(prog)
-            .arg(fresh(tmp.path(), dir));
-        output(c)
-    };
+    let on = |rt, prog: &Path, dir: &str| run_qemu(QEMU, rt, prog, &fresh(tmp.path(), dir));
     let reference = on(&new, &bin, "a");
     assert_eq!(
         on(&new, &patched, "b"),

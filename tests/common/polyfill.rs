@@ -18,8 +18,13 @@ pub fn output(mut c: Command) -> String {
 
 /// `elfcompat patch --glibc 2.17 bin -o out`, which must succeed; its plan.
 pub fn patch_to_2_17(bin: &Path, out: &Path) -> String {
+    patch_to(bin, out, "2.17")
+}
+
+/// `elfcompat patch --glibc GLIBC bin -o out`, which must succeed; its plan.
+pub fn patch_to(bin: &Path, out: &Path, glibc: &str) -> String {
     let o = Command::new(super::bin())
-        .args(["patch", "--glibc", "2.17"])
+        .args(["patch", "--glibc", glibc])
         .arg(bin)
         .arg("-o")
         .arg(out)
@@ -183,4 +188,63 @@ pub fn matches_glibc(
         "{arch} {source}: polyfills on glibc 2.31"
     );
     (lines, plan)
+}
+
+/// The polyfills a plan links in, by name.
+pub fn linked_polyfills(plan: &str) -> Vec<&str> {
+    plan.lines()
+        .filter(|l| l.trim_start().starts_with("polyfill") && l.contains("linked in"))
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .collect()
+}
+
+/// A fresh, empty directory `name` in `dir` (the side-by-side programs write into theirs).
+pub fn fresh(dir: &Path, name: &str) -> std::path::PathBuf {
+    let d = dir.join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("mkdir");
+    d
+}
+
+/// Build `testdata/polyfill/<source>` with the cross compiler `cc` (`-O1 -w`, then
+/// `flags`, linked with `-lresolv` and `libs`) into `bin`.
+pub fn cross_build(cc: &str, source: &str, flags: &[&str], libs: &[&str], bin: &Path) {
+    let st = Command::new(cc)
+        .args(["-O1", "-w"])
+        .args(flags)
+        .arg("-o")
+        .arg(bin)
+        .arg(super::crate_root().join("testdata/polyfill").join(source))
+        .arg("-lresolv")
+        .args(libs)
+        .status()
+        .expect("cross compiler");
+    assert!(st.success(), "{cc} {source}");
+}
+
+/// `elfcompat verify --glibc GLIBC --loader-check file` must pass.
+pub fn assert_loader_check(file: &Path, glibc: &str) {
+    let o = Command::new(super::bin())
+        .args(["verify", "--glibc", glibc, "--loader-check"])
+        .arg(file)
+        .output()
+        .expect("elfcompat");
+    assert!(
+        o.status.success(),
+        "loader check at {glibc}: {}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// `prog dir`'s stdout under `qemu` with LD_BIND_NOW=1, on the runtime `rt` through its
+/// own loader.
+pub fn run_qemu(qemu: &str, rt: &super::OldRuntime, prog: &Path, dir: &Path) -> String {
+    let mut c = Command::new(qemu);
+    c.args(["-E", "LD_BIND_NOW=1"])
+        .arg(&rt.loader)
+        .args(["--inhibit-cache", "--library-path", &rt.libpath])
+        .arg(prog)
+        .arg(dir);
+    output(c)
 }
