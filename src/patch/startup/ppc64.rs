@@ -45,20 +45,29 @@ fn toc_of_start(bytes: &[u8], start: usize, entry: u64) -> Option<u64> {
     }
 }
 
-/// The PLT slot a PLT call stub at `stub` loads, given the TOC pointer: GNU ld's
-/// `[std r2,24(r1);] ld r12,off(r2); mtctr r12; bctr` or
-/// `[std r2,24(r1);] addis r11,r2,ha; ld r12,lo(r11); mtctr r12; bctr`.
+/// The PLT slot a PLT call stub at `stub` loads, given the TOC pointer.
 fn stub_slot(b: &Builder<'_>, stub: u64, toc: u64) -> Option<u64> {
-    let (_, bytes, mut at) = super::code_at(b, stub, 20)?;
+    let (_, bytes, at) = super::code_at(b, stub, 20)?;
+    Some((toc as i64 + stub_toc_offset(bytes, at)?) as u64)
+}
+
+/// The offset from the TOC pointer of the PLT slot that GNU ld's PLT call stub at `at`
+/// loads: `[std r2,24(r1);] ld r12,off(r2); mtctr r12; bctr` when the slot is within
+/// 32 KiB of the TOC pointer, else `[std r2,24(r1);] addis rX,r2,ha; ld r12,lo(rX);
+/// mtctr r12; bctr` with rX = r12 (binutils 2.40's ELFv2 stubs, seen in every Rust
+/// program Debian 12's rustc links) or r11 (older stubs).
+fn stub_toc_offset(bytes: &[u8], mut at: usize) -> Option<i64> {
     if word(bytes, at)? == 0xf841_0018 {
         at += 4; // std r2,24(r1)
     }
     let w0 = word(bytes, at)?;
     let (off, next) = if w0 & 0xffff_0003 == 0xe982_0000 {
         (sext16(w0), at + 4)
-    } else if w0 & 0xffff_0000 == 0x3d62_0000 {
+    } else if matches!(w0 & 0xffff_0000, 0x3d62_0000 | 0x3d82_0000) {
+        // addis rX,r2,ha (rX = bits 21..25); then ld r12,lo(rX).
+        let rx = (w0 >> 21) & 31;
         let w1 = word(bytes, at + 4)?;
-        if w1 & 0xffff_0003 != 0xe98b_0000 {
+        if w1 & 0xffff_0003 != 0xe980_0000 | (rx << 16) {
             return None;
         }
         ((sext16(w0) << 16) + sext16(w1), at + 8)
@@ -69,7 +78,7 @@ fn stub_slot(b: &Builder<'_>, stub: u64, toc: u64) -> Option<u64> {
     if word(bytes, next)? != 0x7d89_03a6 || word(bytes, next + 4)? != 0x4e80_0420 {
         return None;
     }
-    Some((toc as i64 + off) as u64)
+    Some(off)
 }
 
 /// The `b` within 64 bytes of the entry point whose target is a PLT call stub loading
@@ -249,5 +258,38 @@ mod tests {
             .flat_map(|w| w.to_le_bytes())
             .collect::<Vec<u8>>();
         assert_eq!(toc_of_start(&start, 0, 0xae4), Some(0x2_7f00));
+    }
+
+    fn le(words: &[u32]) -> Vec<u8> {
+        words.iter().flat_map(|w| w.to_le_bytes()).collect()
+    }
+
+    /// GNU ld's three PLT call stub forms (binutils 2.40, objdump of Debian 12 builds).
+    #[test]
+    fn plt_call_stub_forms() {
+        const MTCTR_BCTR: [u32; 2] = [0x7d89_03a6, 0x4e80_0420];
+        // std r2,24(r1); ld r12,-32496(r2) (a C program's stub)
+        let near = le(&[0xf841_0018, 0xe982_8110, MTCTR_BCTR[0], MTCTR_BCTR[1]]);
+        assert_eq!(stub_toc_offset(&near, 0), Some(-32496));
+        // std r2,24(r1); addis r12,r2,-1; ld r12,32696(r12) (a Rust program's stub: its
+        // PLT slot is 0x8048 bytes below the TOC pointer)
+        let far12 = le(&[
+            0xf841_0018,
+            0x3d82_ffff,
+            0xe98c_7fb8,
+            MTCTR_BCTR[0],
+            MTCTR_BCTR[1],
+        ]);
+        assert_eq!(stub_toc_offset(&far12, 0), Some(-0x8048));
+        // addis r11,r2,1; ld r12,-16(r11)
+        let far11 = le(&[0x3d62_0001, 0xe98b_fff0, MTCTR_BCTR[0], MTCTR_BCTR[1]]);
+        assert_eq!(stub_toc_offset(&far11, 0), Some(0x1_0000 - 16));
+        // addis r12,r2,-1; ld r12,32696(r11): not a stub (the load's base is not the
+        // register the addis set).
+        let mixed = le(&[0x3d82_ffff, 0xe98b_7fb8, MTCTR_BCTR[0], MTCTR_BCTR[1]]);
+        assert_eq!(stub_toc_offset(&mixed, 0), None);
+        // Without the mtctr r12; bctr tail: not a stub.
+        let no_tail = le(&[0xe982_8110, 0x6000_0000, 0x6000_0000]);
+        assert_eq!(stub_toc_offset(&no_tail, 0), None);
     }
 }
