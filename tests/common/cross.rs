@@ -1,7 +1,8 @@
-//! What the cross-architecture tests (`tests/patch_{arch32,ppc64el,s390x,riscv64}.rs`)
-//! share: an architecture's Debian cross compilers and qemu-user, building the programs of
-//! `testdata/runtime` with them, patching with elfcompat, and running a program under qemu
-//! with a Debian glibc runtime (its loader with `--inhibit-cache --library-path`).
+//! What the cross-architecture tests (`tests/patch_{arch32,ppc64el,s390x,riscv64}.rs`,
+//! `tests/patch_rust_cross.rs`) share: an architecture's Debian cross compilers and
+//! qemu-user, building the programs of `testdata/runtime` with them, patching with
+//! elfcompat, and running a program under qemu with a Debian glibc runtime (its loader
+//! with `--inhibit-cache --library-path`).
 //!
 //! The compilers and qemu come from `.ci/run`'s package list, the runtimes from
 //! `tools/old-glibc.sh`: a missing one fails the test that needs it.
@@ -31,6 +32,12 @@ impl Arch {
         format!("{}-g++", self.triplet)
     }
 }
+
+pub const AARCH64: Arch = Arch {
+    triplet: "aarch64-linux-gnu",
+    qemu: "qemu-aarch64",
+    debian: "arm64",
+};
 
 pub const I386: Arch = Arch {
     triplet: "i686-linux-gnu",
