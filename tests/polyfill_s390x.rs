@@ -13,7 +13,10 @@
 //! - [`Reference::Documented`]: functions of 2.42 and 2.43, which no Debian glibc has: the
 //!   program is linked against stub libraries of 2.43 from the ABI database, and the
 //!   reference is their documented answers (given here, or checked by the program itself,
-//!   which then exits 1 on a failure).
+//!   which then exits 1 on a failure);
+//! - [`Reference::Built`]: fromfp@GLIBC_2.43 (C23's meaning), linked against those stubs:
+//!   the same source built to compose that meaning from glibc 2.36's own functions, run on
+//!   2.36.
 //!
 //! The runs use a C.UTF-8 locale built big-endian by `localedef --big-endian` (LOCPATH):
 //! the host's is little-endian, which s390x's glibc rejects.
@@ -44,6 +47,10 @@ const NOT_RUN: &[(&str, &str)] = &[];
 #[derive(Clone, Copy, Debug)]
 enum Reference {
     Bookworm,
+    /// The same source built with these flags instead (a meaning composed from glibc
+    /// 2.36's own functions), run on 2.36; the program itself is linked against stubs of
+    /// glibc 2.43.
+    Built(&'static [&'static str]),
     Trixie,
     /// The expected output, or None: the program checks each result itself.
     Documented(Option<&'static str>),
@@ -192,6 +199,43 @@ const PROGRAMS: &[Program] = &[
         min_lines: 20,
     },
     Program {
+        source: "polyfill/math_exact.c",
+        flags: &[],
+        env: &[],
+        reference: Reference::Bookworm,
+        polyfilled: &["fmaximum_mag_num", "llogbf", "totalorder", "__issignaling"],
+        min_lines: 100_000,
+    },
+    Program {
+        source: "polyfill/math_payload.c",
+        flags: &["-fno-builtin"],
+        env: &[],
+        reference: Reference::Bookworm,
+        polyfilled: &["getpayloadf", "setpayload", "setpayloadsigf32"],
+        min_lines: 50_000,
+    },
+    Program {
+        source: "polyfill/fromfp.c",
+        flags: &["-fno-builtin"],
+        env: &[],
+        reference: Reference::Bookworm,
+        polyfilled: &["fromfp", "ufromfpxf", "fromfpx"],
+        min_lines: 100_000,
+    },
+    Program {
+        source: "polyfill/floatn_names.c",
+        flags: &["-fno-builtin"],
+        env: &[],
+        reference: Reference::Bookworm,
+        polyfilled: &[
+            "fmaximumf32x",
+            "totalorderf64",
+            "ufromfpxf32",
+            "setpayloadsigf32x",
+        ],
+        min_lines: 800,
+    },
+    Program {
         source: "polyfill/side_by_side_new.c",
         flags: &[],
         env: &[],
@@ -279,6 +323,22 @@ const PROGRAMS: &[Program] = &[
             "openat2",
         ],
         min_lines: 10,
+    },
+    Program {
+        source: "polyfill/fromfp.c",
+        flags: &["-fno-builtin", "-DC23"],
+        env: &[],
+        reference: Reference::Built(&["-fno-builtin", "-DC23", "-DREFERENCE"]),
+        polyfilled: &["fromfp", "fromfpx", "ufromfp", "ufromfpxf"],
+        min_lines: 100_000,
+    },
+    Program {
+        source: "polyfill/uabs.c",
+        flags: &[],
+        env: &[],
+        reference: Reference::Documented(None),
+        polyfilled: &["uabs", "ulabs", "ullabs", "uimaxabs", "umaxabs"],
+        min_lines: 13,
     },
     Program {
         source: "silent/termios42.c",
@@ -373,7 +433,7 @@ fn newer_libc(reference: Reference, trixie: &common::OldRuntime, dir: &Path) -> 
             .split(':')
             .map(|d| Path::new(d).join("libc.so.6"))
             .find(|p| p.exists()),
-        Reference::Documented(_) => {
+        Reference::Documented(_) | Reference::Built(_) => {
             let target = elfcompat::abi::db()
                 .target_by_name("s390x-linux-gnu")
                 .expect("s390x target");
@@ -386,22 +446,36 @@ fn newer_libc(reference: Reference, trixie: &common::OldRuntime, dir: &Path) -> 
     }
 }
 
+/// The compiler command for `testdata/<source>` with `flags` into `out`.
+fn build_command(source: &str, flags: &[&str], out: &Path) -> Command {
+    let mut c = Command::new(if source.ends_with(".cpp") { GXX } else { GCC });
+    c.args(["-O1", "-w"])
+        .args(flags)
+        .arg("-o")
+        .arg(out)
+        .arg(common::crate_root().join("testdata").join(source))
+        .args(["-lresolv", "-pthread", "-lm"]);
+    c
+}
+
+fn build(source: &str, flags: &[&str], out: &Path) {
+    output(build_command(source, flags, out));
+}
+
 fn side_by_side(p: &Program) -> Outcome {
     let tmp = tempfile::tempdir().expect("tempdir");
     let trixie = runtime("trixie", "2.41");
     let bookworm = runtime("bookworm", "2.36");
     let bullseye = runtime("bullseye", "2.31");
     let bin = tmp.path().join("prog");
-    let mut c = Command::new(if p.source.ends_with(".cpp") { GXX } else { GCC });
-    c.args(["-O1", "-w"])
-        .args(p.flags)
-        .arg("-o")
-        .arg(&bin)
-        .arg(common::crate_root().join("testdata").join(p.source))
-        .args(["-lresolv", "-pthread", "-lm"]);
+    let mut c = build_command(p.source, p.flags, &bin);
     if let Some(libc) = newer_libc(p.reference, &trixie, tmp.path()) {
         c.arg("-Wl,--no-as-needed,--allow-shlib-undefined")
-            .arg(libc);
+            .arg(&libc);
+        if matches!(p.reference, Reference::Built(_)) {
+            // The stubs' libm.so.6 too: the functions of 2.43 are libm's.
+            c.arg(libc.with_file_name("libm.so.6"));
+        }
     }
     output(c);
     let patched = tmp.path().join("prog-2.17");
@@ -420,6 +494,11 @@ fn side_by_side(p: &Program) -> Outcome {
     let reference = match p.reference {
         Reference::Bookworm => run(&bookworm, p.env, &bin, &dir("a")),
         Reference::Trixie => run(&trixie, p.env, &bin, &dir("a")),
+        Reference::Built(flags) => {
+            let reference = tmp.path().join("reference");
+            build(p.source, flags, &reference);
+            run(&bookworm, p.env, &reference, &dir("a"))
+        }
         Reference::Documented(Some(expected)) => expected.to_string(),
         // The program checks each result (run() requires exit 0); the runs on 2.36 and 2.31
         // must agree.
@@ -443,8 +522,9 @@ fn side_by_side(p: &Program) -> Outcome {
     let against = match p.reference {
         Reference::Bookworm => "glibc 2.36's",
         Reference::Trixie => "glibc 2.41's",
+        Reference::Built(_) => "the meaning composed from glibc 2.36's functions",
         Reference::Documented(Some(_)) => "2.42's documented answers",
-        Reference::Documented(None) => "its own checks of 2.43's documented answers",
+        Reference::Documented(None) => "its own checks of the documented answers",
     };
     let lines = reference.lines().count();
     println!(
@@ -631,6 +711,28 @@ fn s390x_rest_polyfills_match_glibc() {
 #[test]
 fn s390x_c23_conversions_match_glibc_2_41() {
     program("polyfill/strto_c23.c", &[]);
+}
+
+/// The exact libm functions, the NaN payload functions and fromfp (2.25's meaning) for
+/// float and double, and their _FloatN names.
+#[test]
+fn s390x_exact_math_matches_glibc() {
+    program("polyfill/math_exact.c", &[]);
+    program("polyfill/math_payload.c", &["-fno-builtin"]);
+    program("polyfill/fromfp.c", &["-fno-builtin"]);
+    program("polyfill/floatn_names.c", &["-fno-builtin"]);
+}
+
+/// fromfp@GLIBC_2.43 (C23's meaning: the rounded value in the floating type), against the
+/// meaning composed from glibc 2.36's rounding functions and its range check.
+#[test]
+fn s390x_fromfp_2_43_matches_its_c23_meaning() {
+    program("polyfill/fromfp.c", &["-fno-builtin", "-DC23"]);
+}
+
+#[test]
+fn s390x_uabs_of_2_42_and_2_43() {
+    program("polyfill/uabs.c", &[]);
 }
 
 #[test]
