@@ -46,8 +46,9 @@ skip="fenv_c23.c fromfp.c math_c23.c math_exact.c math_narrow.c math_payload.c m
 # s390x (it checks that every polyfill of the object is linked by one of its runs); of the
 # math, fromfp, math_exact and math_payload (float and double: their long double branches
 # are x87's). Not ported (left out): fenv_c23.c (its fenv bits and control registers are
-# x86_64's and aarch64's; s390x's FPC is its own), math_c23.c, math_narrow.c and
-# math_quad.c (written for x86_64's and aarch64's long double and rounding-mode control),
+# x86_64's and aarch64's; s390x's FPC is its own), math_narrow.c and math_quad.c (their
+# rounding-mode control and long double code are x86_64's and aarch64's), math_c23.c (its
+# long double branches are x86_64's and aarch64's; its error-bound tests are not ported),
 # the wrappers (system-call numbers, O_* flags, struct layouts and signal frames are
 # written for x86_64 and aarch64) and pkey (x86_64's).
 sources=(src/clockwait.c src/data.c src/find_object.c src/fmemopen.c src/mem.c src/misc.c src/misc_tail.c
