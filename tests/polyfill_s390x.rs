@@ -377,7 +377,7 @@ struct Outcome {
     compared: usize,
 }
 
-/// The tools, or None outside CI when they are missing (in CI their absence fails).
+/// Whether the tools are there (outside CI, a test without them is skipped; in CI it fails).
 fn tools() -> bool {
     common::polyfill::tools(
         &[GCC, GXX, QEMU, "localedef"],
@@ -385,20 +385,22 @@ fn tools() -> bool {
     )
 }
 
-/// A big-endian C.UTF-8 locale for LOCPATH, built once.
+/// A big-endian C.UTF-8 locale for LOCPATH, built once per test process (into the
+/// target directory: a static's temporary directory would never be removed).
 fn locpath() -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let d = tempfile::tempdir().expect("tempdir");
+        let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("s390x-locales");
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).expect("mkdir");
         let st = Command::new("localedef")
             .args(["--big-endian", "--no-archive", "-i", "C", "-f", "UTF-8"])
-            .arg(d.path().join("C.UTF-8"))
+            .arg(d.join("C.UTF-8"))
             .status()
             .expect("localedef");
         assert!(st.success(), "localedef --big-endian C.UTF-8");
         d
     })
-    .path()
 }
 
 /// `prog dir`'s stdout under qemu-s390x (LD_BIND_NOW=1, the big-endian locales, `env`) on the
