@@ -12,7 +12,13 @@ use common::polyfill::matches_glibc;
 
 const FENV: &[&str] = &["fegetmode", "fesetmode", "fesetexcept", "fetestexceptflag"];
 
-const STRFROM: &[&str] = &["strfromd", "strfromf", "strfromf32", "strfromf64"];
+const STRFROM: &[&str] = &[
+    "strfromd",
+    "strfromf",
+    "strfromf32",
+    "strfromf64",
+    "strfromf32x",
+];
 
 #[test]
 fn x86_64_strfrom_matches_glibc() {

@@ -10,7 +10,8 @@
  * describe the rules; this is integer arithmetic on the encodings. */
 #include "common.h"
 /* Not on 32-bit targets yet: written and tested for x86_64 and aarch64 (their long double,
- * FPU control registers and intmax_t returns); i386 and armhf keep these as blockers. */
+ * FPU control registers and intmax_t returns), and on s390x for float and double
+ * (tests/polyfill_s390x.rs); i386 and armhf keep these as blockers. */
 #if __SIZEOF_LONG__ == 8
 typedef unsigned long long u64;
 typedef unsigned long uintmax;

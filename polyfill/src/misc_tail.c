@@ -2,7 +2,8 @@
  * (2.43), the fortified inet_ntop/inet_pton (2.42), C23's char8_t conversions c8rtomb and
  * mbrtoc8 (2.36), and the mseal and openat2 system-call wrappers (2.43). */
 #include "common.h"
-/* Written and tested for x86_64 and aarch64 only (tests/polyfill_tail.rs). */
+/* Written and tested for x86_64 and aarch64 (tests/polyfill_tail.rs) and s390x
+ * (tests/polyfill_s390x.rs); not on 32-bit targets. */
 #if __SIZEOF_LONG__ == 8
 
 extern void __chk_fail(void) __attribute__((noreturn));

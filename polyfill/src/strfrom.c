@@ -1,6 +1,7 @@
 /* strfromd, strfromf, strfroml (glibc 2.25), with the _FloatN names: strfromf64x is
- * strfroml on both architectures, and so is strfromf128 on aarch64, whose long double is
- * binary128 (x86_64's _Float128 is not its long double; printf has no format for it).
+ * strfroml on both architectures, and so is strfromf128 on aarch64 and s390x, whose long
+ * double is binary128 (x86_64's _Float128 is not its long double; printf has no format for
+ * it).
  * glibc's stdlib/strfrom-skeleton.c: the format is "%" [ "." [digits] ] one of a A e E f
  * F g G, and whatever follows is ignored; anything else aborts the program. A "." without
  * digits is precision 0; a precision too large for an int is none. The conversion itself
@@ -8,8 +9,9 @@
  * here the older snprintf with "%.*e" and the like, which formats through the same code,
  * in the same locale. */
 #include "common.h"
-/* Not on 32-bit targets yet: written and tested for x86_64 and aarch64 (their long double,
- * FPU control registers and intmax_t returns); i386 and armhf keep these as blockers. */
+/* Not on 32-bit targets yet: written and tested for x86_64, aarch64 and s390x (their long
+ * double, FPU control registers and intmax_t returns); i386 and armhf keep these as
+ * blockers. */
 #if __SIZEOF_LONG__ == 8
 
 extern int snprintf(char *, size_t, const char *, ...);
@@ -79,7 +81,7 @@ EXPORT int PF(strfroml)(char *dest, size_t size, const char *format, long double
     return precision < 0 ? snprintf(dest, size, fmt, x) : snprintf(dest, size, fmt, precision, x);
 }
 ALIAS(strfromf64x, strfroml)
-#if defined(__aarch64__)
+#if defined(__aarch64__) || defined(__s390x__)
 ALIAS(strfromf128, strfroml)
 #endif
 #endif /* __SIZEOF_LONG__ == 8 */

@@ -11,7 +11,8 @@
  *   - cfget*: the speed from c_cflag's code (which the older tcgetattr sets, filling the
  *     speed fields with codes), or the field where the code is BOTHER; an input speed of
  *     0 reads as the output speed, as 2.42's canonicalisation makes it.
- * The layout of struct termios is the same in every release on x86_64 and aarch64. */
+ * The layout of struct termios is the same in every release on x86_64 and aarch64, and on
+ * s390x, riscv64 and the other architectures of the kernel's asm-generic termbits.h. */
 #include "common.h"
 
 struct termios_ {

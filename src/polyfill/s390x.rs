@@ -112,5 +112,46 @@ mod tests {
         );
     }
 
+    /// `larl` of the polyfills' own data (`PC32DBL`) and `lgrl` of an import's GOT slot
+    /// (`GOTENT`), as the s390x object uses them: the field is 2 bytes into the
+    /// instruction and the addend 2, so the offset counts from the instruction.
+    #[test]
+    fn pc_relative_data_and_got_slots() {
+        let r = Resolved {
+            place: 0x1002,
+            target: 0x3000,
+            defined: true,
+            got: Some(0x2000),
+            got_base: 0,
+            local_entry: 0,
+        };
+        let mut b = [0u8; 6];
+        apply(object::elf::R_390_PC32DBL.0, &mut b, 2, &r, 2).expect("applies");
+        // (0x3000 + 2 - 0x1002) / 2 = 0x1000.
+        assert_eq!(b, [0, 0, 0x00, 0x00, 0x10, 0x00]);
+        apply(object::elf::R_390_GOTENT.0, &mut b, 2, &r, 2).expect("applies");
+        // (0x2000 + 2 - 0x1002) / 2 = 0x800.
+        assert_eq!(b, [0, 0, 0x00, 0x00, 0x08, 0x00]);
+        // An odd difference is no halfword offset; GOTENT needs the target's GOT slot.
+        assert_eq!(
+            apply(object::elf::R_390_PC32DBL.0, &mut b, 2, &r, 3),
+            Err(PolyfillError::Range)
+        );
+        let no_slot = Resolved { got: None, ..r };
+        assert_eq!(
+            apply(object::elf::R_390_GOTENT.0, &mut b, 2, &no_slot, 2),
+            Err(PolyfillError::Relocation(object::elf::R_390_GOTENT.0))
+        );
+        // Beyond ±4 GiB.
+        let far = Resolved {
+            target: 0x2_0000_2000,
+            ..r
+        };
+        assert_eq!(
+            apply(object::elf::R_390_PC32DBL.0, &mut b, 2, &far, 2),
+            Err(PolyfillError::Range)
+        );
+    }
+
     const R390_PLT32DBL: u32 = object::elf::R_390_PLT32DBL.0;
 }

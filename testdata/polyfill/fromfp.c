@@ -39,6 +39,20 @@ static int test_flags(void) {
     __asm__ volatile("fnstsw %0" : "=m"(s));
     return (int)((m | s) & ALL);
 }
+#elif defined(__s390x__)
+/* The FPC register: the IEEE flags in its second byte (glibc's FPC_FLAGS_SHIFT 16, the
+ * same bits as FE_*), the data-exception code in its third. */
+static void clear_flags(void) {
+    unsigned fpc;
+    __asm__ volatile("efpc %0" : "=d"(fpc));
+    fpc &= ~0x00ffff00u;
+    __asm__ volatile("sfpc %0" : : "d"(fpc));
+}
+static int test_flags(void) {
+    unsigned fpc;
+    __asm__ volatile("efpc %0" : "=d"(fpc));
+    return (int)((fpc >> 16) & ALL);
+}
 #else
 static void clear_flags(void) { __asm__ volatile("msr fpsr, xzr"); }
 static int test_flags(void) {

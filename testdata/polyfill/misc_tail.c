@@ -1,7 +1,7 @@
 /* The polyfills of polyfill/src/misc_tail.c and strfroml on aarch64 (tests/polyfill_tail.rs).
  *
  * Always: c8rtomb, mbrtoc8 (glibc 2.36) and strfroml, strfromf64x (and strfromf128 on
- * aarch64), whose results and errno are printed to be compared with glibc's own.
+ * aarch64 and s390x, whose long double it is), whose results and errno are printed to be compared with glibc's own.
  * With -DNEW (linked against stub libraries of glibc 2.43): memset_explicit,
  * __memset_explicit_chk, memalignment, __inet_ntop_chk, __inet_pton_chk, mseal and
  * openat2, which no Debian glibc has, each checked here against its documented semantics
@@ -116,7 +116,7 @@ static void strfrom(void) {
             int m = strfromf64x(b, sizeof b, formats[f], values[i]);
             int k = strfroml(c, sizeof c, formats[f], values[i]);
             printf("strfroml %s: %d %s | %d %s | %d %s\n", formats[f], n, a, m, b, k, c);
-#ifdef __aarch64__
+#if defined(__aarch64__) || defined(__s390x__)
             int q = strfromf128(b, sizeof b, formats[f], values[i]);
             printf("strfromf128 %s: %d %s\n", formats[f], q, b);
 #endif

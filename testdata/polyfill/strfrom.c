@@ -42,7 +42,8 @@ static void dbl(double x) {
         SHOW(strfromf32(dest, size, fmt, (float)x), "f32")
         SHOW(strfroml(dest, size, fmt, (long double)x * 3), "l")
         SHOW(strfromf64x(dest, size, fmt, (long double)x / 3), "f64x")
-#if defined(__aarch64__)
+        SHOW(strfromf32x(dest, size, fmt, x / 5), "f32x")
+#if defined(__aarch64__) || defined(__s390x__)
         SHOW(strfromf128(dest, size, fmt, (long double)x / 7), "f128")
 #endif
     }
