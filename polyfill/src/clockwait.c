@@ -10,8 +10,8 @@
  * ends early or late by the jump; glibc's does not move. */
 #include "common.h"
 /* Not on 32-bit targets: there the waits take a 32-bit time_t timespec only in the
- * time32 functions (a _TIME_BITS=64 program calls the __*64 ones, which have no polyfill),
- * and the pre-2.25 pthread_cond_t layout cond_clock reads differs; not ported yet. */
+ * time32 functions (a _TIME_BITS=64 program calls the __*64 ones, which have no polyfill);
+ * not ported yet. */
 #if __SIZEOF_LONG__ == 8
 
 #define CLOCK_REALTIME 0
