@@ -3,8 +3,8 @@
 //! threads x 1000 iterations) and `testdata/polyfill/thread_local.cpp` (C++ thread_local
 //! destructors in several threads and main, linked with -static-libstdc++ so that the program
 //! imports `__cxa_thread_atexit_impl` itself). Each is built on the host (glibc 2.36) and run
-//! as built for the reference; patched to 2.17, it runs with the polyfills on 2.36 and on
-//! bullseye's 2.31. All three outputs must be identical. x86_64 natively; aarch64
+//! as built for the reference; patched to 2.17, it runs with the polyfills on 2.36, on
+//! bullseye's 2.31 and on trixie's 2.41. All outputs must be identical. x86_64 natively; aarch64
 //! cross-compiled, under qemu-user. Helpers follow tests/polyfill.rs.
 
 mod common;
@@ -74,8 +74,17 @@ fn side_by_side(arch: &str, source: &str, flags: &[&str], expect: &[&str]) -> Op
         reference,
         "{arch} {source}: glibc 2.31"
     );
+    // And on trixie's 2.41, whose pthread_cond_t keeps the clock elsewhere (the polyfill of
+    // pthread_cond_clockwait must find it there too).
+    let new = common::fetch_old_runtime("trixie", arch).unwrap_or_else(|e| panic!("{e}"));
+    let loader = new.loader.display().to_string();
+    assert_eq!(
+        run(&patched, Some((&loader, &new.libpath))),
+        reference,
+        "{arch} {source}: glibc 2.41"
+    );
     println!(
-        "polyfill_hard: {arch} {source}: {} lines identical to glibc 2.36 on 2.36 and 2.31",
+        "polyfill_hard: {arch} {source}: {} lines identical to glibc 2.36 on 2.36, 2.31 and 2.41",
         reference.lines().count()
     );
     Some(reference)

@@ -10,8 +10,8 @@
  * ends early or late by the jump; glibc's does not move. */
 #include "common.h"
 /* Not on 32-bit targets: there the waits take a 32-bit time_t timespec only in the
- * time32 functions (a _TIME_BITS=64 program calls the __*64 ones, which have no polyfill),
- * and the pre-2.25 pthread_cond_t layout cond_clock reads differs; not ported yet. */
+ * time32 functions (a _TIME_BITS=64 program calls the __*64 ones, which have no polyfill);
+ * not ported yet. */
 #if __SIZEOF_LONG__ == 8
 
 #define CLOCK_REALTIME 0
@@ -32,7 +32,6 @@ extern int pthread_rwlock_timedwrlock(void *, const struct timespec *);
 extern int sem_timedwait(void *, const struct timespec *);
 extern int pthread_timedjoin_np(pthread_t, void **, const struct timespec *);
 extern int pthread_join(pthread_t, void **);
-extern const char *gnu_get_libc_version(void);
 
 static int supported(int clock) { return clock == CLOCK_REALTIME || clock == CLOCK_MONOTONIC; }
 
@@ -60,22 +59,58 @@ static struct timespec realtime(const struct timespec *abstime, int clock) {
     return convert(abstime, clock, CLOCK_REALTIME);
 }
 
-/* The clock of a condition variable's attribute, from glibc's pthread_cond_t (the same on
- * x86_64 and aarch64): since 2.25 bit 1 of __wrefs (offset 36), before it bit 0 of
- * __nwaiters (offset 40). */
+/* The clock of a condition variable's attribute. glibc keeps it in some bits of one 32-bit
+ * word of pthread_cond_t, which has moved: before 2.25 bit 0 of __nwaiters (offset 40),
+ * from 2.25 bit 1 of __wrefs (offset 36), and since 2.41 (which dropped __g_refs; stable
+ * updates of older releases may carry the change) __wrefs is at offset 28. No release
+ * number tells which: the word and its bits are found once by initializing one condition
+ * variable for each clock and comparing them. */
+extern int pthread_condattr_init(void *);
+extern int pthread_condattr_setclock(void *, int);
+extern int pthread_cond_init(void *, const void *);
+
+enum { COND_WORDS = 12 }; /* sizeof (pthread_cond_t) on every 64-bit architecture: 48 */
+static int clock_word = -1; /* -1: not found yet; -2: no word differs */
+static unsigned int clock_mask, clock_monotonic;
+
+static void find_clock_word(void) {
+    union {
+        unsigned int w[COND_WORDS];
+        long long align;
+    } cond[2];
+    union {
+        int value;
+        long long align;
+    } attr;
+    for (int i = 0; i < 2; i++) {
+        for (int k = 0; k < COND_WORDS; k++)
+            cond[i].w[k] = 0;
+        pthread_condattr_init(&attr);
+        if (i)
+            pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+        pthread_cond_init(&cond[i], &attr);
+    }
+    int word = -2;
+    for (int k = 0; k < COND_WORDS && word == -2; k++)
+        if (cond[0].w[k] != cond[1].w[k]) {
+            clock_mask = cond[0].w[k] ^ cond[1].w[k];
+            clock_monotonic = cond[1].w[k] & clock_mask;
+            word = k;
+        }
+    /* Threads that race here store the same values. */
+    __atomic_store_n(&clock_word, word, __ATOMIC_RELEASE);
+}
+
 static int cond_clock(const void *cond) {
-    const char *v = gnu_get_libc_version();
-    int major = 0, minor = 0;
-    while (*v >= '0' && *v <= '9')
-        major = major * 10 + (*v++ - '0');
-    if (*v == '.')
-        v++;
-    while (*v >= '0' && *v <= '9')
-        minor = minor * 10 + (*v++ - '0');
-    const unsigned char *c = cond;
-    if (major > 2 || minor >= 25)
-        return (*(const unsigned int *)(c + 36) & 2) ? CLOCK_MONOTONIC : CLOCK_REALTIME;
-    return (*(const unsigned int *)(c + 40) & 1) ? CLOCK_MONOTONIC : CLOCK_REALTIME;
+    int word = __atomic_load_n(&clock_word, __ATOMIC_ACQUIRE);
+    if (word == -1) {
+        find_clock_word();
+        word = __atomic_load_n(&clock_word, __ATOMIC_ACQUIRE);
+    }
+    if (word < 0)
+        return CLOCK_REALTIME;
+    unsigned int v = __atomic_load_n((const unsigned int *)cond + word, __ATOMIC_RELAXED);
+    return (v & clock_mask) == clock_monotonic ? CLOCK_MONOTONIC : CLOCK_REALTIME;
 }
 
 EXPORT int PF(pthread_cond_clockwait)(void *cond, void *mutex, int clock, const struct timespec *abstime) {

@@ -19,7 +19,11 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+/* What explicit_bzero becomes with _FORTIFY_SOURCE (glibc 2.25), called by name. */
+extern void __explicit_bzero_chk(void *, size_t, size_t);
 
 static void st(const char *what, int r, const struct stat *s) {
     printf("%s: r=%d errno=%d", what, r, r ? errno : 0);
@@ -164,6 +168,12 @@ int main(int argc, char **argv) {
     errno = 0; n = pwritev2(pf, &wv, 1, 0, 0); printf("pwritev2: %zd\n", n);
     errno = 0; n = preadv2(pf, &rv, 1, 0, 0); printf("preadv2: %zd %s\n", n, rbuf);
     errno = 0; n = preadv2(pf, &rv, 1, 0, 0x100); printf("preadv2 badflag: %zd errno=%d\n", n, errno);
+    /* The explicitly 64-bit-offset names (what _FILE_OFFSET_BITS=64 makes of them on 32-bit). */
+    errno = 0; n = pwritev64v2(pf, &wv, 1, 1, 0); printf("pwritev64v2: %zd\n", n);
+    memset(rbuf, 0, sizeof rbuf);
+    errno = 0; n = preadv64v2(pf, &rv, 1, 0, 0); printf("preadv64v2: %zd %s\n", n, rbuf);
+    errno = 0; n = preadv64v2(pf, &rv, 1, 0, 0x100); printf("preadv64v2 badflag: %zd errno=%d\n", n, errno);
+    errno = 0; n = pwritev64v2(-1, &wv, 1, 0, 0); printf("pwritev64v2 badfd: %zd errno=%d\n", n, errno);
     pthread_t th;
     void *res = NULL;
     pthread_create(&th, NULL, exits_with_thrd_exit, NULL);
@@ -173,6 +183,19 @@ int main(int argc, char **argv) {
     memset(secret, 'x', sizeof secret);
     explicit_bzero(secret, 16);
     printf("explicit_bzero: %d %d\n", secret[0] == 0 && secret[15] == 0, secret[16] == 'x');
+    __explicit_bzero_chk(secret + 16, 8, 16);
+    printf("__explicit_bzero_chk: %d %d\n", secret[16] == 0 && secret[23] == 0, secret[24] == 'x');
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) {
+        close(2);
+        __explicit_bzero_chk(secret, 17, 16); /* longer than the object: __chk_fail */
+        _exit(0);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    printf("__explicit_bzero_chk overflow: signaled=%d sig=%d\n", WIFSIGNALED(status),
+           WIFSIGNALED(status) ? WTERMSIG(status) : 0);
     void *blocks[8];
     for (int i = 0; i < 8; i++)
         blocks[i] = malloc(1000 + 100 * i);

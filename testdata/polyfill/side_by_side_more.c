@@ -87,6 +87,10 @@ static void threads(void) {
     printf("tss_set: %d get: %ld\n", a, (long)tss_get(key));
     thrd_t self = thrd_current();
     printf("thrd_equal self: %d\n", thrd_equal(self, thrd_current()) != 0);
+    /* threads.h defines thrd_equal inline at -O1: called through a pointer, it is the
+     * library's function (or its polyfill). */
+    int (*volatile equal)(thrd_t, thrd_t) = thrd_equal;
+    printf("thrd_equal called: self %d\n", equal(self, thrd_current()) != 0);
 
     /* Stress: many threads, many iterations, results through thrd_join. */
     enum { N = 16 };

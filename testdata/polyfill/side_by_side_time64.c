@@ -1,7 +1,8 @@
 /* 32-bit programs built with _TIME_BITS=64 (as Debian 12 builds coreutils, grep, tar):
  * the stat family (__stat64_time64 and siblings, polyfilled), fcntl and ioctl
  * (__fcntl_time64, __ioctl_time64: renamed to fcntl64 and ioctl), every field printed; the
- * clock functions (__clock_gettime64, __time64, __gettimeofday64, __nanosleep64). */
+ * clock functions (__clock_gettime64, __time64, __gettimeofday64, __nanosleep64) and
+ * utimensat (__utimensat64). */
 #define _GNU_SOURCE
 #define _FILE_OFFSET_BITS 64
 #define _TIME_BITS 64
@@ -64,6 +65,18 @@ int main(int argc, char **argv) {
     errno = 0; r = ioctl(fd, FIONREAD, &n); printf("ioctl FIONREAD: r=%d n=%d errno=%d\n", r, n, r ? errno : 0);
     errno = 0; r = ioctl(-1, FIONREAD, &n); printf("ioctl bad: r=%d errno=%d\n", r, errno);
     close(fd);
+    /* utimensat (__utimensat64): times past 2038 and before 1970, UTIME_OMIT, a bad flag. */
+    struct timespec u[2] = {{4102444801LL, 7}, {-86400LL * 366, UTIME_OMIT}};
+    errno = 0; r = utimensat(AT_FDCWD, path, u, 0); printf("utimensat: r=%d errno=%d\n", r, r ? errno : 0);
+    errno = 0; show("stat after utimensat", stat(path, &s), &s);
+    times(&s);
+    u[1].tv_nsec = 9;
+    errno = 0; r = utimensat(AT_FDCWD, path, u, AT_SYMLINK_NOFOLLOW);
+    printf("utimensat nofollow: r=%d errno=%d\n", r, r ? errno : 0);
+    errno = 0; show("stat after utimensat nofollow", stat(path, &s), &s);
+    times(&s);
+    errno = 0; r = utimensat(AT_FDCWD, path, u, 0x4000000); printf("utimensat badflag: r=%d errno=%d\n", r, errno);
+    errno = 0; r = utimensat(AT_FDCWD, "/nonexistent/x", u, 0); printf("utimensat missing: r=%d errno=%d\n", r, errno);
 
     struct timespec a, b;
     struct timeval tv;
