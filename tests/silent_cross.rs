@@ -25,8 +25,9 @@
 //! On i386 and armhf the program is built a second time with _FILE_OFFSET_BITS=64 (open64,
 //! openat64, statvfs64, fstatvfs64). riscv64 has no glibc older than trixie's 2.41 in
 //! Debian: there the program is patched to 2.27 (riscv64's first glibc), passes the loader
-//! check at 2.27 and has the unpatched program's output on 2.41, which shows that the
-//! wrappers are linked and harmless, not that they fix an older glibc.
+//! check at 2.27 and has the unpatched program's output on 2.41; an older glibc's answers
+//! are stood in for by a preloaded library (`testdata/silent/before_2_32.c`), over which the
+//! unpatched program fails and the patched one does not.
 
 mod common;
 
@@ -130,12 +131,17 @@ struct Runner<'a> {
 
 impl Runner<'_> {
     fn run(&self, rt: &OldRuntime, prog: &Path) -> Run {
+        self.run_env(rt, prog, &["LD_BIND_NOW=1"])
+    }
+
+    /// [`Runner::run`] with `env` set in the guest.
+    fn run_env(&self, rt: &OldRuntime, prog: &Path, env: &[&str]) -> Run {
         let n = self.runs.get() + 1;
         self.runs.set(n);
         let cwd = self.dir.join(format!("run{n}"));
         std::fs::create_dir(&cwd).expect("run directory");
         let cwd = cwd.display().to_string();
-        cross::run(self.arch, rt, prog, &[&cwd])
+        cross::run_env(self.arch, rt, prog, &[&cwd], env)
     }
 }
 
@@ -387,9 +393,15 @@ fn s390x_wrappers_answer_as_newer_glibc_on_2_31() {
     side_by_side(&cross::S390X);
 }
 
-/// riscv64: patched to 2.27, the loader check passes and the output is glibc 2.41's.
+/// riscv64: patched to 2.27, the loader check passes and the output is glibc 2.41's. With
+/// no older glibc to run, `testdata/silent/before_2_32.c` stands in for one, preloaded on
+/// 2.41: sysconf refuses the signal stack names (before 2.34), fchmodat the flag and lchmod
+/// everything (before 2.32), statvfs leaves f_type zeroed (before 2.39). There the unpatched
+/// program loses its signal stack and its modes, and the patched one (whose wrappers answer
+/// themselves) prints what it prints on 2.41, but for f_type where it was not built to need
+/// 2.39.
 #[test]
-fn riscv64_wrappers_are_linked_below_2_27_and_harmless_on_2_41() {
+fn riscv64_wrappers_are_linked_below_2_27_and_answer_over_an_older_sysconf() {
     let arch = &cross::RISCV64;
     let trixie = common::fetch_old_runtime("trixie", arch.debian).unwrap_or_else(|e| panic!("{e}"));
     let tmp = common::tempdir();
@@ -399,6 +411,23 @@ fn riscv64_wrappers_are_linked_below_2_27_and_harmless_on_2_41() {
         dir: t.to_path_buf(),
         runs: Default::default(),
     };
+    let preload = t.join("before_2_32.so");
+    let preload_src = source("before_2_32.c");
+    cross::compile(
+        &arch.cc(),
+        &[
+            "-O2".as_ref(),
+            "-Wall".as_ref(),
+            "-Werror".as_ref(),
+            "-shared".as_ref(),
+            "-fPIC".as_ref(),
+            preload_src.as_os_str(),
+            "-o".as_ref(),
+            preload.as_os_str(),
+        ],
+    );
+    let preload_env = format!("LD_PRELOAD={}", preload.display());
+    let older = |prog: &Path| runner.run_env(&trixie, prog, &["LD_BIND_NOW=1", &preload_env]);
     let mut lines = 0;
     for (need_2_39, expected) in [
         (false, &["fchmodat", "lchmod", "sysconf"][..]),
@@ -422,6 +451,35 @@ fn riscv64_wrappers_are_linked_below_2_27_and_harmless_on_2_41() {
             &reference,
             &format!("{name} patched to 2.27, run on 2.41"),
         );
+
+        // Over the stand-in: the unpatched program behaves as on an older glibc ...
+        let r = older(&prog);
+        for line in [
+            "SIGSTKSZ -1 MINSIGSTKSZ -1\n",
+            "signal stack: malloc(-1) failed\n",
+            "statvfs f_type != statfs f_type\n",
+        ] {
+            assert!(
+                r.stdout.contains(line),
+                "{name} unpatched, older: {}",
+                r.stdout
+            );
+        }
+        // ... and the patched one as on 2.41 (f_type only when built to need 2.39).
+        let mut want = reference.stdout.clone();
+        if !need_2_39 {
+            want = want.replace("f_type == statfs", "f_type != statfs");
+        }
+        let r = older(&out);
+        assert_eq!(
+            (r.code, r.stdout.as_str()),
+            (Some(0), want.as_str()),
+            "{name} patched to 2.27, older: {}",
+            r.stderr
+        );
     }
-    eprintln!("silent_cross: riscv64: {lines} lines of glibc 2.41's output matched");
+    eprintln!(
+        "silent_cross: riscv64: {lines} lines of glibc 2.41's output matched, on 2.41 and over \
+         a stand-in for an older glibc"
+    );
 }
