@@ -36,10 +36,9 @@ build i386 i686-linux-gnu-gcc i686-linux-gnu-ld
 build armhf arm-linux-gnueabihf-gcc arm-linux-gnueabihf-ld
 # ppc64el (ELFv2, POWER8: the compiler's default). Not ported (left out): the math, fenv and
 # strfrom sources (Debian's ppc64el long double is IBM double-double, which they do not
-# handle), termios.c (powerpc's termios layout and constants are its own) and the wrappers
-# (powerpc's O_* flags and signal frame differ).
+# handle) and termios.c (powerpc's termios layout and constants are its own).
 skip="fenv_c23.c fromfp.c math_c23.c math_exact.c math_narrow.c math_payload.c math_quad.c
-      strfrom.c termios.c wrap_fs.c wrap_open.c wrap_sysconf.c" \
+      strfrom.c termios.c" \
   build ppc64el powerpc64le-linux-gnu-gcc powerpc64le-linux-gnu-ld
 # s390x (big-endian; the compiler's default z196 baseline; long double is IEEE binary128):
 # the sources whose polyfills tests/polyfill_s390x.rs runs side by side with glibc on
@@ -48,20 +47,20 @@ skip="fenv_c23.c fromfp.c math_c23.c math_exact.c math_narrow.c math_payload.c m
 # are x87's). Not ported (left out): fenv_c23.c (its fenv bits and control registers are
 # x86_64's and aarch64's; s390x's FPC is its own), math_narrow.c and math_quad.c (their
 # rounding-mode control and long double code are x86_64's and aarch64's), math_c23.c (its
-# long double branches are x86_64's and aarch64's; its error-bound tests are not ported),
-# the wrappers (system-call numbers, O_* flags, struct layouts and signal frames are
-# written for x86_64 and aarch64) and pkey (x86_64's).
+# long double branches are x86_64's and aarch64's; its error-bound tests are not ported)
+# and pkey (x86_64's).
 sources=(src/clockwait.c src/data.c src/find_object.c src/fmemopen.c src/mem.c src/misc.c src/misc_tail.c
          src/names.c src/pidfd_getpid.c src/random.c src/stat.c src/stdc.c src/strfrom.c
          src/strings.c src/strto_c23.c src/sys.c src/sys_new.c src/syscalls.c src/termios.c
-         src/thread_atexit.c src/threads.c src/fromfp.c src/math_exact.c src/math_payload.c)
+         src/thread_atexit.c src/threads.c src/fromfp.c src/math_exact.c src/math_payload.c
+         src/wrap_fs.c src/wrap_open.c src/wrap_sysconf.c)
 build s390x s390x-linux-gnu-gcc s390x-linux-gnu-ld
 # riscv64 (RV64GC, LP64D): without linker relaxation, which the polyfill linker does not
 # do (R_RISCV_RELAX and R_RISCV_ALIGN then never appear). Only the sources ported to it: not
-# the math (fenv, long double), the wrappers (system-call numbers, struct layouts, signal
-# frames) or pkey (x86_64's).
+# the math (fenv, long double), pkey (x86_64's) or wrap_open.c (the O_TMPFILE mode fixed in
+# 2.22, before riscv64's first glibc, 2.27).
 sources=(src/clockwait.c src/data.c src/find_object.c src/fmemopen.c src/mem.c src/misc.c src/misc_tail.c
          src/names.c src/pidfd_getpid.c src/random.c src/stat.c src/stdc.c src/strfrom.c
          src/strings.c src/strto_c23.c src/sys.c src/sys_new.c src/syscalls.c src/termios.c
-         src/thread_atexit.c src/threads.c)
+         src/thread_atexit.c src/threads.c src/wrap_fs.c src/wrap_sysconf.c)
 build riscv64 riscv64-linux-gnu-gcc riscv64-linux-gnu-ld -mno-relax

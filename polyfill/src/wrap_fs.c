@@ -11,18 +11,19 @@
  * file system's magic number, where older releases leave spare bytes zeroed). The
  * wrappers call the real function, then fill f_type from statfs, as 2.39 does. */
 #include "common.h"
-/* Not on 32-bit targets: system-call numbers and struct stat/statvfs offsets are the
- * 64-bit ones below; not ported yet. */
-#if __SIZEOF_LONG__ == 8
-
 #define WRAP(name) __elfcompat_wrap_##name
 
 #define AT_FDCWD (-100)
 #define AT_SYMLINK_NOFOLLOW 0x100
 #define AT_EMPTY_PATH 0x1000
 #define O_PATH 010000000
-#define O_NOFOLLOW_ 0400000
 #define O_CLOEXEC_ 02000000
+/* <asm/fcntl.h>: arm's and powerpc's O_NOFOLLOW are not the generic one. */
+#if defined(__arm__) || defined(__powerpc64__)
+#define O_NOFOLLOW_ 0100000
+#else
+#define O_NOFOLLOW_ 0400000
+#endif
 #define ENOENT 2
 #define EOPNOTSUPP_ 95
 #define S_IFMT 0170000
@@ -36,7 +37,7 @@
 #define NR_statfs 137
 #define NR_fstatfs 138
 #define STAT_MODE_OFFSET 24
-#else
+#elif defined(__aarch64__)
 #define NR_openat 56
 #define NR_close 57
 #define NR_newfstatat 79
@@ -44,6 +45,34 @@
 #define NR_statfs 43
 #define NR_fstatfs 44
 #define STAT_MODE_OFFSET 16
+#else
+/* The kernel's numbers from <asm/unistd.h> (common.h). The 32-bit architectures take
+ * fstatat64 (struct stat64) and statfs64 (with the size of struct statfs64: 84 on i386,
+ * 88 on armhf, as glibc passes); st_mode's offset in the kernel's struct (glibc's struct
+ * stat64 on 32-bit, struct stat on 64-bit, which are the kernel's). */
+#define NR_openat __NR_openat
+#define NR_close __NR_close
+#define NR_fchmodat __NR_fchmodat
+#if defined(__i386__) || defined(__arm__)
+#define NR_newfstatat __NR_fstatat64
+#define NR_statfs __NR_statfs64
+#define NR_fstatfs __NR_fstatfs64
+#define STAT_MODE_OFFSET 16
+#if defined(__i386__)
+#define STATFS64_SIZE 84
+#else
+#define STATFS64_SIZE 88
+#endif
+#else
+#define NR_newfstatat __NR_newfstatat
+#define NR_statfs __NR_statfs
+#define NR_fstatfs __NR_fstatfs
+#if defined(__riscv)
+#define STAT_MODE_OFFSET 16
+#else /* powerpc64, s390x */
+#define STAT_MODE_OFFSET 24
+#endif
+#endif
 #endif
 
 extern int fchmodat(int, const char *, mode_t, int);
@@ -99,15 +128,33 @@ EXPORT int WRAP(lchmod)(const char *path, mode_t mode) {
     return chmod_nofollow(AT_FDCWD, path, mode);
 }
 
-/* struct statvfs is the same on both 64-bit architectures: f_type is the unsigned int
- * after f_namemax, at offset 88. struct statfs starts with f_type (a long). */
-#define STATVFS_F_TYPE 88
+/* f_type is the unsigned int after f_namemax (2.39's first word of the older __f_spare):
+ * at offset 88 in struct statvfs on every 64-bit architecture here; on the 32-bit ones at 48
+ * in struct statvfs (after __f_unused) and 72 in struct statvfs64. struct statfs starts
+ * with f_type (a long, but an unsigned int on s390x and in 32-bit struct statfs64). */
+#if defined(__i386__) || defined(__arm__)
+#define STATVFS_F_TYPE 48
+#define STATVFS64_F_TYPE 72
 
-static void fill_f_type(long nr, long what, void *buf) {
-    long sfs[16];
-    if (sys6(nr, what, (long)sfs, 0, 0, 0, 0) == 0)
-        *(unsigned int *)((char *)buf + STATVFS_F_TYPE) = (unsigned int)sfs[0];
+static void fill_f_type(long nr, long what, void *buf, unsigned long at) {
+    unsigned int sfs[32];
+    if (sys6(nr, what, STATFS64_SIZE, (long)sfs, 0, 0, 0) == 0)
+        *(unsigned int *)((char *)buf + at) = sfs[0];
 }
+#else
+#define STATVFS_F_TYPE 88
+#define STATVFS64_F_TYPE 88
+
+static void fill_f_type(long nr, long what, void *buf, unsigned long at) {
+#if defined(__s390x__)
+    unsigned int sfs[32];
+#else
+    long sfs[16];
+#endif
+    if (sys6(nr, what, (long)sfs, 0, 0, 0, 0) == 0)
+        *(unsigned int *)((char *)buf + at) = (unsigned int)sfs[0];
+}
+#endif
 
 extern int statvfs(const char *, void *);
 extern int statvfs64(const char *, void *);
@@ -117,28 +164,27 @@ extern int fstatvfs64(int, void *);
 EXPORT int WRAP(statvfs)(const char *path, void *buf) {
     int r = statvfs(path, buf);
     if (r == 0)
-        fill_f_type(NR_statfs, (long)path, buf);
+        fill_f_type(NR_statfs, (long)path, buf, STATVFS_F_TYPE);
     return r;
 }
 
 EXPORT int WRAP(statvfs64)(const char *path, void *buf) {
     int r = statvfs64(path, buf);
     if (r == 0)
-        fill_f_type(NR_statfs, (long)path, buf);
+        fill_f_type(NR_statfs, (long)path, buf, STATVFS64_F_TYPE);
     return r;
 }
 
 EXPORT int WRAP(fstatvfs)(int fd, void *buf) {
     int r = fstatvfs(fd, buf);
     if (r == 0)
-        fill_f_type(NR_fstatfs, fd, buf);
+        fill_f_type(NR_fstatfs, fd, buf, STATVFS_F_TYPE);
     return r;
 }
 
 EXPORT int WRAP(fstatvfs64)(int fd, void *buf) {
     int r = fstatvfs64(fd, buf);
     if (r == 0)
-        fill_f_type(NR_fstatfs, fd, buf);
+        fill_f_type(NR_fstatfs, fd, buf, STATVFS64_F_TYPE);
     return r;
 }
-#endif

@@ -21,10 +21,6 @@
  * read before 2.16 (getauxval), so the wrapper reads /proc/self/auxv with raw system
  * calls and falls back to the computation above when it cannot. */
 #include "common.h"
-/* Not on 32-bit targets: the signal frame sizes and system-call numbers are the
- * 64-bit architectures'; not ported yet. */
-#if __SIZEOF_LONG__ == 8
-
 #define WRAP(name) __elfcompat_wrap_##name
 
 extern long __sysconf(int name);
@@ -49,6 +45,27 @@ extern long __sysconf(int name);
 #define SYS_close_ 57
 #define ARCH_MINSIGSTKSZ 5120L
 #define ARCH_SIGSTKSZ 16384L
+#else
+/* The other architectures: the kernel's numbers from <asm/unistd.h> (common.h), and
+ * MINSIGSTKSZ and SIGSTKSZ of glibc's <bits/sigstack.h> for the architecture, which glibc
+ * >= 2.34 answers when the kernel gives no AT_MINSIGSTKSZ (CONSTANT_MINSIGSTKSZ is
+ * MINSIGSTKSZ; i386 computes it as x86_64 does, below). Checked against the sysconf of
+ * glibc 2.36 and 2.41 on each (tests/silent_cross.rs). powerpc's constants grew after
+ * 2.36 (2.36: 4096 and 16384; 2.41: 8192 and 32768, the kernel's since Linux raised them
+ * for the larger signal frame): the wrapper answers the newer, larger ones, never too
+ * small for the kernel the program runs on. */
+#define SYS_read __NR_read
+#define SYS_openat __NR_openat
+#define SYS_close_ __NR_close
+#if defined(__powerpc64__)
+#define ARCH_MINSIGSTKSZ 8192L
+#define ARCH_SIGSTKSZ 32768L
+#elif defined(__i386__) || defined(__arm__) || defined(__s390x__) || defined(__riscv)
+#define ARCH_MINSIGSTKSZ 2048L
+#define ARCH_SIGSTKSZ 8192L
+#else
+#error "sysconf wrapper: no signal stack sizes for this architecture"
+#endif
 #endif
 
 /* AT_MINSIGSTKSZ from /proc/self/auxv, or 0 (absent, or /proc not mounted). */
@@ -79,10 +96,18 @@ static unsigned long auxv_minsigstksz(void) {
     return found;
 }
 
-#if defined(__x86_64__)
+#if defined(__x86_64__) || defined(__i386__)
 static void cpuid(unsigned int leaf, unsigned int sub, unsigned int r[4]) {
     __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
 }
+
+#if defined(__x86_64__)
+#define SIGFRAME_SIZE (440 + 8) /* sizeof (struct rt_sigframe) + return address */
+#else
+/* sizeof (struct sigframe_ia32) + sizeof (struct fregs_state) + return address + three
+ * 4-byte arguments */
+#define SIGFRAME_SIZE (736 + 112 + 4 + 3 * 4)
+#endif
 
 /* glibc's dl_check_minsigstacksize (sysdeps/unix/sysv/linux/x86/dl-minsigstacksize.h). */
 static long computed_minsigstksz(void) {
@@ -93,7 +118,7 @@ static long computed_minsigstksz(void) {
     int osxsave = (r[2] >> 27) & 1;
     if (max_leaf < 0xd || !osxsave)
         return ARCH_MINSIGSTKSZ;
-    unsigned long size = 440 + 8; /* sizeof (struct rt_sigframe) + return address */
+    unsigned long size = SIGFRAME_SIZE;
     size += 15;                   /* stack alignment */
     size = (size + 15) & ~15UL;   /* the space before the xsave buffer, 16-byte multiple */
     size += 64 - 16;              /* the xsave buffer is 64-byte aligned */
@@ -133,4 +158,3 @@ EXPORT long WRAP(sysconf)(int name) {
     long size = min * 4;
     return size < ARCH_SIGSTKSZ ? ARCH_SIGSTKSZ : size;
 }
-#endif

@@ -393,6 +393,27 @@ fn wrap_functions(
                 ),
                 bundle: None,
             }),
+            // Built against headers that pass the function what only the newer release
+            // understands, on an architecture whose code the scanner cannot read: the use
+            // cannot be ruled out, and nothing fixes it. (With --polyfill=none, which links
+            // no code at all, the user's choice: a note.)
+            None if built_with
+                && polyfill_arch.is_some()
+                && !crate::silent::reads_code_of(machine) =>
+            {
+                plan.blockers.push(Blocker {
+                    symbol: Some(imp.name.to_string()),
+                    library: lib.to_string(),
+                    version: ver.as_str().to_string(),
+                    reason: format!(
+                        "built against glibc {}'s headers or newer, which give {} a meaning \
+                         older releases lack; elfcompat has no wrapper for it on this \
+                         architecture and cannot read its code to rule the use out",
+                        w.since, imp.name
+                    ),
+                    bundle: None,
+                })
+            }
             None => plan.notes.push(format!(
                 "{} is not wrapped (no wrapper for this architecture, or --polyfill=none): {}",
                 imp.name, w.why

@@ -15,8 +15,8 @@ pub struct Wrapper {
     pub symbol: &'static str,
     /// Its library.
     pub library: &'static str,
-    /// Only on this e_machine (None: everywhere).
-    pub machine: Option<u16>,
+    /// Only on these e_machines (empty: everywhere).
+    pub machines: &'static [u16],
     /// The release from which the function understands what newer headers pass it.
     pub since: GlibcVersion,
     /// What the wrapper restores, for the plan's note.
@@ -42,85 +42,94 @@ O_PATH descriptor and /proc/self/fd as 2.32 does (EOPNOTSUPP for a symbolic link
 const STATVFS: &str = "wrapped for f_type: glibc 2.39 added the file system's type to \
 struct statvfs, where older releases leave zeroed bytes; the wrapper fills it from statfs";
 
-const AARCH64: Option<u16> = Some(object::elf::EM_AARCH64.0);
+/// aarch64's open and open64 were C functions (it has no open system call).
+const AARCH64: &[u16] = &[object::elf::EM_AARCH64.0];
+/// open64 was also a C function on the 32-bit architectures (sysdeps/unix/sysv/linux/
+/// open64.c, which read the mode only for O_CREAT); elsewhere it was open's system-call stub.
+const AARCH64_AND_32_BIT: &[u16] = &[
+    object::elf::EM_AARCH64.0,
+    object::elf::EM_386.0,
+    object::elf::EM_ARM.0,
+];
 
 /// The committed table of wrappers.
 pub const WRAPPERS: &[Wrapper] = &[
     Wrapper {
         symbol: "sysconf",
         library: "libc.so.6",
-        machine: None,
+        machines: &[],
         since: GlibcVersion::new(2, 34, 0),
         why: SYSCONF,
     },
-    // x86_64's open and open64 were system-call stubs that pass the mode register through.
+    // open (everywhere but aarch64) and open64 (on the 64-bit architectures) were
+    // system-call stubs that pass the mode register through.
     Wrapper {
         symbol: "openat",
         library: "libc.so.6",
-        machine: None,
+        machines: &[],
         since: GlibcVersion::new(2, 22, 0),
         why: OPEN_TMPFILE,
     },
     Wrapper {
         symbol: "openat64",
         library: "libc.so.6",
-        machine: None,
+        machines: &[],
         since: GlibcVersion::new(2, 22, 0),
         why: OPEN_TMPFILE,
     },
     Wrapper {
         symbol: "open",
         library: "libc.so.6",
-        machine: AARCH64,
+        machines: AARCH64,
         since: GlibcVersion::new(2, 22, 0),
         why: OPEN_TMPFILE,
     },
     Wrapper {
         symbol: "open64",
         library: "libc.so.6",
-        machine: AARCH64,
+        machines: AARCH64_AND_32_BIT,
         since: GlibcVersion::new(2, 22, 0),
         why: OPEN_TMPFILE,
     },
     Wrapper {
         symbol: "fchmodat",
         library: "libc.so.6",
-        machine: None,
+        machines: &[],
         since: GlibcVersion::new(2, 32, 0),
         why: FCHMODAT,
     },
     Wrapper {
         symbol: "lchmod",
         library: "libc.so.6",
-        machine: None,
+        machines: &[],
         since: GlibcVersion::new(2, 32, 0),
         why: FCHMODAT,
     },
     Wrapper {
         symbol: "statvfs",
         library: "libc.so.6",
-        machine: None,
+        machines: &[],
         since: GlibcVersion::new(2, 39, 0),
         why: STATVFS,
     },
     Wrapper {
         symbol: "statvfs64",
         library: "libc.so.6",
-        machine: None,
+        machines: &[],
         since: GlibcVersion::new(2, 39, 0),
         why: STATVFS,
     },
     Wrapper {
         symbol: "fstatvfs",
         library: "libc.so.6",
-        machine: None,
+        machines: &[],
         since: GlibcVersion::new(2, 39, 0),
         why: STATVFS,
     },
     Wrapper {
         symbol: "fstatvfs64",
         library: "libc.so.6",
-        machine: None,
+        machines: &[],
         since: GlibcVersion::new(2, 39, 0),
         why: STATVFS,
     },
@@ -137,7 +146,7 @@ pub fn wrapper_for(
     WRAPPERS.iter().find(|w| {
         w.symbol == symbol
             && w.library == library
-            && w.machine.is_none_or(|m| m == machine)
+            && (w.machines.is_empty() || w.machines.contains(&machine))
             && baseline < w.since
     })
 }
@@ -156,5 +165,9 @@ mod tests {
         assert!(wrapper_for("open", "libc.so.6", x86, v(17)).is_none());
         assert!(wrapper_for("open", "libc.so.6", arm, v(17)).is_some());
         assert!(wrapper_for("openat", "libc.so.6", x86, v(22)).is_none());
+        let i386 = object::elf::EM_386.0;
+        assert!(wrapper_for("open", "libc.so.6", i386, v(17)).is_none());
+        assert!(wrapper_for("open64", "libc.so.6", i386, v(17)).is_some());
+        assert!(wrapper_for("open64", "libc.so.6", x86, v(17)).is_none());
     }
 }

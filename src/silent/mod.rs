@@ -363,6 +363,12 @@ fn u64_at(b: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_le_bytes(a))
 }
 
+/// Whether the scanner reads the code of `machine` (and so can see a use of a silently
+/// changed function): x86_64 and aarch64.
+pub fn reads_code_of(machine: u16) -> bool {
+    machine == object::elf::EM_X86_64.0 || machine == object::elf::EM_AARCH64.0
+}
+
 impl<'a> Code<'a> {
     fn of(file: &'a ElfFile<'a>) -> Option<Code<'a>> {
         if file.class != Class::Elf64 || file.byte_order != ByteOrder::Little {
