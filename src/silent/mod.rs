@@ -48,11 +48,24 @@ fn c_utf8_note(file: &ElfFile<'_>, req: &Requirements, baseline: GlibcVersion) -
     {
         return None;
     }
-    let found = [b"C.UTF-8\0".as_slice(), b"C.utf8\0".as_slice()]
+    // The first place of each name, found in one pass over the file for what they begin
+    // with (rare in code and data alike) instead of one pass per name.
+    let names = [b"C.UTF-8\0".as_slice(), b"C.utf8\0".as_slice()];
+    let mut first = [None, None];
+    for at in memchr::memmem::find_iter(file.data, b"C.") {
+        for (name, first) in names.iter().zip(&mut first) {
+            if first.is_none() && file.data[at..].starts_with(name) {
+                *first = Some(at);
+            }
+        }
+        if first.iter().all(Option::is_some) {
+            break;
+        }
+    }
+    let (found, _) = names
         .into_iter()
-        .find(|pat| {
-            memchr::memmem::find(file.data, pat).is_some_and(|at| at > 0 && file.data[at - 1] == 0)
-        })?;
+        .zip(first)
+        .find(|(_, at)| at.is_some_and(|at| at > 0 && file.data[at - 1] == 0))?;
     Some(format!(
         "the file names the {} locale and calls setlocale/newlocale: CentOS/RHEL 7 (glibc \
          2.17) does not install it, so the program stays in the \"C\" locale there",
