@@ -313,6 +313,19 @@ fn seen_calls(file: &ElfFile<'_>, req: &Requirements, baseline: GlibcVersion) ->
     out
 }
 
+/// Every offset where `needle` occurs in `bytes`, overlapping ones included (memmem's
+/// iterator goes on after the end of each match), in ascending order.
+fn overlapping(bytes: &[u8], needle: &[u8]) -> Vec<usize> {
+    let finder = memchr::memmem::Finder::new(needle);
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(at) = bytes.get(from..).and_then(|rest| finder.find(rest)) {
+        out.push(from + at);
+        from += at + 1;
+    }
+    out
+}
+
 /// Each offset `j` of `bytes` where `mov $imm32, reg` (opcode `mov`, then the immediate)
 /// puts a value that `matches` accepts, in ascending order. The opcodes of `mov` to the
 /// argument registers are among the commonest bytes of code, the values a rule names are
@@ -329,7 +342,7 @@ fn mov_immediates(bytes: &[u8], mov: u8, matches: &ArgMatch) -> Vec<usize> {
             for &(v, _) in values {
                 let mut insn = [mov, 0, 0, 0, 0];
                 insn[1..].copy_from_slice(&(v as u32).to_le_bytes());
-                out.extend(memchr::memmem::find_iter(bytes, &insn));
+                out.extend(overlapping(bytes, &insn));
             }
             out.sort_unstable();
             out.dedup();
@@ -337,7 +350,8 @@ fn mov_immediates(bytes: &[u8], mov: u8, matches: &ArgMatch) -> Vec<usize> {
         }
         ArgMatch::Range(lo, hi, _) if hi <= u64::from(u32::MAX) && lo >> 8 == hi >> 8 => {
             let upper = (lo as u32).to_le_bytes();
-            memchr::memmem::find_iter(bytes, &upper[1..])
+            overlapping(bytes, &upper[1..])
+                .into_iter()
                 .filter_map(|at| at.checked_sub(2))
                 .collect()
         }
@@ -697,6 +711,42 @@ impl<'a> Code<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The accepted `mov`s found through the byte strings their values share are those
+    /// found by trying every offset, overlapping occurrences included.
+    #[test]
+    fn mov_immediates_equal_every_offset() {
+        let mut bytes = vec![0xbf; 12];
+        bytes.extend([
+            0x00, 0xbf, 0xbf, 0x00, 0xbf, 0xbf, 0x00, 0xbf, 0xbf, 0x00, 0x00,
+        ]);
+        bytes.extend([
+            0xbf, 0xf9, 0x00, 0x00, 0x00, 0xbf, 0xfa, 0x00, 0x00, 0x00, 0xbf,
+        ]);
+        bytes.extend([0x12, 0xbf, 0x00, 0x00, 0xbf, 0xbf, 0x00, 0x00]);
+        for matches in [
+            ArgMatch::Values(&[
+                (0xbfbf_bfbf, "a"),
+                (0x00bf_bf00, "b"),
+                (249, "c"),
+                (250, "d"),
+            ]),
+            ArgMatch::Range(0xbfbf_bf00, 0xbfbf_bfff, "e"),
+            ArgMatch::Range(0x00bf_bf00, 0x00bf_bfff, "f"),
+            ArgMatch::Range(0xbf00, 0xbfff, "g"),
+            ArgMatch::AllBits(0xbf00, "h"),
+        ] {
+            let every: Vec<usize> = (0..bytes.len())
+                .filter(|&j| {
+                    bytes[j] == 0xbf
+                        && u32_at(&bytes, j + 1)
+                            .is_some_and(|v| matches.name_of(u64::from(v)).is_some())
+                })
+                .collect();
+            assert!(!every.is_empty(), "{matches:?}");
+            assert_eq!(mov_immediates(&bytes, 0xbf, &matches), every, "{matches:?}");
+        }
+    }
 
     /// The search from the accepted `mov`s finds, for each rule, exactly the calls and
     /// immediates of the byte-by-byte scan that the rule's values accept, and, with a rule
