@@ -111,9 +111,13 @@ fn visit_dir(dir: &Path, w: &mut Walker) {
             return;
         }
     };
-    let mut names: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    names.sort();
-    for path in names {
+    // Sorted by name: the order of the paths (siblings differ only in their last
+    // component), without comparing the paths component by component.
+    let mut names: Vec<(std::ffi::OsString, PathBuf)> = entries
+        .filter_map(|e| e.ok().map(|e| (e.file_name(), e.path())))
+        .collect();
+    names.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    for (_, path) in names {
         if w.keep_links
             && std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink())
         {

@@ -122,7 +122,16 @@ pub fn exceeds(baseline: &Baseline, version: &VersionName) -> bool {
         return baseline.glibc < GlibcVersion::new(2, 36, 0);
     }
     match version.family() {
-        Family::Glibc => *version > VersionName::parse(&baseline.glibc.tag()),
+        // Asked for every requirement of every file: the numbers decide without making
+        // the baseline's tag; only equal numbers (`GLIBC_2.17.0` against 2.17) need it.
+        Family::Glibc => {
+            let g = baseline.glibc;
+            let numbers = [g.major, g.minor, g.patch].map(u32::from);
+            match version.cmp_numbers(&numbers) {
+                std::cmp::Ordering::Equal => *version > VersionName::parse(&g.tag()),
+                o => o == std::cmp::Ordering::Greater,
+            }
+        }
         f => baseline.limit(f).is_some_and(|limit| *version > limit),
     }
 }

@@ -285,6 +285,12 @@ impl<'data> Dynamic<'data> {
         &tail[..end]
     }
 
+    /// Whether a symbol's name is `name`, compared in place (no search for its end).
+    pub fn name_is(&self, sym: &DynSymbol<'data>, name: &[u8]) -> bool {
+        let tail = self.strtab.get(sym.name_offset as usize..).unwrap_or(&[]);
+        tail.starts_with(name) && tail.get(name.len()).is_none_or(|&b| b == 0)
+    }
+
     /// Whether a symbol has a name (what `!sym.name.is_empty()` says after a
     /// [`Names::All`] parse), without decoding it.
     pub fn is_named(&self, sym: &DynSymbol<'data>) -> bool {
@@ -310,7 +316,7 @@ impl<'data> Dynamic<'data> {
     pub fn defines(&self, name: &str) -> Option<usize> {
         self.table
             .iter()
-            .position(|s| !s.is_undefined() && self.name_bytes(&s) == name.as_bytes())
+            .position(|s| !s.is_undefined() && self.name_is(&s, name.as_bytes()))
     }
 }
 

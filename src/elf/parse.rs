@@ -536,9 +536,15 @@ fn parse_dynamic<'data, Elf: FileHeader<Endian = Endianness, Sym: Sync>>(
         match names {
             Names::All => dynamic.symbols = symbols_of(syms, endian, &strtab)?,
             // Every name must lie in the table, as `symbols_of` checks; none is decoded.
+            // A table ending in NUL terminates every name that starts inside it: the
+            // largest offset answers for all (the loop then finds the first that fails).
             Names::Imports => {
-                for sym in syms {
-                    strtab.check("symbol name", sym.st_name(endian))?;
+                let ends_in_nul = strtab.bytes.last() == Some(&0);
+                let largest = syms.iter().map(|s| s.st_name(endian)).max();
+                if !ends_in_nul || largest.is_some_and(|m| m as usize >= strtab.bytes.len()) {
+                    for sym in syms {
+                        strtab.check("symbol name", sym.st_name(endian))?;
+                    }
                 }
             }
         }

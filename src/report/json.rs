@@ -8,7 +8,6 @@
 
 use std::io::{self, Write};
 
-use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 
 use super::{FamilySummary, FileReport, Outcome, RunsOn, VersionGroup};
@@ -166,147 +165,250 @@ impl<T: Serialize> Serialize for Sorted<'_, T> {
     }
 }
 
-/// What the per-version and per-symbol objects have in common: written with their keys
-/// sorted, without a copy of any name.
-trait SortedObject {
-    fn write<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error>;
-}
-
-struct One<'r, T>(&'r T);
-
-impl<T: SortedObject> Serialize for One<'_, T> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.0.write(s)
+/// JSON text written directly, byte for byte as serde_json's pretty printer with
+/// [`Pretty`] writes it: what every file's object is made of. The names, which are most
+/// of the text, are copied whole when nothing in them needs an escape (serde_json looks
+/// up every byte in its escape table), and through serde_json when something does.
+fn string(w: &mut Vec<u8>, s: &str) {
+    let b = s.as_bytes();
+    // An OR over every byte, without an early exit: compiled to vector compares.
+    let escape = b.iter().fold(0u8, |e, &c| {
+        e | u8::from(c < 0x20) | u8::from(c == b'"') | u8::from(c == b'\\')
+    });
+    if escape != 0 {
+        // Writing to a Vec fails only on a serializer error, which a str does not make.
+        let _ = serde_json::to_writer(&mut *w, s);
+    } else {
+        w.reserve(b.len() + 2);
+        w.push(b'"');
+        w.extend_from_slice(b);
+        w.push(b'"');
     }
 }
 
-/// A list of such objects.
-struct List<'r, T>(&'r [T]);
+/// An object or array being written at `depth` (its members one level deeper).
+struct Nest<'w> {
+    w: &'w mut Vec<u8>,
+    depth: usize,
+    first: bool,
+    close: u8,
+}
 
-impl<T: SortedObject> Serialize for List<'_, T> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for item in self.0 {
-            seq.serialize_element(&One(item))?;
+impl<'w> Nest<'w> {
+    fn object(w: &'w mut Vec<u8>, depth: usize) -> Self {
+        w.push(b'{');
+        Nest {
+            w,
+            depth: depth + 1,
+            first: true,
+            close: b'}',
         }
-        seq.end()
+    }
+
+    fn array(w: &'w mut Vec<u8>, depth: usize) -> Self {
+        w.push(b'[');
+        Nest {
+            w,
+            depth: depth + 1,
+            first: true,
+            close: b']',
+        }
+    }
+
+    /// Start the next member (for an object, `key` is written): the writer and the depth
+    /// to write its value at.
+    fn next(&mut self, key: Option<&str>) -> (&mut Vec<u8>, usize) {
+        self.w
+            .extend_from_slice(if self.first { b"\n" } else { b",\n" });
+        self.first = false;
+        indent(self.w, self.depth).ok();
+        if let Some(key) = key {
+            string(self.w, key);
+            self.w.extend_from_slice(b": ");
+        }
+        (self.w, self.depth)
+    }
+
+    fn key(&mut self, key: &str) -> (&mut Vec<u8>, usize) {
+        self.next(Some(key))
+    }
+
+    /// A member that is a string.
+    fn str(&mut self, key: &str, value: &str) {
+        string(self.key(key).0, value);
+    }
+
+    /// A member through serde (rare or small values: enums, numbers, sorted values).
+    fn serde<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> io::Result<()> {
+        let (w, depth) = self.key(key);
+        write_at(w, depth, value)
+    }
+
+    fn end(self) {
+        if !self.first {
+            self.w.push(b'\n');
+            indent(self.w, self.depth - 1).ok();
+        }
+        self.w.push(self.close);
     }
 }
 
-impl SortedObject for VersionGroup<'_> {
-    fn write<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(4))?;
-        m.serialize_entry("libraries", &self.libraries)?;
-        m.serialize_entry("symbols", &self.symbols)?;
-        m.serialize_entry("version", &self.version)?;
-        m.serialize_entry("weak", &self.weak)?;
-        m.end()
+fn opt_string(w: &mut Vec<u8>, s: Option<&str>) {
+    match s {
+        Some(s) => string(w, s),
+        None => w.extend_from_slice(b"null"),
     }
 }
 
-impl SortedObject for FamilySummary<'_> {
-    fn write<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(3))?;
-        m.serialize_entry("family", &self.family)?;
-        m.serialize_entry("minimum", &self.minimum)?;
-        m.serialize_entry("versions", &List(&self.versions))?;
-        m.end()
+fn strings<S: AsRef<str>>(w: &mut Vec<u8>, depth: usize, items: &[S]) {
+    let mut a = Nest::array(w, depth);
+    for s in items {
+        string(a.next(None).0, s.as_ref());
     }
+    a.end();
 }
 
-impl SortedObject for RunsOn {
-    fn write<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(4))?;
-        m.serialize_entry("display", self.display)?;
-        m.serialize_entry("family", self.family)?;
-        m.serialize_entry("glibc", &self.glibc)?;
-        m.serialize_entry("name", self.name)?;
-        m.end()
+fn version_groups(w: &mut Vec<u8>, depth: usize, groups: &[VersionGroup<'_>]) {
+    let mut a = Nest::array(w, depth);
+    for g in groups {
+        let (w, depth) = a.next(None);
+        let mut o = Nest::object(w, depth);
+        let (w, d) = o.key("libraries");
+        strings(w, d, &g.libraries);
+        let (w, d) = o.key("symbols");
+        strings(w, d, &g.symbols);
+        o.str("version", g.version.as_str());
+        o.key("weak")
+            .0
+            .extend_from_slice(if g.weak { b"true" } else { b"false" });
+        o.end();
     }
+    a.end();
 }
 
-impl SortedObject for ImportedSymbol<'_> {
-    fn write<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(8))?;
-        m.serialize_entry("binding", &self.binding)?;
-        m.serialize_entry("copy_relocated", &self.copy_relocated)?;
-        m.serialize_entry("dynsym_index", &self.dynsym_index)?;
-        m.serialize_entry("kind", &self.kind)?;
-        m.serialize_entry("library", &self.library)?;
-        m.serialize_entry("name", &self.name)?;
-        m.serialize_entry("version", &self.version)?;
-        m.serialize_entry("versym", &self.versym)?;
-        m.end()
+fn family_summaries(w: &mut Vec<u8>, depth: usize, families: &[FamilySummary<'_>]) {
+    let mut a = Nest::array(w, depth);
+    for f in families {
+        let (w, depth) = a.next(None);
+        let mut o = Nest::object(w, depth);
+        o.str("family", f.family.as_str());
+        o.str("minimum", f.minimum.as_str());
+        let (w, d) = o.key("versions");
+        version_groups(w, d, &f.versions);
+        o.end();
     }
+    a.end();
 }
 
-/// One file's object: the `FileReport` with its outcome's fields beside the path, keys
-/// sorted; `symbols` keeps the per-symbol table, `violations` the violation list (check).
-struct FileJson<'r, 'a> {
-    report: &'r FileReport<'a>,
+fn runs_on(w: &mut Vec<u8>, depth: usize, systems: &[RunsOn]) {
+    let mut a = Nest::array(w, depth);
+    for r in systems {
+        let (w, depth) = a.next(None);
+        let mut o = Nest::object(w, depth);
+        o.str("display", r.display);
+        o.str("family", r.family);
+        // A release number: digits and dots, nothing to escape.
+        let _ = write!(o.key("glibc").0, "\"{}\"", r.glibc);
+        o.str("name", r.name);
+        o.end();
+    }
+    a.end();
+}
+
+fn imported_symbols(
+    w: &mut Vec<u8>,
+    depth: usize,
+    symbols: &[ImportedSymbol<'_>],
+) -> io::Result<()> {
+    let mut a = Nest::array(w, depth);
+    for sym in symbols {
+        let (w, depth) = a.next(None);
+        let mut o = Nest::object(w, depth);
+        o.serde("binding", &sym.binding)?;
+        o.serde("copy_relocated", &sym.copy_relocated)?;
+        o.serde("dynsym_index", &sym.dynsym_index)?;
+        o.serde("kind", &sym.kind)?;
+        opt_string(o.key("library").0, sym.library.as_deref());
+        o.str("name", &sym.name);
+        opt_string(o.key("version").0, sym.version.as_ref().map(|v| v.as_str()));
+        o.serde("versym", &sym.versym)?;
+        o.end();
+    }
+    a.end();
+    Ok(())
+}
+
+/// One file's object at `depth`: the `FileReport` with its outcome's fields beside the
+/// path, keys sorted; `symbols` keeps the per-symbol table, `violations` the violation
+/// list (check).
+fn write_file(
+    w: &mut Vec<u8>,
+    depth: usize,
+    report: &FileReport<'_>,
     symbols: bool,
     violations: bool,
-}
-
-impl Serialize for FileJson<'_, '_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let path = &self.report.path;
-        let mut m = s.serialize_map(None)?;
-        match &self.report.outcome {
-            Outcome::NotElf => {
-                m.serialize_entry("path", path)?;
-                m.serialize_entry("status", "not-elf")?;
-            }
-            Outcome::Error { error } => {
-                m.serialize_entry("error", error)?;
-                m.serialize_entry("path", path)?;
-                m.serialize_entry("status", "error")?;
-            }
-            Outcome::Elf(a) => {
-                m.serialize_entry("byte_order", a.byte_order)?;
-                m.serialize_entry("class", a.class)?;
-                m.serialize_entry("defines", &Sorted(&a.defines))?;
-                m.serialize_entry("exported_symbols", &a.exported_symbols)?;
-                m.serialize_entry("interpreter", &a.interpreter)?;
-                m.serialize_entry("linkage", &a.linkage)?;
-                m.serialize_entry("machine", a.machine)?;
-                m.serialize_entry("needed", &a.needed)?;
-                if !a.notes.is_empty() {
-                    m.serialize_entry("notes", &a.notes)?;
-                }
-                m.serialize_entry("other_versions", &List(&a.other_versions))?;
-                m.serialize_entry("path", path)?;
-                m.serialize_entry("polyfillable", &a.polyfillable)?;
-                m.serialize_entry("requires", &List(&a.requires))?;
-                m.serialize_entry("runs_on", &List(&a.runs_on))?;
-                m.serialize_entry("soname", &a.soname)?;
-                m.serialize_entry("status", "elf")?;
-                if self.symbols {
-                    m.serialize_entry("symbols", &List(&a.symbols))?;
-                }
-                m.serialize_entry("target", &a.target)?;
-                if self.violations {
-                    m.serialize_entry("violations", &Sorted(&a.violations))?;
-                }
-                m.serialize_entry("warnings", &a.warnings)?;
-            }
+) -> io::Result<()> {
+    let path = &report.path;
+    let mut m = Nest::object(w, depth);
+    match &report.outcome {
+        Outcome::NotElf => {
+            m.str("path", path);
+            m.str("status", "not-elf");
         }
-        m.end()
+        Outcome::Error { error } => {
+            m.str("error", error);
+            m.str("path", path);
+            m.str("status", "error");
+        }
+        Outcome::Elf(a) => {
+            m.str("byte_order", a.byte_order);
+            m.str("class", a.class);
+            m.serde("defines", &Sorted(&a.defines))?;
+            m.serde("exported_symbols", &a.exported_symbols)?;
+            opt_string(m.key("interpreter").0, a.interpreter.as_deref());
+            m.serde("linkage", &a.linkage)?;
+            m.str("machine", a.machine);
+            let (w, d) = m.key("needed");
+            strings(w, d, &a.needed);
+            if !a.notes.is_empty() {
+                let (w, d) = m.key("notes");
+                strings(w, d, &a.notes);
+            }
+            let (w, d) = m.key("other_versions");
+            version_groups(w, d, &a.other_versions);
+            m.str("path", path);
+            let (w, d) = m.key("polyfillable");
+            strings(w, d, &a.polyfillable);
+            let (w, d) = m.key("requires");
+            family_summaries(w, d, &a.requires);
+            let (w, d) = m.key("runs_on");
+            runs_on(w, d, &a.runs_on);
+            opt_string(m.key("soname").0, a.soname.as_deref());
+            m.str("status", "elf");
+            if symbols {
+                let (w, d) = m.key("symbols");
+                imported_symbols(w, d, &a.symbols)?;
+            }
+            opt_string(m.key("target").0, a.target);
+            if violations {
+                m.serde("violations", &Sorted(&a.violations))?;
+            }
+            let (w, d) = m.key("warnings");
+            strings(w, d, &a.warnings);
+        }
     }
+    m.end();
+    Ok(())
 }
 
 /// One file's object as it appears in the document's `files` list (without the
 /// separator before it). `symbols` keeps the per-symbol table; `violations` keeps the
 /// violation list (check).
 pub fn file_json(r: &FileReport<'_>, symbols: bool, violations: bool) -> Vec<u8> {
-    let mut out = Vec::new();
-    let file = FileJson {
-        report: r,
-        symbols,
-        violations,
-    };
+    // A library's object is a few KiB: room for it up front, not grown step by step.
+    let mut out = Vec::with_capacity(8192);
     // Writing to a Vec fails only on a serializer error, which none of these types makes.
-    if write_at(&mut out, 2, &file).is_err() {
+    if write_file(&mut out, 2, r, symbols, violations).is_err() {
         out.clear();
         out.extend_from_slice(b"null");
     }

@@ -224,6 +224,9 @@ fn strings_with_percent<'a>(file: &'a ElfFile<'a>) -> Vec<&'a [u8]> {
         else {
             continue;
         };
+        // The first '%' of each NUL-terminated run is looked at, with the run it lies in:
+        // a string starts after a NUL (or at the segment's start) and holds only text up
+        // to that '%'.
         let mut pos = 0;
         while let Some(i) = memchr::memchr(b'%', &bytes[pos..]) {
             let at = pos + i;
@@ -231,13 +234,20 @@ fn strings_with_percent<'a>(file: &'a ElfFile<'a>) -> Vec<&'a [u8]> {
             while begin > 0 && text_byte(bytes[begin - 1]) && at - begin < 4096 {
                 begin -= 1;
             }
+            if begin > 0 && bytes[begin - 1] != 0 {
+                // Not a string (most '%'s of code): nor is any later '%' of the same run,
+                // whose text before it would stop at the same byte (or at 4096 bytes), so
+                // the search goes on from the next byte, without looking for the run's end.
+                pos = at + 1;
+                continue;
+            }
             let Some(n) = memchr::memchr(0, &bytes[at..]) else {
                 break;
             };
             let end = at + n;
             pos = end + 1;
             let s = &bytes[begin..end];
-            if (begin == 0 || bytes[begin - 1] == 0) && s.len() <= 4096 && looks_like_text(s) {
+            if s.len() <= 4096 && looks_like_text(s) {
                 out.push(s);
             }
         }

@@ -111,6 +111,12 @@ impl VersionName {
         p.text.strip_prefix(p.family.prefix()).unwrap_or(&p.text)
     }
 
+    /// How the numeric components compare with `numbers`, missing trailing components
+    /// counting as zero (the order within a family, before the text breaks a tie).
+    pub fn cmp_numbers(&self, numbers: &[u32]) -> Ordering {
+        cmp_numbers(&self.0.numbers, numbers)
+    }
+
     /// For a glibc version, the release as (major, minor, patch).
     pub fn glibc_triple(&self) -> Option<(u8, u8, u8)> {
         if self.0.family != Family::Glibc {
