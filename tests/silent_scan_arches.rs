@@ -194,3 +194,110 @@ fn s390x_uses_are_seen() {
 fn riscv64_uses_are_seen() {
     arch_scans(&cross::RISCV64, &[], false);
 }
+
+/// `tools/debian-fetch.sh bookworm ARCH DEST PKG...` into the cache that
+/// tests/arch32_packages.rs shares (it does nothing when the packages are there); DEST.
+fn fetch(arch: &str, what: &str, packages: &[&str]) -> std::path::PathBuf {
+    let home = std::env::var_os("HOME").expect("HOME");
+    let cache = std::env::var_os("ELFCOMPAT_CACHE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| Path::new(&home).join(".cache/elfcompat"));
+    let dest = cache.join(format!("packages/bookworm-{arch}-{what}"));
+    let o = std::process::Command::new("bash")
+        .arg(common::crate_root().join("tools/debian-fetch.sh"))
+        .args(["bookworm", arch])
+        .arg(&dest)
+        .args(packages)
+        .output()
+        .expect("debian-fetch.sh");
+    assert!(
+        o.status.success(),
+        "debian-fetch.sh {arch} {packages:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    dest
+}
+
+/// Every ELF file under `dir`, symbolic links left out.
+fn elf_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        let Ok(meta) = std::fs::symlink_metadata(&p) else {
+            continue;
+        };
+        if meta.is_dir() {
+            elf_files(&p, out);
+        } else if meta.is_file() && std::fs::read(&p).is_ok_and(|d| d.starts_with(b"\x7fELF")) {
+            out.push(p);
+        }
+    }
+}
+
+/// Debian 12's coreutils, bash, grep, sed, tar, gzip, xz-utils, findutils, diffutils and
+/// python3.11-minimal (the programs of tests/arch32_packages.rs) and the libraries they
+/// load: at 2.17 the scan sees one use in them all, python3.11's faulthandler stack
+/// (`sysconf(_SC_SIGSTKSZ)`, `push $0xfa` / `movs r0, #250` before the call, twice), and
+/// nothing else.
+fn debian_packages(arch: &str) {
+    let progs = [
+        "coreutils",
+        "bash",
+        "grep",
+        "sed",
+        "tar",
+        "gzip",
+        "xz-utils",
+        "findutils",
+        "diffutils",
+        "python3.11-minimal",
+    ];
+    let libs = [
+        "libtinfo6",
+        "libpcre2-8-0",
+        "libacl1",
+        "libattr1",
+        "libselinux1",
+        "libgmp10",
+        "liblzma5",
+        "libexpat1",
+        "zlib1g",
+        "libzstd1",
+        "libbz2-1.0",
+    ];
+    let mut files = Vec::new();
+    elf_files(&fetch(arch, "progs", &progs), &mut files);
+    elf_files(&fetch(arch, "libs", &libs), &mut files);
+    files.sort();
+    let mut seen = Vec::new();
+    for p in &files {
+        let data = std::fs::read(p).expect("read");
+        let Ok(file) = ElfFile::parse(&data) else {
+            continue;
+        };
+        let req = Requirements::of(&file);
+        for u in elfcompat::silent::seen_uses(&file, &req, GlibcVersion::new(2, 17, 0)) {
+            let name = p.file_name().unwrap().to_string_lossy().to_string();
+            seen.push((name, u.what, u.address));
+        }
+    }
+    eprintln!("{arch}: {} ELF files, seen: {seen:x?}", files.len());
+    assert!(files.len() > 100, "{arch}: {} ELF files", files.len());
+    let what: Vec<(&str, &str)> = seen
+        .iter()
+        .map(|(n, w, _)| (n.as_str(), w.as_str()))
+        .collect();
+    assert_eq!(what, [("python3.11", "sysconf(_SC_SIGSTKSZ)")], "{arch}");
+}
+
+#[test]
+fn i386_debian_packages_show_only_pythons_sigstksz() {
+    debian_packages("i386");
+}
+
+#[test]
+fn armhf_debian_packages_show_only_pythons_sigstksz() {
+    debian_packages("armhf");
+}
