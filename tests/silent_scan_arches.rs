@@ -186,6 +186,11 @@ fn armhf_uses_are_seen_in_thumb_and_arm_code() {
 }
 
 #[test]
+fn ppc64el_uses_are_seen() {
+    arch_scans(&cross::PPC64EL, &[], true);
+}
+
+#[test]
 fn s390x_uses_are_seen() {
     arch_scans(&cross::S390X, &[], true);
 }

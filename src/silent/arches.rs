@@ -19,15 +19,19 @@ pub(super) enum Arch {
     Arm,
     S390x,
     Riscv64,
+    Ppc64le,
 }
 
 impl Arch {
     pub(super) fn of(file: &ElfFile<'_>) -> Option<Arch> {
-        use object::elf::{EM_386, EM_ARM, EM_RISCV, EM_S390};
+        use object::elf::{EM_386, EM_ARM, EM_PPC64, EM_RISCV, EM_S390};
         let (m, c, o) = (file.machine, file.class, file.byte_order);
         match (m, c, o) {
             _ if m == EM_386.0 && c == Class::Elf32 && o == ByteOrder::Little => Some(Arch::I386),
             _ if m == EM_ARM.0 && c == Class::Elf32 && o == ByteOrder::Little => Some(Arch::Arm),
+            _ if m == EM_PPC64.0 && c == Class::Elf64 && o == ByteOrder::Little => {
+                Some(Arch::Ppc64le)
+            }
             _ if m == EM_S390.0 && c == Class::Elf64 && o == ByteOrder::Big => Some(Arch::S390x),
             _ if m == EM_RISCV.0 && c == Class::Elf64 && o == ByteOrder::Little => {
                 Some(Arch::Riscv64)
@@ -47,6 +51,10 @@ impl Arch {
             Arch::S390x => (object::elf::R_390_JMP_SLOT.0, object::elf::R_390_GLOB_DAT.0),
             // riscv64 has no GLOB_DAT: a GOT entry is an R_RISCV_64.
             Arch::Riscv64 => (object::elf::R_RISCV_JUMP_SLOT.0, object::elf::R_RISCV_64.0),
+            Arch::Ppc64le => (
+                object::elf::R_PPC64_JMP_SLOT.0,
+                object::elf::R_PPC64_GLOB_DAT.0,
+            ),
         }
     }
 }
@@ -218,6 +226,7 @@ pub(super) fn calls(
         Arch::Arm => arm_calls(text, slots, arg),
         Arch::S390x => s390x_calls(text, slots, arg),
         Arch::Riscv64 => riscv64_calls(text, slots, arg),
+        Arch::Ppc64le => ppc64_calls(text, slots, arg),
     }
 }
 
@@ -870,6 +879,107 @@ fn riscv64_calls(text: &[(u64, &[u8])], slots: &[u64], arg: u8) -> Vec<(u64, u64
             }
             let starts = (i.saturating_sub(24)..i).step_by(2);
             if let Some(v) = agreed(starts, i, |at, v| riscv64_step(bytes, at, r, v), |_| true) {
+                out.push((pc, v));
+            }
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// ppc64el (ELFv2): `bl` to a PLT call stub, `ld r2,24(r1)` after; the argument is r(3+arg).
+
+/// The one TOC pointer of the file: every global entry point's `addis r2,r12,hi;
+/// addi r2,r2,lo` (r12 = the entry), or `lis r2,hi; addi r2,r2,lo` in a
+/// position-dependent executable, sets the same one, or there is none to go by.
+fn ppc64_toc(text: &[(u64, &[u8])]) -> Option<u64> {
+    let mut toc = None;
+    for (base, bytes) in text {
+        for k in 0..bytes.len() / 4 {
+            let (Some(hi), Some(lo)) = (le32(bytes, 4 * k), le32(bytes, 4 * k + 4)) else {
+                continue;
+            };
+            if lo & 0xffff_0000 != 0x3842_0000 {
+                continue;
+            }
+            let off = ((sext(hi & 0xffff, 16) << 16) + sext(lo & 0xffff, 16)) as u64;
+            let t = match hi & 0xffff_0000 {
+                0x3c4c_0000 => (base + 4 * k as u64).wrapping_add(off),
+                0x3c40_0000 => off,
+                _ => continue,
+            };
+            match toc {
+                Some(x) if x != t => return None,
+                _ => toc = Some(t),
+            }
+        }
+    }
+    toc
+}
+
+fn ppc64_step(b: &[u8], at: usize, r: u32, v: Option<u64>) -> Step<u64> {
+    let w = le32(b, at)?;
+    let rt = (w >> 21) & 31;
+    let ra = (w >> 16) & 31;
+    let imm = sext(w & 0xffff, 16);
+    let to = |d: u32| Some((4, if d == r { None } else { v }));
+    match w >> 26 {
+        // li / addi
+        14 if rt == r && ra == 0 => Some((4, Some(imm as u64))),
+        14 if rt == r && ra == r => Some((4, v.map(|v| v.wrapping_add(imm as u64)))),
+        // lis / addis
+        15 if rt == r && ra == 0 => Some((4, Some((imm << 16) as u64))),
+        14 | 15 => to(rt),
+        // ori ra,rs,imm (ra is the destination)
+        24 if ra == r && rt == r => Some((4, v.map(|v| v | u64::from(w & 0xffff)))),
+        24 => to(ra),
+        // ld / lwz
+        58 if w & 3 == 0 => to(rt),
+        32 => to(rt),
+        // std / stdu (stdu writes ra), stw
+        62 if w & 3 == 0 => Some((4, v)),
+        62 if w & 3 == 1 => to(ra),
+        36 => Some((4, v)),
+        31 => match (w >> 1) & 0x3ff {
+            // or (mr): ra
+            444 => to(ra),
+            // mfspr (mflr): rt
+            339 => to(rt),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn ppc64_calls(text: &[(u64, &[u8])], slots: &[u64], arg: u8) -> Vec<(u64, u64)> {
+    let r = 3 + u32::from(arg);
+    let Some(toc) = ppc64_toc(text) else {
+        return Vec::new();
+    };
+    // The PLT call stub at `to` and the slot it loads.
+    let slot_of = |to: u64| -> Option<u64> {
+        let (base, bytes) = text
+            .iter()
+            .find(|(b, t)| to >= *b && to < b + t.len() as u64)?;
+        let off = crate::patch::startup::ppc64::stub_toc_offset(bytes, (to - base) as usize)?;
+        Some((toc as i64 + off) as u64)
+    };
+    let mut out = Vec::new();
+    for (base, bytes) in text {
+        for k in 0..bytes.len() / 4 {
+            let i = 4 * k;
+            let Some(w) = le32(bytes, i) else { continue };
+            // bl, then ld r2,24(r1)
+            if w & 0xfc00_0003 != 0x4800_0001 || le32(bytes, i + 4) != Some(0xe841_0018) {
+                continue;
+            }
+            let pc = base + i as u64;
+            let to = (pc as i64 + sext(w & 0x03ff_fffc, 26)) as u64;
+            if !slot_of(to).is_some_and(|s| slots.contains(&s)) {
+                continue;
+            }
+            let starts = (i.saturating_sub(40)..i).step_by(4);
+            if let Some(v) = agreed(starts, i, |at, v| ppc64_step(bytes, at, r, v), |_| true) {
                 out.push((pc, v));
             }
         }

@@ -111,7 +111,8 @@ const O_TMPFILE_AARCH64: ArgMatch = ArgMatch::AllBits(0o20_040_000, "O_TMPFILE")
 const I386: Option<u16> = Some(object::elf::EM_386.0);
 const ARM: Option<u16> = Some(object::elf::EM_ARM.0);
 const S390X: Option<u16> = Some(object::elf::EM_S390.0);
-/// i386 and s390x have x86_64's O_DIRECTORY (0200000), arm aarch64's (040000).
+const PPC64: Option<u16> = Some(object::elf::EM_PPC64.0);
+/// i386 and s390x have x86_64's O_DIRECTORY (0200000), arm and powerpc aarch64's (040000).
 const O_TMPFILE_GENERIC: ArgMatch = O_TMPFILE_X86_64;
 const O_TMPFILE_ARM: ArgMatch = O_TMPFILE_AARCH64;
 
@@ -201,7 +202,7 @@ pub const ARG_RULES: &[ArgRule] = &[
         remedy: Remedy::Wrap,
     },
     // i386 and armhf: openat, openat64 and open64 (a C function there) were wrapped;
-    // s390x: openat and openat64. (riscv64's first glibc is 2.27.)
+    // s390x and ppc64el: openat and openat64. (riscv64's first glibc is 2.27.)
     tmpfile("openat", I386, 2, O_TMPFILE_GENERIC),
     tmpfile("openat64", I386, 2, O_TMPFILE_GENERIC),
     tmpfile("open64", I386, 1, O_TMPFILE_GENERIC),
@@ -210,6 +211,8 @@ pub const ARG_RULES: &[ArgRule] = &[
     tmpfile("open64", ARM, 1, O_TMPFILE_ARM),
     tmpfile("openat", S390X, 2, O_TMPFILE_GENERIC),
     tmpfile("openat64", S390X, 2, O_TMPFILE_GENERIC),
+    tmpfile("openat", PPC64, 2, O_TMPFILE_ARM),
+    tmpfile("openat64", PPC64, 2, O_TMPFILE_ARM),
 ];
 
 impl ArgMatch {
@@ -373,7 +376,7 @@ struct X86Calls {
 enum Isa {
     X86_64,
     Aarch64,
-    /// i386, armhf, s390x, riscv64 (`arches`).
+    /// i386, armhf, ppc64el, s390x, riscv64 (`arches`).
     Other(arches::Arch),
 }
 
@@ -400,12 +403,14 @@ fn u64_at(b: &[u8], at: usize) -> Option<u64> {
 }
 
 /// Whether the scanner reads the code of `machine` (and so can see a use of a silently
-/// changed function): x86_64, aarch64, i386, armhf, s390x and riscv64.
+/// changed function): all seven architectures.
 pub fn reads_code_of(machine: u16) -> bool {
-    use object::elf::{EM_386, EM_AARCH64, EM_ARM, EM_RISCV, EM_S390, EM_X86_64};
-    [EM_X86_64, EM_AARCH64, EM_386, EM_ARM, EM_S390, EM_RISCV]
-        .iter()
-        .any(|m| m.0 == machine)
+    use object::elf::{EM_386, EM_AARCH64, EM_ARM, EM_PPC64, EM_RISCV, EM_S390, EM_X86_64};
+    [
+        EM_X86_64, EM_AARCH64, EM_386, EM_ARM, EM_PPC64, EM_S390, EM_RISCV,
+    ]
+    .iter()
+    .any(|m| m.0 == machine)
 }
 
 impl<'a> Code<'a> {
