@@ -1,7 +1,7 @@
-//! The wrapped silent changes (docs/silent-changes.md) on the architectures whose code
-//! elfcompat's scanner does not read: i386, armhf, ppc64el, s390x and riscv64. There a
-//! lowered program gets the wrappers because it needs the release that changed the
-//! function (it was built against headers that new), never because a call was seen.
+//! The wrapped silent changes (docs/silent-changes.md) on i386, armhf, ppc64el, s390x and
+//! riscv64. Here a lowered program gets the wrappers because it needs the release that
+//! changed the function (it was built against headers that new); what the scanner sees in
+//! the code of these architectures is tested in tests/silent_scan_arches.rs.
 //!
 //! `testdata/silent/wrapped.c` (sysconf's SIGSTKSZ and a signal stack of that size,
 //! fchmodat with AT_SYMLINK_NOFOLLOW, lchmod, O_TMPFILE opens, statvfs's f_type) is built
