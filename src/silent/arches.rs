@@ -628,7 +628,21 @@ fn arm_calls(text: &[(u64, &[u8])], slots: &[u64], arg: u8) -> Vec<(u64, u64)> {
             if !hit {
                 continue;
             }
-            let starts = (i.saturating_sub(24)..i).step_by(2);
+            // A start after an IT instruction may be conditional: none within the four
+            // instructions an IT block can hold. A halfword that looks like IT after one
+            // that can only begin a 32-bit instruction (and does not follow another such)
+            // is that instruction's second half.
+            let first_half =
+                |j: usize| j >= 2 && le16(bytes, j - 2).is_some_and(|h| h >> 11 >= 0x1d);
+            let after_it = |s: usize| {
+                (s.saturating_sub(8)..s).step_by(2).any(|j| {
+                    le16(bytes, j).is_some_and(|h| h & 0xff00 == 0xbf00 && h & 0xf != 0)
+                        && !(first_half(j) && !first_half(j - 2))
+                })
+            };
+            let starts = (i.saturating_sub(24)..i)
+                .step_by(2)
+                .filter(|&s| !after_it(s));
             if let Some(v) = agreed(starts, i, |at, v| thumb_step(bytes, at, r, v), |_| true) {
                 out.push((pc | 1, v));
             }
@@ -985,4 +999,40 @@ fn ppc64_calls(text: &[(u64, &[u8])], slots: &[u64], arg: u8) -> Vec<(u64, u64)>
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// ARM PLT entry at 0x1000 (its slot: 0x2008), then Thumb code at 0x100c:
+    /// `[it ne / nop]; movs r0, #250; blx 0x1000` (checked with objdump
+    /// -M force-thumb).
+    fn thumb_code(first: u16) -> Vec<u8> {
+        let mut b = Vec::new();
+        for w in [0xe28f_c600u32, 0xe28c_ca01, 0xe5bc_f000] {
+            b.extend(w.to_le_bytes());
+        }
+        for h in [first, 0x20fa, 0xf7ff, 0xeff6] {
+            b.extend(h.to_le_bytes());
+        }
+        b
+    }
+
+    #[test]
+    fn thumb_immediate_in_an_it_block_is_not_certain() {
+        let plain = thumb_code(0xbf00);
+        assert_eq!(
+            arm_calls(&[(0x1000, &plain)], &[0x2008], 0),
+            [(0x1011, 250)]
+        );
+        assert_eq!(arm_calls(&[(0x1000, &plain)], &[0x2010], 0), []);
+        let it = thumb_code(0xbf18);
+        assert_eq!(arm_calls(&[(0x1000, &it)], &[0x2008], 0), []);
+        // adds r0, #1 between: not the immediate any more.
+        let mut added = plain.clone();
+        added[12..14].copy_from_slice(&0x20fau16.to_le_bytes());
+        added[14..16].copy_from_slice(&0x3001u16.to_le_bytes());
+        assert_eq!(arm_calls(&[(0x1000, &added)], &[0x2008], 0), []);
+    }
 }
