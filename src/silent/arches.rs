@@ -637,7 +637,7 @@ fn arm_calls(text: &[(u64, &[u8])], slots: &[u64], arg: u8) -> Vec<(u64, u64)> {
             let after_it = |s: usize| {
                 (s.saturating_sub(8)..s).step_by(2).any(|j| {
                     le16(bytes, j).is_some_and(|h| h & 0xff00 == 0xbf00 && h & 0xf != 0)
-                        && !(first_half(j) && !first_half(j - 2))
+                        && (!first_half(j) || first_half(j - 2))
                 })
             };
             let starts = (i.saturating_sub(24)..i)
