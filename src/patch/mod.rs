@@ -18,7 +18,7 @@ mod relr;
 mod relr_be_tests;
 pub mod renames;
 mod rewrite;
-mod startup;
+pub(crate) mod startup;
 pub mod wrappers;
 pub(crate) mod write;
 

@@ -17,7 +17,7 @@ use object::elf;
 
 use super::PatchError;
 
-mod ppc64;
+pub(crate) mod ppc64;
 mod riscv64;
 mod s390x;
 

@@ -6,6 +6,7 @@
 //! `patch` wraps such functions whenever it lowers a binary built against newer headers
 //! (`patch::wrappers`). docs/silent-changes.md lists the class.
 
+mod arches;
 pub mod formats;
 pub mod notes;
 
@@ -120,6 +121,30 @@ const AARCH64: Option<u16> = Some(object::elf::EM_AARCH64.0);
 /// O_TMPFILE is __O_TMPFILE | O_DIRECTORY, whose values differ between the two.
 const O_TMPFILE_X86_64: ArgMatch = ArgMatch::AllBits(0o20_200_000, "O_TMPFILE");
 const O_TMPFILE_AARCH64: ArgMatch = ArgMatch::AllBits(0o20_040_000, "O_TMPFILE");
+const I386: Option<u16> = Some(object::elf::EM_386.0);
+const ARM: Option<u16> = Some(object::elf::EM_ARM.0);
+const S390X: Option<u16> = Some(object::elf::EM_S390.0);
+const PPC64: Option<u16> = Some(object::elf::EM_PPC64.0);
+/// i386 and s390x have x86_64's O_DIRECTORY (0200000), arm and powerpc aarch64's (040000).
+const O_TMPFILE_GENERIC: ArgMatch = O_TMPFILE_X86_64;
+const O_TMPFILE_ARM: ArgMatch = O_TMPFILE_AARCH64;
+
+/// A rule for an `O_TMPFILE` open (since 2.22).
+const fn tmpfile(
+    symbol: &'static str,
+    machine: Option<u16>,
+    arg: u8,
+    matches: ArgMatch,
+) -> ArgRule {
+    ArgRule {
+        symbol,
+        machine,
+        arg,
+        matches,
+        since: GlibcVersion::new(2, 22, 0),
+        remedy: Remedy::Wrap,
+    }
+}
 
 /// The committed table of argument rules (docs/silent-changes.md).
 pub const ARG_RULES: &[ArgRule] = &[
@@ -189,6 +214,18 @@ pub const ARG_RULES: &[ArgRule] = &[
         since: GlibcVersion::new(2, 22, 0),
         remedy: Remedy::Wrap,
     },
+    // i386 and armhf: openat, openat64 and open64 (a C function there) were wrapped;
+    // s390x and ppc64el: openat and openat64. (riscv64's first glibc is 2.27.)
+    tmpfile("openat", I386, 2, O_TMPFILE_GENERIC),
+    tmpfile("openat64", I386, 2, O_TMPFILE_GENERIC),
+    tmpfile("open64", I386, 1, O_TMPFILE_GENERIC),
+    tmpfile("openat", ARM, 2, O_TMPFILE_ARM),
+    tmpfile("openat64", ARM, 2, O_TMPFILE_ARM),
+    tmpfile("open64", ARM, 1, O_TMPFILE_ARM),
+    tmpfile("openat", S390X, 2, O_TMPFILE_GENERIC),
+    tmpfile("openat64", S390X, 2, O_TMPFILE_GENERIC),
+    tmpfile("openat", PPC64, 2, O_TMPFILE_ARM),
+    tmpfile("openat64", PPC64, 2, O_TMPFILE_ARM),
 ];
 
 impl ArgMatch {
@@ -289,6 +326,7 @@ fn seen_calls(file: &ElfFile<'_>, req: &Requirements, baseline: GlibcVersion) ->
         let found = match code.isa {
             Isa::X86_64 => code.x86_64_calls_with(&slots, rule.arg, &rule.matches),
             Isa::Aarch64 => code.aarch64_calls(&slots, rule.arg),
+            Isa::Other(arch) => arches::calls(arch, code.file, &code.text, &slots, rule.arg),
         };
         for (site, value) in found {
             if let Some(name) = rule.matches.name_of(value) {
@@ -365,6 +403,8 @@ fn mov_immediates(bytes: &[u8], mov: u8, matches: &ArgMatch) -> Vec<usize> {
 enum Isa {
     X86_64,
     Aarch64,
+    /// i386, armhf, ppc64el, s390x, riscv64 (`arches`).
+    Other(arches::Arch),
 }
 
 /// The executable bytes and relocations of a 64-bit little-endian file.
@@ -390,20 +430,29 @@ fn u64_at(b: &[u8], at: usize) -> Option<u64> {
 }
 
 /// Whether the scanner reads the code of `machine` (and so can see a use of a silently
-/// changed function): x86_64 and aarch64.
+/// changed function): all seven architectures.
 pub fn reads_code_of(machine: u16) -> bool {
-    machine == object::elf::EM_X86_64.0 || machine == object::elf::EM_AARCH64.0
+    use object::elf::{EM_386, EM_AARCH64, EM_ARM, EM_PPC64, EM_RISCV, EM_S390, EM_X86_64};
+    [
+        EM_X86_64, EM_AARCH64, EM_386, EM_ARM, EM_PPC64, EM_S390, EM_RISCV,
+    ]
+    .iter()
+    .any(|m| m.0 == machine)
 }
 
 impl<'a> Code<'a> {
     fn of(file: &'a ElfFile<'a>) -> Option<Code<'a>> {
-        if file.class != Class::Elf64 || file.byte_order != ByteOrder::Little {
-            return None;
-        }
-        let isa = match file.machine {
-            m if m == object::elf::EM_X86_64.0 => Isa::X86_64,
-            m if m == object::elf::EM_AARCH64.0 => Isa::Aarch64,
-            _ => return None,
+        let isa = if let Some(arch) = arches::Arch::of(file) {
+            Isa::Other(arch)
+        } else {
+            if file.class != Class::Elf64 || file.byte_order != ByteOrder::Little {
+                return None;
+            }
+            match file.machine {
+                m if m == object::elf::EM_X86_64.0 => Isa::X86_64,
+                m if m == object::elf::EM_AARCH64.0 => Isa::Aarch64,
+                _ => return None,
+            }
         };
         let text = file
             .segments
@@ -447,6 +496,9 @@ impl<'a> Code<'a> {
             return Vec::new();
         }
         let (jump_slot, glob_dat) = match self.isa {
+            Isa::Other(arch) => {
+                return arches::got_slots(self.file, arch, symbol, |a, l| self.offset_of(a, l))
+            }
             Isa::X86_64 => (
                 object::elf::R_X86_64_JUMP_SLOT.0,
                 object::elf::R_X86_64_GLOB_DAT.0,

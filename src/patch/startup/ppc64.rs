@@ -56,7 +56,7 @@ fn stub_slot(b: &Builder<'_>, stub: u64, toc: u64) -> Option<u64> {
 /// 32 KiB of the TOC pointer, else `[std r2,24(r1);] addis rX,r2,ha; ld r12,lo(rX);
 /// mtctr r12; bctr` with rX = r12 (binutils 2.40's ELFv2 stubs, seen in every Rust
 /// program Debian 12's rustc links) or r11 (older stubs).
-fn stub_toc_offset(bytes: &[u8], mut at: usize) -> Option<i64> {
+pub(crate) fn stub_toc_offset(bytes: &[u8], mut at: usize) -> Option<i64> {
     if word(bytes, at)? == 0xf841_0018 {
         at += 4; // std r2,24(r1)
     }
