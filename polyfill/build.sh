@@ -56,11 +56,15 @@ sources=(src/clockwait.c src/data.c src/find_object.c src/fmemopen.c src/mem.c s
          src/wrap_fs.c src/wrap_open.c src/wrap_sysconf.c)
 build s390x s390x-linux-gnu-gcc s390x-linux-gnu-ld
 # riscv64 (RV64GC, LP64D): without linker relaxation, which the polyfill linker does not
-# do (R_RISCV_RELAX and R_RISCV_ALIGN then never appear). Only the sources ported to it: not
-# the math (fenv, long double), pkey (x86_64's) or wrap_open.c (the O_TMPFILE mode fixed in
-# 2.22, before riscv64's first glibc, 2.27).
+# do (R_RISCV_RELAX and R_RISCV_ALIGN then never appear). Only the sources ported to it:
+# of the math, fromfp, math_exact and math_payload (float and double, as on s390x;
+# tests/polyfill_arches.rs runs them side by side). Not ported: the other math sources
+# (fenv bits, rounding-mode control and long double code of x86_64 and aarch64), pkey
+# (x86_64's) or wrap_open.c (the O_TMPFILE mode fixed in 2.22, before riscv64's first
+# glibc, 2.27).
 sources=(src/clockwait.c src/data.c src/find_object.c src/fmemopen.c src/mem.c src/misc.c src/misc_tail.c
          src/names.c src/pidfd_getpid.c src/random.c src/stat.c src/stdc.c src/strfrom.c
          src/strings.c src/strto_c23.c src/sys.c src/sys_new.c src/syscalls.c src/termios.c
-         src/thread_atexit.c src/threads.c src/wrap_fs.c src/wrap_sysconf.c)
+         src/thread_atexit.c src/threads.c src/fromfp.c src/math_exact.c src/math_payload.c
+         src/wrap_fs.c src/wrap_sysconf.c)
 build riscv64 riscv64-linux-gnu-gcc riscv64-linux-gnu-ld -mno-relax

@@ -47,6 +47,14 @@ enum Against {
     /// exits 1 on a failure; its output must start with that of the program built without
     /// `-DNEW`, run unpatched as `Bookworm`.
     Stubs243,
+    /// fromfp@GLIBC_2.43 (C23's meaning): the program, built with its flags against the
+    /// stubs of 2.43 (libc and libm), against the same source built with these flags to
+    /// compose that meaning from the reference glibc's own functions, run there.
+    Built(&'static [&'static str]),
+    /// Functions of 2.42 and 2.43 that no Debian glibc has: built against the stubs of 2.43,
+    /// the program checks each result against the documented value and exits 1 on a
+    /// failure; every patched run must print what the first printed.
+    Documented,
 }
 
 /// How the patched runs' output is compared with the reference.
@@ -225,6 +233,39 @@ const TIME64_CALLS: Program = Program {
     ..program("side_by_side_time64_calls.c")
 };
 
+/// The exact libm functions (polyfill/src/math_exact.c), float and double, as
+/// tests/polyfill_s390x.rs runs them.
+const MATH_EXACT: Program = Program {
+    min_linked: 20,
+    polyfilled: &[
+        "fmaximum_mag_num",
+        "fminimumf",
+        "totalorder",
+        "totalordermagf",
+    ],
+    ..program("math_exact.c")
+};
+/// fromfp@GLIBC_2.43 (C23's meaning), against the same source composing it from the
+/// reference glibc's functions.
+const FROMFP_C23: Program = Program {
+    flags: &["-fno-builtin", "-DC23"],
+    against: Against::Built(&["-fno-builtin", "-DC23", "-DREFERENCE"]),
+    polyfilled: &["fromfp", "fromfpx", "ufromfp", "ufromfpxf"],
+    ..program("fromfp.c")
+};
+/// The _FloatN names of the exact libm functions, NaN payload functions and fromfp family.
+const FLOATN_NAMES: Program = Program {
+    flags: &["-fno-builtin"],
+    polyfilled: &["fmaximumf32x", "totalorderf64"],
+    ..program("floatn_names.c")
+};
+/// The uabs family of 2.42 and 2.43.
+const UABS: Program = Program {
+    against: Against::Documented,
+    polyfilled: &["uabs", "ulabs", "ullabs", "uimaxabs", "umaxabs"],
+    ..program("uabs.c")
+};
+
 /// A polyfill of the object that no side-by-side run links, and why.
 type Exception = (&'static str, &'static str);
 
@@ -243,6 +284,24 @@ const TERMIOS_EXCEPTIONS: [Exception; 10] = [
     ("cfsetobaud", TERMIOS_2_42),
     ("cfsetospeed", TERMIOS_2_42),
     ("cfsetspeed", TERMIOS_2_42),
+];
+
+/// The _FloatN names of fromfp@GLIBC_2.43 on riscv64 (polyfill/src/fromfp.c).
+const FROMFP_FLOATN_2_43: &str = "fromfp's _FloatN names in C23's meaning (2.43): aliases (ALIAS in polyfill/src/fromfp.c, one address) of the fromfp/fromfpf polyfills in that meaning, which fromfp.c -DC23 runs side by side; floatn_names.c's calls take 2.27's names, which riscv64's first glibc has";
+
+const FROMFP_FLOATN_EXCEPTIONS: [Exception; 12] = [
+    ("fromfpf32", FROMFP_FLOATN_2_43),
+    ("fromfpf32x", FROMFP_FLOATN_2_43),
+    ("fromfpf64", FROMFP_FLOATN_2_43),
+    ("fromfpxf32", FROMFP_FLOATN_2_43),
+    ("fromfpxf32x", FROMFP_FLOATN_2_43),
+    ("fromfpxf64", FROMFP_FLOATN_2_43),
+    ("ufromfpf32", FROMFP_FLOATN_2_43),
+    ("ufromfpf32x", FROMFP_FLOATN_2_43),
+    ("ufromfpf64", FROMFP_FLOATN_2_43),
+    ("ufromfpxf32", FROMFP_FLOATN_2_43),
+    ("ufromfpxf32x", FROMFP_FLOATN_2_43),
+    ("ufromfpxf64", FROMFP_FLOATN_2_43),
 ];
 
 const RSEQ: &str = "a data object (glibc 2.35's rseq registration, which the polyfill reports as not registered, 0): no function to run side by side; a program reading it behaves as on a kernel without rseq";
@@ -352,6 +411,16 @@ impl Arch {
                 build_against_trixie(cc, arch, source, &bin);
                 self.run(&self.trixie, &bin, tmp, "ref")
             }
+            Against::Built(flags) => {
+                let reference = tmp.join("reference");
+                cross_build(cc, source, flags, &["-lm"], &reference);
+                build_against_stubs(cc, arch, source, p.flags, tmp, &bin);
+                self.run(&self.reference, &reference, tmp, "ref")
+            }
+            Against::Documented => {
+                build_against_stubs(cc, arch, source, p.flags, tmp, &bin);
+                String::new()
+            }
         };
         for want in p.reference_has {
             assert!(
@@ -401,8 +470,16 @@ impl Arch {
             assert_loader_check(&patched, self.floor);
         }
         let mut compared = 0;
+        let mut reference = reference;
         for (i, rt) in self.patched_on.iter().enumerate() {
             let got = self.run(rt, &patched, tmp, &format!("run{i}"));
+            if p.against == Against::Documented && i == 0 {
+                // run_qemu requires exit status 0: every check passed.
+                assert!(!got.is_empty(), "{arch} {source}: no output");
+                compared += got.lines().count();
+                reference = got;
+                continue;
+            }
             let on = format!(
                 "{arch} {source} patched to {glibc}, on glibc {}",
                 rt.glibc_version
@@ -423,16 +500,32 @@ impl Arch {
                 (_, Compare::Beyond) => beyond(&on, &reference, &got, rt.glibc_version == "2.31"),
             };
         }
+        let glibc_ref = if p.against == Against::Trixie {
+            "2.41"
+        } else {
+            self.reference.glibc_version.as_str()
+        };
+        let what = match (p.against, p.compare) {
+            (Against::Stubs243, _) => {
+                format!("the side-by-side part identical to glibc {glibc_ref}'s")
+            }
+            (Against::Built(_), _) => {
+                format!(
+                    "output identical to C23's meaning composed from glibc {glibc_ref}'s functions"
+                )
+            }
+            (Against::Documented, _) => {
+                "output checked by the program against the documented answers, the same".to_string()
+            }
+            (_, Compare::Beyond) => format!(
+                "output (\"beyond:\" lines: that or EOVERFLOW) identical to glibc {glibc_ref}'s"
+            ),
+            _ => format!("output identical to glibc {glibc_ref}'s"),
+        };
         println!(
-            "polyfill_arches: {arch} {source} patched to {glibc}: {} polyfills, {} lines of {} identical to glibc {}'s on {}",
+            "polyfill_arches: {arch} {source} patched to {glibc}: {} polyfills, {} lines of {what} on {}",
             linked.len(),
             reference.lines().count(),
-            match (p.against, p.compare) {
-                (Against::Stubs243, _) => "the side-by-side part",
-                (_, Compare::Beyond) => "output (\"beyond:\" lines: that or EOVERFLOW)",
-                _ => "output",
-            },
-            if p.against == Against::Trixie { "2.41" } else { self.reference.glibc_version.as_str() },
             self.patched_on
                 .iter()
                 .map(|r| r.glibc_version.as_str())
@@ -445,6 +538,26 @@ impl Arch {
     fn run(&self, rt: &OldRuntime, prog: &Path, tmp: &Path, dir: &str) -> String {
         run_qemu(self.qemu, rt, prog, &fresh(tmp, dir))
     }
+}
+
+/// `testdata/polyfill/SOURCE` built with `flags` against the stub libc.so.6 and libm.so.6
+/// of glibc 2.43 from the ABI database.
+fn build_against_stubs(cc: &str, arch: &str, source: &str, flags: &[&str], tmp: &Path, bin: &Path) {
+    let stubs = tmp.join("stubs-2.43-libm");
+    std::fs::create_dir_all(&stubs).expect("mkdir");
+    let target = elfcompat::abi::db().target_by_name(arch).expect("target");
+    let release = elfcompat::abi::GlibcVersion::parse("2.43").expect("2.43");
+    elfcompat::verify::stubs::write_stubs(target, release, &stubs).expect("stubs");
+    let mut c = Command::new(cc);
+    c.args(["-O1", "-w"])
+        .args(flags)
+        .arg("-o")
+        .arg(bin)
+        .arg(common::crate_root().join("testdata/polyfill").join(source))
+        .arg("-Wl,--no-as-needed,--allow-shlib-undefined")
+        .arg(stubs.join("libc.so.6"))
+        .arg(stubs.join("libm.so.6"));
+    output(c);
 }
 
 /// A release's (major, minor).
@@ -639,6 +752,7 @@ fn ppc64el_every_polyfill_matches_glibc() {
 fn riscv64_every_polyfill_matches_glibc() {
     let mut exceptions = TERMIOS_EXCEPTIONS.to_vec();
     exceptions.extend(RSEQ_EXCEPTIONS);
+    exceptions.extend(FROMFP_FLOATN_EXCEPTIONS);
     every_polyfill(
         "riscv64",
         &[
@@ -651,6 +765,10 @@ fn riscv64_every_polyfill_matches_glibc() {
             PIDFD_GETPID,
             STRTO_C23,
             TAIL,
+            MATH_EXACT,
+            FROMFP_C23,
+            FLOATN_NAMES,
+            UABS,
         ],
         &exceptions,
     );

@@ -53,6 +53,14 @@ static int test_flags(void) {
     __asm__ volatile("efpc %0" : "=d"(fpc));
     return (int)((fpc >> 16) & ALL);
 }
+#elif defined(__riscv)
+/* The fflags CSR: NV DZ OF UF NX, the same bits as FE_*. */
+static void clear_flags(void) { __asm__ volatile("csrw fflags, zero"); }
+static int test_flags(void) {
+    unsigned long s;
+    __asm__ volatile("csrr %0, fflags" : "=r"(s));
+    return (int)(s & ALL);
+}
 #else
 static void clear_flags(void) { __asm__ volatile("msr fpsr, xzr"); }
 static int test_flags(void) {
