@@ -16,33 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-const PROGRAMS: &[&str] = &[
-    "coreutils",
-    "bash",
-    "grep",
-    "sed",
-    "tar",
-    "gzip",
-    "xz-utils",
-    "findutils",
-    "diffutils",
-    "python3.11-minimal",
-];
-
-/// The shared libraries those programs load (the same sonames in bullseye and bookworm).
-const LIBRARIES: &[&str] = &[
-    "libtinfo6",
-    "libpcre2-8-0",
-    "libacl1",
-    "libattr1",
-    "libselinux1",
-    "libgmp10",
-    "liblzma5",
-    "libexpat1",
-    "zlib1g",
-    "libzstd1",
-    "libbz2-1.0",
-];
+use common::cross::{LIBRARIES, PROGRAMS};
 
 /// `tools/debian-fetch.sh SUITE ARCH DEST PKG...` into the cache (it does nothing when the
 /// packages are there already); DEST.

@@ -247,34 +247,9 @@ fn elf_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
 /// (`sysconf(_SC_SIGSTKSZ)`, `push $0xfa` / `movs r0, #250` before the call, twice), and
 /// nothing else.
 fn debian_packages(arch: &str) {
-    let progs = [
-        "coreutils",
-        "bash",
-        "grep",
-        "sed",
-        "tar",
-        "gzip",
-        "xz-utils",
-        "findutils",
-        "diffutils",
-        "python3.11-minimal",
-    ];
-    let libs = [
-        "libtinfo6",
-        "libpcre2-8-0",
-        "libacl1",
-        "libattr1",
-        "libselinux1",
-        "libgmp10",
-        "liblzma5",
-        "libexpat1",
-        "zlib1g",
-        "libzstd1",
-        "libbz2-1.0",
-    ];
     let mut files = Vec::new();
-    elf_files(&fetch(arch, "progs", &progs), &mut files);
-    elf_files(&fetch(arch, "libs", &libs), &mut files);
+    elf_files(&fetch(arch, "progs", cross::PROGRAMS), &mut files);
+    elf_files(&fetch(arch, "libs", cross::LIBRARIES), &mut files);
     files.sort();
     let mut seen = Vec::new();
     for p in &files {

@@ -41,7 +41,7 @@ impl Arch {
     }
 
     /// (JUMP_SLOT, GLOB_DAT) relocation types.
-    fn slot_relocs(self) -> (u32, u32) {
+    pub(super) fn slot_relocs(self) -> (u32, u32) {
         match self {
             Arch::I386 => (object::elf::R_386_JMP_SLOT.0, object::elf::R_386_GLOB_DAT.0),
             Arch::Arm => (
@@ -83,11 +83,12 @@ fn sext(v: u32, bits: u32) -> i64 {
     i64::from(((v << (32 - bits)) as i32) >> (32 - bits))
 }
 
-/// The GOT slots the loader fills with `symbol` (its JUMP_SLOT and GLOB_DAT relocations in
-/// DT_REL, DT_RELA and DT_JMPREL), for a file of any class and byte order.
+/// The GOT slots the loader fills with `symbol` (its relocations of the architecture's
+/// JUMP_SLOT and GLOB_DAT types, `(jump_slot, glob_dat)`, in DT_REL, DT_RELA and
+/// DT_JMPREL), for a file of any class and byte order.
 pub(super) fn got_slots(
     file: &ElfFile<'_>,
-    arch: Arch,
+    (jump_slot, glob_dat): (u32, u32),
     symbol: &str,
     offset_of: impl Fn(u64, u64) -> Option<usize>,
 ) -> Vec<u64> {
@@ -98,13 +99,12 @@ pub(super) fn got_slots(
         .table
         .iter()
         .enumerate()
-        .filter(|(_, s)| s.is_undefined() && dynamic.name_bytes(s) == symbol.as_bytes())
+        .filter(|(_, s)| s.is_undefined() && dynamic.name_is(s, symbol.as_bytes()))
         .map(|(i, _)| i as u64)
         .collect();
     if indices.is_empty() {
         return Vec::new();
     }
-    let (jump_slot, glob_dat) = arch.slot_relocs();
     let is64 = file.class == Class::Elf64;
     let big = file.byte_order == ByteOrder::Big;
     let word = |at: usize| -> Option<u64> {

@@ -422,13 +422,6 @@ fn u32_at(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
 }
 
-fn u64_at(b: &[u8], at: usize) -> Option<u64> {
-    let s = b.get(at..at.checked_add(8)?)?;
-    let mut a = [0u8; 8];
-    a.copy_from_slice(s);
-    Some(u64::from_le_bytes(a))
-}
-
 /// Whether the scanner reads the code of `machine` (and so can see a use of a silently
 /// changed function): all seven architectures.
 pub fn reads_code_of(machine: u16) -> bool {
@@ -480,25 +473,10 @@ impl<'a> Code<'a> {
     }
 
     /// The GOT slots that the loader fills with `symbol`'s address (its JUMP_SLOT and
-    /// GLOB_DAT relocations in DT_RELA and DT_JMPREL).
+    /// GLOB_DAT relocations).
     fn got_slots(&self, symbol: &str) -> Vec<u64> {
-        let Some(dynamic) = &self.file.dynamic else {
-            return Vec::new();
-        };
-        let indices: Vec<u64> = dynamic
-            .table
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.is_undefined() && dynamic.name_is(s, symbol.as_bytes()))
-            .map(|(i, _)| i as u64)
-            .collect();
-        if indices.is_empty() {
-            return Vec::new();
-        }
-        let (jump_slot, glob_dat) = match self.isa {
-            Isa::Other(arch) => {
-                return arches::got_slots(self.file, arch, symbol, |a, l| self.offset_of(a, l))
-            }
+        let relocs = match self.isa {
+            Isa::Other(arch) => arch.slot_relocs(),
             Isa::X86_64 => (
                 object::elf::R_X86_64_JUMP_SLOT.0,
                 object::elf::R_X86_64_GLOB_DAT.0,
@@ -508,33 +486,7 @@ impl<'a> Code<'a> {
                 object::elf::R_AARCH64_GLOB_DAT.0,
             ),
         };
-        let tables = [
-            (object::elf::DT_RELA, object::elf::DT_RELASZ),
-            (object::elf::DT_JMPREL, object::elf::DT_PLTRELSZ),
-        ];
-        let mut slots = Vec::new();
-        for (addr_tag, size_tag) in tables {
-            let (Some(addr), Some(size)) = (dynamic.value(addr_tag.0), dynamic.value(size_tag.0))
-            else {
-                continue;
-            };
-            let Some(start) = self.offset_of(addr, size) else {
-                continue;
-            };
-            let data = self.file.data;
-            for k in 0..(size / 24) as usize {
-                let at = start + 24 * k;
-                let (Some(r_offset), Some(r_info)) = (u64_at(data, at), u64_at(data, at + 8))
-                else {
-                    break;
-                };
-                let (sym, ty) = (r_info >> 32, (r_info & 0xffff_ffff) as u32);
-                if (ty == jump_slot || ty == glob_dat) && indices.contains(&sym) {
-                    slots.push(r_offset);
-                }
-            }
-        }
-        slots
+        arches::got_slots(self.file, relocs, symbol, |a, l| self.offset_of(a, l))
     }
 
     /// Each x86_64 call (or tail call) that reaches one of `slots`, directly (`call

@@ -422,3 +422,33 @@ pub fn assert_patched_runs_like(
         }
     }
 }
+
+/// Debian 12's packages whose executables tests/arch32_packages.rs patches and runs, and
+/// whose code tests/silent_scan_arches.rs scans.
+pub const PROGRAMS: &[&str] = &[
+    "coreutils",
+    "bash",
+    "grep",
+    "sed",
+    "tar",
+    "gzip",
+    "xz-utils",
+    "findutils",
+    "diffutils",
+    "python3.11-minimal",
+];
+
+/// The shared libraries those programs load (the same sonames in bullseye and bookworm).
+pub const LIBRARIES: &[&str] = &[
+    "libtinfo6",
+    "libpcre2-8-0",
+    "libacl1",
+    "libattr1",
+    "libselinux1",
+    "libgmp10",
+    "liblzma5",
+    "libexpat1",
+    "zlib1g",
+    "libzstd1",
+    "libbz2-1.0",
+];
