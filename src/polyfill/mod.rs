@@ -526,6 +526,26 @@ struct Resolved {
     local_entry: u64,
 }
 
+impl Resolved {
+    /// The target's GOT slot, for a relocation of type `t` that reads one: only an import
+    /// has one here (a defined symbol is reached directly).
+    fn got_slot(&self, t: u32) -> Result<i64, PolyfillError> {
+        self.got
+            .map(|g| g as i64)
+            .ok_or(PolyfillError::Relocation(t))
+    }
+
+    /// Whether a direct reference (a branch, a call, a PC-relative address) of type `t` can
+    /// be resolved statically: only to a defined target; an import is reached through its
+    /// stub (calls) or its GOT slot.
+    fn require_defined(&self, t: u32) -> Result<(), PolyfillError> {
+        match self.defined {
+            true => Ok(()),
+            false => Err(PolyfillError::Relocation(t)),
+        }
+    }
+}
+
 impl Layout {
     /// Link at the final addresses of the two blobs.
     pub fn link(&self, text_base: u64, data_base: u64) -> Result<Linked, PolyfillError> {
@@ -785,13 +805,6 @@ fn apply(
     use object::elf::*;
     let s_a = (r.target as i64).wrapping_add(addend);
     let p = r.place as i64;
-    // A GOT slot: only for an import (a defined symbol has none here).
-    let got = |t: u32| r.got.map(|g| g as i64).ok_or(PolyfillError::Relocation(t));
-    // A direct reference to an import that has no stub cannot be resolved statically.
-    let direct = |t: u32| match r.defined {
-        true => Ok(()),
-        false => Err(PolyfillError::Relocation(t)),
-    };
     match arch {
         Arch::X86_64 => match r_type {
             t if t == R_X86_64_PC32.0 || t == R_X86_64_PLT32.0 => put32(dst, at, rel32(s_a - p)?),
@@ -799,7 +812,7 @@ fn apply(
                 || t == R_X86_64_GOTPCRELX.0
                 || t == R_X86_64_REX_GOTPCRELX.0 =>
             {
-                put32(dst, at, rel32(got(t)? + addend - p)?)
+                put32(dst, at, rel32(r.got_slot(t)? + addend - p)?)
             }
             t => Err(PolyfillError::Relocation(t)),
         },
@@ -812,13 +825,13 @@ fn apply(
             let gb = r.got_base as i64;
             let v = match r_type {
                 t if t == R_386_PC32.0 || t == R_386_PLT32.0 => {
-                    direct(t)?;
+                    r.require_defined(t)?;
                     s_a - p
                 }
                 // _GLOBAL_OFFSET_TABLE_ + A - P: the GOT base, found from the PC.
                 t if t == R_386_GOTPC.0 => gb + addend - p,
                 t if t == R_386_GOTOFF.0 => {
-                    direct(t)?;
+                    r.require_defined(t)?;
                     s_a - gb
                 }
                 // Only the form with a base register (`op disp32(%reg)`, ModRM mod 10 and
@@ -832,7 +845,7 @@ fn apply(
                     if modrm >> 6 != 0b10 || modrm & 7 == 0b100 {
                         return Err(PolyfillError::Relocation(t));
                     }
-                    got(t)? + addend - gb
+                    r.got_slot(t)? + addend - gb
                 }
                 t => return Err(PolyfillError::Relocation(t)),
             };
@@ -842,7 +855,7 @@ fn apply(
             let gb = r.got_base as i64;
             match r_type {
                 t if is_thumb_branch(t) => {
-                    direct(t)?;
+                    r.require_defined(t)?;
                     // Every target is Thumb (the object holds no ARM code; stubs are Thumb):
                     // `bl` and `b.w` stay in Thumb state. An ARM target would need `blx`.
                     if r.target & 1 == 0 {
@@ -854,15 +867,15 @@ fn apply(
                     put16(dst, at + 2, hw2)
                 }
                 t if t == R_ARM_REL32.0 => {
-                    direct(t)?;
+                    r.require_defined(t)?;
                     put32(dst, at, word32(s_a - p)?)
                 }
                 // GOT_ORG + A - P.
                 t if t == R_ARM_BASE_PREL => put32(dst, at, word32(gb + addend - p)?),
                 // GOT(S) + A - GOT_ORG.
-                t if t == R_ARM_GOT_BREL => put32(dst, at, word32(got(t)? + addend - gb)?),
+                t if t == R_ARM_GOT_BREL => put32(dst, at, word32(r.got_slot(t)? + addend - gb)?),
                 // GOT(S) + A - P.
-                t if t == R_ARM_GOT_PREL.0 => put32(dst, at, word32(got(t)? + addend - p)?),
+                t if t == R_ARM_GOT_PREL.0 => put32(dst, at, word32(r.got_slot(t)? + addend - p)?),
                 t => Err(PolyfillError::Relocation(t)),
             }
         }

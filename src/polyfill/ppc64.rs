@@ -108,16 +108,11 @@ pub(super) fn apply(
     let s_a = (r.target as i64).wrapping_add(addend);
     let p = r.place as i64;
     let toc = r.got_base as i64;
-    let got = |t: u32| r.got.map(|g| g as i64).ok_or(PolyfillError::Relocation(t));
-    let direct = |t: u32| match r.defined {
-        true => Ok(()),
-        false => Err(PolyfillError::Relocation(t)),
-    };
     // In little-endian code the 16-bit field of a D-form instruction is its first halfword,
     // at the relocation's offset.
     match r_type {
         t if t == R_PPC64_REL24.0 => {
-            direct(t)?;
+            r.require_defined(t)?;
             let d = s_a + r.local_entry as i64 - p;
             if d % 4 != 0 || !(-(1 << 25)..(1 << 25)).contains(&d) {
                 return Err(PolyfillError::Range);
@@ -126,23 +121,23 @@ pub(super) fn apply(
             put32(dst, at, (insn & 0xfc00_0003) | (d as u32 & 0x03ff_fffc))
         }
         t if t == R_PPC64_REL16_HA.0 => {
-            direct(t)?;
+            r.require_defined(t)?;
             put16(dst, at, ha(s_a - p)?)
         }
         t if t == R_PPC64_REL16_LO.0 => {
-            direct(t)?;
+            r.require_defined(t)?;
             put16(dst, at, lo(s_a - p))
         }
         t if t == R_PPC64_TOC16_HA.0 => {
-            direct(t)?;
+            r.require_defined(t)?;
             put16(dst, at, ha(s_a - toc)?)
         }
         t if t == R_PPC64_TOC16_LO.0 => {
-            direct(t)?;
+            r.require_defined(t)?;
             put16(dst, at, lo(s_a - toc))
         }
         t if t == R_PPC64_TOC16_LO_DS.0 => {
-            direct(t)?;
+            r.require_defined(t)?;
             lo_ds(dst, at, s_a - toc)
         }
         // An inline PLT sequence calling another polyfill becomes a direct call of its
@@ -166,8 +161,8 @@ pub(super) fn apply(
             put32(dst, at, 0x4800_0001 | (d as u32 & 0x03ff_fffc))
         }
         // The import's GOT slot, TOC-relative (the inline PLT sequence).
-        t if t == R_PPC64_PLT16_HA.0 => put16(dst, at, ha(got(t)? + addend - toc)?),
-        t if t == R_PPC64_PLT16_LO_DS.0 => lo_ds(dst, at, got(t)? + addend - toc),
+        t if t == R_PPC64_PLT16_HA.0 => put16(dst, at, ha(r.got_slot(t)? + addend - toc)?),
+        t if t == R_PPC64_PLT16_LO_DS.0 => lo_ds(dst, at, r.got_slot(t)? + addend - toc),
         // Markers of the inline PLT sequence: nothing to change for an import.
         t if t == R_PPC64_PLTSEQ || t == R_PPC64_PLTCALL => Ok(()),
         // A `.toc` word that is the import's own GOT slot: the loader fills it.

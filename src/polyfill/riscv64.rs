@@ -137,10 +137,7 @@ pub(super) fn apply(
     let p = r.place as i64;
     // A direct reference (a branch, a call, a PC-relative address) needs a defined target:
     // an import is reached through its stub (calls) or its GOT slot only.
-    let direct = |t: u32| match r.defined {
-        true => Ok(s_a - p),
-        false => Err(PolyfillError::Relocation(t)),
-    };
+    let direct = |t: u32| r.require_defined(t).map(|()| s_a - p);
     match r_type {
         RELAX => Ok(()),
         BRANCH => {
@@ -168,7 +165,7 @@ pub(super) fn apply(
         PCREL_HI20 | GOT_HI20 => {
             let d = match r_type {
                 PCREL_HI20 => direct(r_type)?,
-                _ => r.got.ok_or(PolyfillError::Relocation(r_type))? as i64 + addend - p,
+                _ => r.got_slot(r_type)? + addend - p,
             };
             let (h, _) = hi_lo(d)?;
             hi.0.insert(r.place, d);

@@ -56,14 +56,12 @@ pub(super) fn apply(
     match r_type {
         // (S + A - P) >> 1; a PLT call of an import reaches its stub (the target here).
         t if t == R_390_PC32DBL.0 || t == R_390_PLT32DBL.0 => {
-            if !r.defined {
-                return Err(PolyfillError::Relocation(t));
-            }
+            r.require_defined(t)?;
             put32(dst, at, halfwords(s_a - p)?)
         }
         // (GOT slot + A - P) >> 1: `lgrl` of an import's slot.
         t if t == R_390_GOTENT.0 => {
-            let g = r.got.ok_or(PolyfillError::Relocation(t))? as i64;
+            let g = r.got_slot(t)?;
             put32(dst, at, halfwords(g + addend - p)?)
         }
         t => Err(PolyfillError::Relocation(t)),
