@@ -16,30 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use common::cross::{LIBRARIES, PROGRAMS};
-
-/// `tools/debian-fetch.sh SUITE ARCH DEST PKG...` into the cache (it does nothing when the
-/// packages are there already); DEST.
-fn fetch(suite: &str, arch: &str, what: &str, packages: &[&str]) -> PathBuf {
-    let home = std::env::var_os("HOME").expect("HOME");
-    let cache = std::env::var_os("ELFCOMPAT_CACHE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(&home).join(".cache/elfcompat"));
-    let dest = cache.join(format!("packages/{suite}-{arch}-{what}"));
-    let o = Command::new("bash")
-        .arg(common::crate_root().join("tools/debian-fetch.sh"))
-        .args([suite, arch])
-        .arg(&dest)
-        .args(packages)
-        .output()
-        .expect("debian-fetch.sh");
-    assert!(
-        o.status.success(),
-        "debian-fetch.sh {suite} {arch} {packages:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    dest
-}
+use common::cross::{debian_packages as fetch, LIBRARIES, PROGRAMS};
 
 /// The library directories of an extracted package tree, `:`-separated.
 fn lib_dirs(root: &Path, triplet: &str) -> String {

@@ -200,29 +200,6 @@ fn riscv64_uses_are_seen() {
     arch_scans(&cross::RISCV64, &[], false);
 }
 
-/// `tools/debian-fetch.sh bookworm ARCH DEST PKG...` into the cache that
-/// tests/arch32_packages.rs shares (it does nothing when the packages are there); DEST.
-fn fetch(arch: &str, what: &str, packages: &[&str]) -> std::path::PathBuf {
-    let home = std::env::var_os("HOME").expect("HOME");
-    let cache = std::env::var_os("ELFCOMPAT_CACHE")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| Path::new(&home).join(".cache/elfcompat"));
-    let dest = cache.join(format!("packages/bookworm-{arch}-{what}"));
-    let o = std::process::Command::new("bash")
-        .arg(common::crate_root().join("tools/debian-fetch.sh"))
-        .args(["bookworm", arch])
-        .arg(&dest)
-        .args(packages)
-        .output()
-        .expect("debian-fetch.sh");
-    assert!(
-        o.status.success(),
-        "debian-fetch.sh {arch} {packages:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    dest
-}
-
 /// Every ELF file under `dir`, symbolic links left out.
 fn elf_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     let Ok(rd) = std::fs::read_dir(dir) else {
@@ -248,8 +225,14 @@ fn elf_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
 /// nothing else.
 fn debian_packages(arch: &str) {
     let mut files = Vec::new();
-    elf_files(&fetch(arch, "progs", cross::PROGRAMS), &mut files);
-    elf_files(&fetch(arch, "libs", cross::LIBRARIES), &mut files);
+    elf_files(
+        &cross::debian_packages("bookworm", arch, "progs", cross::PROGRAMS),
+        &mut files,
+    );
+    elf_files(
+        &cross::debian_packages("bookworm", arch, "libs", cross::LIBRARIES),
+        &mut files,
+    );
     files.sort();
     let mut seen = Vec::new();
     for p in &files {

@@ -452,3 +452,27 @@ pub const LIBRARIES: &[&str] = &[
     "libzstd1",
     "libbz2-1.0",
 ];
+
+/// `tools/debian-fetch.sh SUITE ARCH DEST PKG...` into the cache
+/// (`~/.cache/elfcompat/packages/SUITE-ARCH-WHAT`, or under `ELFCOMPAT_CACHE`); it does
+/// nothing when the packages are there already. Returns DEST.
+pub fn debian_packages(suite: &str, arch: &str, what: &str, packages: &[&str]) -> PathBuf {
+    let home = std::env::var_os("HOME").expect("HOME");
+    let cache = std::env::var_os("ELFCOMPAT_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(&home).join(".cache/elfcompat"));
+    let dest = cache.join(format!("packages/{suite}-{arch}-{what}"));
+    let o = Command::new("bash")
+        .arg(super::crate_root().join("tools/debian-fetch.sh"))
+        .args([suite, arch])
+        .arg(&dest)
+        .args(packages)
+        .output()
+        .expect("debian-fetch.sh");
+    assert!(
+        o.status.success(),
+        "debian-fetch.sh {suite} {arch} {packages:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    dest
+}
