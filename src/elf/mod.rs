@@ -266,6 +266,23 @@ pub struct Dynamic<'data> {
     pub verdef: Vec<Verdef<'data>>,
     /// Where the tables live.
     pub layout: DynamicLayout,
+    /// After a [`Names::Imports`] parse: what the requirement model reads of `.dynsym`,
+    /// found in the parse's one pass over it.
+    pub imports: Option<ImportScan>,
+}
+
+/// What a [`Names::Imports`] parse found in `.dynsym`, in one pass: the named symbols that
+/// are imports (undefined, or bound to a version a verneed entry requires), how many named
+/// symbols are exports, and the version indices no verneed or verdef entry defines.
+#[derive(Clone, Debug, Default)]
+pub struct ImportScan {
+    /// (index in `.dynsym`, name length) of each import, in table order.
+    pub symbols: Vec<(u32, u32)>,
+    /// Named, defined, non-local symbols bound to no required version.
+    pub export_count: usize,
+    /// (index in `.dynsym`, raw `.gnu.version` entry) of each named symbol whose version
+    /// index (2 or above) no verneed or verdef entry has, in table order.
+    pub dangling: Vec<(usize, u16)>,
 }
 
 impl<'data> Dynamic<'data> {
@@ -297,6 +314,17 @@ impl<'data> Dynamic<'data> {
         self.strtab
             .get(sym.name_offset as usize)
             .is_some_and(|&b| b != 0)
+    }
+
+    /// The name of `len` bytes at `offset` of the string table (an [`ImportScan`] entry's),
+    /// decoded.
+    pub fn name_at(&self, offset: u32, len: u32) -> Cow<'data, str> {
+        let start = offset as usize;
+        let bytes = self.strtab.get(start..start + len as usize).unwrap_or(&[]);
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(bytes),
+        }
     }
 
     /// A symbol's name: decoded here for an entry of [`Dynamic::table`].

@@ -8,7 +8,7 @@ use object::read::elf::{Dyn as _, FileHeader, ProgramHeader as _, SectionHeader 
 use object::{Endianness, Pod, ReadRef};
 
 use super::{
-    ByteOrder, Class, DynSymbol, Dynamic, ElfError, ElfFile, Names, Region, Segment,
+    ByteOrder, Class, DynSymbol, Dynamic, ElfError, ElfFile, ImportScan, Names, Region, Segment,
     SymbolCountSource, SymbolTable, Verdef, Vernaux, Verneed,
 };
 
@@ -602,32 +602,87 @@ fn parse_dynamic<'data, Elf: FileHeader<Endian = Endianness, Sym: Sync>>(
     dynamic.names = names;
     dynamic.strtab = strtab.bytes;
     if names == Names::Imports {
-        charge_imports(&dynamic, &strtab)?;
+        dynamic.imports = Some(scan_imports(&dynamic, &strtab)?);
     }
     Ok((dynamic, warnings))
 }
 
-/// After a [`Names::Imports`] parse, the names the requirement model will decode (the
-/// undefined symbols' and those bound to a needed version) charged to the string table's
-/// budget, as [`symbols_of`] charges every name: a name that is not UTF-8 is copied when
-/// decoded, and a hostile file must not make those copies far larger than itself.
-fn charge_imports(dynamic: &Dynamic<'_>, strtab: &Strtab<'_>) -> Result<()> {
-    let mut needed = [0u64; 0x8000 / 64];
+/// After a [`Names::Imports`] parse, one pass over `.dynsym` that finds what the
+/// requirement model reads ([`ImportScan`]), and charges the names it will decode (the
+/// undefined symbols' and those bound to a needed version) to the string table's budget,
+/// as [`symbols_of`] charges every name: a name that is not UTF-8 is copied when decoded,
+/// and a hostile file must not make those copies far larger than itself.
+fn scan_imports(dynamic: &Dynamic<'_>, strtab: &Strtab<'_>) -> Result<ImportScan> {
+    // Per version index up to the largest a vernaux or verdef has: NEEDED (a vernaux has
+    // it), KNOWN (a vernaux or a verdef has it).
+    const NEEDED: u8 = 1;
+    const KNOWN: u8 = 2;
+    let aux_indices = dynamic
+        .verneed
+        .iter()
+        .flat_map(|vn| &vn.aux)
+        .map(|a| a.index);
+    let def_indices = dynamic.verdef.iter().map(|vd| vd.index);
+    let top = aux_indices.chain(def_indices).map(|i| i & 0x7fff).max();
+    let mut kind = vec![0u8; top.map_or(0, |t| usize::from(t) + 1)];
+    for vd in &dynamic.verdef {
+        kind[usize::from(vd.index & 0x7fff)] |= KNOWN;
+    }
     for aux in dynamic.verneed.iter().flat_map(|vn| &vn.aux) {
-        let i = usize::from(aux.index & 0x7fff);
-        needed[i / 64] |= 1 << (i % 64);
+        kind[usize::from(aux.index & 0x7fff)] |= NEEDED | KNOWN;
     }
-    for (i, sym) in dynamic.table.iter().enumerate() {
-        let v = usize::from(dynamic.versym.get(i).copied().unwrap_or(1) & 0x7fff);
-        let bound = v >= 2 && needed[v / 64] & (1 << (v % 64)) != 0;
-        if sym.is_undefined() || bound {
-            let tail = strtab.tail("symbol name", sym.name_offset)?;
-            let len = memchr::memchr(0, tail)
-                .ok_or_else(|| Strtab::unterminated("symbol name", sym.name_offset))?;
-            strtab.charge("symbol name", len as u64)?;
-        }
+    let mut scan = ImportScan::default();
+    let names = dynamic.strtab;
+    let versym = &dynamic.versym;
+    // An import's name: found and charged (rare beside the exports: kept out of the loop).
+    #[inline(never)]
+    fn charge(strtab: &Strtab<'_>, name: u32) -> Result<usize> {
+        let tail = strtab.tail("symbol name", name)?;
+        let len =
+            memchr::memchr(0, tail).ok_or_else(|| Strtab::unterminated("symbol name", name))?;
+        strtab.charge("symbol name", len as u64)?;
+        Ok(len)
     }
-    Ok(())
+    let mut failed = None;
+    dynamic.table.for_each_key(
+        #[inline(always)]
+        |i, name, shndx, info| {
+            if failed.is_some() {
+                return;
+            }
+            let raw = versym.get(i).copied().unwrap_or(1);
+            let v = usize::from(raw & 0x7fff);
+            let k = if v >= 2 {
+                kind.get(v).copied().unwrap_or(0)
+            } else {
+                KNOWN
+            };
+            let import = shndx == E::SHN_UNDEF.0 || k & NEEDED != 0;
+            let mut len = 0;
+            if import {
+                match charge(strtab, name) {
+                    Ok(n) => len = n,
+                    Err(e) => return failed = Some(e),
+                }
+            }
+            // Entry 0 and unnamed entries are neither imports nor exports.
+            if i == 0 || names.get(name as usize).is_none_or(|&b| b == 0) {
+                return;
+            }
+            if k & KNOWN == 0 {
+                scan.dangling.push((i, raw));
+            }
+            if import {
+                scan.symbols.push((i as u32, len as u32));
+            } else if info >> 4 != E::STB_LOCAL.0 {
+                scan.export_count += 1;
+            }
+        },
+    );
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(scan),
+    }
 }
 
 /// `.dynsym`'s `count` entries at `offset`, in place, for the class.

@@ -62,6 +62,47 @@ impl<'data> SymbolTable<'data> {
         self.len() == 0
     }
 
+    /// (index, st_name, st_shndx, st_info) of every entry in table order: what a pass over
+    /// a whole table reads of each entry, without building a [`DynSymbol`] per entry. The
+    /// class and byte order are matched once, not per field.
+    #[inline]
+    pub fn for_each_key(&self, mut f: impl FnMut(usize, u32, u16, u8)) {
+        // Field offsets of Elf32_Sym (16 bytes) and Elf64_Sym (24 bytes).
+        fn each<const SIZE: usize, const INFO: usize, const SHNDX: usize>(
+            bytes: &[u8],
+            little: bool,
+            f: &mut impl FnMut(usize, u32, u16, u8),
+        ) {
+            let entries = bytes.chunks_exact(SIZE).enumerate();
+            if little {
+                for (i, e) in entries {
+                    let name = u32::from_le_bytes([e[0], e[1], e[2], e[3]]);
+                    f(
+                        i,
+                        name,
+                        u16::from_le_bytes([e[SHNDX], e[SHNDX + 1]]),
+                        e[INFO],
+                    );
+                }
+            } else {
+                for (i, e) in entries {
+                    let name = u32::from_be_bytes([e[0], e[1], e[2], e[3]]);
+                    f(
+                        i,
+                        name,
+                        u16::from_be_bytes([e[SHNDX], e[SHNDX + 1]]),
+                        e[INFO],
+                    );
+                }
+            }
+        }
+        let little = self.endian == Endianness::Little;
+        match self.syms {
+            Syms::Elf32(s) => each::<16, 12, 14>(object::pod::bytes_of_slice(s), little, &mut f),
+            Syms::Elf64(s) => each::<24, 4, 6>(object::pod::bytes_of_slice(s), little, &mut f),
+        }
+    }
+
     /// Entry `i`, its name undecoded.
     #[inline]
     pub fn get(&self, i: usize) -> Option<DynSymbol<'data>> {

@@ -261,6 +261,47 @@ impl<'data> Requirements<'data> {
             });
         }
 
+        // The parse's pass over `.dynsym` found the imports: only they are read again.
+        if let (Some(scan), false) = (&dynamic.imports, with_exports) {
+            req.export_count = scan.export_count;
+            req.dangling_indices.clone_from(&scan.dangling);
+            req.imports.reserve_exact(scan.symbols.len());
+            for &(i, len) in &scan.symbols {
+                let i = i as usize;
+                let Some(sym) = dynamic.table.get(i) else {
+                    continue;
+                };
+                let raw = dynamic.versym.get(i).copied().unwrap_or(1);
+                let index = usize::from(raw & 0x7fff);
+                let needed = needed_by_index.get(index).copied().flatten();
+                let needed = needed.filter(|_| index >= 2);
+                let (library, version) = match needed {
+                    Some((li, vi)) => {
+                        let lib = &mut req.libraries[li];
+                        let v = &mut lib.versions[vi];
+                        v.used_by += 1;
+                        (Some(lib.soname.clone()), Some(v.name.clone()))
+                    }
+                    None => (None, None),
+                };
+                req.imports.push(ImportedSymbol {
+                    name: dynamic.name_at(sym.name_offset, len),
+                    library,
+                    version,
+                    versym: raw,
+                    binding: if sym.is_weak() {
+                        SymbolBinding::Weak
+                    } else {
+                        SymbolBinding::Global
+                    },
+                    kind: SymbolKind::of(&sym),
+                    copy_relocated: needed.is_some() && !sym.is_undefined(),
+                    dynsym_index: i,
+                });
+            }
+            return req;
+        }
+
         // Read in place: only the names shown (imports, and exports when asked) are decoded.
         for (i, sym) in dynamic.table.iter().enumerate().skip(1) {
             if !dynamic.is_named(&sym) {
