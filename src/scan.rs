@@ -32,8 +32,11 @@ pub struct Walk {
 }
 
 /// How a walk treats what it meets.
-struct Walker {
+struct Walker<'f> {
     walk: Walk,
+    /// Where each listed path goes as it is found, instead of `walk.files` (with whether
+    /// the walk found it a regular file: false for a special file named explicitly).
+    each: Option<&'f mut dyn FnMut(PathBuf, bool)>,
     /// (device, inode) of every file and directory listed so far, with the index of the
     /// file in `walk.files` (`usize::MAX` for a directory).
     seen: HashMap<(u64, u64), usize>,
@@ -41,14 +44,22 @@ struct Walker {
     keep_links: bool,
 }
 
-impl Walker {
+impl Walker<'_> {
+    /// List a path: a regular file, or (named explicitly) a special one.
+    fn list(&mut self, path: PathBuf, regular: bool) {
+        match self.each.as_mut() {
+            Some(each) => each(path, regular),
+            None => self.walk.files.push(path),
+        }
+    }
+
     /// Record a regular file, or the second name of one.
     fn file(&mut self, path: PathBuf, meta: &std::fs::Metadata) {
         let next = self.walk.files.len();
         match self.seen.entry((meta.dev(), meta.ino())) {
             std::collections::hash_map::Entry::Vacant(v) => {
                 v.insert(next);
-                self.walk.files.push(path);
+                self.list(path, true);
             }
             std::collections::hash_map::Entry::Occupied(o) => {
                 self.walk.duplicates += 1;
@@ -82,9 +93,26 @@ pub fn walk_mirror(paths: &[PathBuf]) -> Walk {
     walk_with(paths, true)
 }
 
+/// Walk the given paths as [`walk`] does, handing each file to `each` as soon as it is
+/// found (with whether the walk found it a regular file: false only for a special file
+/// named explicitly), so that work on the first files can start while the walk goes on.
+/// The returned walk's `files` is empty.
+pub fn walk_each(paths: &[PathBuf], each: &mut dyn FnMut(PathBuf, bool)) -> Walk {
+    walk_into(paths, false, Some(each))
+}
+
 fn walk_with(paths: &[PathBuf], keep_links: bool) -> Walk {
+    walk_into(paths, keep_links, None)
+}
+
+fn walk_into(
+    paths: &[PathBuf],
+    keep_links: bool,
+    each: Option<&mut dyn FnMut(PathBuf, bool)>,
+) -> Walk {
     let mut w = Walker {
         walk: Walk::default(),
+        each,
         seen: HashMap::new(),
         keep_links,
     };
@@ -95,7 +123,7 @@ fn walk_with(paths: &[PathBuf], keep_links: bool) -> Walk {
                     visit_dir(path, &mut w);
                 }
             }
-            Ok(meta) if !meta.is_file() => w.walk.files.push(path.clone()),
+            Ok(meta) if !meta.is_file() => w.list(path.clone(), false),
             Ok(meta) => w.file(path.clone(), &meta),
             Err(e) => w.walk.errors.push((path.clone(), e)),
         }

@@ -62,6 +62,10 @@ fn check_summary_line(s: &json::Summary, baseline: &Baseline, style: &text::Styl
     )
 }
 
+/// The output buffer of a run over many files: a few dozen writes for a report of
+/// megabytes, not one per 8 KiB.
+const OUT_BUFFER: usize = 1 << 16;
+
 pub fn report(
     paths: &[PathBuf],
     as_json: bool,
@@ -69,24 +73,25 @@ pub fn report(
     quiet: bool,
     style: &text::Style,
 ) -> Result<u8, CliError> {
+    elfcompat::timing::mark("start");
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut out = std::io::BufWriter::with_capacity(OUT_BUFFER, stdout.lock());
     let summary = if as_json {
-        let walk = scan::walk(paths);
         let mut doc = json::DocumentWriter::begin(&mut out, None)?;
         let summary = stream::reports(
-            &walk,
+            stream::Files::Walk(paths),
             None,
             |r| json::file_json(r, symbols, false),
             |object: Vec<u8>| doc.file(&object),
         )?;
         let out = doc.finish(&summary)?;
         writeln!(out)?;
+        elfcompat::timing::mark("files");
         summary
     } else {
         let (walk, many) = count(paths);
         let summary = stream::reports(
-            &walk,
+            stream::Files::Walked(&walk),
             None,
             |r| {
                 let text = match &r.outcome {
@@ -160,13 +165,12 @@ pub fn check(
     style: &text::Style,
 ) -> Result<u8, CliError> {
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut out = std::io::BufWriter::with_capacity(OUT_BUFFER, stdout.lock());
     let plain = text::Style { color: false };
     let described = baseline.describe();
     let b = Some(baseline);
     // With a manylinux policy as the target, every wheel also gets a verdict.
     let wheels = elfcompat::wheel::is_manylinux(baseline);
-    let walk = scan::walk(paths);
     let mut failed_wheels = 0usize;
     let mut wheel_failed = |v: &WheelVerdict| {
         if !v.qualifies {
@@ -177,7 +181,7 @@ pub fn check(
         CheckFormat::Junit => {
             let mut suite = report::ci::JunitSuite::default();
             let summary = stream::reports_with(
-                &walk,
+                stream::Files::Walk(paths),
                 b,
                 wheels,
                 |r| (report::ci::junit_case(r, &described), Out::error_of(r)),
@@ -204,7 +208,7 @@ pub fn check(
             let mut doc = json::DocumentWriter::begin(&mut out, Some(&described))?;
             let mut verdicts = Vec::new();
             let summary = stream::reports_with(
-                &walk,
+                stream::Files::Walk(paths),
                 b,
                 wheels,
                 |r| json::file_json(r, false, true),
@@ -224,7 +228,7 @@ pub fn check(
         CheckFormat::Github | CheckFormat::Text => {
             let github = matches!(format, CheckFormat::Github);
             let summary = stream::reports_with(
-                &walk,
+                stream::Files::Walk(paths),
                 b,
                 wheels,
                 |r| Out {

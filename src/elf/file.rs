@@ -47,13 +47,24 @@ pub fn open_if_elf(path: &Path) -> Result<Option<MappedFile>, FileError> {
     open_impl(path, true)
 }
 
+/// [`open_if_elf`] for a path a walk has just found to be a regular file: its metadata is
+/// not asked for again before it is opened (the open file's is checked once it is known
+/// to be ELF). A path swapped for a FIFO since cannot block (O_NONBLOCK).
+pub fn open_walked_if_elf(path: &Path) -> Result<Option<MappedFile>, FileError> {
+    open_checked(path, true)
+}
+
 fn open_impl(path: &Path, only_elf: bool) -> Result<Option<MappedFile>, FileError> {
     let io = |source| FileError::Io {
         path: path.to_path_buf(),
         source,
     };
-    let meta = std::fs::metadata(path).map_err(io)?;
-    let ft = meta.file_type();
+    not_regular(path, std::fs::metadata(path).map_err(io)?.file_type())?;
+    open_checked(path, only_elf)
+}
+
+/// The error for a path that is not a regular file.
+fn not_regular(path: &Path, ft: std::fs::FileType) -> Result<(), FileError> {
     if !ft.is_file() {
         use std::os::unix::fs::FileTypeExt;
         let kind = if ft.is_dir() {
@@ -72,6 +83,15 @@ fn open_impl(path: &Path, only_elf: bool) -> Result<Option<MappedFile>, FileErro
             kind,
         });
     }
+    Ok(())
+}
+
+/// Open and map a path known to be a regular file.
+fn open_checked(path: &Path, only_elf: bool) -> Result<Option<MappedFile>, FileError> {
+    let io = |source| FileError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     // O_NONBLOCK guards against a race where the path is swapped for a FIFO after the check.
     use std::os::unix::fs::OpenOptionsExt;
     let file: File = std::fs::OpenOptions::new()
@@ -89,7 +109,9 @@ fn open_impl(path: &Path, only_elf: bool) -> Result<Option<MappedFile>, FileErro
         }
     }
     // The open file's length, not the path's (it may have been replaced since).
-    let len = file.metadata().map_err(io)?.len();
+    let meta = file.metadata().map_err(io)?;
+    not_regular(path, meta.file_type())?;
+    let len = meta.len();
     let map = match usize::try_from(len) {
         Ok(0) => None,
         // SAFETY: the mapping is read-only and private to this process; a concurrent

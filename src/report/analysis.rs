@@ -199,14 +199,16 @@ impl FileReport<'_> {
 
 /// Analyse one file on disk; the result owns its names.
 pub fn analyze_path(path: &Path, baseline: Option<&Baseline>) -> FileReport<'static> {
-    with_file_report(path, baseline, |r| r.clone().into_owned())
+    with_file_report(path, false, baseline, |r| r.clone().into_owned())
 }
 
 /// Analyse one file on disk and hand the report, whose names still point into the mapped
 /// file, to `render`: what `report` and `check` do for each file of a tree, so that no
-/// name is copied before it is written out.
+/// name is copied before it is written out. `walked_regular`: a walk has just found the
+/// path to be a regular file (its metadata is not asked for again).
 pub fn with_file_report<R>(
     path: &Path,
+    walked_regular: bool,
     baseline: Option<&Baseline>,
     render: impl FnOnce(&FileReport<'_>) -> R,
 ) -> R {
@@ -215,7 +217,11 @@ pub fn with_file_report<R>(
         path: path_text(),
         outcome: Outcome::Error { error },
     };
-    let map = match elf::open_if_elf(path) {
+    let opened = match walked_regular {
+        true => elf::open_walked_if_elf(path),
+        false => elf::open_if_elf(path),
+    };
+    let map = match opened {
         Ok(Some(map)) => map,
         Ok(None) => {
             return render(&FileReport {

@@ -9,7 +9,6 @@
 //! the members' pieces (and, for a wheel when asked, its manylinux verdict) in order.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Condvar, Mutex};
 
 use super::json::Summary;
@@ -17,68 +16,128 @@ use super::{analyze_bytes, with_file_report, FileReport, Outcome};
 use crate::archive::{self, Format, Member};
 use crate::baseline::Baseline;
 use crate::elf::ElfError;
+use std::path::PathBuf;
+
 use crate::scan::Walk;
 use crate::wheel::{WheelFacts, WheelVerdict};
-
-/// How many batches each worker may run ahead of the one the caller waits for.
-const AHEAD_PER_WORKER: usize = 4;
 
 /// The most items a worker takes at once. Each hand-over between threads costs a wake-up
 /// (a futex call and often a context switch): taken one at a time, the items of a tree of
 /// small files cost more in hand-overs than in work.
 const BATCH: usize = 16;
 
+/// How many items past the one the caller waits for the workers may have taken, per worker.
+const AHEAD_PER_WORKER: usize = 8 * BATCH;
+
 /// `render` every item on worker threads (as many as rayon's pool has), and hand the
 /// results to `sink` on the calling thread in the items' order. The first error of `sink`
 /// stops the workers and is returned.
-///
-/// Workers take runs of consecutive items (up to [`BATCH`], fewer when there are few items
-/// per worker, so that the work stays spread) and hand each run's results over at once.
 pub fn ordered<P, T, E>(
     items: &[P],
     render: impl Fn(&P) -> T + Sync,
-    mut sink: impl FnMut(T) -> Result<(), E>,
+    sink: impl FnMut(T) -> Result<(), E>,
 ) -> Result<(), E>
 where
     P: Sync,
     T: Send,
 {
-    let workers = rayon::current_num_threads().clamp(1, items.len().max(1));
-    // At least 32 runs per worker while the items allow it.
-    let batch = (items.len() / (workers * 32)).clamp(1, BATCH);
-    let batches = items.len().div_ceil(batch);
+    ordered_feed(
+        |give| (0..items.len()).for_each(give),
+        |&i| render(&items[i]),
+        sink,
+    )
+    .map(|_| ())
+}
+
+/// The items not yet taken by a worker, and the counts that pace the workers.
+struct Queue<P> {
+    /// Fed and not yet taken, in order; the first is item number `taken_by_workers`.
+    waiting: std::collections::VecDeque<P>,
+    taken_by_workers: usize,
+    /// How many items the sink has had.
+    sunk: usize,
+    /// The feed has ended.
+    fed: bool,
+    /// The sink failed: the workers stop.
+    stop: bool,
+}
+
+/// [`ordered`] over the items `feed` gives, one at a time, on a thread of its own (a walk
+/// of a tree): the workers start on the first items while it goes on. Returns what `feed`
+/// returned.
+///
+/// Workers take runs of consecutive items (up to [`BATCH`]; once the feed has ended, fewer
+/// when few are left, so the last ones are shared) and hand each run's results over at
+/// once. They run at most [`AHEAD_PER_WORKER`] items per worker ahead of the sink, so what
+/// waits for the sink stays bounded.
+pub fn ordered_feed<P, R, T, E>(
+    feed: impl FnOnce(&mut dyn FnMut(P)) -> R + Send,
+    render: impl Fn(&P) -> T + Sync,
+    mut sink: impl FnMut(T) -> Result<(), E>,
+) -> Result<R, E>
+where
+    P: Send,
+    R: Send,
+    T: Send,
+{
+    let workers = rayon::current_num_threads().max(1);
     let window = AHEAD_PER_WORKER * workers;
-    let next = AtomicUsize::new(0);
-    let stop = AtomicBool::new(false);
-    // How many runs the sink has taken, and a wake-up for workers that ran ahead.
-    let taken = (Mutex::new(0usize), Condvar::new());
+    let queue = Mutex::new(Queue {
+        waiting: std::collections::VecDeque::new(),
+        taken_by_workers: 0,
+        sunk: 0,
+        fed: false,
+        stop: false,
+    });
+    // Workers wait on it for items, or for the sink to catch up.
+    let wake = Condvar::new();
+    let lock = || queue.lock().unwrap_or_else(|e| e.into_inner());
     let (tx, rx) = mpsc::channel::<(usize, Vec<T>)>();
     std::thread::scope(|scope| {
+        let (queue_lock, wake, render) = (&lock, &wake, &render);
+        let feeder = scope.spawn(move || {
+            let mut give = |item: P| {
+                let mut q = queue_lock();
+                q.waiting.push_back(item);
+                // Workers are woken for a whole run, not for each item.
+                if q.waiting.len() % BATCH == 0 {
+                    wake.notify_all();
+                }
+            };
+            let r = feed(&mut give);
+            queue_lock().fed = true;
+            wake.notify_all();
+            r
+        });
         for _ in 0..workers {
             let tx = tx.clone();
-            let (next, stop, taken, render) = (&next, &stop, &taken, &render);
             scope.spawn(move || loop {
-                let b = next.fetch_add(1, Ordering::Relaxed);
-                if b >= batches {
-                    break;
-                }
-                {
-                    let (lock, wake) = taken;
-                    let mut done = lock.lock().unwrap_or_else(|e| e.into_inner());
-                    while b >= *done + window && !stop.load(Ordering::Relaxed) {
-                        done = wake.wait(done).unwrap_or_else(|e| e.into_inner());
+                let (first, run) = {
+                    let mut q = queue_lock();
+                    loop {
+                        if q.stop || (q.fed && q.waiting.is_empty()) {
+                            return;
+                        }
+                        let ahead = q.taken_by_workers >= q.sunk + window;
+                        let n = if q.fed {
+                            (q.waiting.len() / (2 * workers)).clamp(1, BATCH)
+                        } else if q.waiting.len() >= BATCH {
+                            BATCH
+                        } else {
+                            0
+                        };
+                        if !ahead && n > 0 {
+                            let first = q.taken_by_workers;
+                            q.taken_by_workers += n;
+                            let run: Vec<P> = q.waiting.drain(..n).collect();
+                            break (first, run);
+                        }
+                        q = wake.wait(q).unwrap_or_else(|e| e.into_inner());
                     }
-                }
-                let run = &items[b * batch..((b + 1) * batch).min(items.len())];
-                let mut out = Vec::with_capacity(run.len());
-                for item in run {
-                    if stop.load(Ordering::Relaxed) {
-                        return;
-                    }
-                    out.push(render(item));
-                }
-                if tx.send((b, out)).is_err() {
-                    break;
+                };
+                let out: Vec<T> = run.iter().map(render).collect();
+                if tx.send((first, out)).is_err() {
+                    return;
                 }
             });
         }
@@ -86,10 +145,10 @@ where
         let mut pending: BTreeMap<usize, Vec<T>> = BTreeMap::new();
         let mut want = 0usize;
         let mut result = Ok(());
-        'runs: for (b, run) in rx.iter() {
-            pending.insert(b, run);
+        for (first, run) in rx.iter() {
+            pending.insert(first, run);
             while let Some(run) = pending.remove(&want) {
-                want += 1;
+                want += run.len();
                 for t in run {
                     if let Err(e) = sink(t) {
                         result = Err(e);
@@ -100,17 +159,21 @@ where
                     break;
                 }
             }
-            let (lock, wake) = &taken;
-            *lock.lock().unwrap_or_else(|e| e.into_inner()) = want;
-            if result.is_err() {
-                stop.store(true, Ordering::Relaxed);
-            }
+            let mut q = lock();
+            q.sunk = want;
+            q.stop |= result.is_err();
+            drop(q);
             wake.notify_all();
             if result.is_err() {
-                break 'runs;
+                break;
             }
         }
-        result
+        // Dropping the receiver makes any worker still rendering stop at its next send.
+        drop(rx);
+        let fed = feeder
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        result.map(|()| fed)
     })
 }
 
@@ -130,16 +193,26 @@ pub enum Item<T> {
     Wheel(Box<WheelVerdict>),
 }
 
-/// Analyse every file of `walk` (and report its unreadable paths, last, as errors),
+/// Where a run's files come from.
+#[derive(Clone, Copy)]
+pub enum Files<'a> {
+    /// These paths, walked (as [`crate::scan::walk`] does) while the first files found are
+    /// analysed.
+    Walk(&'a [PathBuf]),
+    /// A walk already made.
+    Walked(&'a Walk),
+}
+
+/// Analyse every file (and report the walk's unreadable paths, last, as errors),
 /// rendering each report with `render` while the file is mapped, and hand the pieces to
 /// `sink` in walk order. Returns the run's counts (with the walk's own).
 pub fn reports<T: Send, E>(
-    walk: &Walk,
+    files: Files<'_>,
     baseline: Option<&Baseline>,
     render: impl Fn(&FileReport<'_>) -> T + Sync,
     mut sink: impl FnMut(T) -> Result<(), E>,
 ) -> Result<Summary, E> {
-    reports_with(walk, baseline, false, render, |item| match item {
+    reports_with(files, baseline, false, render, |item| match item {
         Item::Report(t) => sink(t),
         Item::Wheel(_) => Ok(()),
     })
@@ -148,7 +221,7 @@ pub fn reports<T: Send, E>(
 /// [`reports`], and with `wheels` (the baseline is a manylinux policy) each wheel's
 /// verdict on the manylinux policies after its members.
 pub fn reports_with<T: Send, E>(
-    walk: &Walk,
+    files: Files<'_>,
     baseline: Option<&Baseline>,
     wheels: bool,
     render: impl Fn(&FileReport<'_>) -> T + Sync,
@@ -171,17 +244,34 @@ pub fn reports_with<T: Send, E>(
             sink(p.rendered)
         })
     };
-    ordered(
-        &walk.files,
-        |path| match archive_format(path) {
-            Some(format) => archive_pieces(path, format, baseline, wheels, &piece),
-            None => (
-                Summary::default(),
-                vec![with_file_report(path, baseline, piece)],
-            ),
-        },
-        &mut take,
-    )?;
+    // Each path with whether the walk found it a regular file (its metadata is then not
+    // asked for again).
+    let render_path = |(path, regular): &(PathBuf, bool)| match archive_format(path) {
+        Some(format) => archive_pieces(path, format, baseline, wheels, &piece),
+        None => (
+            Summary::default(),
+            vec![with_file_report(path, *regular, baseline, piece)],
+        ),
+    };
+    let walked;
+    let walk = match files {
+        Files::Walk(paths) => {
+            walked = ordered_feed(
+                |give| crate::scan::walk_each(paths, &mut |p, regular| give((p, regular))),
+                render_path,
+                &mut take,
+            )?;
+            &walked
+        }
+        Files::Walked(walk) => {
+            ordered_feed(
+                |give| walk.files.iter().for_each(|p| give((p.clone(), false))),
+                render_path,
+                &mut take,
+            )?;
+            walk
+        }
+    };
     for (path, e) in &walk.errors {
         take((
             Summary::default(),
@@ -300,5 +390,45 @@ mod tests {
         assert_eq!(seen, 43);
         let none: Vec<u64> = Vec::new();
         assert_eq!(ordered(&none, |i| *i, |_| Err::<(), ()>(())), Ok(()));
+    }
+
+    #[test]
+    fn a_slow_feed_is_rendered_in_order_and_returns_its_value() {
+        // The feed pauses now and then, so workers start before it ends and wait on it.
+        let feed = |give: &mut dyn FnMut(u64)| {
+            for i in 0..300u64 {
+                if i % 37 == 0 {
+                    std::thread::sleep(std::time::Duration::from_millis(2));
+                }
+                give(i);
+            }
+            "walked"
+        };
+        let mut got = Vec::new();
+        let r = super::ordered_feed(
+            feed,
+            |&i| i * 2,
+            |x| {
+                got.push(x);
+                Ok::<(), ()>(())
+            },
+        );
+        assert_eq!(r, Ok("walked"));
+        assert_eq!(got, (0..300u64).map(|i| i * 2).collect::<Vec<_>>());
+        // An error of the sink stops the run; the feed still ends.
+        let mut seen = 0;
+        let r = super::ordered_feed(
+            feed,
+            |&i| i,
+            |i| {
+                seen += 1;
+                if i == 100 {
+                    Err(i)
+                } else {
+                    Ok(())
+                }
+            },
+        );
+        assert_eq!((r, seen), (Err(100), 101));
     }
 }
