@@ -97,12 +97,24 @@ impl AbiDb {
         let ntargets = table.targets.len();
         let mut base = vec![u8::MAX; ntargets];
         let mut lib_versions = vec![[0u128; Lib::ALL.len()]; ntargets];
+        // The targets of each (library, version) first: a few hundred pairs, not one visit
+        // per entry and target.
+        let mut targets_of = vec![[0u64; 128]; Lib::ALL.len()];
         for e in &table.entries {
-            for (t, (b, libs)) in base.iter_mut().zip(lib_versions.iter_mut()).enumerate() {
-                if e.targets >> t & 1 == 1 {
-                    *b = (*b).min(e.version);
-                    if let Some(set) = libs.get_mut(e.lib.index()) {
-                        *set |= 1u128 << e.version;
+            if let Some(at) = targets_of
+                .get_mut(e.lib.index())
+                .and_then(|v| v.get_mut(usize::from(e.version)))
+            {
+                *at |= e.targets;
+            }
+        }
+        for (lib, versions) in targets_of.iter().enumerate() {
+            for (version, &mask) in versions.iter().enumerate().filter(|(_, &m)| m != 0) {
+                let (b, libs) = (base.iter_mut(), lib_versions.iter_mut());
+                for (t, (b, libs)) in b.zip(libs).enumerate() {
+                    if mask >> t & 1 == 1 {
+                        *b = (*b).min(version as u8);
+                        libs[lib] |= 1u128 << version;
                     }
                 }
             }
