@@ -335,8 +335,7 @@ fn summarise<'a>(req: &Requirements<'a>) -> (Vec<FamilySummary<'a>>, Vec<Version
     for f in &mut requires {
         f.versions.sort_by(|a, b| b.version.cmp(&a.version));
         for g in &mut f.versions {
-            g.symbols.sort_unstable();
-            g.symbols.dedup();
+            sort_names(&mut g.symbols);
         }
         if let Some(first) = f.versions.first() {
             f.minimum = first.version.clone();
@@ -362,10 +361,25 @@ fn summarise<'a>(req: &Requirements<'a>) -> (Vec<FamilySummary<'a>>, Vec<Version
     requires.sort_by_key(|f| f.family);
     other_versions.sort_by(|a, b| a.version.cmp(&b.version));
     for g in &mut other_versions {
-        g.symbols.sort_unstable();
-        g.symbols.dedup();
+        sort_names(&mut g.symbols);
     }
     (requires, other_versions)
+}
+
+/// Sort names (as bytes) and drop repeats. Most comparisons are settled by the first
+/// eight bytes, read as one number (zero-padded: no name holds a NUL), without a call to
+/// compare the strings.
+fn sort_names(names: &mut Vec<Cow<'_, str>>) {
+    fn prefix(s: &str) -> u64 {
+        let mut b = [0u8; 8];
+        let n = s.len().min(8);
+        b[..n].copy_from_slice(&s.as_bytes()[..n]);
+        u64::from_be_bytes(b)
+    }
+    let mut keyed: Vec<(u64, Cow<'_, str>)> = names.drain(..).map(|n| (prefix(&n), n)).collect();
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    names.extend(keyed.into_iter().map(|(_, n)| n));
+    names.dedup();
 }
 
 /// The group an import bound to `version` of `lib` belongs to: the group of that version,

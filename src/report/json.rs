@@ -286,6 +286,25 @@ fn version_groups(w: &mut Vec<u8>, depth: usize, groups: &[VersionGroup<'_>]) {
     a.end();
 }
 
+/// The file's version definitions, keys in sorted order.
+fn defined_versions(w: &mut Vec<u8>, depth: usize, defs: &[crate::versym::DefinedVersion]) {
+    let mut a = Nest::array(w, depth);
+    for v in defs {
+        let (w, depth) = a.next(None);
+        let mut o = Nest::object(w, depth);
+        o.key("base")
+            .0
+            .extend_from_slice(if v.base { b"true" } else { b"false" });
+        // A number: nothing to escape.
+        let _ = write!(o.key("index").0, "{}", v.index);
+        o.str("name", v.name.as_str());
+        let (w, d) = o.key("parents");
+        strings(w, d, &v.parents);
+        o.end();
+    }
+    a.end();
+}
+
 fn family_summaries(w: &mut Vec<u8>, depth: usize, families: &[FamilySummary<'_>]) {
     let mut a = Nest::array(w, depth);
     for f in families {
@@ -363,7 +382,8 @@ fn write_file(
         Outcome::Elf(a) => {
             m.str("byte_order", a.byte_order);
             m.str("class", a.class);
-            m.serde("defines", &Sorted(&a.defines))?;
+            let (w, d) = m.key("defines");
+            defined_versions(w, d, &a.defines);
             m.serde("exported_symbols", &a.exported_symbols)?;
             opt_string(m.key("interpreter").0, a.interpreter.as_deref());
             m.serde("linkage", &a.linkage)?;
