@@ -399,7 +399,7 @@ fn parse_dynamic<'data, Elf: FileHeader<Endian = Endianness, Sym: Sync>>(
         .read_slice_at(seg.offset, count)
         .map_err(|_| ElfError::malformed("PT_DYNAMIC", "outside the file"))?;
     let mut dynamic = Dynamic::default();
-    let mut entries = Vec::new();
+    let mut entries = Vec::with_capacity(dyns.len());
     for d in dyns {
         let tag = d.tag(endian).0;
         if tag == E::DT_NULL.0 {
@@ -631,7 +631,11 @@ fn scan_imports(dynamic: &Dynamic<'_>, strtab: &Strtab<'_>) -> Result<ImportScan
     for aux in dynamic.verneed.iter().flat_map(|vn| &vn.aux) {
         kind[usize::from(aux.index & 0x7fff)] |= NEEDED | KNOWN;
     }
-    let mut scan = ImportScan::default();
+    let mut scan = ImportScan {
+        // Room for the imports of most files up front (8 bytes each).
+        symbols: Vec::with_capacity(dynamic.table.len().min(1024)),
+        ..ImportScan::default()
+    };
     let names = dynamic.strtab;
     let versym = &dynamic.versym;
     // An import's name: found and charged (rare beside the exports: kept out of the loop).
