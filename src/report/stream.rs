@@ -49,6 +49,15 @@ where
     .map(|_| ())
 }
 
+/// Runs its closure when dropped (on a thread's way out, panicking or not).
+struct Guard<F: Fn()>(F);
+
+impl<F: Fn()> Drop for Guard<F> {
+    fn drop(&mut self) {
+        (self.0)();
+    }
+}
+
 /// The items not yet taken by a worker, and the counts that pace the workers.
 struct Queue<P> {
     /// Fed and not yet taken, in order; the first is item number `taken_by_workers`.
@@ -95,7 +104,19 @@ where
     let (tx, rx) = mpsc::channel::<(usize, Vec<T>)>();
     std::thread::scope(|scope| {
         let (queue_lock, wake, render) = (&lock, &wake, &render);
+        // A thread that panics stops the others (and the feed's end is then no longer
+        // awaited), so that the panic reaches the caller instead of leaving them waiting.
+        let on_panic = move || {
+            if std::thread::panicking() {
+                let mut q = queue_lock();
+                q.stop = true;
+                q.fed = true;
+                drop(q);
+                wake.notify_all();
+            }
+        };
         let feeder = scope.spawn(move || {
+            let _guard = Guard(on_panic);
             let mut give = |item: P| {
                 let mut q = queue_lock();
                 q.waiting.push_back(item);
@@ -111,33 +132,36 @@ where
         });
         for _ in 0..workers {
             let tx = tx.clone();
-            scope.spawn(move || loop {
-                let (first, run) = {
-                    let mut q = queue_lock();
-                    loop {
-                        if q.stop || (q.fed && q.waiting.is_empty()) {
-                            return;
+            scope.spawn(move || {
+                let _guard = Guard(on_panic);
+                loop {
+                    let (first, run) = {
+                        let mut q = queue_lock();
+                        loop {
+                            if q.stop || (q.fed && q.waiting.is_empty()) {
+                                return;
+                            }
+                            let ahead = q.taken_by_workers >= q.sunk + window;
+                            let n = if q.fed {
+                                (q.waiting.len() / (2 * workers)).clamp(1, BATCH)
+                            } else if q.waiting.len() >= BATCH {
+                                BATCH
+                            } else {
+                                0
+                            };
+                            if !ahead && n > 0 {
+                                let first = q.taken_by_workers;
+                                q.taken_by_workers += n;
+                                let run: Vec<P> = q.waiting.drain(..n).collect();
+                                break (first, run);
+                            }
+                            q = wake.wait(q).unwrap_or_else(|e| e.into_inner());
                         }
-                        let ahead = q.taken_by_workers >= q.sunk + window;
-                        let n = if q.fed {
-                            (q.waiting.len() / (2 * workers)).clamp(1, BATCH)
-                        } else if q.waiting.len() >= BATCH {
-                            BATCH
-                        } else {
-                            0
-                        };
-                        if !ahead && n > 0 {
-                            let first = q.taken_by_workers;
-                            q.taken_by_workers += n;
-                            let run: Vec<P> = q.waiting.drain(..n).collect();
-                            break (first, run);
-                        }
-                        q = wake.wait(q).unwrap_or_else(|e| e.into_inner());
+                    };
+                    let out: Vec<T> = run.iter().map(render).collect();
+                    if tx.send((first, out)).is_err() {
+                        return;
                     }
-                };
-                let out: Vec<T> = run.iter().map(render).collect();
-                if tx.send((first, out)).is_err() {
-                    return;
                 }
             });
         }
@@ -430,5 +454,29 @@ mod tests {
             },
         );
         assert_eq!((r, seen), (Err(100), 101));
+    }
+
+    #[test]
+    fn a_panic_in_a_worker_or_the_feed_reaches_the_caller() {
+        let feed = |give: &mut dyn FnMut(u64)| (0..2000u64).for_each(give);
+        let r = std::panic::catch_unwind(|| {
+            super::ordered_feed(
+                feed,
+                |&i| if i == 77 { panic!("render") } else { i },
+                |_| Ok::<(), ()>(()),
+            )
+        });
+        assert!(r.is_err());
+        let r = std::panic::catch_unwind(|| {
+            super::ordered_feed(
+                |give: &mut dyn FnMut(u64)| {
+                    (0..100u64).for_each(&mut *give);
+                    panic!("feed")
+                },
+                |&i| i,
+                |_| Ok::<(), ()>(()),
+            )
+        });
+        assert!(r.is_err());
     }
 }
