@@ -72,6 +72,27 @@ impl fmt::Debug for VersionName {
 impl VersionName {
     /// Parse a version name as it appears in `.gnu.version_r` / `.gnu.version_d`.
     pub fn parse(text: &str) -> VersionName {
+        // The same few hundred names recur in every file of a tree: each thread keeps the
+        // ones it parsed (up to a bound), and hands out shares of them.
+        const KEPT: usize = 4096;
+        thread_local! {
+            static SEEN: std::cell::RefCell<std::collections::HashMap<Box<str>, VersionName>> =
+                std::cell::RefCell::new(std::collections::HashMap::new());
+        }
+        SEEN.with(|seen| {
+            let mut seen = seen.borrow_mut();
+            if let Some(v) = seen.get(text) {
+                return v.clone();
+            }
+            let v = Self::parse_new(text);
+            if seen.len() < KEPT {
+                seen.insert(text.into(), v.clone());
+            }
+            v
+        })
+    }
+
+    fn parse_new(text: &str) -> VersionName {
         for family in [Family::Glibcxx, Family::Glibc, Family::Cxxabi, Family::Gcc] {
             if let Some(rest) = text.strip_prefix(family.prefix()) {
                 if let Some(numbers) = parse_numbers(rest) {
