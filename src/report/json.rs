@@ -153,10 +153,12 @@ fn write_at<W: Write, T: Serialize + ?Sized>(out: W, depth: usize, value: &T) ->
     value.serialize(&mut ser).map_err(io::Error::from)
 }
 
-/// A small, rarely large value (verdefs, violations) serialized through a
-/// `serde_json::Value`, whose map sorts the keys, nested enums' tags included.
+/// A value serialized through a `serde_json::Value`, whose map sorts the keys, nested
+/// enums' tags included: what the direct writers of verdefs and violations must equal.
+#[cfg(test)]
 struct Sorted<'r, T>(&'r T);
 
+#[cfg(test)]
 impl<T: Serialize> Serialize for Sorted<'_, T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         serde_json::to_value(self.0)
@@ -306,6 +308,61 @@ fn version_groups(w: &mut Vec<u8>, depth: usize, groups: &[VersionGroup<'_>]) {
     a.end();
 }
 
+/// The file's violations, keys in sorted order (as serde writes them through a
+/// `serde_json::Value`).
+fn violations_json(w: &mut Vec<u8>, depth: usize, violations: &[crate::check::Violation]) {
+    use crate::check::Fix;
+    let mut a = Nest::array(w, depth);
+    for v in violations {
+        let (w, depth) = a.next(None);
+        let mut o = Nest::object(w, depth);
+        o.str("family", v.family.as_str());
+        let (w, d) = o.key("fix");
+        let mut f = Nest::object(w, d);
+        let kind = |f: &mut Nest<'_>, kind: &str| f.str("kind", kind);
+        match &v.fix {
+            Fix::Repoint { version } => {
+                kind(&mut f, "repoint");
+                f.str("version", version);
+            }
+            Fix::MoveLibrary { library, version } => {
+                kind(&mut f, "move-library");
+                f.str("library", library);
+                f.str("version", version);
+            }
+            Fix::DropUnused => kind(&mut f, "drop-unused"),
+            Fix::ExpandRelr => kind(&mut f, "expand-relr"),
+            Fix::Polyfill => kind(&mut f, "polyfill"),
+            Fix::Unversion => kind(&mut f, "unversion"),
+            Fix::Rename { to, version } => {
+                kind(&mut f, "rename");
+                f.str("to", to);
+                f.str("version", version);
+            }
+            Fix::Wrap { what, since } => {
+                kind(&mut f, "wrap");
+                f.str("since", since);
+                f.str("what", what);
+            }
+            Fix::Bundle { library, reason } => {
+                kind(&mut f, "bundle");
+                f.str("library", library);
+                f.str("reason", reason);
+            }
+            Fix::Blocker { reason } => {
+                kind(&mut f, "blocker");
+                f.str("reason", reason);
+            }
+        }
+        f.end();
+        o.str("library", &v.library);
+        opt_string(o.key("symbol").0, v.symbol.as_deref());
+        o.str("version", v.version.as_str());
+        o.end();
+    }
+    a.end();
+}
+
 /// The file's version definitions, keys in sorted order.
 fn defined_versions(w: &mut Vec<u8>, depth: usize, defs: &[crate::versym::DefinedVersion]) {
     let mut a = Nest::array(w, depth);
@@ -431,7 +488,8 @@ fn write_file(
             }
             opt_string(m.key("target").0, a.target);
             if violations {
-                m.serde("violations", &Sorted(&a.violations))?;
+                let (w, d) = m.key("violations");
+                violations_json(w, d, &a.violations);
             }
             let (w, d) = m.key("warnings");
             strings(w, d, &a.warnings);
@@ -534,6 +592,68 @@ mod tests {
     use super::*;
     use crate::baseline::Baseline;
     use crate::report::{analyze_path, reference};
+
+    /// Violations written directly are what serde writes of them through a
+    /// `serde_json::Value` (keys sorted), for every kind of fix, with and without a symbol.
+    #[test]
+    fn violations_written_as_serde_sorts_them() {
+        use crate::check::{Fix, Violation};
+        use crate::versym::{Family, VersionName};
+        let s = |t: &str| t.to_string();
+        let fixes = [
+            Fix::Repoint {
+                version: s("GLIBC_2.2.5"),
+            },
+            Fix::MoveLibrary {
+                library: s("libpthread.so.0"),
+                version: s("GLIBC_2.3.2"),
+            },
+            Fix::DropUnused,
+            Fix::ExpandRelr,
+            Fix::Polyfill,
+            Fix::Unversion,
+            Fix::Rename {
+                to: s("fcntl"),
+                version: s("GLIBC_2.2.5"),
+            },
+            Fix::Wrap {
+                what: s("sysconf(_SC_SIGSTKSZ)"),
+                since: s("2.34"),
+            },
+            Fix::Bundle {
+                library: s("libstdc++.so.6"),
+                reason: s("needs \"GLIBCXX_3.4.30\""),
+            },
+            Fix::Blocker {
+                reason: s("no older version"),
+            },
+        ];
+        let violations: Vec<Violation> = fixes
+            .into_iter()
+            .enumerate()
+            .map(|(i, fix)| Violation {
+                symbol: (i % 3 != 0).then(|| format!("sym{i}")),
+                library: s("libc.so.6"),
+                version: VersionName::parse("GLIBC_2.34"),
+                family: if i % 2 == 0 {
+                    Family::Glibc
+                } else {
+                    Family::Glibcxx
+                },
+                fix,
+            })
+            .collect();
+        for n in [0, 1, violations.len()] {
+            let mut direct = Vec::new();
+            violations_json(&mut direct, 3, &violations[..n]);
+            let mut through_serde = Vec::new();
+            write_at(&mut through_serde, 3, &Sorted(&violations[..n].to_vec())).expect("json");
+            assert_eq!(
+                String::from_utf8_lossy(&direct),
+                String::from_utf8_lossy(&through_serde)
+            );
+        }
+    }
 
     /// The eight-at-a-time test says what a byte-by-byte one says, for every byte at every
     /// place of strings of 1 to 24 bytes, and the strings are written as serde_json writes
