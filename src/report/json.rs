@@ -8,7 +8,7 @@
 
 use std::io::{self, Write};
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
 use super::{FamilySummary, FileReport, Outcome, RunsOn, VersionGroup};
 use crate::versym::ImportedSymbol;
@@ -160,7 +160,7 @@ struct Sorted<'r, T>(&'r T);
 
 #[cfg(test)]
 impl<T: Serialize> Serialize for Sorted<'_, T> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         serde_json::to_value(self.0)
             .map_err(serde::ser::Error::custom)?
             .serialize(s)
