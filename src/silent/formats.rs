@@ -207,13 +207,12 @@ fn shorten(s: &[u8]) -> String {
 /// Each NUL-terminated run of text in the file's read-only loaded bytes that holds a '%'.
 fn strings_with_percent<'a>(file: &'a ElfFile<'a>) -> Vec<&'a [u8]> {
     const PF_W: u32 = 2;
-    let text_byte = |b: u8| b >= 0x20 && b != 0x7f || b == b'\t' || b == b'\n';
+    let read_only =
+        |s: &&crate::elf::Segment| s.p_type == object::elf::PT_LOAD.0 && s.flags & PF_W == 0;
     let mut out = Vec::new();
-    for seg in file
-        .segments
-        .iter()
-        .filter(|s| s.p_type == object::elf::PT_LOAD.0 && s.flags & PF_W == 0)
-    {
+    // Read only once, and only when an executable segment needs them.
+    let mut sections: Option<Vec<crate::elf::SectionInfo>> = None;
+    for seg in file.segments.iter().filter(read_only) {
         let (Ok(start), Ok(len)) = (usize::try_from(seg.offset), usize::try_from(seg.filesz))
         else {
             continue;
@@ -224,11 +223,86 @@ fn strings_with_percent<'a>(file: &'a ElfFile<'a>) -> Vec<&'a [u8]> {
         else {
             continue;
         };
-        // The first '%' of each NUL-terminated run is looked at, with the run it lies in:
-        // a string starts after a NUL (or at the segment's start) and holds only text up
-        // to that '%'.
-        let mut pos = 0;
-        while let Some(i) = memchr::memchr(b'%', &bytes[pos..]) {
+        let windows = if seg.flags & PF_X == 0 {
+            vec![(0, bytes.len())]
+        } else {
+            let sections = sections.get_or_insert_with(|| file.sections());
+            match data_windows(sections, start, bytes.len()) {
+                Some(w) => w,
+                None if file
+                    .segments
+                    .iter()
+                    .filter(read_only)
+                    .any(|s| s.flags & PF_X == 0) =>
+                {
+                    continue
+                }
+                None => vec![(0, bytes.len())],
+            }
+        };
+        percent_runs(bytes, &windows, &mut out);
+    }
+    out
+}
+
+const PF_X: u32 = 1;
+
+/// The parts of an executable segment (file bytes `start..start + len`) that its section
+/// headers say hold data, not code, relative to `start`, in order: those of each
+/// allocated, read-only section without SHF_EXECINSTR (`.rodata` where the linker put it
+/// with the code). None without section headers.
+///
+/// Strings live there: scanning the code too finds a '%' in every few hundred bytes of
+/// x86 code (0x25 is `and $imm32, %eax` and part of many encodings), each one looked at
+/// and walked back from, and reads every page of the code.
+fn data_windows(
+    sections: &[crate::elf::SectionInfo],
+    start: usize,
+    len: usize,
+) -> Option<Vec<(usize, usize)>> {
+    use object::elf::{SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS};
+    if sections.is_empty() {
+        return None;
+    }
+    let mut w: Vec<(usize, usize)> = sections
+        .iter()
+        .filter(|s| {
+            s.flags & (SHF_ALLOC | SHF_WRITE | SHF_EXECINSTR).0 == SHF_ALLOC.0
+                && s.sh_type != SHT_NOBITS.0
+        })
+        .filter_map(|s| {
+            let lo = usize::try_from(s.offset).ok()?;
+            let hi = lo.checked_add(usize::try_from(s.size).ok()?)?;
+            let (lo, hi) = (
+                lo.max(start) - start,
+                hi.min(start + len).checked_sub(start)?,
+            );
+            (lo < hi).then_some((lo, hi))
+        })
+        .collect();
+    w.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(w.len());
+    for (lo, hi) in w {
+        match merged.last_mut() {
+            Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
+            _ => merged.push((lo, hi)),
+        }
+    }
+    Some(merged)
+}
+
+/// The runs of [`strings_with_percent`] in one segment's `bytes` whose first '%' lies in
+/// one of `windows` (ascending, disjoint): a run is bounded by the segment's bytes, not
+/// the window's, so a window cuts no string short.
+fn percent_runs<'a>(bytes: &'a [u8], windows: &[(usize, usize)], out: &mut Vec<&'a [u8]>) {
+    let text_byte = |b: u8| b >= 0x20 && b != 0x7f || b == b'\t' || b == b'\n';
+    // The first '%' of each NUL-terminated run is looked at, with the run it lies in:
+    // a string starts after a NUL (or at the segment's start) and holds only text up
+    // to that '%'.
+    let mut pos = 0;
+    for &(lo, hi) in windows {
+        pos = pos.max(lo);
+        while let Some(i) = bytes.get(pos..hi).and_then(|w| memchr::memchr(b'%', w)) {
             let at = pos + i;
             let mut begin = at;
             while begin > 0 && text_byte(bytes[begin - 1]) && at - begin < 4096 {
@@ -242,7 +316,7 @@ fn strings_with_percent<'a>(file: &'a ElfFile<'a>) -> Vec<&'a [u8]> {
                 continue;
             }
             let Some(n) = memchr::memchr(0, &bytes[at..]) else {
-                break;
+                return;
             };
             let end = at + n;
             pos = end + 1;
@@ -252,7 +326,6 @@ fn strings_with_percent<'a>(file: &'a ElfFile<'a>) -> Vec<&'a [u8]> {
             }
         }
     }
-    out
 }
 
 /// Text a program would print: UTF-8 without control characters (tabs and newlines
@@ -477,5 +550,56 @@ mod tests {
         );
         assert_eq!(parse(Family::Strftime, b"%b %d %H:%M"), Some(vec![]));
         assert_eq!(parse(Family::Strftime, b"%s %v"), None);
+    }
+
+    fn section(sh_type: u32, flags: u64, offset: u64, size: u64) -> crate::elf::SectionInfo {
+        crate::elf::SectionInfo {
+            sh_type,
+            flags,
+            addr: offset,
+            offset,
+            size,
+            addralign: 1,
+        }
+    }
+
+    /// The data of an executable segment is its allocated, read-only, non-code sections,
+    /// cut to the segment and merged; without section headers nothing says.
+    #[test]
+    fn data_windows_of_sections() {
+        use object::elf::{SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS, SHT_PROGBITS};
+        let (alloc, exec, write) = (SHF_ALLOC.0, SHF_EXECINSTR.0, SHF_WRITE.0);
+        let sections = [
+            section(0, 0, 0, 0),
+            section(SHT_PROGBITS.0, alloc | exec, 0x1000, 0x800), // .text
+            section(SHT_PROGBITS.0, alloc, 0x1800, 0x100),        // .rodata
+            section(SHT_PROGBITS.0, alloc, 0x1900, 0x80),         // .eh_frame
+            section(SHT_PROGBITS.0, alloc, 0x1a00, 0x1000),       // past the segment's end
+            section(SHT_PROGBITS.0, alloc, 0x800, 0x900),         // from before its start
+            section(SHT_PROGBITS.0, alloc | write, 0x1990, 0x10), // writable
+            section(SHT_NOBITS.0, alloc, 0x19a0, 0x10),           // no bytes in the file
+            section(SHT_PROGBITS.0, 0, 0x19b0, 0x10),             // not loaded
+        ];
+        assert_eq!(
+            data_windows(&sections, 0x1000, 0x1000),
+            Some(vec![(0, 0x100), (0x800, 0x980), (0xa00, 0x1000)])
+        );
+        assert_eq!(data_windows(&[], 0x1000, 0x1000), None);
+    }
+
+    /// Only a '%' in a window starts a string, which runs over the segment's bytes on both
+    /// sides of the window.
+    #[test]
+    fn percent_runs_in_windows() {
+        let bytes = b"\0code %B\0\0the %s and %B\0";
+        let mut all = Vec::new();
+        percent_runs(bytes, &[(0, bytes.len())], &mut all);
+        assert_eq!(all, vec![&b"code %B"[..], &b"the %s and %B"[..]]);
+        let mut some = Vec::new();
+        percent_runs(bytes, &[(12, 15)], &mut some);
+        assert_eq!(some, vec![&b"the %s and %B"[..]]);
+        let mut none = Vec::new();
+        percent_runs(bytes, &[(0, 6), (10, 14)], &mut none);
+        assert!(none.is_empty(), "{none:?}");
     }
 }
