@@ -117,22 +117,16 @@ pub(super) fn got_slots(
     }
     let is64 = file.class == Class::Elf64;
     let big = file.byte_order == ByteOrder::Big;
-    let word = |at: usize| -> Option<u64> {
-        if is64 {
-            let a: [u8; 8] = file.data.get(at..at + 8)?.try_into().ok()?;
-            Some(if big {
-                u64::from_be_bytes(a)
-            } else {
-                u64::from_le_bytes(a)
-            })
-        } else {
-            let a: [u8; 4] = file.data.get(at..at + 4)?.try_into().ok()?;
-            Some(u64::from(if big {
-                u32::from_be_bytes(a)
-            } else {
-                u32::from_le_bytes(a)
-            }))
-        }
+    // One word reader per class and byte order, chosen once: the loop below runs over
+    // every relocation of the file.
+    fn read<const N: usize>(data: &[u8], at: usize, from: fn([u8; N]) -> u64) -> Option<u64> {
+        Some(from(data.get(at..at.checked_add(N)?)?.try_into().ok()?))
+    }
+    let word: &dyn Fn(usize) -> Option<u64> = match (is64, big) {
+        (true, false) => &|at| read(file.data, at, u64::from_le_bytes),
+        (true, true) => &|at| read(file.data, at, u64::from_be_bytes),
+        (false, false) => &|at| read(file.data, at, |a| u64::from(u32::from_le_bytes(a))),
+        (false, true) => &|at| read(file.data, at, |a| u64::from(u32::from_be_bytes(a))),
     };
     let w = if is64 { 8 } else { 4 };
     let rela = |tag: i64| -> bool {
@@ -159,7 +153,9 @@ pub(super) fn got_slots(
         let entry = if rela(addr_tag.0) { 3 * w } else { 2 * w };
         for k in 0..(size as usize / entry) {
             let at = start + entry * k;
-            let (Some(r_offset), Some(r_info)) = (word(at), word(at + w)) else {
+            // r_info follows r_offset: where it can be read, so can r_offset, which is
+            // read only for the few relocations of the wanted types.
+            let Some(r_info) = word(at + w) else {
                 break;
             };
             let (sym, ty) = if is64 {
@@ -168,6 +164,9 @@ pub(super) fn got_slots(
                 (r_info >> 8, (r_info & 0xff) as u32)
             };
             if ty == jump_slot || ty == glob_dat {
+                let Some(r_offset) = word(at) else {
+                    break;
+                };
                 for &(_, k) in indices.iter().filter(|(i, _)| *i == sym) {
                     slots[k].push(r_offset);
                 }
