@@ -50,17 +50,29 @@ fn c_utf8_note(file: &ElfFile<'_>, req: &Requirements, baseline: GlibcVersion) -
         return None;
     }
     // The first place of each name, found in one pass over the file for what they begin
-    // with (rare in code and data alike) instead of one pass per name.
+    // with (rare in code and data alike) instead of one pass per name; the file's code
+    // (its executable sections, when it has section headers) is not read: a name there is
+    // bytes of instructions, not a string the program passes.
     let names = [b"C.UTF-8\0".as_slice(), b"C.utf8\0".as_slice()];
+    let longest = names.iter().map(|n| n.len()).max().unwrap_or(0);
     let mut first = [None, None];
-    for at in memchr::memmem::find_iter(file.data, b"C.") {
-        for (name, first) in names.iter().zip(&mut first) {
-            if first.is_none() && file.data[at..].starts_with(name) {
-                *first = Some(at);
+    let finder = memchr::memmem::Finder::new(b"C.");
+    'ranges: for (lo, hi) in not_code(file) {
+        // A name that starts in the range may end past it.
+        let hay = &file.data[lo..(hi + longest - 1).min(file.data.len())];
+        for at in finder
+            .find_iter(hay)
+            .map(|i| lo + i)
+            .take_while(|&at| at < hi)
+        {
+            for (name, first) in names.iter().zip(&mut first) {
+                if first.is_none() && file.data[at..].starts_with(name) {
+                    *first = Some(at);
+                }
             }
-        }
-        if first.iter().all(Option::is_some) {
-            break;
+            if first.iter().all(Option::is_some) {
+                break 'ranges;
+            }
         }
     }
     let (found, _) = names
@@ -72,6 +84,37 @@ fn c_utf8_note(file: &ElfFile<'_>, req: &Requirements, baseline: GlibcVersion) -
          2.17) does not install it, so the program stays in the \"C\" locale there",
         String::from_utf8_lossy(&found[..found.len() - 1])
     ))
+}
+
+/// The file's bytes but those of its executable sections, as ascending disjoint ranges (the
+/// whole file without section headers).
+fn not_code(file: &ElfFile<'_>) -> Vec<(usize, usize)> {
+    let len = file.data.len();
+    let mut code: Vec<(usize, usize)> = file
+        .sections()
+        .iter()
+        .filter(|s| {
+            s.flags & object::elf::SHF_EXECINSTR.0 != 0 && s.sh_type != object::elf::SHT_NOBITS.0
+        })
+        .filter_map(|s| {
+            let lo = usize::try_from(s.offset).ok()?.min(len);
+            let hi = lo.saturating_add(usize::try_from(s.size).ok()?).min(len);
+            (lo < hi).then_some((lo, hi))
+        })
+        .collect();
+    code.sort_unstable();
+    let mut out = Vec::new();
+    let mut from = 0;
+    for (lo, hi) in code {
+        if lo > from {
+            out.push((from, lo));
+        }
+        from = from.max(hi);
+    }
+    if from < len {
+        out.push((from, len));
+    }
+    out
 }
 
 /// Which argument values a rule is about.
@@ -745,6 +788,28 @@ impl<'a> Code<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The bytes [`not_code`] leaves to read are all of the file's but its executable
+    /// sections' (here: the test binary's own).
+    #[test]
+    fn not_code_is_all_but_the_code() {
+        let data = std::fs::read(std::env::current_exe().unwrap()).unwrap();
+        let file = ElfFile::parse(&data).unwrap();
+        let code: Vec<(usize, usize)> = file
+            .sections()
+            .iter()
+            .filter(|s| s.flags & object::elf::SHF_EXECINSTR.0 != 0 && s.size > 0)
+            .map(|s| (s.offset as usize, (s.offset + s.size) as usize))
+            .collect();
+        assert!(!code.is_empty());
+        let ranges = not_code(&file);
+        assert!(ranges.windows(2).all(|w| w[0].1 < w[1].0));
+        for at in 0..data.len() {
+            let in_code = code.iter().any(|&(lo, hi)| (lo..hi).contains(&at));
+            let read = ranges.iter().any(|&(lo, hi)| (lo..hi).contains(&at));
+            assert_ne!(in_code, read, "{at:#x}");
+        }
+    }
 
     /// The accepted `mov`s [`mov_immediates`] finds are those found by trying every offset
     /// (`mov`s inside other `mov`s' immediates included), whether each rule is searched for
