@@ -83,46 +83,50 @@ fn sext(v: u32, bits: u32) -> i64 {
     i64::from(((v << (32 - bits)) as i32) >> (32 - bits))
 }
 
-/// The GOT slots the loader fills with `symbol` (its relocations of the architecture's
-/// JUMP_SLOT and GLOB_DAT types, `(jump_slot, glob_dat)`, in DT_REL, DT_RELA and
-/// DT_JMPREL), for a file of any class and byte order.
+/// For each of `symbols`, the GOT slots the loader fills with it (its relocations of the
+/// architecture's JUMP_SLOT and GLOB_DAT types, `(jump_slot, glob_dat)`, in DT_REL,
+/// DT_RELA and DT_JMPREL), for a file of any class and byte order: one pass over the
+/// symbols and one over the relocations (hundreds of thousands in the largest libraries)
+/// for all of them.
 pub(super) fn got_slots(
     file: &ElfFile<'_>,
     (jump_slot, glob_dat): (u32, u32),
-    symbol: &str,
+    symbols: &[&str],
     offset_of: impl Fn(u64, u64) -> Option<usize>,
-) -> Vec<u64> {
+) -> Vec<Vec<u64>> {
+    let mut slots = vec![Vec::new(); symbols.len()];
     let Some(dynamic) = &file.dynamic else {
-        return Vec::new();
+        return slots;
     };
-    let indices: Vec<u64> = dynamic
+    // (symbol index, which of `symbols`) of each undefined symbol named by one.
+    let indices: Vec<(u64, usize)> = dynamic
         .table
         .iter()
         .enumerate()
-        .filter(|(_, s)| s.is_undefined() && dynamic.name_is(s, symbol.as_bytes()))
-        .map(|(i, _)| i as u64)
+        .filter(|(_, s)| s.is_undefined())
+        .flat_map(|(i, s)| {
+            symbols
+                .iter()
+                .enumerate()
+                .filter(move |(_, name)| dynamic.name_is(&s, name.as_bytes()))
+                .map(move |(k, _)| (i as u64, k))
+        })
         .collect();
     if indices.is_empty() {
-        return Vec::new();
+        return slots;
     }
     let is64 = file.class == Class::Elf64;
     let big = file.byte_order == ByteOrder::Big;
-    let word = |at: usize| -> Option<u64> {
-        if is64 {
-            let a: [u8; 8] = file.data.get(at..at + 8)?.try_into().ok()?;
-            Some(if big {
-                u64::from_be_bytes(a)
-            } else {
-                u64::from_le_bytes(a)
-            })
-        } else {
-            let a: [u8; 4] = file.data.get(at..at + 4)?.try_into().ok()?;
-            Some(u64::from(if big {
-                u32::from_be_bytes(a)
-            } else {
-                u32::from_le_bytes(a)
-            }))
-        }
+    // One word reader per class and byte order, chosen once: the loop below runs over
+    // every relocation of the file.
+    fn read<const N: usize>(data: &[u8], at: usize, from: fn([u8; N]) -> u64) -> Option<u64> {
+        Some(from(data.get(at..at.checked_add(N)?)?.try_into().ok()?))
+    }
+    let word: &dyn Fn(usize) -> Option<u64> = match (is64, big) {
+        (true, false) => &|at| read(file.data, at, u64::from_le_bytes),
+        (true, true) => &|at| read(file.data, at, u64::from_be_bytes),
+        (false, false) => &|at| read(file.data, at, |a| u64::from(u32::from_le_bytes(a))),
+        (false, true) => &|at| read(file.data, at, |a| u64::from(u32::from_be_bytes(a))),
     };
     let w = if is64 { 8 } else { 4 };
     let rela = |tag: i64| -> bool {
@@ -138,7 +142,6 @@ pub(super) fn got_slots(
         (object::elf::DT_REL, object::elf::DT_RELSZ),
         (object::elf::DT_JMPREL, object::elf::DT_PLTRELSZ),
     ];
-    let mut slots = Vec::new();
     for (addr_tag, size_tag) in tables {
         let (Some(addr), Some(size)) = (dynamic.value(addr_tag.0), dynamic.value(size_tag.0))
         else {
@@ -150,7 +153,9 @@ pub(super) fn got_slots(
         let entry = if rela(addr_tag.0) { 3 * w } else { 2 * w };
         for k in 0..(size as usize / entry) {
             let at = start + entry * k;
-            let (Some(r_offset), Some(r_info)) = (word(at), word(at + w)) else {
+            // r_info follows r_offset: where it can be read, so can r_offset, which is
+            // read only for the few relocations of the wanted types.
+            let Some(r_info) = word(at + w) else {
                 break;
             };
             let (sym, ty) = if is64 {
@@ -158,8 +163,13 @@ pub(super) fn got_slots(
             } else {
                 (r_info >> 8, (r_info & 0xff) as u32)
             };
-            if (ty == jump_slot || ty == glob_dat) && indices.contains(&sym) {
-                slots.push(r_offset);
+            if ty == jump_slot || ty == glob_dat {
+                let Some(r_offset) = word(at) else {
+                    break;
+                };
+                for &(_, k) in indices.iter().filter(|(i, _)| *i == sym) {
+                    slots[k].push(r_offset);
+                }
             }
         }
     }

@@ -102,6 +102,7 @@ const SCANF: &[&str] = &[
 ];
 const STRFTIME: &[&str] = &["strftime", "strftime_l", "strptime", "strptime_l"];
 
+/// The order is [`may_use_newer`]'s.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
 enum Family {
     Printf,
@@ -146,8 +147,16 @@ pub fn format_uses(
     }
     let strftime_imported = imports(STRFTIME);
     let mut out: Vec<FormatUse> = Vec::new();
-    for s in strings_with_percent(file) {
+    let wanted = |s: &[u8]| {
+        let may = may_use_newer(s);
+        families.iter().any(|&f| may[f as usize])
+    };
+    for s in strings_with_percent(file, &wanted) {
+        let may = may_use_newer(s);
         for &family in &families {
+            if !may[family as usize] {
+                continue;
+            }
             let Some(found) = parse(family, s) else {
                 continue;
             };
@@ -204,16 +213,19 @@ fn shorten(s: &[u8]) -> String {
     }
 }
 
-/// Each NUL-terminated run of text in the file's read-only loaded bytes that holds a '%'.
-fn strings_with_percent<'a>(file: &'a ElfFile<'a>) -> Vec<&'a [u8]> {
+/// Each NUL-terminated run of text in the file's read-only loaded bytes that holds a '%',
+/// of those `wanted` accepts.
+fn strings_with_percent<'a>(
+    file: &'a ElfFile<'a>,
+    wanted: &dyn Fn(&[u8]) -> bool,
+) -> Vec<&'a [u8]> {
     const PF_W: u32 = 2;
-    let text_byte = |b: u8| b >= 0x20 && b != 0x7f || b == b'\t' || b == b'\n';
+    let read_only =
+        |s: &&crate::elf::Segment| s.p_type == object::elf::PT_LOAD.0 && s.flags & PF_W == 0;
     let mut out = Vec::new();
-    for seg in file
-        .segments
-        .iter()
-        .filter(|s| s.p_type == object::elf::PT_LOAD.0 && s.flags & PF_W == 0)
-    {
+    // Read only once, and only when an executable segment needs them.
+    let mut sections: Option<Vec<crate::elf::SectionInfo>> = None;
+    for seg in file.segments.iter().filter(read_only) {
         let (Ok(start), Ok(len)) = (usize::try_from(seg.offset), usize::try_from(seg.filesz))
         else {
             continue;
@@ -224,11 +236,91 @@ fn strings_with_percent<'a>(file: &'a ElfFile<'a>) -> Vec<&'a [u8]> {
         else {
             continue;
         };
-        // The first '%' of each NUL-terminated run is looked at, with the run it lies in:
-        // a string starts after a NUL (or at the segment's start) and holds only text up
-        // to that '%'.
-        let mut pos = 0;
-        while let Some(i) = memchr::memchr(b'%', &bytes[pos..]) {
+        let windows = if seg.flags & PF_X == 0 {
+            vec![(0, bytes.len())]
+        } else {
+            let sections = sections.get_or_insert_with(|| file.sections());
+            match data_windows(sections, start, bytes.len()) {
+                Some(w) => w,
+                None if file
+                    .segments
+                    .iter()
+                    .filter(read_only)
+                    .any(|s| s.flags & PF_X == 0) =>
+                {
+                    continue
+                }
+                None => vec![(0, bytes.len())],
+            }
+        };
+        percent_runs(bytes, &windows, wanted, &mut out);
+    }
+    out
+}
+
+const PF_X: u32 = 1;
+
+/// The parts of an executable segment (file bytes `start..start + len`) that its section
+/// headers say hold data, not code, relative to `start`, in order: those of each
+/// allocated, read-only section without SHF_EXECINSTR (`.rodata` where the linker put it
+/// with the code). None without section headers.
+///
+/// Strings live there: scanning the code too finds a '%' in every few hundred bytes of
+/// x86 code (0x25 is `and $imm32, %eax` and part of many encodings), each one looked at
+/// and walked back from, and reads every page of the code.
+fn data_windows(
+    sections: &[crate::elf::SectionInfo],
+    start: usize,
+    len: usize,
+) -> Option<Vec<(usize, usize)>> {
+    use object::elf::{SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS};
+    if sections.is_empty() {
+        return None;
+    }
+    let mut w: Vec<(usize, usize)> = sections
+        .iter()
+        .filter(|s| {
+            s.flags & (SHF_ALLOC | SHF_WRITE | SHF_EXECINSTR).0 == SHF_ALLOC.0
+                && s.sh_type != SHT_NOBITS.0
+        })
+        .filter_map(|s| {
+            let lo = usize::try_from(s.offset).ok()?;
+            let hi = lo.checked_add(usize::try_from(s.size).ok()?)?;
+            let (lo, hi) = (
+                lo.max(start) - start,
+                hi.min(start + len).checked_sub(start)?,
+            );
+            (lo < hi).then_some((lo, hi))
+        })
+        .collect();
+    w.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(w.len());
+    for (lo, hi) in w {
+        match merged.last_mut() {
+            Some(last) if lo <= last.1 => last.1 = last.1.max(hi),
+            _ => merged.push((lo, hi)),
+        }
+    }
+    Some(merged)
+}
+
+/// The runs of [`strings_with_percent`] in one segment's `bytes` whose first '%' lies in
+/// one of `windows` (ascending, disjoint): a run is bounded by the segment's bytes, not
+/// the window's, so a window cuts no string short.
+fn percent_runs<'a>(
+    bytes: &'a [u8],
+    windows: &[(usize, usize)],
+    wanted: &dyn Fn(&[u8]) -> bool,
+    out: &mut Vec<&'a [u8]>,
+) {
+    let text_byte = |b: u8| b >= 0x20 && b != 0x7f || b == b'\t' || b == b'\n';
+    // The first '%' of each NUL-terminated run is looked at, with the run it lies in:
+    // a string starts after a NUL (or at the segment's start) and holds only text up
+    // to that '%'.
+    let mut pos = 0;
+    for &(lo, hi) in windows {
+        pos = pos.max(lo);
+        while let Some(i) = bytes.get(pos..hi).and_then(|w| memchr::memchr(b'%', w)) {
             let at = pos + i;
             let mut begin = at;
             while begin > 0 && text_byte(bytes[begin - 1]) && at - begin < 4096 {
@@ -241,23 +333,33 @@ fn strings_with_percent<'a>(file: &'a ElfFile<'a>) -> Vec<&'a [u8]> {
                 pos = at + 1;
                 continue;
             }
-            let Some(n) = memchr::memchr(0, &bytes[at..]) else {
-                break;
+            // Most strings end within a few bytes: looked for byte by byte first, which
+            // costs less than starting memchr.
+            let rest = &bytes[at..];
+            let near = rest.iter().take(64).position(|&b| b == 0);
+            let Some(n) = near.or_else(|| memchr::memchr(0, rest)) else {
+                return;
             };
             let end = at + n;
             pos = end + 1;
             let s = &bytes[begin..end];
-            if s.len() <= 4096 && looks_like_text(s) {
+            if s.len() <= 4096 && wanted(s) && looks_like_text(s) {
                 out.push(s);
             }
         }
     }
-    out
 }
 
 /// Text a program would print: UTF-8 without control characters (tabs and newlines
 /// aside), mostly ASCII, with a letter. Tables of bytes that happen to hold a '%' are not.
 fn looks_like_text(s: &[u8]) -> bool {
+    if s.is_ascii() {
+        // The same tests, on bytes: every char is ASCII.
+        return s
+            .iter()
+            .all(|&b| !b.is_ascii_control() || matches!(b, b'\t' | b'\n' | b'\r'))
+            && s.iter().any(u8::is_ascii_alphabetic);
+    }
     let Ok(text) = std::str::from_utf8(s) else {
         return false;
     };
@@ -267,6 +369,52 @@ fn looks_like_text(s: &[u8]) -> bool {
         && non_ascii * 5 <= text.chars().count()
         && text.chars().any(|c| c.is_ascii_alphabetic())
 }
+
+/// For each family (indexed by [`Family`]), whether `s` may use one of its newer
+/// conversions: whether a '%' in it is followed, past what may come between a '%' and its
+/// conversion, by a byte that [`parse`] finds one at: printf's `b`, `B`, `m` (`%#m`) and
+/// `w` (`%w32d`), scanf's `b` and `w`, strftime's `O` (`%Ob`). Most format strings have
+/// none, and this costs much less than parsing them.
+fn may_use_newer(s: &[u8]) -> [bool; 3] {
+    // (what may come between, where a newer conversion is), per family: printf's argument
+    // position, flags, width, precision, length modifiers but `w`; scanf's argument
+    // position, `*`, width, `m`/`a`, length modifiers but `w`; strftime's flags and width.
+    let sets = [
+        (&PRINTF_BETWEEN, &PRINTF_AT),
+        (&SCANF_BETWEEN, &SCANF_AT),
+        (&STRFTIME_BETWEEN, &STRFTIME_AT),
+    ];
+    let mut may = [false; 3];
+    // The strings are short: a loop costs less than starting memchr for each '%'.
+    for k in (0..s.len()).filter(|&k| s[k] == b'%') {
+        for ((between, at), may) in sets.iter().zip(&mut may) {
+            *may |= s[k + 1..]
+                .iter()
+                .find(|&&c| !between[usize::from(c)])
+                .is_some_and(|&c| at[usize::from(c)]);
+        }
+    }
+    may
+}
+
+/// A set of bytes, as a table (looked up once per byte of every string [`may_use_newer`]
+/// reads).
+const fn byte_set(bytes: &[u8]) -> [bool; 256] {
+    let mut set = [false; 256];
+    let mut i = 0;
+    while i < bytes.len() {
+        set[bytes[i] as usize] = true;
+        i += 1;
+    }
+    set
+}
+
+static PRINTF_BETWEEN: [bool; 256] = byte_set(b"0123456789$-+ #'I*.hlLqjzZt");
+static PRINTF_AT: [bool; 256] = byte_set(b"bBmw");
+static SCANF_BETWEEN: [bool; 256] = byte_set(b"0123456789$*mahlLqjzZt");
+static SCANF_AT: [bool; 256] = byte_set(b"bw");
+static STRFTIME_BETWEEN: [bool; 256] = byte_set(b"_-0^#123456789");
+static STRFTIME_AT: [bool; 256] = byte_set(b"O");
 
 /// The newer conversions of one family in `s`, or None when `s` is not a valid format of
 /// that family (a conversion it does not have).
@@ -477,5 +625,99 @@ mod tests {
         );
         assert_eq!(parse(Family::Strftime, b"%b %d %H:%M"), Some(vec![]));
         assert_eq!(parse(Family::Strftime, b"%s %v"), None);
+    }
+
+    /// [`may_use_newer`] is true of every string in which [`parse`] finds a newer
+    /// conversion: every string of up to 4 bytes over the bytes that matter, and a million
+    /// longer ones.
+    #[test]
+    fn may_use_newer_whenever_parse_finds_one() {
+        let alphabet = b"%bBmwOf#0 1$*.hlaqEd_s[]^'";
+        let check = |s: &[u8]| {
+            for family in [Family::Printf, Family::Scanf, Family::Strftime] {
+                if parse(family, s).is_some_and(|found| !found.is_empty()) {
+                    assert!(
+                        may_use_newer(s)[family as usize],
+                        "{family:?} {:?}",
+                        String::from_utf8_lossy(s)
+                    );
+                }
+            }
+        };
+        let mut s = Vec::new();
+        for len in 1..=4u32 {
+            for mut n in 0..alphabet.len().pow(len) {
+                s.clear();
+                for _ in 0..len {
+                    s.push(alphabet[n % alphabet.len()]);
+                    n /= alphabet.len();
+                }
+                check(&s);
+            }
+        }
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..1_000_000 {
+            s.clear();
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            for k in 0..5 + (x >> 60) {
+                let r = x.rotate_left(7 * k as u32);
+                s.push(alphabet[(r >> 40) as usize % alphabet.len()]);
+            }
+            check(&s);
+        }
+        assert_eq!(may_use_newer(b"%-08.3llb"), [true, false, false]);
+        assert_eq!(may_use_newer(b"%s: %d bytes, %5.2f%%"), [false; 3]);
+        assert_eq!(may_use_newer(b"%Ob %-5w16d %5b"), [true, true, true]);
+    }
+
+    fn section(sh_type: u32, flags: u64, offset: u64, size: u64) -> crate::elf::SectionInfo {
+        crate::elf::SectionInfo {
+            sh_type,
+            flags,
+            addr: offset,
+            offset,
+            size,
+            addralign: 1,
+        }
+    }
+
+    /// The data of an executable segment is its allocated, read-only, non-code sections,
+    /// cut to the segment and merged; without section headers nothing says.
+    #[test]
+    fn data_windows_of_sections() {
+        use object::elf::{SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS, SHT_PROGBITS};
+        let (alloc, exec, write) = (SHF_ALLOC.0, SHF_EXECINSTR.0, SHF_WRITE.0);
+        let sections = [
+            section(0, 0, 0, 0),
+            section(SHT_PROGBITS.0, alloc | exec, 0x1000, 0x800), // .text
+            section(SHT_PROGBITS.0, alloc, 0x1800, 0x100),        // .rodata
+            section(SHT_PROGBITS.0, alloc, 0x1900, 0x80),         // .eh_frame
+            section(SHT_PROGBITS.0, alloc, 0x1a00, 0x1000),       // past the segment's end
+            section(SHT_PROGBITS.0, alloc, 0x800, 0x900),         // from before its start
+            section(SHT_PROGBITS.0, alloc | write, 0x1990, 0x10), // writable
+            section(SHT_NOBITS.0, alloc, 0x19a0, 0x10),           // no bytes in the file
+            section(SHT_PROGBITS.0, 0, 0x19b0, 0x10),             // not loaded
+        ];
+        assert_eq!(
+            data_windows(&sections, 0x1000, 0x1000),
+            Some(vec![(0, 0x100), (0x800, 0x980), (0xa00, 0x1000)])
+        );
+        assert_eq!(data_windows(&[], 0x1000, 0x1000), None);
+    }
+
+    /// Only a '%' in a window starts a string, which runs over the segment's bytes on both
+    /// sides of the window.
+    #[test]
+    fn percent_runs_in_windows() {
+        let bytes = b"\0code %B\0\0the %s and %B\0";
+        let mut all = Vec::new();
+        percent_runs(bytes, &[(0, bytes.len())], &|_| true, &mut all);
+        assert_eq!(all, vec![&b"code %B"[..], &b"the %s and %B"[..]]);
+        let mut some = Vec::new();
+        percent_runs(bytes, &[(12, 15)], &|_| true, &mut some);
+        assert_eq!(some, vec![&b"the %s and %B"[..]]);
+        let mut none = Vec::new();
+        percent_runs(bytes, &[(0, 6), (10, 14)], &|_| true, &mut none);
+        assert!(none.is_empty(), "{none:?}");
     }
 }

@@ -50,17 +50,29 @@ fn c_utf8_note(file: &ElfFile<'_>, req: &Requirements, baseline: GlibcVersion) -
         return None;
     }
     // The first place of each name, found in one pass over the file for what they begin
-    // with (rare in code and data alike) instead of one pass per name.
+    // with (rare in code and data alike) instead of one pass per name; the file's code
+    // (its executable sections, when it has section headers) is not read: a name there is
+    // bytes of instructions, not a string the program passes.
     let names = [b"C.UTF-8\0".as_slice(), b"C.utf8\0".as_slice()];
+    let longest = names.iter().map(|n| n.len()).max().unwrap_or(0);
     let mut first = [None, None];
-    for at in memchr::memmem::find_iter(file.data, b"C.") {
-        for (name, first) in names.iter().zip(&mut first) {
-            if first.is_none() && file.data[at..].starts_with(name) {
-                *first = Some(at);
+    let finder = memchr::memmem::Finder::new(b"C.");
+    'ranges: for (lo, hi) in not_code(file) {
+        // A name that starts in the range may end past it.
+        let hay = &file.data[lo..(hi + longest - 1).min(file.data.len())];
+        for at in finder
+            .find_iter(hay)
+            .map(|i| lo + i)
+            .take_while(|&at| at < hi)
+        {
+            for (name, first) in names.iter().zip(&mut first) {
+                if first.is_none() && file.data[at..].starts_with(name) {
+                    *first = Some(at);
+                }
             }
-        }
-        if first.iter().all(Option::is_some) {
-            break;
+            if first.iter().all(Option::is_some) {
+                break 'ranges;
+            }
         }
     }
     let (found, _) = names
@@ -72,6 +84,37 @@ fn c_utf8_note(file: &ElfFile<'_>, req: &Requirements, baseline: GlibcVersion) -
          2.17) does not install it, so the program stays in the \"C\" locale there",
         String::from_utf8_lossy(&found[..found.len() - 1])
     ))
+}
+
+/// The file's bytes but those of its executable sections, as ascending disjoint ranges (the
+/// whole file without section headers).
+fn not_code(file: &ElfFile<'_>) -> Vec<(usize, usize)> {
+    let len = file.data.len();
+    let mut code: Vec<(usize, usize)> = file
+        .sections()
+        .iter()
+        .filter(|s| {
+            s.flags & object::elf::SHF_EXECINSTR.0 != 0 && s.sh_type != object::elf::SHT_NOBITS.0
+        })
+        .filter_map(|s| {
+            let lo = usize::try_from(s.offset).ok()?.min(len);
+            let hi = lo.saturating_add(usize::try_from(s.size).ok()?).min(len);
+            (lo < hi).then_some((lo, hi))
+        })
+        .collect();
+    code.sort_unstable();
+    let mut out = Vec::new();
+    let mut from = 0;
+    for (lo, hi) in code {
+        if lo > from {
+            out.push((from, lo));
+        }
+        from = from.max(hi);
+    }
+    if from < len {
+        out.push((from, len));
+    }
+    out
 }
 
 /// Which argument values a rule is about.
@@ -317,16 +360,28 @@ fn seen_calls(file: &ElfFile<'_>, req: &Requirements, baseline: GlibcVersion) ->
     let Some(code) = Code::of(file) else {
         return Vec::new();
     };
+    let slots = code.got_slots(&rules.iter().map(|r| r.symbol).collect::<Vec<_>>());
+    let rules: Vec<(&ArgRule, Vec<u64>)> = rules
+        .into_iter()
+        .zip(slots)
+        .filter(|(_, slots)| !slots.is_empty())
+        .collect();
+    // x86_64: the accepted `mov`s of every rule, found in one pass over the code.
+    let movs = match code.isa {
+        Isa::X86_64 => code.x86_64_accepted_movs(
+            &rules
+                .iter()
+                .map(|(r, _)| (r.arg, &r.matches))
+                .collect::<Vec<_>>(),
+        ),
+        _ => Vec::new(),
+    };
     let mut out = Vec::new();
-    for rule in rules {
-        let slots = code.got_slots(rule.symbol);
-        if slots.is_empty() {
-            continue;
-        }
+    for (k, (rule, slots)) in rules.iter().enumerate() {
         let found = match code.isa {
-            Isa::X86_64 => code.x86_64_calls_with(&slots, rule.arg, &rule.matches),
-            Isa::Aarch64 => code.aarch64_calls(&slots, rule.arg),
-            Isa::Other(arch) => arches::calls(arch, code.file, &code.text, &slots, rule.arg),
+            Isa::X86_64 => code.x86_64_calls_with(slots, rule.arg, &movs[k]),
+            Isa::Aarch64 => code.aarch64_calls(slots, rule.arg),
+            Isa::Other(arch) => arches::calls(arch, code.file, &code.text, slots, rule.arg),
         };
         for (site, value) in found {
             if let Some(name) = rule.matches.name_of(value) {
@@ -351,51 +406,45 @@ fn seen_calls(file: &ElfFile<'_>, req: &Requirements, baseline: GlibcVersion) ->
     out
 }
 
-/// Every offset where `needle` occurs in `bytes`, overlapping ones included (memmem's
-/// iterator goes on after the end of each match), in ascending order.
-fn overlapping(bytes: &[u8], needle: &[u8]) -> Vec<usize> {
-    let finder = memchr::memmem::Finder::new(needle);
-    let mut out = Vec::new();
-    let mut from = 0;
-    while let Some(at) = bytes.get(from..).and_then(|rest| finder.find(rest)) {
-        out.push(from + at);
-        from += at + 1;
-    }
-    out
+/// `mov $imm32, %edi/%esi/%edx/%ecx` (the integer argument registers 0 to 3) is
+/// 0xb8+reg followed by imm32.
+fn mov_opcode(arg: u8) -> Option<u8> {
+    [0xbfu8, 0xbe, 0xba, 0xb9].get(usize::from(arg)).copied()
 }
 
-/// Each offset `j` of `bytes` where `mov $imm32, reg` (opcode `mov`, then the immediate)
-/// puts a value that `matches` accepts, in ascending order. The opcodes of `mov` to the
-/// argument registers are among the commonest bytes of code, the values a rule names are
-/// rare: where the values share bytes, those are searched for (a whole instruction for
-/// each of a few values; the upper three bytes of a narrow range), otherwise the opcode.
-fn mov_immediates(bytes: &[u8], mov: u8, matches: &ArgMatch) -> Vec<usize> {
-    let accepts = |j: usize| {
-        bytes.get(j) == Some(&mov)
-            && u32_at(bytes, j + 1).is_some_and(|v| matches.name_of(u64::from(v)).is_some())
-    };
-    let mut out: Vec<usize> = match *matches {
-        ArgMatch::Values(values) if values.iter().all(|&(v, _)| v <= u64::from(u32::MAX)) => {
-            let mut out = Vec::new();
-            for &(v, _) in values {
-                let mut insn = [mov, 0, 0, 0, 0];
-                insn[1..].copy_from_slice(&(v as u32).to_le_bytes());
-                out.extend(overlapping(bytes, &insn));
+/// For each of `wanted` (a `mov` opcode and the values of a rule), each offset `j` of
+/// `bytes` where `mov $imm32, reg` (the opcode, then the immediate) puts a value the rule
+/// accepts, in ascending order.
+///
+/// One pass over the code finds them for all of a file's rules: memchr for the rules'
+/// opcodes (up to three at once), each hit's immediate checked against the rules of that
+/// opcode. The opcode of `mov` to an argument register is one byte in 500 to 1000 of
+/// x86_64 code, rare enough for memchr's loop, the fastest search there is: one such pass
+/// over libLLVM-15's 50 MiB of code takes less time than one memmem pass for a 5-byte
+/// instruction (`mov $250, %edi`), and a rule with two values needed two of those.
+fn mov_immediates(bytes: &[u8], wanted: &[(u8, &ArgMatch)]) -> Vec<Vec<usize>> {
+    let mut opcodes: Vec<u8> = wanted.iter().map(|&(mov, _)| mov).collect();
+    opcodes.sort_unstable();
+    opcodes.dedup();
+    let mut out: Vec<Vec<usize>> = vec![Vec::new(); wanted.len()];
+    for group in opcodes.chunks(3) {
+        let hits: Box<dyn Iterator<Item = usize>> = match *group {
+            [a] => Box::new(memchr::memchr_iter(a, bytes)),
+            [a, b] => Box::new(memchr::memchr2_iter(a, b, bytes)),
+            [a, b, c] => Box::new(memchr::memchr3_iter(a, b, c, bytes)),
+            _ => continue,
+        };
+        for j in hits {
+            let Some(v) = u32_at(bytes, j + 1) else {
+                continue;
+            };
+            for (&(mov, matches), out) in wanted.iter().zip(&mut out) {
+                if mov == bytes[j] && matches.name_of(u64::from(v)).is_some() {
+                    out.push(j);
+                }
             }
-            out.sort_unstable();
-            out.dedup();
-            out
         }
-        ArgMatch::Range(lo, hi, _) if hi <= u64::from(u32::MAX) && lo >> 8 == hi >> 8 => {
-            let upper = (lo as u32).to_le_bytes();
-            overlapping(bytes, &upper[1..])
-                .into_iter()
-                .filter_map(|at| at.checked_sub(2))
-                .collect()
-        }
-        _ => memchr::memchr_iter(mov, bytes).collect(),
-    };
-    out.retain(|&j| accepts(j));
+    }
     out
 }
 
@@ -472,9 +521,9 @@ impl<'a> Code<'a> {
             .and_then(|s| usize::try_from(s.offset + (vaddr - s.vaddr)).ok())
     }
 
-    /// The GOT slots that the loader fills with `symbol`'s address (its JUMP_SLOT and
-    /// GLOB_DAT relocations).
-    fn got_slots(&self, symbol: &str) -> Vec<u64> {
+    /// For each of `symbols`, the GOT slots that the loader fills with its address (its
+    /// JUMP_SLOT and GLOB_DAT relocations).
+    fn got_slots(&self, symbols: &[&str]) -> Vec<Vec<u64>> {
         let relocs = match self.isa {
             Isa::Other(arch) => arch.slot_relocs(),
             Isa::X86_64 => (
@@ -486,31 +535,29 @@ impl<'a> Code<'a> {
                 object::elf::R_AARCH64_GLOB_DAT.0,
             ),
         };
-        arches::got_slots(self.file, relocs, symbol, |a, l| self.offset_of(a, l))
+        arches::got_slots(self.file, relocs, symbols, |a, l| self.offset_of(a, l))
     }
 
     /// Each x86_64 call (or tail call) that reaches one of `slots`, directly (`call
     /// *slot(%rip)`) or through a PLT entry that jumps through one (`call`/`jmp rel32`),
-    /// that has a value `matches` accepts put in integer argument register `arg` just
-    /// before it: (address, value), first the calls through a slot, then those through a
-    /// PLT entry, each in code order. The same calls [`Code::x86_64_calls`] finds by
-    /// visiting every byte, less those whose value `matches` refuses.
+    /// that has a value a rule accepts put in integer argument register `arg` just before
+    /// it: (address, value), first the calls through a slot, then those through a PLT
+    /// entry, each in code order. The same calls [`Code::x86_64_calls`] finds by visiting
+    /// every byte, less those whose value the rule refuses.
     ///
     /// The value is the one of the nearest `mov` to the register in the 24 bytes before
     /// the call ([`Code::x86_64_immediates_at`]), so a call with an accepted value lies
-    /// 5 to 24 bytes after an accepted `mov`: those are found first ([`mov_immediates`],
-    /// a search for a few rare byte strings), and only the bytes after them are decoded.
+    /// 5 to 24 bytes after an accepted `mov`: those are found first (`movs`, per
+    /// executable segment, from [`Code::x86_64_accepted_movs`]), and only the bytes after
+    /// them are decoded.
     /// Reading every byte of the code of every file that imports `sysconf` was most of
     /// `check`'s time.
-    fn x86_64_calls_with(&self, slots: &[u64], arg: u8, matches: &ArgMatch) -> Vec<(u64, u64)> {
-        let Some(&mov) = [0xbfu8, 0xbe, 0xba, 0xb9].get(usize::from(arg)) else {
-            return Vec::new();
-        };
+    fn x86_64_calls_with(&self, slots: &[u64], arg: u8, movs: &[Vec<usize>]) -> Vec<(u64, u64)> {
         let (mut direct, mut via_plt) = (Vec::new(), Vec::new());
-        for (base, bytes) in &self.text {
+        for ((base, bytes), movs) in self.text.iter().zip(movs) {
             // Each position once, though the 20 bytes after two `mov`s may overlap.
             let mut next = 0;
-            for j in mov_immediates(bytes, mov, matches) {
+            for &j in movs {
                 for i in next.max(j + 5)..(j + 25).min(bytes.len()) {
                     match self.x86_64_call_at(bytes, *base, i, slots) {
                         Some(true) => direct.push((i, *base)),
@@ -523,6 +570,27 @@ impl<'a> Code<'a> {
         }
         direct.extend(via_plt);
         self.x86_64_immediates_at(direct.into_iter(), arg)
+    }
+
+    /// For each of `wanted` (an integer argument register and a rule's values), the
+    /// offsets of the `mov`s to that register with an accepted value in each executable
+    /// segment ([`mov_immediates`]), as [`Code::x86_64_calls_with`] takes them: one pass
+    /// over the code for all of a file's rules.
+    fn x86_64_accepted_movs(&self, wanted: &[(u8, &ArgMatch)]) -> Vec<Vec<Vec<usize>>> {
+        // A register without a `mov` opcode here has no accepted `mov`s.
+        let known: Vec<(usize, (u8, &ArgMatch))> = wanted
+            .iter()
+            .enumerate()
+            .filter_map(|(k, &(arg, m))| Some((k, (mov_opcode(arg)?, m))))
+            .collect();
+        let pairs: Vec<(u8, &ArgMatch)> = known.iter().map(|&(_, w)| w).collect();
+        let mut out = vec![vec![Vec::new(); self.text.len()]; wanted.len()];
+        for (s, (_, bytes)) in self.text.iter().enumerate() {
+            for ((k, _), movs) in known.iter().zip(mov_immediates(bytes, &pairs)) {
+                out[*k][s] = movs;
+            }
+        }
+        out
     }
 
     /// Whether offset `i` of the executable bytes at `base` is a call that reaches one of
@@ -628,8 +696,7 @@ impl<'a> Code<'a> {
         sites: impl Iterator<Item = (usize, u64)>,
         arg: u8,
     ) -> Vec<(u64, u64)> {
-        // `mov $imm32, %edi/%esi/%edx/%ecx` is 0xb8+reg followed by imm32.
-        let Some(&mov) = [0xbfu8, 0xbe, 0xba, 0xb9].get(usize::from(arg)) else {
+        let Some(mov) = mov_opcode(arg) else {
             return Vec::new();
         };
         let mut out = Vec::new();
@@ -722,8 +789,31 @@ impl<'a> Code<'a> {
 mod tests {
     use super::*;
 
-    /// The accepted `mov`s found through the byte strings their values share are those
-    /// found by trying every offset, overlapping occurrences included.
+    /// The bytes [`not_code`] leaves to read are all of the file's but its executable
+    /// sections' (here: the test binary's own).
+    #[test]
+    fn not_code_is_all_but_the_code() {
+        let data = std::fs::read(std::env::current_exe().unwrap()).unwrap();
+        let file = ElfFile::parse(&data).unwrap();
+        let code: Vec<(usize, usize)> = file
+            .sections()
+            .iter()
+            .filter(|s| s.flags & object::elf::SHF_EXECINSTR.0 != 0 && s.size > 0)
+            .map(|s| (s.offset as usize, (s.offset + s.size) as usize))
+            .collect();
+        assert!(!code.is_empty());
+        let ranges = not_code(&file);
+        assert!(ranges.windows(2).all(|w| w[0].1 < w[1].0));
+        for at in 0..data.len() {
+            let in_code = code.iter().any(|&(lo, hi)| (lo..hi).contains(&at));
+            let read = ranges.iter().any(|&(lo, hi)| (lo..hi).contains(&at));
+            assert_ne!(in_code, read, "{at:#x}");
+        }
+    }
+
+    /// The accepted `mov`s [`mov_immediates`] finds are those found by trying every offset
+    /// (`mov`s inside other `mov`s' immediates included), whether each rule is searched for
+    /// alone or all together.
     #[test]
     fn mov_immediates_equal_every_offset() {
         let mut bytes = vec![0xbf; 12];
@@ -734,7 +824,7 @@ mod tests {
             0xbf, 0xf9, 0x00, 0x00, 0x00, 0xbf, 0xfa, 0x00, 0x00, 0x00, 0xbf,
         ]);
         bytes.extend([0x12, 0xbf, 0x00, 0x00, 0xbf, 0xbf, 0x00, 0x00]);
-        for matches in [
+        let rules = [
             ArgMatch::Values(&[
                 (0xbfbf_bfbf, "a"),
                 (0x00bf_bf00, "b"),
@@ -745,17 +835,33 @@ mod tests {
             ArgMatch::Range(0x00bf_bf00, 0x00bf_bfff, "f"),
             ArgMatch::Range(0xbf00, 0xbfff, "g"),
             ArgMatch::AllBits(0xbf00, "h"),
-        ] {
-            let every: Vec<usize> = (0..bytes.len())
+        ];
+        let every = |mov: u8, matches: &ArgMatch| -> Vec<usize> {
+            (0..bytes.len())
                 .filter(|&j| {
-                    bytes[j] == 0xbf
+                    bytes[j] == mov
                         && u32_at(&bytes, j + 1)
                             .is_some_and(|v| matches.name_of(u64::from(v)).is_some())
                 })
-                .collect();
-            assert!(!every.is_empty(), "{matches:?}");
-            assert_eq!(mov_immediates(&bytes, 0xbf, &matches), every, "{matches:?}");
+                .collect()
+        };
+        for matches in &rules {
+            assert!(!every(0xbf, matches).is_empty(), "{matches:?}");
+            assert_eq!(
+                mov_immediates(&bytes, &[(0xbf, matches)]),
+                vec![every(0xbf, matches)],
+                "{matches:?}"
+            );
         }
+        // All at once, with three other opcodes (four: two passes), one of them a byte the
+        // test's bytes hold (0x00).
+        let all: Vec<(u8, &ArgMatch)> = [0xbf, 0x00, 0xba, 0xb9]
+            .into_iter()
+            .flat_map(|mov| rules.iter().map(move |m| (mov, m)))
+            .collect();
+        let wanted: Vec<Vec<usize>> = all.iter().map(|&(mov, m)| every(mov, m)).collect();
+        assert!(wanted.iter().any(|w| !w.is_empty() && bytes[w[0]] == 0x00));
+        assert_eq!(mov_immediates(&bytes, &all), wanted);
     }
 
     /// The search from the accepted `mov`s finds, for each rule, exactly the calls and
@@ -806,20 +912,22 @@ mod tests {
                 .iter()
                 .filter(|r| r.machine.is_none_or(|m| m == file.machine))
             {
-                let slots = code.got_slots(rule.symbol);
+                let slots = code.got_slots(&[rule.symbol]).concat();
                 if slots.is_empty() {
                     continue;
                 }
                 any_slots = true;
                 let bytewise = code.x86_64_calls(&slots, rule.arg);
-                let all = code.x86_64_calls_with(&slots, rule.arg, &every);
+                let movs =
+                    code.x86_64_accepted_movs(&[(rule.arg, &every), (rule.arg, &rule.matches)]);
+                let all = code.x86_64_calls_with(&slots, rule.arg, &movs[0]);
                 assert_eq!(all, bytewise, "{} in {}", rule.symbol, path.display());
                 let wanted: Vec<(u64, u64)> = bytewise
                     .iter()
                     .copied()
                     .filter(|&(_, v)| rule.matches.name_of(v).is_some())
                     .collect();
-                let found = code.x86_64_calls_with(&slots, rule.arg, &rule.matches);
+                let found = code.x86_64_calls_with(&slots, rule.arg, &movs[1]);
                 let found: Vec<(u64, u64)> = found
                     .into_iter()
                     .filter(|&(_, v)| rule.matches.name_of(v).is_some())
