@@ -237,7 +237,10 @@ fn strings_with_percent<'a>(
             continue;
         };
         let windows = if seg.flags & PF_X == 0 {
-            vec![(0, bytes.len())]
+            // The loader's tables (symbols, their names, hashes, versions, relocations,
+            // notes) are binary data, not strings: only the rest is searched.
+            let sections = sections.get_or_insert_with(|| file.sections());
+            data_windows(sections, start, bytes.len()).unwrap_or_else(|| vec![(0, bytes.len())])
         } else {
             let sections = sections.get_or_insert_with(|| file.sections());
             match data_windows(sections, start, bytes.len()) {
@@ -260,10 +263,11 @@ fn strings_with_percent<'a>(
 
 const PF_X: u32 = 1;
 
-/// The parts of an executable segment (file bytes `start..start + len`) that its section
-/// headers say hold data, not code, relative to `start`, in order: those of each
-/// allocated, read-only section without SHF_EXECINSTR (`.rodata` where the linker put it
-/// with the code). None without section headers.
+/// The parts of a read-only segment (file bytes `start..start + len`) that its section
+/// headers say hold data that may be text, relative to `start`, in order: those of each
+/// allocated, read-only section without SHF_EXECINSTR (`.rodata`, also where the linker
+/// put it with the code) that is not one of the loader's binary tables. None without
+/// section headers.
 ///
 /// Strings live there: scanning the code too finds a '%' in every few hundred bytes of
 /// x86 code (0x25 is `and $imm32, %eax` and part of many encodings), each one looked at
@@ -273,7 +277,24 @@ fn data_windows(
     start: usize,
     len: usize,
 ) -> Option<Vec<(usize, usize)>> {
-    use object::elf::{SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, SHT_NOBITS};
+    use object::elf::*;
+    // No bytes in the file, or the loader's binary tables.
+    const TABLES: [u32; 14] = [
+        SHT_NOBITS.0,
+        SHT_DYNSYM.0,
+        SHT_SYMTAB.0,
+        SHT_STRTAB.0,
+        SHT_HASH.0,
+        SHT_GNU_HASH.0,
+        SHT_RELA.0,
+        SHT_REL.0,
+        SHT_RELR.0,
+        SHT_GNU_VERSYM.0,
+        SHT_GNU_VERDEF.0,
+        SHT_GNU_VERNEED.0,
+        SHT_NOTE.0,
+        SHT_DYNAMIC.0,
+    ];
     if sections.is_empty() {
         return None;
     }
@@ -281,7 +302,7 @@ fn data_windows(
         .iter()
         .filter(|s| {
             s.flags & (SHF_ALLOC | SHF_WRITE | SHF_EXECINSTR).0 == SHF_ALLOC.0
-                && s.sh_type != SHT_NOBITS.0
+                && !TABLES.contains(&s.sh_type)
         })
         .filter_map(|s| {
             let lo = usize::try_from(s.offset).ok()?;
@@ -703,6 +724,17 @@ mod tests {
             Some(vec![(0, 0x100), (0x800, 0x980), (0xa00, 0x1000)])
         );
         assert_eq!(data_windows(&[], 0x1000, 0x1000), None);
+        // The loader's tables hold no strings: ".dynsym" bytes read "\0%b\0" in
+        // /usr/bin/qemu-i386 (Debian 12), which was once noted as a printf format.
+        use object::elf::{SHT_DYNSYM, SHT_GNU_HASH, SHT_RELA, SHT_STRTAB};
+        let tables = [
+            section(SHT_DYNSYM.0, alloc, 0x100, 0x100),
+            section(SHT_STRTAB.0, alloc, 0x200, 0x100),
+            section(SHT_GNU_HASH.0, alloc, 0x300, 0x100),
+            section(SHT_RELA.0, alloc, 0x400, 0x100),
+            section(SHT_PROGBITS.0, alloc, 0x500, 0x100), // .rodata
+        ];
+        assert_eq!(data_windows(&tables, 0, 0x1000), Some(vec![(0x500, 0x600)]));
     }
 
     /// Only a '%' in a window starts a string, which runs over the segment's bytes on both
