@@ -446,6 +446,15 @@ def cmd_speed_table(outdir):
             span([wall(rd, readelf) / wall(rd, n) for rd in rounds], x),
             span([cpu(rd, readelf) / cpu(rd, n) for rd in rounds], x),
         ]) + " |")
+    # `check` also against the floor that reads what it must read.
+    reads = "floor + check's reads"
+    if reads in names:
+        out.append("")
+        for n in names:
+            if n.startswith("check"):
+                out.append(f"`{n}` against `{reads}`: wall "
+                           + span([wall(rd, n) / wall(rd, reads) for rd in rounds], x)
+                           + ", CPU " + span([cpu(rd, n) / cpu(rd, reads) for rd in rounds], x))
     loads = []
     for i in range(1, len(rounds) + 1):
         p = os.path.join(outdir, f"load-{i}.txt")

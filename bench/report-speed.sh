@@ -7,7 +7,9 @@
 #
 # The floor is examples/floor.rs: the same walk, a 4-byte magic check, a mapping of each
 # ELF file and object's ELF reader visiting every imported symbol's name and version
-# index and every verneed entry, on the same number of threads, with no output. Each
+# index and every verneed entry, on the same number of threads, with no output; "floor +
+# check's reads" (FLOOR_READS=check) also touches, with one memchr pass, the code and
+# read-only data `check --glibc 2.17` must read (examples/floor.rs says which). Each
 # round runs every row with hyperfine (BENCH_RUNS runs after 2 warm-ups, hot cache), in
 # one hyperfine call so the rows share the machine's load; BENCH_ROUNDS rounds (default
 # 3) give the spread. Ratios are of medians (wall) and of mean user+sys time (CPU).
@@ -78,6 +80,8 @@ python3 "$here/benchlib.py" lists "$dir" "$out" >"$out/lists.txt"
 n_elf=$(wc -l <"$out/elf.list")
 echo "$dir: $(wc -l <"$out/all.list") files, $n_elf ELF" | tee -a "$out/machine.txt" >&2
 FLOOR_COUNTS=1 "$floor" "$dir" 2>&1 | sed 's/^/floor visits: /' | tee -a "$out/machine.txt" >&2
+FLOOR_COUNTS=1 FLOOR_READS=check "$floor" "$dir" 2>&1 | sed "s/^/floor + check's reads visits: /" |
+    tee -a "$out/machine.txt" >&2
 "$ec" report "$dir" | tail -1 | sed 's/^/elfcompat: /' | tee -a "$out/machine.txt" >&2
 xargs -a "$out/elf.list" -d '\n' cat >/dev/null   # warm the page cache
 
@@ -87,6 +91,7 @@ for r in $(seq 1 "$rounds"); do
     hyperfine --style basic --ignore-failure --runs "$runs" --warmup 2 \
         --export-json "$out/round-$r.json" \
         -n floor "$floor $dir" \
+        -n "floor + check's reads" "env FLOOR_READS=check $floor $dir" \
         -n "report --json" "$ec report --json $dir" \
         -n "report" "$ec report $dir" \
         -n "check --glibc 2.17" "$ec check --glibc 2.17 $dir" \

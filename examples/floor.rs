@@ -9,14 +9,24 @@
 //!   target/release/examples/floor /usr/lib/x86_64-linux-gnu
 //!
 //! `FLOOR_COUNTS=1` prints what it visited to stderr, to check that it did the work.
+//!
+//! `FLOOR_READS=check` also reads, once, the bytes `check --glibc 2.17` must read beyond
+//! the tables, with one memchr pass each: the executable segments of a file that imports a
+//! function of `silent::ARG_RULES` (looking for the first rule's `mov` opcode), and the
+//! allocated, read-only, non-executable PROGBITS sections of a file that imports a printf-,
+//! scanf- or strftime-family function (looking for '%'). `check` reads these bytes and
+//! does more with them; this floor only touches them.
 
 use std::collections::HashSet;
 use std::fs::File;
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
+use elfcompat::silent;
+use elfcompat::silent::formats::{PRINTF, SCANF, STRFTIME};
 use object::elf as E;
 use object::read::elf::{FileHeader, Sym as _};
+use object::read::elf::{ProgramHeader as _, SectionHeader as _};
 use object::Endianness;
 use rayon::prelude::*;
 
@@ -27,6 +37,9 @@ struct Counts {
     name_bytes: u64,
     version_indices: u64,
     vernaux: u64,
+    code_bytes: u64,
+    data_bytes: u64,
+    hits: u64,
 }
 
 impl std::ops::Add for Counts {
@@ -38,6 +51,9 @@ impl std::ops::Add for Counts {
             name_bytes: self.name_bytes + o.name_bytes,
             version_indices: self.version_indices + o.version_indices,
             vernaux: self.vernaux + o.vernaux,
+            code_bytes: self.code_bytes + o.code_bytes,
+            data_bytes: self.data_bytes + o.data_bytes,
+            hits: self.hits + o.hits,
         }
     }
 }
@@ -63,7 +79,7 @@ fn walk(path: &Path, seen: &mut HashSet<(u64, u64)>, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn visit(path: &Path) -> Option<Counts> {
+fn visit(path: &Path, check: bool) -> Option<Counts> {
     let file = File::open(path).ok()?;
     let mut magic = [0u8; 5];
     if file.read_at(&mut magic, 0).ok()? < 5 || magic[..4] != E::ELFMAG {
@@ -72,13 +88,13 @@ fn visit(path: &Path) -> Option<Counts> {
     // SAFETY: read-only private mapping, as elfcompat's own reader.
     let map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
     match magic[4] {
-        c if c == E::ELFCLASS64.0 => visit_elf::<E::FileHeader64<Endianness>>(&map),
-        c if c == E::ELFCLASS32.0 => visit_elf::<E::FileHeader32<Endianness>>(&map),
+        c if c == E::ELFCLASS64.0 => visit_elf::<E::FileHeader64<Endianness>>(&map, check),
+        c if c == E::ELFCLASS32.0 => visit_elf::<E::FileHeader32<Endianness>>(&map, check),
         _ => None,
     }
 }
 
-fn visit_elf<Elf: FileHeader<Endian = Endianness>>(data: &[u8]) -> Option<Counts> {
+fn visit_elf<Elf: FileHeader<Endian = Endianness>>(data: &[u8], check: bool) -> Option<Counts> {
     let header = Elf::parse(data).ok()?;
     let endian = header.endian().ok()?;
     let sections = header.sections(endian, data).ok()?;
@@ -88,11 +104,20 @@ fn visit_elf<Elf: FileHeader<Endian = Endianness>>(data: &[u8]) -> Option<Counts
     };
     let symbols = sections.symbols(endian, data, E::SHT_DYNSYM).ok()?;
     let versions = sections.versions(endian, data).ok()?;
+    let (mut rules, mut formats) = (false, false);
+    let machine = header.e_machine(endian).0;
     for (i, sym) in symbols.enumerate() {
         if !sym.is_undefined(endian) || sym.st_name(endian) == 0 {
             continue;
         }
         let name = symbols.symbol_name(endian, sym).ok()?;
+        if check {
+            let text = std::str::from_utf8(name).unwrap_or("");
+            rules |= silent::ARG_RULES
+                .iter()
+                .any(|r| r.symbol == text && r.machine.is_none_or(|m| m == machine));
+            formats |= [PRINTF, SCANF, STRFTIME].iter().any(|f| f.contains(&text));
+        }
         c.imports += 1;
         c.name_bytes += std::hint::black_box(name).len() as u64;
         if let Some(v) = &versions {
@@ -112,6 +137,29 @@ fn visit_elf<Elf: FileHeader<Endian = Endianness>>(data: &[u8]) -> Option<Counts
             }
         }
     }
+    if rules {
+        let mov = 0xbf; // `mov $imm32, %edi`: the first argument of sysconf and nl_langinfo
+        for seg in header.program_headers(endian, data).ok()? {
+            if seg.p_type(endian) == E::PT_LOAD && seg.p_flags(endian).0 & E::PF_X.0 != 0 {
+                let bytes = seg.data(endian, data).ok()?;
+                c.code_bytes += bytes.len() as u64;
+                c.hits += memchr::memchr_iter(mov, bytes).count() as u64;
+            }
+        }
+    }
+    if formats {
+        for section in sections.iter() {
+            let flags = u64::from(section.sh_flags(endian).0);
+            let data_only = (E::SHF_ALLOC.0 | E::SHF_WRITE.0 | E::SHF_EXECINSTR.0) as u64;
+            if section.sh_type(endian) == E::SHT_PROGBITS
+                && flags & data_only == E::SHF_ALLOC.0 as u64
+            {
+                let bytes = section.data(endian, data).ok()?;
+                c.data_bytes += bytes.len() as u64;
+                c.hits += memchr::memchr_iter(b'%', bytes).count() as u64;
+            }
+        }
+    }
     Some(c)
 }
 
@@ -122,20 +170,24 @@ fn main() {
     for r in &roots {
         walk(r, &mut seen, &mut files);
     }
+    let check = std::env::var("FLOOR_READS").is_ok_and(|v| v == "check");
     let total = files
         .par_iter()
-        .filter_map(|p| visit(p))
+        .filter_map(|p| visit(p, check))
         .reduce(Counts::default, |a, b| a + b);
     let total = std::hint::black_box(total);
     if std::env::var_os("FLOOR_COUNTS").is_some() {
         eprintln!(
-            "{} files, {} ELF, {} imported symbols, {} version-index sum, {} vernaux, {} name bytes",
+            "{} files, {} ELF, {} imported symbols, {} version-index sum, {} vernaux, {} name bytes, {} code bytes, {} data bytes, {} hits",
             files.len(),
             total.elf,
             total.imports,
             total.version_indices,
             total.vernaux,
-            total.name_bytes
+            total.name_bytes,
+            total.code_bytes,
+            total.data_bytes,
+            total.hits
         );
     }
 }

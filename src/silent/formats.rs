@@ -36,7 +36,9 @@ impl FormatUse {
     }
 }
 
-const PRINTF: &[&str] = &[
+/// The printf-family functions: a file that imports one has its strings parsed as printf
+/// formats.
+pub const PRINTF: &[&str] = &[
     "printf",
     "fprintf",
     "sprintf",
@@ -80,7 +82,8 @@ const PRINTF: &[&str] = &[
     "__obstack_printf_chk",
     "__obstack_vprintf_chk",
 ];
-const SCANF: &[&str] = &[
+/// The scanf-family functions.
+pub const SCANF: &[&str] = &[
     "scanf",
     "fscanf",
     "sscanf",
@@ -100,7 +103,8 @@ const SCANF: &[&str] = &[
     "__isoc23_vfscanf",
     "__isoc23_vsscanf",
 ];
-const STRFTIME: &[&str] = &["strftime", "strftime_l", "strptime", "strptime_l"];
+/// The strftime-family functions.
+pub const STRFTIME: &[&str] = &["strftime", "strftime_l", "strptime", "strptime_l"];
 
 /// The order is [`may_use_newer`]'s.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
