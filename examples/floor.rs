@@ -149,11 +149,9 @@ fn visit_elf<Elf: FileHeader<Endian = Endianness>>(data: &[u8], check: bool) -> 
     }
     if formats {
         for section in sections.iter() {
-            let flags = u64::from(section.sh_flags(endian).0);
-            let data_only = (E::SHF_ALLOC.0 | E::SHF_WRITE.0 | E::SHF_EXECINSTR.0) as u64;
-            if section.sh_type(endian) == E::SHT_PROGBITS
-                && flags & data_only == E::SHF_ALLOC.0 as u64
-            {
+            let flags = section.sh_flags(endian).0;
+            let data_only = E::SHF_ALLOC.0 | E::SHF_WRITE.0 | E::SHF_EXECINSTR.0;
+            if section.sh_type(endian) == E::SHT_PROGBITS && flags & data_only == E::SHF_ALLOC.0 {
                 let bytes = section.data(endian, data).ok()?;
                 c.data_bytes += bytes.len() as u64;
                 c.hits += memchr::memchr_iter(b'%', bytes).count() as u64;
