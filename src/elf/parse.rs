@@ -647,13 +647,9 @@ fn scan_imports(dynamic: &Dynamic<'_>, strtab: &Strtab<'_>) -> Result<ImportScan
         strtab.charge("symbol name", len as u64)?;
         Ok(len)
     }
-    let mut failed = None;
-    dynamic.table.for_each_key(
+    dynamic.table.try_for_each_key(
         #[inline(always)]
         |i, name, shndx, info| {
-            if failed.is_some() {
-                return;
-            }
             let raw = versym.get(i).copied().unwrap_or(1);
             let v = usize::from(raw & 0x7fff);
             let k = if v >= 2 {
@@ -662,16 +658,10 @@ fn scan_imports(dynamic: &Dynamic<'_>, strtab: &Strtab<'_>) -> Result<ImportScan
                 KNOWN
             };
             let import = shndx == E::SHN_UNDEF.0 || k & NEEDED != 0;
-            let mut len = 0;
-            if import {
-                match charge(strtab, name) {
-                    Ok(n) => len = n,
-                    Err(e) => return failed = Some(e),
-                }
-            }
+            let len = if import { charge(strtab, name)? } else { 0 };
             // Entry 0 and unnamed entries are neither imports nor exports.
             if i == 0 || names.get(name as usize).is_none_or(|&b| b == 0) {
-                return;
+                return Ok(());
             }
             if k & KNOWN == 0 {
                 scan.dangling.push((i, raw));
@@ -681,12 +671,10 @@ fn scan_imports(dynamic: &Dynamic<'_>, strtab: &Strtab<'_>) -> Result<ImportScan
             } else if info >> 4 != E::STB_LOCAL.0 {
                 scan.export_count += 1;
             }
+            Ok(())
         },
-    );
-    match failed {
-        Some(e) => Err(e),
-        None => Ok(scan),
-    }
+    )?;
+    Ok(scan)
 }
 
 /// `.dynsym`'s `count` entries at `offset`, in place, for the class.

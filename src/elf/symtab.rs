@@ -62,44 +62,35 @@ impl<'data> SymbolTable<'data> {
         self.len() == 0
     }
 
-    /// (index, st_name, st_shndx, st_info) of every entry in table order: what a pass over
-    /// a whole table reads of each entry, without building a [`DynSymbol`] per entry. The
-    /// class and byte order are matched once, not per field.
+    /// (index, st_name, st_shndx, st_info) of every entry in table order, to `f` until it
+    /// fails: what a pass over a whole table reads of each entry, without building a
+    /// [`DynSymbol`] per entry. The class and byte order are matched once, not per field.
     #[inline]
-    pub fn for_each_key(&self, mut f: impl FnMut(usize, u32, u16, u8)) {
-        // Field offsets of Elf32_Sym (16 bytes) and Elf64_Sym (24 bytes).
-        fn each<const SIZE: usize, const INFO: usize, const SHNDX: usize>(
+    pub fn try_for_each_key<E>(
+        &self,
+        mut f: impl FnMut(usize, u32, u16, u8) -> Result<(), E>,
+    ) -> Result<(), E> {
+        // Offsets of st_info and st_shndx in Elf32_Sym (16 bytes) and Elf64_Sym (24 bytes).
+        fn each<E, const SIZE: usize, const INFO: usize, const SHNDX: usize, const LE: bool>(
             bytes: &[u8],
-            little: bool,
-            f: &mut impl FnMut(usize, u32, u16, u8),
-        ) {
-            let entries = bytes.chunks_exact(SIZE).enumerate();
-            if little {
-                for (i, e) in entries {
-                    let name = u32::from_le_bytes([e[0], e[1], e[2], e[3]]);
-                    f(
-                        i,
-                        name,
-                        u16::from_le_bytes([e[SHNDX], e[SHNDX + 1]]),
-                        e[INFO],
-                    );
-                }
-            } else {
-                for (i, e) in entries {
-                    let name = u32::from_be_bytes([e[0], e[1], e[2], e[3]]);
-                    f(
-                        i,
-                        name,
-                        u16::from_be_bytes([e[SHNDX], e[SHNDX + 1]]),
-                        e[INFO],
-                    );
-                }
+            f: &mut impl FnMut(usize, u32, u16, u8) -> Result<(), E>,
+        ) -> Result<(), E> {
+            for (i, e) in bytes.chunks_exact(SIZE).enumerate() {
+                let (name, shndx) = ([e[0], e[1], e[2], e[3]], [e[SHNDX], e[SHNDX + 1]]);
+                let (name, shndx) = match LE {
+                    true => (u32::from_le_bytes(name), u16::from_le_bytes(shndx)),
+                    false => (u32::from_be_bytes(name), u16::from_be_bytes(shndx)),
+                };
+                f(i, name, shndx, e[INFO])?;
             }
+            Ok(())
         }
-        let little = self.endian == Endianness::Little;
-        match self.syms {
-            Syms::Elf32(s) => each::<16, 12, 14>(object::pod::bytes_of_slice(s), little, &mut f),
-            Syms::Elf64(s) => each::<24, 4, 6>(object::pod::bytes_of_slice(s), little, &mut f),
+        use object::pod::bytes_of_slice as bytes;
+        match (self.syms, self.endian) {
+            (Syms::Elf32(s), Endianness::Little) => each::<E, 16, 12, 14, true>(bytes(s), &mut f),
+            (Syms::Elf32(s), Endianness::Big) => each::<E, 16, 12, 14, false>(bytes(s), &mut f),
+            (Syms::Elf64(s), Endianness::Little) => each::<E, 24, 4, 6, true>(bytes(s), &mut f),
+            (Syms::Elf64(s), Endianness::Big) => each::<E, 24, 4, 6, false>(bytes(s), &mut f),
         }
     }
 

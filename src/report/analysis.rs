@@ -313,42 +313,19 @@ fn summarise<'a>(req: &Requirements<'a>) -> (Vec<FamilySummary<'a>>, Vec<Version
     // Each bound import goes to the group of its version that lists its library. Imports
     // come in runs of the same (library, version): remember the last one's group.
     let mut last: Option<(&VersionName, &str, Option<Slot>)> = None;
-    let slots: Vec<Option<Slot>> = req
-        .imports
-        .iter()
-        .map(|sym| {
-            let (Some(lib), Some(version)) = (&sym.library, &sym.version) else {
-                return None;
-            };
-            match last {
-                Some((v, l, slot)) if v == version && l == lib.as_ref() => slot,
-                _ => {
-                    let slot = group_of(&requires, &other_versions, version, lib);
-                    last = Some((version, lib.as_ref(), slot));
-                    slot
-                }
+    for sym in &req.imports {
+        let (Some(lib), Some(version)) = (&sym.library, &sym.version) else {
+            continue;
+        };
+        let slot = match last {
+            Some((v, l, slot)) if v == version && l == lib.as_ref() => slot,
+            _ => {
+                let slot = group_of(&requires, &other_versions, version, lib);
+                last = Some((version, lib.as_ref(), slot));
+                slot
             }
-        })
-        .collect();
-    // Each group's room made once, not grown symbol by symbol.
-    let mut counts: Vec<Vec<usize>> = requires.iter().map(|f| vec![0; f.versions.len()]).collect();
-    let mut other_counts = vec![0usize; other_versions.len()];
-    for &slot in slots.iter().flatten() {
-        match slot.family {
-            Some(f) => counts[f][slot.group] += 1,
-            None => other_counts[slot.group] += 1,
-        }
-    }
-    for (f, counts) in requires.iter_mut().zip(&counts) {
-        for (g, &n) in f.versions.iter_mut().zip(counts) {
-            g.symbols.reserve_exact(n);
-        }
-    }
-    for (g, &n) in other_versions.iter_mut().zip(&other_counts) {
-        g.symbols.reserve_exact(n);
-    }
-    for (sym, slot) in req.imports.iter().zip(&slots) {
-        let Some(slot) = *slot else { continue };
+        };
+        let Some(slot) = slot else { continue };
         let group = match slot.family {
             Some(f) => &mut requires[f].versions[slot.group],
             None => &mut other_versions[slot.group],

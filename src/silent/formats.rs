@@ -227,8 +227,15 @@ fn strings_with_percent<'a>(
     let read_only =
         |s: &&crate::elf::Segment| s.p_type == object::elf::PT_LOAD.0 && s.flags & PF_W == 0;
     let mut out = Vec::new();
-    // Read only once, and only when an executable segment needs them.
-    let mut sections: Option<Vec<crate::elf::SectionInfo>> = None;
+    // The section headers say which bytes are data that may be text: not code, not the
+    // loader's tables (symbols, their names, hashes, versions, relocations, notes).
+    let sections = file.sections();
+    // Without them, an executable segment is skipped when a data segment holds the strings.
+    let data_segment = file
+        .segments
+        .iter()
+        .filter(read_only)
+        .any(|s| s.flags & PF_X == 0);
     for seg in file.segments.iter().filter(read_only) {
         let (Ok(start), Ok(len)) = (usize::try_from(seg.offset), usize::try_from(seg.filesz))
         else {
@@ -240,25 +247,10 @@ fn strings_with_percent<'a>(
         else {
             continue;
         };
-        let windows = if seg.flags & PF_X == 0 {
-            // The loader's tables (symbols, their names, hashes, versions, relocations,
-            // notes) are binary data, not strings: only the rest is searched.
-            let sections = sections.get_or_insert_with(|| file.sections());
-            data_windows(sections, start, bytes.len()).unwrap_or_else(|| vec![(0, bytes.len())])
-        } else {
-            let sections = sections.get_or_insert_with(|| file.sections());
-            match data_windows(sections, start, bytes.len()) {
-                Some(w) => w,
-                None if file
-                    .segments
-                    .iter()
-                    .filter(read_only)
-                    .any(|s| s.flags & PF_X == 0) =>
-                {
-                    continue
-                }
-                None => vec![(0, bytes.len())],
-            }
+        let windows = match data_windows(&sections, start, bytes.len()) {
+            Some(w) => w,
+            None if seg.flags & PF_X != 0 && data_segment => continue,
+            None => vec![(0, bytes.len())],
         };
         percent_runs(bytes, &windows, wanted, &mut out);
     }

@@ -175,6 +175,42 @@ pub struct Requirements<'data> {
     pub dangling_indices: Vec<(usize, u16)>,
 }
 
+/// The import at `i` of `.dynsym`, bound to the version requirement `needed` ((library,
+/// version) positions in `libraries`, whose use it counts) or unversioned.
+fn imported<'data>(
+    libraries: &mut [LibraryRequirement<'data>],
+    sym: &DynSymbol<'data>,
+    i: usize,
+    raw: u16,
+    name: Cow<'data, str>,
+    needed: Option<(usize, usize)>,
+) -> ImportedSymbol<'data> {
+    let (library, version) = match needed {
+        Some((li, vi)) => {
+            let lib = &mut libraries[li];
+            let v = &mut lib.versions[vi];
+            v.used_by += 1;
+            (Some(lib.soname.clone()), Some(v.name.clone()))
+        }
+        None => (None, None),
+    };
+    ImportedSymbol {
+        name,
+        library,
+        version,
+        versym: raw,
+        binding: if sym.is_weak() {
+            SymbolBinding::Weak
+        } else {
+            SymbolBinding::Global
+        },
+        kind: SymbolKind::of(sym),
+        // Defined, yet bound to a needed version: a COPY-relocated object.
+        copy_relocated: needed.is_some() && !sym.is_undefined(),
+        dynsym_index: i,
+    }
+}
+
 impl<'data> Requirements<'data> {
     /// Build the model from a parsed file. Files without a dynamic section require nothing.
     pub fn of(file: &ElfFile<'data>) -> Requirements<'data> {
@@ -262,6 +298,14 @@ impl<'data> Requirements<'data> {
         }
 
         // The parse's pass over `.dynsym` found the imports: only they are read again.
+        let needed_at = |index: u16| {
+            let index = usize::from(index & 0x7fff);
+            needed_by_index
+                .get(index)
+                .copied()
+                .flatten()
+                .filter(|_| index >= 2)
+        };
         if let (Some(scan), false) = (&dynamic.imports, with_exports) {
             req.export_count = scan.export_count;
             req.dangling_indices.clone_from(&scan.dangling);
@@ -272,32 +316,9 @@ impl<'data> Requirements<'data> {
                     continue;
                 };
                 let raw = dynamic.versym.get(i).copied().unwrap_or(1);
-                let index = usize::from(raw & 0x7fff);
-                let needed = needed_by_index.get(index).copied().flatten();
-                let needed = needed.filter(|_| index >= 2);
-                let (library, version) = match needed {
-                    Some((li, vi)) => {
-                        let lib = &mut req.libraries[li];
-                        let v = &mut lib.versions[vi];
-                        v.used_by += 1;
-                        (Some(lib.soname.clone()), Some(v.name.clone()))
-                    }
-                    None => (None, None),
-                };
-                req.imports.push(ImportedSymbol {
-                    name: dynamic.name_at(sym.name_offset, len),
-                    library,
-                    version,
-                    versym: raw,
-                    binding: if sym.is_weak() {
-                        SymbolBinding::Weak
-                    } else {
-                        SymbolBinding::Global
-                    },
-                    kind: SymbolKind::of(&sym),
-                    copy_relocated: needed.is_some() && !sym.is_undefined(),
-                    dynsym_index: i,
-                });
+                let name = dynamic.name_at(sym.name_offset, len);
+                let import = imported(&mut req.libraries, &sym, i, raw, name, needed_at(raw));
+                req.imports.push(import);
             }
             return req;
         }
@@ -313,44 +334,12 @@ impl<'data> Requirements<'data> {
                 req.dangling_indices.push((i, raw));
             }
             let hidden = raw & 0x8000 != 0;
-            let binding = if sym.is_weak() {
-                SymbolBinding::Weak
-            } else {
-                SymbolBinding::Global
-            };
             let local = sym.bind == object::elf::STB_LOCAL.0;
-            let needed = if index >= 2 {
-                needed_by_index.get(usize::from(index)).copied().flatten()
-            } else {
-                None
-            };
-            if let Some((li, vi)) = needed {
-                let lib = &mut req.libraries[li];
-                let v = &mut lib.versions[vi];
-                v.used_by += 1;
-                req.imports.push(ImportedSymbol {
-                    name: dynamic.symbol_name(&sym),
-                    library: Some(lib.soname.clone()),
-                    version: Some(v.name.clone()),
-                    versym: raw,
-                    binding,
-                    kind: SymbolKind::of(&sym),
-                    copy_relocated: !sym.is_undefined(),
-                    dynsym_index: i,
-                });
-                continue;
-            }
-            if sym.is_undefined() {
-                req.imports.push(ImportedSymbol {
-                    name: dynamic.symbol_name(&sym),
-                    library: None,
-                    version: None,
-                    versym: raw,
-                    binding,
-                    kind: SymbolKind::of(&sym),
-                    copy_relocated: false,
-                    dynsym_index: i,
-                });
+            let needed = needed_at(raw);
+            if needed.is_some() || sym.is_undefined() {
+                let name = dynamic.symbol_name(&sym);
+                let import = imported(&mut req.libraries, &sym, i, raw, name, needed);
+                req.imports.push(import);
             } else if !local {
                 req.export_count += 1;
                 if !with_exports {
@@ -380,6 +369,10 @@ impl<'data> Requirements<'data> {
         let Some(dynamic) = &file.dynamic else {
             return Vec::new();
         };
+        // A `Names::Imports` parse found them already.
+        if let Some(scan) = &dynamic.imports {
+            return scan.dangling.clone();
+        }
         // One bit per possible index (4 KiB, not 32 KiB of bools to clear per file).
         let mut known = [0u64; 0x8000 / 64];
         let mut mark = |i: u16| known[usize::from(i & 0x7fff) / 64] |= 1 << (i & 63);
