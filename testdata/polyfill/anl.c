@@ -165,7 +165,16 @@ int main(void)
     /* Every request is done: a suspend returns at once, a cancel finds nothing to cancel. */
     printf("gai_suspend on finished requests: %s\n",
            eai(gai_suspend((const struct gaicb *const *)list, NJOBS, NULL)));
-    printf("gai_cancel of a finished request: %s\n", eai(gai_cancel(list[0])));
+    /* A request's result is set before its helper thread takes the lock and unlinks it:
+       until then gai_cancel answers EAI_NOTCANCELED (it is "running"), after it
+       EAI_ALLDONE.  Ask again until the helper is done, for at most ten seconds. */
+    int cancel = gai_cancel(list[0]);
+    for (int k = 0; k < 10000 && cancel == EAI_NOTCANCELED; k++) {
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+        cancel = gai_cancel(list[0]);
+    }
+    printf("gai_cancel of a finished request: %s\n", eai(cancel));
 
     /* GAI_NOWAIT (NULL sigevent: no notification), gai_suspend with a timeout. */
     struct job t[NJOBS] = JOBS;
