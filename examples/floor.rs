@@ -13,7 +13,8 @@
 //! `FLOOR_READS=check` also reads, once, the bytes `check --glibc 2.17` must read beyond
 //! the tables, with one memchr pass each: the executable segments of a file that imports a
 //! function of `silent::ARG_RULES` (looking for the first rule's `mov` opcode), and the
-//! allocated, read-only, non-executable PROGBITS sections of a file that imports a printf-,
+//! allocated, read-only, non-executable PROGBITS sections other than the unwinder's
+//! (`.eh_frame`, `.eh_frame_hdr`, `.gcc_except_table`) of a file that imports a printf-,
 //! scanf- or strftime-family function (looking for '%'). `check` reads these bytes and
 //! does more with them; this floor only touches them.
 
@@ -151,7 +152,13 @@ fn visit_elf<Elf: FileHeader<Endian = Endianness>>(data: &[u8], check: bool) -> 
         for section in sections.iter() {
             let flags = section.sh_flags(endian).0;
             let data_only = E::SHF_ALLOC.0 | E::SHF_WRITE.0 | E::SHF_EXECINSTR.0;
-            if section.sh_type(endian) == E::SHT_PROGBITS && flags & data_only == E::SHF_ALLOC.0 {
+            let unwind = sections
+                .section_name(endian, section)
+                .is_ok_and(|n| matches!(n, b".eh_frame" | b".eh_frame_hdr" | b".gcc_except_table"));
+            if section.sh_type(endian) == E::SHT_PROGBITS
+                && flags & data_only == E::SHF_ALLOC.0
+                && !unwind
+            {
                 let bytes = section.data(endian, data).ok()?;
                 c.data_bytes += bytes.len() as u64;
                 c.hits += memchr::memchr_iter(b'%', bytes).count() as u64;

@@ -1085,6 +1085,10 @@ pub struct SectionInfo {
     pub size: u64,
     /// sh_addralign.
     pub addralign: u64,
+    /// Whether it holds the unwinder's binary tables: `.eh_frame`, `.eh_frame_hdr`,
+    /// `.gcc_except_table`, or a section of type SHT_X86_64_UNWIND (what some linkers
+    /// give the first two on x86_64).
+    pub unwind: bool,
 }
 
 /// The section headers of an ELF file's bytes, without parsing the rest (empty when there
@@ -1093,7 +1097,8 @@ pub fn section_infos(data: &[u8]) -> Vec<SectionInfo> {
     fn go<Elf: FileHeader<Endian = Endianness>>(data: &[u8]) -> Option<Vec<SectionInfo>> {
         let header = Elf::parse(data).ok()?;
         let endian = header.endian().ok()?;
-        let sections = header.section_headers(endian, data).ok()?;
+        let sections = header.sections(endian, data).ok()?;
+        let is_x86_64 = header.e_machine(endian) == E::EM_X86_64;
         Some(
             sections
                 .iter()
@@ -1104,6 +1109,10 @@ pub fn section_infos(data: &[u8]) -> Vec<SectionInfo> {
                     offset: s.sh_offset(endian).into(),
                     size: s.sh_size(endian).into(),
                     addralign: s.sh_addralign(endian).into(),
+                    unwind: (is_x86_64 && s.sh_type(endian) == E::SHT_X86_64_UNWIND)
+                        || sections.section_name(endian, s).is_ok_and(|n| {
+                            matches!(n, b".eh_frame" | b".eh_frame_hdr" | b".gcc_except_table")
+                        }),
                 })
                 .collect(),
         )
@@ -1188,5 +1197,23 @@ mod tests {
             load(0x200, 0x10200, 0x100, 0x100),
         ];
         assert_eq!(vaddr_to_offset(&three, len, 0x10080), Some((0x80, 0x280)));
+    }
+
+    /// The unwinder's sections are those goblin (an independent reader) names `.eh_frame`,
+    /// `.eh_frame_hdr` or `.gcc_except_table`, in this test program and /bin/ls.
+    #[test]
+    fn unwind_sections_by_name() {
+        for path in [std::env::current_exe().unwrap(), "/bin/ls".into()] {
+            let data = std::fs::read(&path).unwrap();
+            let ours = section_infos(&data);
+            let elf = goblin::elf::Elf::parse(&data).unwrap();
+            assert_eq!(ours.len(), elf.section_headers.len(), "{path:?}");
+            let unwind = [".eh_frame", ".eh_frame_hdr", ".gcc_except_table"];
+            for (s, g) in ours.iter().zip(&elf.section_headers) {
+                let name = elf.shdr_strtab.get_at(g.sh_name).unwrap_or("");
+                assert_eq!(s.unwind, unwind.contains(&name), "{path:?}: {name}");
+            }
+            assert!(ours.iter().filter(|s| s.unwind).count() >= 2, "{path:?}");
+        }
     }
 }

@@ -262,8 +262,9 @@ const PF_X: u32 = 1;
 /// The parts of a read-only segment (file bytes `start..start + len`) that its section
 /// headers say hold data that may be text, relative to `start`, in order: those of each
 /// allocated, read-only section without SHF_EXECINSTR (`.rodata`, also where the linker
-/// put it with the code) that is not one of the loader's binary tables. None without
-/// section headers.
+/// put it with the code) that is not one of the loader's binary tables nor the unwinder's
+/// (`.eh_frame` and its kin: a fifth of the read-only data of /usr/lib on Debian 12).
+/// None without section headers.
 ///
 /// Strings live there: scanning the code too finds a '%' in every few hundred bytes of
 /// x86 code (0x25 is `and $imm32, %eax` and part of many encodings), each one looked at
@@ -299,6 +300,7 @@ fn data_windows(
         .filter(|s| {
             s.flags & (SHF_ALLOC | SHF_WRITE | SHF_EXECINSTR).0 == SHF_ALLOC.0
                 && !TABLES.contains(&s.sh_type)
+                && !s.unwind
         })
         .filter_map(|s| {
             let lo = usize::try_from(s.offset).ok()?;
@@ -695,6 +697,7 @@ mod tests {
             offset,
             size,
             addralign: 1,
+            unwind: false,
         }
     }
 
@@ -731,6 +734,15 @@ mod tests {
             section(SHT_PROGBITS.0, alloc, 0x500, 0x100), // .rodata
         ];
         assert_eq!(data_windows(&tables, 0, 0x1000), Some(vec![(0x500, 0x600)]));
+        // Nor the unwinder's.
+        let eh_frame = crate::elf::SectionInfo {
+            unwind: true,
+            ..section(SHT_PROGBITS.0, alloc, 0x600, 0x100)
+        };
+        assert_eq!(
+            data_windows(&[tables[4], eh_frame], 0, 0x1000),
+            Some(vec![(0x500, 0x600)])
+        );
     }
 
     /// Only a '%' in a window starts a string, which runs over the segment's bytes on both
