@@ -487,8 +487,17 @@ pub(super) fn baseline_findings(
     let seen = crate::silent::seen_uses(file, req, b.glibc);
     // The notes read all of the file's read-only bytes: made once, for the plan and here.
     let notes = crate::silent::file_notes(file, req, b.glibc, &seen);
-    let plan =
-        crate::patch::plan_noted(file, req, b, &Default::default(), &seen, notes.clone()).ok();
+    // The plan answers for requirements above the baseline and for calls seen: a file with
+    // neither has nothing to ask it.
+    let asks = !seen.is_empty()
+        || req
+            .version_requirements()
+            .any(|(_, vr)| check::exceeds(b, &vr.name));
+    let plan = asks
+        .then(|| {
+            crate::patch::plan_noted(file, req, b, &Default::default(), &seen, notes.clone()).ok()
+        })
+        .flatten();
     let mut v = check::violations(req, b, plan.as_ref());
     // A requirement above the baseline is listed once, with the plan's answer.
     let listed: Vec<String> = v.iter().filter_map(|x| x.symbol.clone()).collect();
