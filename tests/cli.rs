@@ -172,6 +172,74 @@ fn report_on_an_explicit_directory_and_files() {
     assert_eq!(r.stdout, "empty: not an ELF file (skipped)\n");
 }
 
+/// Whether a text report is of one file or of many is known once a second report comes,
+/// or, with fewer, from the walk: a directory or a path list that holds one file reports
+/// it alone (a non-ELF file named, no closing counts), an archive of one member is many
+/// (the counts close it), and the first report waits for the second without being lost or
+/// reordered.
+#[test]
+fn one_report_or_many_decided_as_the_reports_come() {
+    let dir = tempdir();
+    let root = dir.path();
+    std::fs::create_dir(root.join("one")).unwrap();
+    std::fs::write(root.join("one/notes.txt"), b"release notes\n").unwrap();
+    let r = run_in(root, ["report", "--color", "never", "one"]);
+    r.assert_code(0);
+    assert_eq!(r.stdout, "one/notes.txt: not an ELF file (skipped)\n");
+    let r = run_in(root, ["report", "--color", "never", "one", "one/notes.txt"]);
+    r.assert_code(0);
+    assert_eq!(r.stdout, "one/notes.txt: not an ELF file (skipped)\n");
+    let r = run_in(root, ["report", "--color", "never", "--quiet", "one"]);
+    r.assert_code(0);
+    assert_eq!(r.stdout, "");
+
+    let mut tar = tar::Builder::new(Vec::new());
+    let data = b"release notes\n";
+    let mut h = tar::Header::new_gnu();
+    h.set_size(data.len() as u64);
+    h.set_mode(0o644);
+    h.set_entry_type(tar::EntryType::Regular);
+    tar.append_data(&mut h, "notes.txt", data.as_slice())
+        .unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &tar.into_inner().unwrap()).unwrap();
+    std::fs::write(root.join("one.tar.gz"), gz.finish().unwrap()).unwrap();
+    let r = run_in(root, ["report", "--color", "never", "one.tar.gz"]);
+    r.assert_code(0);
+    assert_eq!(
+        r.stdout,
+        "1 files: 0 ELF, 1 not ELF, 0 unreadable; 0 special files and 0 duplicate links skipped\n",
+        "{}",
+        r.describe()
+    );
+
+    // Two reports: the ELF file first, then the missing path's error, then the counts.
+    copy_fixture("x86_64/hello", root, "hello");
+    let r = run_in(
+        root,
+        ["report", "--color", "never", "hello", "missing", "one"],
+    );
+    r.assert_code(2);
+    assert!(
+        r.stdout.starts_with("hello: ELF64 x86_64"),
+        "{}",
+        r.describe()
+    );
+    assert!(!r.stdout.contains("notes.txt"), "{}", r.describe());
+    assert!(
+        r.stdout.ends_with(
+            "3 files: 1 ELF, 1 not ELF, 1 unreadable; 0 special files and 0 duplicate links skipped\n"
+        ),
+        "{}",
+        r.describe()
+    );
+    assert!(
+        r.stderr.starts_with("elfcompat: missing: "),
+        "{}",
+        r.describe()
+    );
+}
+
 #[test]
 fn explicit_fifo_is_an_error_not_a_hang() {
     let dir = mixed_tree();

@@ -29,14 +29,14 @@ impl Out {
 
 /// Whether a run makes more than one report (files walked and unreadable paths; an
 /// archive's members are reports of their own).
-fn count(paths: &[PathBuf]) -> (scan::Walk, bool) {
+fn count(paths: &[PathBuf]) -> bool {
     let walk = scan::walk(paths);
     let n = walk.files.len() + walk.errors.len();
     let archives = walk
         .files
         .iter()
         .any(|f| elfcompat::archive::format_of(f).is_some());
-    (walk, n > 1 || archives)
+    n > 1 || archives
 }
 
 fn summary_line(s: &json::Summary) -> String {
@@ -89,28 +89,58 @@ pub fn report(
         elfcompat::timing::mark("files");
         summary
     } else {
-        let (walk, many) = count(paths);
+        // A run of more than one report leaves out the files that are not ELF and closes
+        // with the counts. The walk is not made first to know: a second report says so,
+        // and the first waits for it; a run of at most one asks the walk afterwards (an
+        // archive counts as many even with one member).
+        let mut first: Option<(Out, bool)> = None;
+        let mut many = false;
+        let emit = |(o, not_elf): (Out, bool), many: bool, out: &mut dyn Write| {
+            if let Some(e) = o.error {
+                eprintln!("{e}");
+            }
+            if not_elf && (quiet || many) {
+                return Ok(());
+            }
+            out.write_all(&o.text)
+        };
         let summary = stream::reports(
-            stream::Files::Walked(&walk),
+            stream::Files::Walk(paths),
             None,
             |r| {
                 let text = match &r.outcome {
-                    Outcome::NotElf if quiet || many => String::new(),
                     Outcome::Error { .. } => String::new(),
                     _ => text::render_file(r, style, symbols),
                 };
-                Out {
+                let o = Out {
                     text: text.into_bytes(),
                     error: Out::error_of(r),
-                }
+                };
+                (o, matches!(r.outcome, Outcome::NotElf))
             },
-            |o: Out| {
-                if let Some(e) = o.error {
-                    eprintln!("{e}");
+            |piece: (Out, bool)| {
+                if many {
+                    return emit(piece, true, &mut out);
                 }
-                out.write_all(&o.text)
+                match first.take() {
+                    None => {
+                        first = Some(piece);
+                        Ok(())
+                    }
+                    Some(earlier) => {
+                        many = true;
+                        emit(earlier, true, &mut out)?;
+                        emit(piece, true, &mut out)
+                    }
+                }
             },
         )?;
+        if !many {
+            many = count(paths);
+            if let Some(piece) = first {
+                emit(piece, many, &mut out)?;
+            }
+        }
         if many {
             writeln!(out, "{}", summary_line(&summary))?;
         }
