@@ -5,20 +5,45 @@ use std::path::{Path, PathBuf};
 
 use super::FileError;
 
-/// A file mapped into memory for reading. Empty files are held as an empty slice (a zero
-/// length mapping is not allowed).
+/// A file's bytes in memory for reading: a small file read whole, a larger one mapped.
+/// Empty files are held as an empty slice (a zero length mapping is not allowed).
 pub struct MappedFile {
     path: PathBuf,
-    map: Option<memmap2::Mmap>,
+    bytes: Bytes,
     file: Option<File>,
 }
+
+/// Where a file's bytes are held.
+enum Bytes {
+    Empty,
+    /// A file smaller than [`READ_WHOLE_BELOW`], copied out of the page cache.
+    Read(Vec<u8>),
+    Mapped(memmap2::Mmap),
+}
+
+/// Files smaller than this are read whole rather than mapped. A mapping costs a fault per
+/// page touched and, when dropped, a TLB flush on every core the process runs on; for the
+/// small files that make most of a tree this costs more than copying them. Measured over
+/// /usr/lib/x86_64-linux-gnu (912 ELF files, 2 cores): `report --json` 71.5 -> 51.5 ms,
+/// system time 65 -> 43 ms, at 1 MiB; at 4 MiB the copies of larger files, of which a
+/// report reads only the tables, cost the gain back.
+pub const READ_WHOLE_BELOW: u64 = 1 << 20;
 
 impl MappedFile {
     /// The file's bytes.
     pub fn bytes(&self) -> &[u8] {
-        self.map.as_deref().unwrap_or(&[])
+        match &self.bytes {
+            Bytes::Empty => &[],
+            Bytes::Read(v) => v,
+            Bytes::Mapped(m) => m,
+        }
     }
-    /// The open file the bytes map (None for an empty file).
+    /// Whether the bytes are a mapping of the file (false for a small file read whole and
+    /// for an empty one).
+    pub fn is_mapped(&self) -> bool {
+        matches!(self.bytes, Bytes::Mapped(_))
+    }
+    /// The open file the bytes were read from (None for an empty file).
     pub fn file(&self) -> Option<&File> {
         self.file.as_ref()
     }
@@ -34,7 +59,7 @@ pub fn open(path: &Path) -> Result<MappedFile, FileError> {
     open_impl(path, false).map(|m| {
         m.unwrap_or_else(|| MappedFile {
             path: path.to_path_buf(),
-            map: None,
+            bytes: Bytes::Empty,
             file: None,
         })
     })
@@ -112,18 +137,28 @@ fn open_checked(path: &Path, only_elf: bool) -> Result<Option<MappedFile>, FileE
     let meta = file.metadata().map_err(io)?;
     not_regular(path, meta.file_type())?;
     let len = meta.len();
-    let map = match usize::try_from(len) {
-        Ok(0) => None,
+    let bytes = match usize::try_from(len) {
+        Ok(0) => Bytes::Empty,
+        Ok(len) if (len as u64) < READ_WHOLE_BELOW => {
+            use std::os::unix::fs::FileExt;
+            let mut v = vec![0u8; len];
+            // A file truncated since its length was asked fails here (UnexpectedEof),
+            // where a mapping would fault on the missing pages.
+            file.read_exact_at(&mut v, 0).map_err(io)?;
+            Bytes::Read(v)
+        }
         // SAFETY: the mapping is read-only and private to this process; a concurrent
         // writer truncating the file could fault us, the accepted risk of every mmap reader.
         // The length is given, so the mapping asks the kernel for it no second time.
-        Ok(len) => Some(unsafe { memmap2::MmapOptions::new().len(len).map(&file) }.map_err(io)?),
-        Err(_) => Some(unsafe { memmap2::Mmap::map(&file) }.map_err(io)?),
+        Ok(len) => {
+            Bytes::Mapped(unsafe { memmap2::MmapOptions::new().len(len).map(&file) }.map_err(io)?)
+        }
+        Err(_) => Bytes::Mapped(unsafe { memmap2::Mmap::map(&file) }.map_err(io)?),
     };
     Ok(Some(MappedFile {
         path: path.to_path_buf(),
-        file: map.as_ref().map(|_| file),
-        map,
+        file: (!matches!(bytes, Bytes::Empty)).then_some(file),
+        bytes,
     }))
 }
 
@@ -137,5 +172,51 @@ const fn libc_o_nonblock() -> i32 {
     #[cfg(not(any(target_arch = "mips", target_arch = "mips64", target_arch = "sparc64")))]
     {
         0o4000
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    /// Either way of holding a file gives its bytes and keeps the open file; the threshold
+    /// decides which.
+    #[test]
+    fn small_files_read_whole_larger_mapped_same_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let pattern = |n: usize| -> Vec<u8> {
+            let mut v: Vec<u8> = (0..n).map(|i| (i * 31 % 251) as u8).collect();
+            v[..4].copy_from_slice(b"\x7fELF");
+            v
+        };
+        let at = READ_WHOLE_BELOW as usize;
+        for (n, mapped) in [
+            (4, false),
+            (4096, false),
+            (at - 1, false),
+            (at, true),
+            (at + 4097, true),
+        ] {
+            let want = pattern(n);
+            let p = written(dir.path(), &format!("f{n}"), &want);
+            for m in [open(&p).unwrap(), open_if_elf(&p).unwrap().unwrap()] {
+                assert_eq!(m.bytes(), &want[..], "{n} bytes");
+                assert_eq!(m.is_mapped(), mapped, "{n} bytes");
+                assert!(m.file().is_some());
+                assert_eq!(m.path(), p);
+            }
+        }
+        let empty = written(dir.path(), "empty", b"");
+        let m = open(&empty).unwrap();
+        assert!(m.bytes().is_empty() && !m.is_mapped() && m.file().is_none());
+        let not_elf = written(dir.path(), "text", b"#!/bin/sh\n");
+        assert!(open_if_elf(&not_elf).unwrap().is_none());
+        assert_eq!(open(&not_elf).unwrap().bytes(), b"#!/bin/sh\n");
     }
 }
