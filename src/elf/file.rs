@@ -140,11 +140,17 @@ fn open_checked(path: &Path, only_elf: bool) -> Result<Option<MappedFile>, FileE
     let bytes = match usize::try_from(len) {
         Ok(0) => Bytes::Empty,
         Ok(len) if (len as u64) < READ_WHOLE_BELOW => {
-            use std::os::unix::fs::FileExt;
-            let mut v = vec![0u8; len];
-            // A file truncated since its length was asked fails here (UnexpectedEof),
-            // where a mapping would fault on the missing pages.
-            file.read_exact_at(&mut v, 0).map_err(io)?;
+            use std::io::Read;
+            // Read into the vector's spare capacity, not zeroed first (a `vec![0; len]`
+            // is a memset of every byte: 13% of a check's instructions). The file's
+            // position is still 0: the magic was read with a positioned read.
+            let mut v = Vec::with_capacity(len);
+            (&file).take(len as u64).read_to_end(&mut v).map_err(io)?;
+            // A file truncated since its length was asked is refused, where a mapping
+            // would fault on the missing pages.
+            if v.len() != len {
+                return Err(io(std::io::ErrorKind::UnexpectedEof.into()));
+            }
             Bytes::Read(v)
         }
         // SAFETY: the mapping is read-only and private to this process; a concurrent
