@@ -455,6 +455,15 @@ def cmd_speed_table(outdir):
                 out.append(f"`{n}` against `{reads}`: wall "
                            + span([wall(rd, n) / wall(rd, reads) for rd in rounds], x)
                            + ", CPU " + span([cpu(rd, n) / cpu(rd, reads) for rd in rounds], x))
+    # `report` also against the floor that holds files' bytes as elfcompat does.
+    read = "floor, small files read"
+    if read in names:
+        out.append("")
+        for n in names:
+            if n.startswith("report"):
+                out.append(f"`{n}` against `{read}`: wall "
+                           + span([wall(rd, n) / wall(rd, read) for rd in rounds], x)
+                           + ", CPU " + span([cpu(rd, n) / cpu(rd, read) for rd in rounds], x))
     loads = []
     for i in range(1, len(rounds) + 1):
         p = os.path.join(outdir, f"load-{i}.txt")

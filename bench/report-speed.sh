@@ -9,7 +9,10 @@
 # ELF file and object's ELF reader visiting every imported symbol's name and version
 # index and every verneed entry, on the same number of threads, with no output; "floor +
 # check's reads" (FLOOR_READS=check) also touches, with one memchr pass, the code and
-# read-only data `check --glibc 2.17` must read (examples/floor.rs says which). Each
+# read-only data `check --glibc 2.17` must read (examples/floor.rs says which); "floor,
+# small files read" (FLOOR_IO=read) holds each file's bytes as elfcompat does (a file
+# under 1 MiB read whole, a larger one mapped), so `report` is also compared with a floor
+# that does its I/O the same way. Each
 # round runs every row with hyperfine (BENCH_RUNS runs after 2 warm-ups, hot cache), in
 # one hyperfine call so the rows share the machine's load; BENCH_ROUNDS rounds (default
 # 3) give the spread. Ratios are of medians (wall) and of mean user+sys time (CPU).
@@ -92,6 +95,7 @@ for r in $(seq 1 "$rounds"); do
         --export-json "$out/round-$r.json" \
         -n floor "$floor $dir" \
         -n "floor + check's reads" "env FLOOR_READS=check $floor $dir" \
+        -n "floor, small files read" "env FLOOR_IO=read $floor $dir" \
         -n "report --json" "$ec report --json $dir" \
         -n "report" "$ec report $dir" \
         -n "check --glibc 2.17" "$ec check --glibc 2.17 $dir" \

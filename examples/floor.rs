@@ -17,6 +17,10 @@
 //! (`.eh_frame`, `.eh_frame_hdr`, `.gcc_except_table`) of a file that imports a printf-,
 //! scanf- or strftime-family function (looking for '%'). `check` reads these bytes and
 //! does more with them; this floor only touches them.
+//!
+//! `FLOOR_IO=read` holds the bytes of a file as elfcompat does: a file smaller than
+//! `elfcompat::elf::READ_WHOLE_BELOW` read whole (into memory not zeroed first), a larger
+//! one mapped. Without it every ELF file is mapped, the floor issue #15 defines.
 
 use std::collections::HashSet;
 use std::fs::File;
@@ -80,17 +84,30 @@ fn walk(path: &Path, seen: &mut HashSet<(u64, u64)>, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn visit(path: &Path, check: bool) -> Option<Counts> {
+fn visit(path: &Path, check: bool, read_small: bool) -> Option<Counts> {
     let file = File::open(path).ok()?;
     let mut magic = [0u8; 5];
     if file.read_at(&mut magic, 0).ok()? < 5 || magic[..4] != E::ELFMAG {
         return None;
     }
-    // SAFETY: read-only private mapping, as elfcompat's own reader.
-    let map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
+    let (read, map);
+    let data: &[u8] = match file.metadata().ok()?.len() {
+        len if read_small && len < elfcompat::elf::READ_WHOLE_BELOW => {
+            use std::io::Read;
+            let mut v = Vec::with_capacity(usize::try_from(len).ok()?);
+            (&file).take(len).read_to_end(&mut v).ok()?;
+            read = v;
+            &read
+        }
+        _ => {
+            // SAFETY: read-only private mapping, as elfcompat's own reader.
+            map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
+            &map
+        }
+    };
     match magic[4] {
-        c if c == E::ELFCLASS64.0 => visit_elf::<E::FileHeader64<Endianness>>(&map, check),
-        c if c == E::ELFCLASS32.0 => visit_elf::<E::FileHeader32<Endianness>>(&map, check),
+        c if c == E::ELFCLASS64.0 => visit_elf::<E::FileHeader64<Endianness>>(data, check),
+        c if c == E::ELFCLASS32.0 => visit_elf::<E::FileHeader32<Endianness>>(data, check),
         _ => None,
     }
 }
@@ -176,9 +193,10 @@ fn main() {
         walk(r, &mut seen, &mut files);
     }
     let check = std::env::var("FLOOR_READS").is_ok_and(|v| v == "check");
+    let read_small = std::env::var("FLOOR_IO").is_ok_and(|v| v == "read");
     let total = files
         .par_iter()
-        .filter_map(|p| visit(p, check))
+        .filter_map(|p| visit(p, check, read_small))
         .reduce(Counts::default, |a, b| a + b);
     let total = std::hint::black_box(total);
     if std::env::var_os("FLOOR_COUNTS").is_some() {

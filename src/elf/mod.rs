@@ -13,7 +13,7 @@ mod parse;
 mod symtab;
 
 pub use error::{ElfError, FileError};
-pub use file::{open, open_if_elf, open_walked_if_elf, MappedFile};
+pub use file::{open, open_if_elf, open_walked_if_elf, MappedFile, READ_WHOLE_BELOW};
 pub use parse::{section_infos, SectionInfo};
 pub use symtab::SymbolTable;
 
