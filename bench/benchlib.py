@@ -446,24 +446,17 @@ def cmd_speed_table(outdir):
             span([wall(rd, readelf) / wall(rd, n) for rd in rounds], x),
             span([cpu(rd, readelf) / cpu(rd, n) for rd in rounds], x),
         ]) + " |")
-    # `check` also against the floor that reads what it must read.
-    reads = "floor + check's reads"
-    if reads in names:
+    # `check` also against the floor that reads what it must read; `report` against the
+    # floor that holds files' bytes as elfcompat does.
+    for prefix, other in (("check", "floor + check's reads"), ("report", "floor, small files read")):
+        if other not in names:
+            continue
         out.append("")
         for n in names:
-            if n.startswith("check"):
-                out.append(f"`{n}` against `{reads}`: wall "
-                           + span([wall(rd, n) / wall(rd, reads) for rd in rounds], x)
-                           + ", CPU " + span([cpu(rd, n) / cpu(rd, reads) for rd in rounds], x))
-    # `report` also against the floor that holds files' bytes as elfcompat does.
-    read = "floor, small files read"
-    if read in names:
-        out.append("")
-        for n in names:
-            if n.startswith("report"):
-                out.append(f"`{n}` against `{read}`: wall "
-                           + span([wall(rd, n) / wall(rd, read) for rd in rounds], x)
-                           + ", CPU " + span([cpu(rd, n) / cpu(rd, read) for rd in rounds], x))
+            if n.startswith(prefix):
+                out.append(f"`{n}` against `{other}`: wall "
+                           + span([wall(rd, n) / wall(rd, other) for rd in rounds], x)
+                           + ", CPU " + span([cpu(rd, n) / cpu(rd, other) for rd in rounds], x))
     loads = []
     for i in range(1, len(rounds) + 1):
         p = os.path.join(outdir, f"load-{i}.txt")
