@@ -306,6 +306,25 @@ pub fn catalog(arch: Arch) -> &'static [String] {
     })
 }
 
+/// Whether `symbol` has a polyfill on `arch` (is in its [`catalog`]). Asked for every
+/// glibc import of every file a report reads: the search compares the names' first
+/// eight bytes as numbers ([`crate::elf::name_key`]), and strings only where those agree.
+pub fn in_catalog(arch: Arch, symbol: &str) -> bool {
+    static KEYS: [OnceLock<Vec<u64>>; Arch::ALL.len()] =
+        [const { OnceLock::new() }; Arch::ALL.len()];
+    let names = catalog(arch);
+    // The catalog is sorted as bytes, so its keys are sorted too.
+    let keys =
+        KEYS[arch.index()].get_or_init(|| names.iter().map(|n| crate::elf::name_key(n)).collect());
+    let key = crate::elf::name_key(symbol);
+    let first = keys.partition_point(|&k| k < key);
+    keys[first..]
+        .iter()
+        .zip(&names[first..])
+        .take_while(|(&k, _)| k == key)
+        .any(|(_, n)| n == symbol)
+}
+
 /// Whether an arm relocation type is a Thumb branch (`bl`/`b.w`), which reaches an import
 /// through a stub.
 fn is_thumb_branch(r_type: u32) -> bool {
@@ -945,6 +964,33 @@ fn apply_aarch64(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The keyed search answers as a search of the strings does: for every name of each
+    /// catalog, and for names that share its first eight bytes or are cut from it.
+    #[test]
+    fn in_catalog_is_the_catalog() {
+        for arch in Arch::ALL {
+            let c = catalog(arch);
+            assert!(!c.is_empty(), "{arch:?}");
+            let mut asked = 0;
+            for name in c {
+                let mut near = vec![name.clone(), format!("{name}x"), format!("_{name}")];
+                for cut in 1..name.len() {
+                    near.push(name[..cut].to_string());
+                }
+                for n in near {
+                    assert_eq!(
+                        in_catalog(arch, &n),
+                        c.binary_search(&n).is_ok(),
+                        "{arch:?} {n}"
+                    );
+                    asked += 1;
+                }
+            }
+            assert!(asked > c.len() * 3);
+            assert!(!in_catalog(arch, "") && !in_catalog(arch, "no_such_function_here"));
+        }
+    }
 
     #[test]
     fn catalog_and_closure() {

@@ -367,16 +367,10 @@ fn summarise<'a>(req: &Requirements<'a>) -> (Vec<FamilySummary<'a>>, Vec<Version
 }
 
 /// Sort names (as bytes) and drop repeats. Most comparisons are settled by the first
-/// eight bytes, read as one number (zero-padded: no name holds a NUL), without a call to
-/// compare the strings.
+/// eight bytes ([`elf::name_key`]), without a call to compare the strings.
 fn sort_names(names: &mut Vec<Cow<'_, str>>) {
-    fn prefix(s: &str) -> u64 {
-        let mut b = [0u8; 8];
-        let n = s.len().min(8);
-        b[..n].copy_from_slice(&s.as_bytes()[..n]);
-        u64::from_be_bytes(b)
-    }
-    let mut keyed: Vec<(u64, Cow<'_, str>)> = names.drain(..).map(|n| (prefix(&n), n)).collect();
+    let mut keyed: Vec<(u64, Cow<'_, str>)> =
+        names.drain(..).map(|n| (elf::name_key(&n), n)).collect();
     keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
     names.extend(keyed.into_iter().map(|(_, n)| n));
     names.dedup();
@@ -517,7 +511,6 @@ pub(super) fn polyfillable<'a>(
     let Some(arch) = target.and_then(crate::polyfill::Arch::of_target) else {
         return Vec::new();
     };
-    let catalog = crate::polyfill::catalog(arch);
     let mut v: Vec<Cow<'a, str>> = req
         .imports
         .iter()
@@ -526,11 +519,7 @@ pub(super) fn polyfillable<'a>(
                 .as_ref()
                 .is_some_and(|v| v.family() == Family::Glibc)
         })
-        .filter(|i| {
-            catalog
-                .binary_search_by(|c| c.as_str().cmp(&i.name))
-                .is_ok()
-        })
+        .filter(|i| crate::polyfill::in_catalog(arch, &i.name))
         .map(|i| i.name.clone())
         .collect();
     v.sort();
