@@ -18,9 +18,9 @@
 //! scanf- or strftime-family function (looking for '%'). `check` reads these bytes and
 //! does more with them; this floor only touches them.
 //!
-//! `FLOOR_IO=read` holds the bytes of a file as elfcompat does: a file smaller than
-//! `elfcompat::elf::READ_WHOLE_BELOW` read whole (into memory not zeroed first), a larger
-//! one mapped. Without it every ELF file is mapped, the floor issue #15 defines.
+//! `FLOOR_IO=read` holds the bytes of a file with elfcompat's own `open_walked_if_elf`: a
+//! file smaller than `elfcompat::elf::READ_WHOLE_BELOW` read whole, a larger one mapped.
+//! Without it every ELF file is mapped, the floor issue #15 defines.
 
 use std::collections::HashSet;
 use std::fs::File;
@@ -85,27 +85,24 @@ fn walk(path: &Path, seen: &mut HashSet<(u64, u64)>, out: &mut Vec<PathBuf>) {
 }
 
 fn visit(path: &Path, check: bool, read_small: bool) -> Option<Counts> {
+    // elfcompat's own way of holding a file (magic read first, then a small file read
+    // whole, a larger one mapped).
+    if read_small {
+        let held = elfcompat::elf::open_walked_if_elf(path).ok()??;
+        return visit_bytes(held.bytes(), check);
+    }
     let file = File::open(path).ok()?;
-    let mut magic = [0u8; 5];
-    if file.read_at(&mut magic, 0).ok()? < 5 || magic[..4] != E::ELFMAG {
+    let mut magic = [0u8; 4];
+    if file.read_at(&mut magic, 0).ok()? < 4 || magic != E::ELFMAG {
         return None;
     }
-    let (read, map);
-    let data: &[u8] = match file.metadata().ok()?.len() {
-        len if read_small && len < elfcompat::elf::READ_WHOLE_BELOW => {
-            use std::io::Read;
-            let mut v = Vec::with_capacity(usize::try_from(len).ok()?);
-            (&file).take(len).read_to_end(&mut v).ok()?;
-            read = v;
-            &read
-        }
-        _ => {
-            // SAFETY: read-only private mapping, as elfcompat's own reader.
-            map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
-            &map
-        }
-    };
-    match magic[4] {
+    // SAFETY: read-only private mapping, as elfcompat's own reader.
+    let map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
+    visit_bytes(&map, check)
+}
+
+fn visit_bytes(data: &[u8], check: bool) -> Option<Counts> {
+    match *data.get(4)? {
         c if c == E::ELFCLASS64.0 => visit_elf::<E::FileHeader64<Endianness>>(data, check),
         c if c == E::ELFCLASS32.0 => visit_elf::<E::FileHeader32<Endianness>>(data, check),
         _ => None,

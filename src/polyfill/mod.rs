@@ -284,38 +284,44 @@ pub fn wraps(arch: Arch, symbol: &str) -> bool {
     parse(arch).is_ok_and(|p| p.symbol(&object_symbol(symbol, true)).is_some())
 }
 
+/// The names with a polyfill on one architecture, sorted as bytes, with each name's
+/// [`crate::elf::name_key`] (sorted too, as the names are).
+struct Catalog {
+    names: Vec<String>,
+    keys: Vec<u64>,
+}
+
+/// The catalog of `arch`: parsed once per architecture (asked once per analysed file).
+fn catalog_of(arch: Arch) -> &'static Catalog {
+    static CATALOGS: [OnceLock<Catalog>; Arch::ALL.len()] =
+        [const { OnceLock::new() }; Arch::ALL.len()];
+    CATALOGS[arch.index()].get_or_init(|| {
+        let mut names: Vec<String> = match parse(arch) {
+            Ok(p) => p
+                .file
+                .symbols()
+                .filter(|s| s.is_global() && s.is_definition())
+                .filter_map(|s| s.name().ok()?.strip_prefix(PREFIX).map(str::to_string))
+                .filter(|n| !is_meaning_variant(n))
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        names.sort();
+        let keys = names.iter().map(|n| crate::elf::name_key(n)).collect();
+        Catalog { names, keys }
+    })
+}
+
 /// Every symbol with a polyfill on `arch`.
 pub fn catalog(arch: Arch) -> &'static [String] {
-    // Asked once per analysed file: parsed once per architecture.
-    static CATALOGS: [OnceLock<Vec<String>>; Arch::ALL.len()] =
-        [const { OnceLock::new() }; Arch::ALL.len()];
-    let cell = &CATALOGS[arch.index()];
-    cell.get_or_init(|| {
-        let Ok(p) = parse(arch) else {
-            return Vec::new();
-        };
-        let mut v: Vec<String> = p
-            .file
-            .symbols()
-            .filter(|s| s.is_global() && s.is_definition())
-            .filter_map(|s| s.name().ok()?.strip_prefix(PREFIX).map(str::to_string))
-            .filter(|n| !is_meaning_variant(n))
-            .collect();
-        v.sort();
-        v
-    })
+    &catalog_of(arch).names
 }
 
 /// Whether `symbol` has a polyfill on `arch` (is in its [`catalog`]). Asked for every
 /// glibc import of every file a report reads: the search compares the names' first
 /// eight bytes as numbers ([`crate::elf::name_key`]), and strings only where those agree.
 pub fn in_catalog(arch: Arch, symbol: &str) -> bool {
-    static KEYS: [OnceLock<Vec<u64>>; Arch::ALL.len()] =
-        [const { OnceLock::new() }; Arch::ALL.len()];
-    let names = catalog(arch);
-    // The catalog is sorted as bytes, so its keys are sorted too.
-    let keys =
-        KEYS[arch.index()].get_or_init(|| names.iter().map(|n| crate::elf::name_key(n)).collect());
+    let Catalog { names, keys } = catalog_of(arch);
     let key = crate::elf::name_key(symbol);
     let first = keys.partition_point(|&k| k < key);
     keys[first..]
